@@ -1,0 +1,112 @@
+/**
+ * One app identity: an Entra ID app registration for a single tenant, its service principal, two staggered
+ * client secrets and Storage Blob roles on resource groups.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as azuread from "@pulumi/azuread";
+import * as authorization from "@pulumi/azure-native/authorization";
+import { resourceGroupScope, roleAssignmentName, roleDefinitionId, slug } from "./azureIds";
+import type { RoleAssignmentConfig } from "./config";
+import { toDay, toRfc3339 } from "./months";
+import { findRole } from "./roles";
+import type { SecretSchedule, SecretWindow, SlotName } from "./schedule";
+
+export interface AppIdentityArgs {
+    /** The app registration's display name, such as `inventory-api-dev`. */
+    readonly displayName: string;
+    /** Object IDs that own the app and service principal: the deployer first, so it can manage what it made. */
+    readonly owners: pulumi.Input<string>[];
+    readonly subscriptionId: string;
+    readonly roleAssignments: readonly RoleAssignmentConfig[];
+    readonly secretSchedule: SecretSchedule;
+}
+
+export interface GrantedRole {
+    readonly scope: string;
+    readonly role: string;
+}
+
+export class AppIdentity extends pulumi.ComponentResource {
+    readonly application: azuread.Application;
+    readonly servicePrincipal: azuread.ServicePrincipal;
+    readonly secrets: Readonly<Record<SlotName, azuread.ApplicationPassword>>;
+    readonly roleAssignments: readonly authorization.RoleAssignment[];
+
+    readonly clientId: pulumi.Output<string>;
+    readonly servicePrincipalObjectId: pulumi.Output<string>;
+    /** The newest secret's value: what env files carry. */
+    readonly clientSecret: pulumi.Output<string>;
+    readonly clientSecretExpiresAt: string;
+    readonly grantedRoles: readonly GrantedRole[];
+
+    constructor(name: string, args: AppIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("appidentity:azure:AppIdentity", name, {}, opts);
+        const child = { parent: this };
+
+        this.application = new azuread.Application(name, {
+            displayName: args.displayName,
+            signInAudience: "AzureADMyOrg",
+            // Display names are not unique in Entra: a retried create must not make a second app.
+            preventDuplicateNames: true,
+            owners: args.owners,
+        }, child);
+
+        this.servicePrincipal = new azuread.ServicePrincipal(name, {
+            clientId: this.application.clientId,
+            owners: args.owners,
+        }, child);
+
+        const { current, previous } = args.secretSchedule;
+        const secretFor = (window: SecretWindow) =>
+            new azuread.ApplicationPassword(`${name}-secret-${window.slot}`, {
+                applicationId: this.application.id,
+                displayName: `slot ${window.slot}, rotated ${toDay(window.rotatedAt)}`,
+                // Explicit and fixed for the whole window: an end date read from the clock would replace the
+                // secret at every run, and the deprecated endDateRelative falls back to Graph's default.
+                endDate: toRfc3339(window.endDate),
+            }, child);
+        const currentSecret = secretFor(current);
+        const previousSecret = secretFor(previous);
+        this.secrets = current.slot === "a"
+            ? { a: currentSecret, b: previousSecret }
+            : { a: previousSecret, b: currentSecret };
+
+        const principalId = this.servicePrincipal.objectId;
+        this.grantedRoles = args.roleAssignments.map(({ resourceGroup, role }) => ({
+            scope: resourceGroupScope(args.subscriptionId, resourceGroup),
+            role,
+        }));
+        this.roleAssignments = args.roleAssignments.map(({ resourceGroup, role }) => {
+            const scope = resourceGroupScope(args.subscriptionId, resourceGroup);
+            const definition = roleDefinitionId(args.subscriptionId, requireRole(role).id);
+            return new authorization.RoleAssignment(`${name}-${resourceGroup}-${slug(role)}`, {
+                scope,
+                roleDefinitionId: definition,
+                principalId,
+                // Without it the SDK sends "User" and Azure answers UnmatchedPrincipalType; it also spares the
+                // PrincipalNotFound that Entra replication delay causes right after the principal is created.
+                principalType: "ServicePrincipal",
+                roleAssignmentName: principalId.apply((id) => roleAssignmentName(scope, definition, id)),
+            }, child);
+        });
+
+        this.clientId = this.application.clientId;
+        this.servicePrincipalObjectId = principalId;
+        this.clientSecret = pulumi.secret(currentSecret.value);
+        this.clientSecretExpiresAt = toRfc3339(current.endDate);
+
+        this.registerOutputs({
+            clientId: this.clientId,
+            servicePrincipalObjectId: this.servicePrincipalObjectId,
+            clientSecret: this.clientSecret,
+            clientSecretExpiresAt: this.clientSecretExpiresAt,
+        });
+    }
+}
+
+function requireRole(name: string) {
+    const role = findRole(name);
+    // Config validation lets only known roles through; reaching this is a bug, not a user mistake.
+    if (role === undefined) throw new Error(`unknown role ${JSON.stringify(name)}`);
+    return role;
+}

@@ -1,0 +1,123 @@
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { main, planStacks } from "../tools/plan";
+import { AT, evaluateStackFile, ROOT, TYPES } from "./harness";
+
+const FIXTURE = join(ROOT, "test", "fixtures", "project");
+
+/** Runs the command as `npm run plan` does and captures what it prints. */
+async function runPlan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((text: unknown) => { stdout.push(String(text)); });
+    vi.spyOn(console, "error").mockImplementation((text: unknown) => { stderr.push(String(text)); });
+    const code = await main(args);
+    return { code, stdout: stdout.join("\n"), stderr: stderr.join("\n") };
+}
+
+afterEach(() => { vi.restoreAllMocks(); });
+
+describe("npm run plan", () => {
+    it("plans every stack in stacks/ by default", async () => {
+        const plan = await planStacks({ root: ROOT, stacks: [], at: AT });
+        expect(plan.at).toBe("2026-11-21T12:00:00.000Z");
+        expect(plan.stacks.map(({ stack, ok, errors, violations }) => ({ stack, ok, errors, violations }))).toEqual([
+            { stack: "dev", ok: true, errors: [], violations: [] },
+            { stack: "prod", ok: true, errors: [], violations: [] },
+            { stack: "test", ok: true, errors: [], violations: [] },
+        ]);
+        expect(plan.stacks.map((stack) => stack.resources.length)).toEqual([6, 7, 6]);
+    });
+
+    it("prints one JSON document with every input, and the secret only as [secret]", async () => {
+        const { code, stdout, stderr } = await runPlan(["dev", "--format", "json", "--at", "2026-11-21"]);
+        expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+        const document = JSON.parse(stdout);
+        expect(Object.keys(document)).toEqual(["at", "stacks"]);
+        const [dev] = document.stacks;
+        expect(Object.keys(dev)).toEqual(["stack", "ok", "errors", "violations", "resources", "outputs"]);
+        const app = dev.resources.find((resource: { type: string }) => resource.type === TYPES.application);
+        expect(app).toEqual({
+            type: TYPES.application,
+            name: "inventory-api-dev",
+            protect: false,
+            inputs: {
+                displayName: "inventory-api-dev",
+                owners: [expect.stringMatching(/^[0-9a-f-]{36}$/)],
+                preventDuplicateNames: true,
+                signInAudience: "AzureADMyOrg",
+            },
+        });
+        expect(dev.outputs.clientSecret).toBe("[secret]");
+        expect(dev.outputs.clientSecretExpiresAt).toBe("2028-04-17T00:00:00Z");
+    });
+
+    it("never prints a secret value, in any format", async () => {
+        const plan = await planStacks({ root: ROOT, stacks: ["dev"], at: AT });
+        const secret = (await evaluateStackFile("dev")).outputs["clientSecret"]!.value as string;
+        expect(secret).toHaveLength(40);
+        for (const format of ["table", "markdown", "json"]) {
+            const { stdout } = await runPlan(["dev", "--format", format, "--at", AT.toISOString()]);
+            expect(stdout).toContain("[secret]");
+            expect(stdout).not.toContain(secret);
+        }
+        expect(JSON.stringify(plan)).not.toContain(secret);
+    });
+
+    it("renders a table for the terminal", async () => {
+        const { code, stdout } = await runPlan(["test", "--at", "2026-11-21"]);
+        expect(code).toBe(0);
+        const lines = stdout.split("\n");
+        expect(lines[0]).toBe("Stack test: ok (planned at 2026-11-21T00:00:00.000Z)");
+        expect(lines).toContain("  + azuread:index/application:Application  inventory-api-test");
+        expect(lines).toContain('      signInAudience: "AzureADMyOrg"');
+        expect(lines).toContain('      clientSecret: "[secret]"');
+        expect(lines).toContain("  6 resources");
+    });
+
+    it("marks protected resources in the table and markdown", async () => {
+        const table = await runPlan(["prod", "--at", "2026-11-21"]);
+        expect(table.stdout).toContain("  + azuread:index/application:Application  inventory-api-prod  [protected]");
+        const markdown = await runPlan(["prod", "--format", "markdown", "--at", "2026-11-21"]);
+        expect(markdown.stdout).toContain("### ✅ Stack `prod`: 7 resources");
+        expect(markdown.stdout).toContain("| `azuread:index/application:Application` | `inventory-api-prod` | yes |");
+    });
+
+    it("exits 1 and names the stack file for an unknown stack", async () => {
+        const { code, stdout } = await runPlan(["staging", "--format", "json"]);
+        expect(code).toBe(1);
+        expect(JSON.parse(stdout).stacks).toEqual([{
+            stack: "staging", ok: false, violations: [], resources: [], outputs: {},
+            errors: ["stacks/Pulumi.staging.yaml: no such stack; the stacks are: dev, prod, test"],
+        }]);
+    });
+
+    it("exits 2 with one line for a usage mistake", async () => {
+        expect(await runPlan(["--format", "yaml"])).toEqual({
+            code: 2, stdout: "", stderr: 'plan: --format is "yaml"; expected table, markdown or json',
+        });
+        expect(await runPlan(["--at", "next week"])).toEqual({
+            code: 2, stdout: "", stderr: 'plan: --at is "next week"; expected a date YYYY-MM-DD or an RFC 3339 time',
+        });
+    });
+});
+
+describe("planStacks on a fixture project", () => {
+    it("goes on past secure values it cannot decrypt, and never shows their ciphertext", async () => {
+        const plan = await planStacks({ root: FIXTURE, stacks: ["secure"], at: AT });
+        expect(plan.stacks[0]!.ok).toBe(true);
+        expect(plan.stacks[0]!.resources).toHaveLength(6);
+        expect(JSON.stringify(plan)).not.toContain("c2VjcmV0LXRoYXQtbXVzdC1ub3QtbGVhaw");
+    });
+
+    it("reports every config problem of an invalid stack and registers nothing", async () => {
+        const plan = await planStacks({ root: FIXTURE, stacks: ["broken"], at: AT });
+        expect(plan.stacks[0]).toMatchObject({ stack: "broken", ok: false, resources: [] });
+        expect(plan.stacks[0]!.errors).toEqual([
+            'stacks/Pulumi.broken.yaml: app-identity:tenantId is "contoso.onmicrosoft.com"; ' +
+                "expected a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47",
+            'stacks/Pulumi.broken.yaml: app-identity:roleAssignments[0].role is "Owner"; expected one of: ' +
+                "Storage Blob Data Reader, Storage Blob Data Contributor, Storage Blob Data Owner, Storage Blob Delegator",
+        ]);
+    });
+});

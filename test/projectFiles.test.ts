@@ -1,0 +1,63 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Ajv2020 from "ajv/dist/2020";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { STORAGE_BLOB_ROLES } from "../infra/roles";
+import { listStacks, readProject, readStackFile } from "../tools/stackFiles";
+import { ROOT, SHARED } from "./harness";
+
+const readJson = (path: string) => JSON.parse(readFileSync(path, "utf8"));
+
+function validatorForProjectFiles() {
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    return ajv.compile(readJson(join(SHARED, "reference", "pulumi-project.schema.json")));
+}
+
+describe("Pulumi.yaml", () => {
+    it("is valid against the schema the Pulumi CLI validates project files with", () => {
+        const validate = validatorForProjectFiles();
+        const valid = validate(parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")));
+        expect(validate.errors ?? []).toEqual([]);
+        expect(valid).toBe(true);
+    });
+
+    it("is checked by a validator that rejects what the CLI rejects: a config entry of type object", () => {
+        const validate = validatorForProjectFiles();
+        const project = parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8"));
+        expect(validate({ ...project, config: { roleAssignments: { type: "object" } } })).toBe(false);
+    });
+
+    it("runs the TypeScript program in infra/ with stack config in stacks/", () => {
+        const project = parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8"));
+        expect(project).toMatchObject({
+            name: "app-identity",
+            runtime: { name: "nodejs", options: { typescript: true } },
+            main: "infra/",
+            stackConfigDir: "stacks",
+        });
+    });
+});
+
+describe("stack files", () => {
+    it("are dev, test and prod", () => {
+        expect(listStacks(readProject(ROOT))).toEqual(["dev", "prod", "test"]);
+    });
+
+    it("flatten as the language host hands them over, secure values as a secret placeholder", () => {
+        const project = { ...readProject(ROOT), defaults: { "app-identity:secretLifetimeMonths": 12 } };
+        const file = readStackFile(project, "prod");
+        expect(file.config["app-identity:production"]).toBe("true");
+        expect(file.config["app-identity:secretLifetimeMonths"]).toBe("12");
+        expect(JSON.parse(file.config["app-identity:roleAssignments"]!)).toHaveLength(2);
+        expect(file.secretKeys).toEqual([]);
+    });
+});
+
+describe("the built-in role table", () => {
+    it("matches Microsoft's Storage Blob role definitions in shared/reference", () => {
+        const reference = readJson(join(SHARED, "reference", "storage-blob-roles.json"));
+        expect(STORAGE_BLOB_ROLES.map(({ name, id, dataActions }) => ({ name, id, dataActions: [...dataActions] })))
+            .toEqual(reference.roles);
+    });
+});

@@ -1,0 +1,14 @@
+/** Small argument helpers shared by the command-line tools. */
+
+/** A mistake in how a command was called: printed as one line, exit 2. */
+export class UsageError extends Error {}
+
+/** `YYYY-MM-DD` (midnight UTC) or a full RFC 3339 instant. */
+export function parseDateArgument(flag: string, text: string): Date {
+    const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text;
+    const date = new Date(iso);
+    if (!/^\d{4}-\d{2}-\d{2}(T.+)?$/.test(text) || Number.isNaN(date.getTime())) {
+        throw new UsageError(`${flag} is ${JSON.stringify(text)}; expected a date YYYY-MM-DD or an RFC 3339 time`);
+    }
+    return date;
+}

@@ -1,0 +1,102 @@
+/**
+ * A fake Azure for the Pulumi SDK's mocks: it answers every resource and invoke this program uses with realistic
+ * placeholder IDs, and throws on anything else, so a new resource type cannot slip into a plan unanswered.
+ *
+ * Every ID is a UUID v5 of the stack and the resource's logical name, so two evaluations of the same stack answer
+ * alike and a plan can be compared with the next one.
+ */
+import { createHash } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import { v5 as uuidv5 } from "uuid";
+
+type MockResourceArgs = pulumi.runtime.MockResourceArgs;
+type MockResourceResult = pulumi.runtime.MockResourceResult;
+type MockCallArgs = pulumi.runtime.MockCallArgs;
+
+const FAKE_NAMESPACE = "a3c1b8f0-6f0e-5d5e-8a0b-2f6d3f7e9c11";
+/** What Entra generates today: 40 characters of [A-Za-z0-9~._-]. */
+const SECRET_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789~._-";
+
+export interface FakeAzureOptions {
+    readonly stack: string;
+    /** The tenant the fake deployer is signed in to. */
+    readonly tenantId: string;
+    /** The fake deployer's object ID; derived from the stack when unset. */
+    readonly deployerObjectId?: string;
+}
+
+export class FakeAzure implements pulumi.runtime.Mocks {
+    readonly deployerObjectId: string;
+
+    constructor(private readonly options: FakeAzureOptions) {
+        this.deployerObjectId = options.deployerObjectId ?? this.guid("deployer", "deployer");
+    }
+
+    call(args: MockCallArgs): Record<string, unknown> {
+        switch (args.token) {
+            case "azuread:index/getClientConfig:getClientConfig":
+                return {
+                    id: this.options.tenantId,
+                    tenantId: this.options.tenantId,
+                    clientId: this.guid("deployer", "client"),
+                    objectId: this.deployerObjectId,
+                };
+            default:
+                throw new Error(`the offline engine does not answer the invoke ${args.token}`);
+        }
+    }
+
+    newResource(args: MockResourceArgs): MockResourceResult {
+        const inputs = args.inputs as Record<string, unknown>;
+        switch (args.type) {
+            case "azuread:index/application:Application": {
+                const objectId = this.guid(args.type, args.name);
+                const clientId = this.guid(args.type, `${args.name}/client`);
+                return {
+                    id: `/applications/${objectId}`,
+                    state: { ...inputs, objectId, clientId, publisherDomain: "contoso.onmicrosoft.com" },
+                };
+            }
+            case "azuread:index/servicePrincipal:ServicePrincipal": {
+                const objectId = this.guid(args.type, args.name);
+                return {
+                    id: objectId,
+                    state: {
+                        ...inputs,
+                        objectId,
+                        applicationTenantId: this.options.tenantId,
+                        displayName: "",
+                        type: "Application",
+                    },
+                };
+            }
+            case "azuread:index/applicationPassword:ApplicationPassword": {
+                const keyId = this.guid(args.type, `${args.name}/${String(inputs["endDate"])}`);
+                return {
+                    id: `${String(inputs["applicationId"])}/password/${keyId}`,
+                    state: { ...inputs, keyId, value: this.secretValue(args.name, String(inputs["endDate"])) },
+                };
+            }
+            case "azure-native:authorization:RoleAssignment": {
+                const name = String(inputs["roleAssignmentName"]);
+                return {
+                    id: `${String(inputs["scope"])}/providers/Microsoft.Authorization/roleAssignments/${name}`,
+                    state: { ...inputs, name, type: "Microsoft.Authorization/roleAssignments" },
+                };
+            }
+            default:
+                if (args.custom === false) return { id: undefined, state: {} };
+                throw new Error(`the offline engine does not answer the resource type ${args.type}`);
+        }
+    }
+
+    /** A secret in Entra's alphabet, the same for the same resource and end date, new after a rotation. */
+    secretValue(logicalName: string, endDate: string): string {
+        const digest = createHash("sha512").update(`${this.options.stack}|${logicalName}|${endDate}`).digest();
+        return Array.from(digest.subarray(0, 40), (byte) => SECRET_ALPHABET[byte % SECRET_ALPHABET.length]).join("");
+    }
+
+    private guid(type: string, name: string): string {
+        return uuidv5(`${this.options.stack}|${type}|${name}`, FAKE_NAMESPACE);
+    }
+}

@@ -1,0 +1,113 @@
+/**
+ * Turns stack evaluations into what a reviewer reads: a table for the terminal, markdown for a pull-request
+ * comment, JSON for machines. Secret values never get this far as text: they are shown as `[secret]`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { StackEvaluation } from "./offline/engine";
+
+export const SECRET = "[secret]";
+export const UNKNOWN = "[unknown]";
+
+export interface Violation {
+    readonly policy: string;
+    readonly resource: string;
+    readonly message: string;
+}
+
+export interface PlannedStack {
+    readonly stack: string;
+    readonly ok: boolean;
+    readonly errors: readonly string[];
+    readonly violations: readonly Violation[];
+    readonly resources: readonly { type: string; name: string; protect: boolean; inputs: Record<string, unknown> }[];
+    readonly outputs: Record<string, unknown>;
+}
+
+export interface Plan {
+    readonly at: string;
+    readonly stacks: readonly PlannedStack[];
+}
+
+/** A value as the engine recorded it, with secret and unknown markers replaced by their placeholders. */
+export function renderValue(value: unknown): unknown {
+    if (value === undefined || value === pulumi.runtime.unknownValue || pulumi.isUnknown(value)) {
+        return UNKNOWN;
+    }
+    if (Array.isArray(value)) return value.map(renderValue);
+    if (value !== null && typeof value === "object") {
+        const record = value as Record<string, unknown>;
+        if (record[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return SECRET;
+        return Object.fromEntries(Object.entries(record).map(([key, inner]) => [key, renderValue(inner)]));
+    }
+    return value;
+}
+
+export function planStack(evaluation: StackEvaluation, violations: readonly Violation[] = []): PlannedStack {
+    return {
+        stack: evaluation.stack,
+        ok: evaluation.ok && violations.length === 0,
+        errors: evaluation.errors,
+        violations,
+        resources: evaluation.resources.map((resource) => ({
+            type: resource.type,
+            name: resource.name,
+            protect: resource.protect,
+            inputs: renderValue(resource.inputs) as Record<string, unknown>,
+        })),
+        outputs: Object.fromEntries(
+            Object.entries(evaluation.outputs).map(([key, output]) => [key, output.secret ? SECRET : renderValue(output.value)]),
+        ),
+    };
+}
+
+export function renderJson(plan: Plan): string {
+    return JSON.stringify(plan, null, 2);
+}
+
+export function renderTable(plan: Plan): string {
+    const lines: string[] = [];
+    for (const stack of plan.stacks) {
+        lines.push(`Stack ${stack.stack}: ${stack.ok ? "ok" : "FAILED"} (planned at ${plan.at})`);
+        for (const resource of stack.resources) {
+            lines.push(`  + ${resource.type}  ${resource.name}${resource.protect ? "  [protected]" : ""}`);
+            for (const [key, value] of Object.entries(resource.inputs)) {
+                lines.push(`      ${key}: ${JSON.stringify(value)}`);
+            }
+        }
+        if (Object.keys(stack.outputs).length > 0) {
+            lines.push("  Outputs:");
+            for (const [key, value] of Object.entries(stack.outputs)) lines.push(`      ${key}: ${JSON.stringify(value)}`);
+        }
+        for (const error of stack.errors) lines.push(`  error: ${error}`);
+        for (const violation of stack.violations) {
+            lines.push(`  violation [${violation.policy}] ${violation.resource}: ${violation.message}`);
+        }
+        lines.push(`  ${stack.resources.length} resources`, "");
+    }
+    return lines.join("\n");
+}
+
+export function renderMarkdown(plan: Plan): string {
+    const lines: string[] = [`## Offline plan (at ${plan.at})`, ""];
+    for (const stack of plan.stacks) {
+        lines.push(`### ${stack.ok ? "✅" : "❌"} Stack \`${stack.stack}\`: ${stack.resources.length} resources`, "");
+        for (const error of stack.errors) lines.push(`- **error**: ${escapeMarkdown(error)}`);
+        for (const violation of stack.violations) {
+            lines.push(`- **${violation.policy}** on \`${violation.resource}\`: ${escapeMarkdown(violation.message)}`);
+        }
+        if (stack.errors.length + stack.violations.length > 0) lines.push("");
+        if (stack.resources.length > 0) {
+            lines.push("| Type | Name | Protected |", "| --- | --- | --- |");
+            for (const resource of stack.resources) {
+                lines.push(`| \`${resource.type}\` | \`${resource.name}\` | ${resource.protect ? "yes" : "no"} |`);
+            }
+            lines.push("", "<details><summary>Inputs and outputs</summary>", "", "```json",
+                JSON.stringify({ resources: stack.resources, outputs: stack.outputs }, null, 2), "```", "", "</details>", "");
+        }
+    }
+    return lines.join("\n");
+}
+
+function escapeMarkdown(text: string): string {
+    return text.replace(/([|*_`<>])/g, "\\$1");
+}
