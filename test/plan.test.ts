@@ -1,21 +1,12 @@
 import { join } from "node:path";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { main, planStacks } from "../tools/plan";
+import { runCli } from "./cli";
 import { AT, evaluateStackFile, ROOT, TYPES } from "./harness";
 
 const FIXTURE = join(ROOT, "test", "fixtures", "project");
 
-/** Runs the command as `npm run plan` does and captures what it prints. */
-async function runPlan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const stdout: string[] = [];
-    const stderr: string[] = [];
-    vi.spyOn(console, "log").mockImplementation((text: unknown) => { stdout.push(String(text)); });
-    vi.spyOn(console, "error").mockImplementation((text: unknown) => { stderr.push(String(text)); });
-    const code = await main(args);
-    return { code, stdout: stdout.join("\n"), stderr: stderr.join("\n") };
-}
-
-afterEach(() => { vi.restoreAllMocks(); });
+const runPlan = (args: string[]) => runCli(main, args);
 
 describe("npm run plan", () => {
     it("plans every stack in stacks/ by default", async () => {

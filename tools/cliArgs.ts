@@ -12,3 +12,20 @@ export function parseDateArgument(flag: string, text: string): Date {
     }
     return date;
 }
+
+/** `--stack NAME` or `--from FILE|-`: exactly one. */
+export function outputsSourceFrom(values: { stack?: string | undefined; from?: string | undefined }):
+    { stack: string } | { from: string } {
+    if (values.stack !== undefined && values.from !== undefined) {
+        throw new UsageError("--stack and --from name two sources; give one");
+    }
+    if (values.stack !== undefined) return { stack: values.stack };
+    if (values.from !== undefined) return { from: values.from };
+    throw new UsageError("say where the outputs come from: --stack NAME (runs the Pulumi CLI) or --from FILE|-");
+}
+
+/** A whole number of days, 0 or more. */
+export function parseDaysArgument(flag: string, text: string): number {
+    if (!/^\d+$/.test(text)) throw new UsageError(`${flag} is ${JSON.stringify(text)}; expected a whole number of days`);
+    return Number(text);
+}

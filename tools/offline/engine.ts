@@ -17,6 +17,8 @@ export interface RegisteredResource {
     readonly inputs: Record<string, unknown>;
     readonly custom: boolean;
     readonly protect: boolean;
+    /** False means Pulumi creates the replacement before it deletes the old resource. */
+    readonly deleteBeforeReplace: boolean;
     readonly parent: string;
 }
 
@@ -57,6 +59,7 @@ class RecordingMonitor extends MockMonitor {
             inputs: pulumi.runtime.deserializeProperties(req.getObject(), true),
             custom: req.getCustom(),
             protect: req.getProtect() === true,
+            deleteBeforeReplace: req.getDeletebeforereplace() === true,
             parent: req.getParent(),
         });
         return super.registerResource(req, callback);

@@ -1,0 +1,160 @@
+/**
+ * `npm run expiry -- (--stack NAME | --from FILE|-) [--warn-days 90] [--fail-days 30] [--at DATE] [--format table|json]`
+ *
+ * Reads a stack's outputs and says how long each client secret has left. Exit 1 when the newest secret is expired
+ * or within --fail-days, or when any secret has expired (a rotation was missed); 0 otherwise; 2 when the outputs
+ * cannot be had or the call is wrong. It reads only names and dates: it never asks for or prints a secret value.
+ */
+import { parseArgs } from "node:util";
+import { daysBetween, toDay, toRfc3339 } from "../infra/months";
+import { outputsSourceFrom, parseDateArgument, parseDaysArgument, UsageError } from "./cliArgs";
+import { OutputsError, readStackOutputs } from "./stackOutputs";
+
+export type SecretState = "ok" | "warn" | "fail" | "expired" | "previous";
+
+export interface SecretExpiry {
+    readonly name: string;
+    readonly endDate: string;
+    readonly daysLeft: number;
+    readonly newest: boolean;
+    readonly state: SecretState;
+}
+
+export interface ExpiryReport {
+    readonly at: string;
+    readonly ok: boolean;
+    readonly secrets: readonly SecretExpiry[];
+    readonly warnings: readonly string[];
+}
+
+export interface Thresholds {
+    readonly warnDays: number;
+    readonly failDays: number;
+}
+
+interface SecretDates {
+    readonly name: string;
+    readonly endDate: Date;
+}
+
+/** The `secrets` output: one entry per slot with its name and end date. */
+export function secretsFromOutputs(outputs: Record<string, unknown>, origin: string): SecretDates[] {
+    const secrets = outputs["secrets"];
+    const shapeError = () => new OutputsError(`the outputs of ${origin} have no 'secrets' list of {name, startDate, ` +
+        "endDate}; deploy the stack with this version of the program (pulumi up) first");
+    if (!Array.isArray(secrets) || secrets.length === 0) throw shapeError();
+    return secrets.map((entry: unknown) => {
+        const { name, endDate } = (entry ?? {}) as { name?: unknown; endDate?: unknown };
+        if (typeof name !== "string" || typeof endDate !== "string" || Number.isNaN(Date.parse(endDate))) {
+            throw shapeError();
+        }
+        return { name, endDate: new Date(endDate) };
+    });
+}
+
+export function assessExpiry(secrets: readonly SecretDates[], at: Date, thresholds: Thresholds): ExpiryReport {
+    const newestEnd = Math.max(...secrets.map((secret) => secret.endDate.getTime()));
+    const warnings: string[] = [];
+    const assessed = [...secrets]
+        .sort((a, b) => b.endDate.getTime() - a.endDate.getTime())
+        .map((secret): SecretExpiry => {
+            const newest = secret.endDate.getTime() === newestEnd;
+            const daysLeft = daysBetween(at, secret.endDate);
+            const expired = secret.endDate.getTime() <= at.getTime();
+            let state: SecretState;
+            if (expired) {
+                state = "expired";
+                warnings.push(newest
+                    ? `${secret.name}, the newest client secret, expired on ${toDay(secret.endDate)}: run pulumi up now`
+                    : `${secret.name} expired on ${toDay(secret.endDate)}: a rotation was missed; run pulumi up`);
+            } else if (!newest) {
+                // The previous secret retires at the next rotation by design: its end date is no cause for alarm.
+                state = "previous";
+            } else if (daysLeft <= thresholds.failDays) {
+                state = "fail";
+                warnings.push(`${secret.name}, the newest client secret, ends in ${daysLeft} days ` +
+                    `(within --fail-days ${thresholds.failDays}): a rotation is overdue; run pulumi up`);
+            } else if (daysLeft <= thresholds.warnDays) {
+                state = "warn";
+                warnings.push(`${secret.name}, the newest client secret, ends in ${daysLeft} days ` +
+                    `(within --warn-days ${thresholds.warnDays})`);
+            } else {
+                state = "ok";
+            }
+            return { name: secret.name, endDate: toRfc3339(secret.endDate), daysLeft, newest, state };
+        });
+    const ok = assessed.every((secret) => secret.state !== "expired" && secret.state !== "fail");
+    return { at: at.toISOString(), ok, secrets: assessed, warnings };
+}
+
+export function renderExpiryTable(report: ExpiryReport, origin: string): string {
+    const rows = report.secrets.map((secret) => [
+        secret.name, secret.newest ? "newest" : "previous", `ends ${secret.endDate.slice(0, 10)}`,
+        `${secret.daysLeft} days left`, secret.state === "previous" ? "ok" : secret.state.toUpperCase(),
+    ]);
+    const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+    return [
+        `Client secrets of ${origin} at ${report.at.slice(0, 10)}: ${report.ok ? "ok" : "FAILED"}`,
+        ...rows.map((row) => `  ${row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd()}`),
+        ...report.warnings.map((warning) => `warning: ${warning}`),
+    ].join("\n");
+}
+
+export async function main(argv: readonly string[], now: () => Date = () => new Date()): Promise<number> {
+    let source, thresholds: Thresholds, at: Date, format: string;
+    try {
+        const { values } = parseArgs({
+            args: [...argv],
+            options: {
+                stack: { type: "string" },
+                from: { type: "string" },
+                "warn-days": { type: "string", default: "90" },
+                "fail-days": { type: "string", default: "30" },
+                at: { type: "string" },
+                format: { type: "string", default: "table" },
+                help: { type: "boolean", short: "h" },
+            },
+        });
+        if (values.help) {
+            console.log("usage: npm run expiry -- (--stack NAME | --from FILE|-) [--warn-days 90] [--fail-days 30] " +
+                "[--at YYYY-MM-DD] [--format table|json]");
+            return 0;
+        }
+        source = outputsSourceFrom(values);
+        thresholds = {
+            warnDays: parseDaysArgument("--warn-days", values["warn-days"]),
+            failDays: parseDaysArgument("--fail-days", values["fail-days"]),
+        };
+        if (thresholds.failDays > thresholds.warnDays) {
+            throw new UsageError(`--fail-days ${thresholds.failDays} is more than --warn-days ${thresholds.warnDays}`);
+        }
+        at = values.at === undefined ? now() : parseDateArgument("--at", values.at);
+        format = values.format;
+        if (format !== "table" && format !== "json") {
+            throw new UsageError(`--format is ${JSON.stringify(format)}; expected table or json`);
+        }
+    } catch (error) {
+        console.error(`expiry: ${(error as Error).message}`);
+        return 2;
+    }
+
+    const origin = "stack" in source ? `stack ${source.stack}` : source.from === "-" ? "standard input" : source.from;
+    let report: ExpiryReport;
+    try {
+        const outputs = await readStackOutputs(source, { showSecrets: false });
+        report = assessExpiry(secretsFromOutputs(outputs, origin), at, thresholds);
+    } catch (error) {
+        if (!(error instanceof OutputsError)) throw error;
+        console.error(`expiry: ${error.message}`);
+        return 2;
+    }
+    console.log(format === "json" ? JSON.stringify(report, null, 2) : renderExpiryTable(report, origin));
+    return report.ok ? 0 : 1;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: unknown) => {
+        console.error(`expiry: ${error instanceof Error ? error.message : String(error)}`);
+        process.exitCode = 2;
+    });
+}
