@@ -1,11 +1,13 @@
 // typescript-eslint with type information (for no-floating-promises) and Pulumi's own rules.
 import js from "@eslint/js";
+import globals from "globals";
 import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
     { ignores: ["node_modules/", "bin/", "coverage/", "test/fixtures/"] },
     js.configs.recommended,
+    { files: ["**/*.js"], languageOptions: { sourceType: "commonjs", globals: globals.node } },
     ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files: ["**/*.ts"] })),
     {
         files: ["**/*.ts"],

@@ -13,9 +13,10 @@ export function parseDateArgument(flag: string, text: string): Date {
     return date;
 }
 
+export type OutputsSourceArgs = { stack: string } | { from: string };
+
 /** `--stack NAME` or `--from FILE|-`: exactly one. */
-export function outputsSourceFrom(values: { stack?: string | undefined; from?: string | undefined }):
-    { stack: string } | { from: string } {
+export function outputsSourceFrom(values: { stack?: string | undefined; from?: string | undefined }): OutputsSourceArgs {
     if (values.stack !== undefined && values.from !== undefined) {
         throw new UsageError("--stack and --from name two sources; give one");
     }
@@ -28,4 +29,10 @@ export function outputsSourceFrom(values: { stack?: string | undefined; from?: s
 export function parseDaysArgument(flag: string, text: string): number {
     if (!/^\d+$/.test(text)) throw new UsageError(`${flag} is ${JSON.stringify(text)}; expected a whole number of days`);
     return Number(text);
+}
+
+/** How messages name a source of outputs. */
+export function describeSource(source: OutputsSourceArgs): string {
+    if ("stack" in source) return `stack ${source.stack}`;
+    return source.from === "-" ? "standard input" : source.from;
 }

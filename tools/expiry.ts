@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { daysBetween, toDay, toRfc3339 } from "../infra/months";
-import { outputsSourceFrom, parseDateArgument, parseDaysArgument, UsageError } from "./cliArgs";
+import { describeSource, outputsSourceFrom, parseDateArgument, parseDaysArgument, UsageError } from "./cliArgs";
 import { OutputsError, readStackOutputs } from "./stackOutputs";
 
 export type SecretState = "ok" | "warn" | "fail" | "expired" | "previous";
@@ -138,7 +138,7 @@ export async function main(argv: readonly string[], now: () => Date = () => new 
         return 2;
     }
 
-    const origin = "stack" in source ? `stack ${source.stack}` : source.from === "-" ? "standard input" : source.from;
+    const origin = describeSource(source);
     let report: ExpiryReport;
     try {
         const outputs = await readStackOutputs(source, { showSecrets: false });

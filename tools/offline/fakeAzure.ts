@@ -25,8 +25,18 @@ export interface FakeAzureOptions {
     readonly deployerObjectId?: string;
 }
 
+/** A resource the fake has answered for, with the state it gave back (secret values included). */
+export interface IssuedResource {
+    readonly type: string;
+    readonly name: string;
+    readonly id: string | undefined;
+    readonly state: Record<string, unknown>;
+}
+
 export class FakeAzure implements pulumi.runtime.Mocks {
     readonly deployerObjectId: string;
+    /** Everything the fake has answered, in order: what a stand-in of Entra and Storage serves from. */
+    readonly issued: IssuedResource[] = [];
 
     constructor(private readonly options: FakeAzureOptions) {
         this.deployerObjectId = options.deployerObjectId ?? this.guid("deployer", "deployer");
@@ -47,6 +57,12 @@ export class FakeAzure implements pulumi.runtime.Mocks {
     }
 
     newResource(args: MockResourceArgs): MockResourceResult {
+        const result = this.answer(args);
+        this.issued.push({ type: args.type, name: args.name, id: result.id ?? undefined, state: result.state as Record<string, unknown> });
+        return result;
+    }
+
+    private answer(args: MockResourceArgs): MockResourceResult {
         const inputs = args.inputs as Record<string, unknown>;
         switch (args.type) {
             case "azuread:index/application:Application": {

@@ -1,0 +1,79 @@
+/**
+ * The real programs that read env files, each run as it runs on a server: systemd's own parser, python-dotenv
+ * and bash from Debian, Node's --env-file, and the dotenv package. Each returns the variables it read.
+ * A reader that is missing is an error, never a skip.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse as parseDotenv } from "dotenv";
+
+export const SYSTEMD_ENV_GENERATOR = "/usr/lib/systemd/user-environment-generators/30-systemd-environment-d-generator";
+export const DEBIAN_PYTHON = "/usr/bin/python3";
+
+export type Variables = Record<string, string>;
+export type EnvReader = (files: readonly string[]) => Variables[];
+
+function requireProgram(path: string, debianPackage: string): void {
+    if (!existsSync(path)) throw new Error(`${path} is missing: apt-get install ${debianPackage}`);
+}
+
+/** systemd's parser (the one behind EnvironmentFile=), through the environment.d generator that prints what it parsed. */
+export const systemd: EnvReader = (files) => {
+    requireProgram(SYSTEMD_ENV_GENERATOR, "systemd");
+    return files.map((file) => {
+        const config = mkdtempSync(join(tmpdir(), "systemd-env-"));
+        mkdirSync(join(config, "environment.d"));
+        writeFileSync(join(config, "environment.d", "50-app.conf"), readFileSync(file));
+        const printed = execFileSync(SYSTEMD_ENV_GENERATOR, [], { env: { XDG_CONFIG_HOME: config }, encoding: "utf8" });
+        return parseGeneratorOutput(printed);
+    });
+};
+
+/** The generator prints KEY=value, double-quoting a value with special characters and escaping \ " ` $ inside. */
+export function parseGeneratorOutput(printed: string): Variables {
+    const variables: Variables = {};
+    for (const line of printed.split("\n").filter((l) => l !== "")) {
+        const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+        if (match === null) throw new Error(`unexpected generator line ${JSON.stringify(line)}`);
+        const [, key, raw] = match as unknown as [string, string, string];
+        const quoted = /^"((?:[^"\\]|\\["\\`$])*)"$/.exec(raw);
+        variables[key] = quoted === null ? raw : quoted[1]!.replace(/\\(["\\`$])/g, "$1");
+    }
+    return variables;
+}
+
+/** python-dotenv, by Debian's Python (the one whose azure-identity the app uses). */
+export const pythonDotenv: EnvReader = (files) => {
+    requireProgram(DEBIAN_PYTHON, "python3");
+    const script = "import json, sys\nfrom dotenv import dotenv_values\n" +
+        "print(json.dumps([dotenv_values(path) for path in sys.argv[1:]]))";
+    return JSON.parse(execFileSync(DEBIAN_PYTHON, ["-c", script, ...files], { encoding: "utf8" })) as Variables[];
+};
+
+/** Node's own parser: `node --env-file=FILE`, printing the variables it set. */
+export const nodeEnvFile: EnvReader = (files) => files.map((file) => {
+    const script = "process.stdout.write(JSON.stringify(Object.fromEntries(Object.entries(process.env)" +
+        ".filter(([k]) => k.startsWith('AZURE_')))))";
+    return JSON.parse(execFileSync(process.execPath, [`--env-file=${file}`, "-e", script], {
+        env: { PATH: process.env["PATH"] ?? "" }, encoding: "utf8",
+    })) as Variables;
+});
+
+/** The dotenv package, as a Node app loads it. */
+export const dotenvPackage: EnvReader = (files) => files.map((file) => parseDotenv(readFileSync(file)));
+
+/** bash, sourcing the file with `set -a` as a shell script or a container entrypoint would. */
+export const bash: EnvReader = (files) => {
+    const script = 'for f in "$@"; do (set -a; . "$f"; for k in AZURE_CLIENT_ID AZURE_TENANT_ID AZURE_CLIENT_SECRET ' +
+        'AZURE_SUBSCRIPTION_ID; do printf "%s=%s\\0" "$k" "${!k-}"; done; printf "\\0"); done';
+    const printed = execFileSync("/bin/bash", ["-c", script, "bash", ...files], { env: {}, encoding: "utf8" });
+    return printed.split("\0\0").slice(0, files.length).map((block) => Object.fromEntries(
+        block.split("\0").filter((pair) => pair !== "").map((pair) => {
+            const at = pair.indexOf("=");
+            return [pair.slice(0, at), pair.slice(at + 1)];
+        })));
+};
+
+export const READERS: Readonly<Record<string, EnvReader>> = { systemd, pythonDotenv, nodeEnvFile, dotenvPackage, bash };

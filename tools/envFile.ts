@@ -1,0 +1,85 @@
+/**
+ * The env file an app's server reads: `KEY='value'` lines that systemd's EnvironmentFile=, python-dotenv, Node's
+ * --env-file, the dotenv package and bash all read alike. Single quotes are verbatim for every one of them, so a
+ * value qualifies when it holds no single quote, backslash, `$`, backtick, control character or non-ASCII
+ * character (python-dotenv expands `${VAR}` even inside single quotes; systemd and bash disagree on escapes).
+ */
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UNSAFE = /['\\$`]|[^\x20-\x7e]/;
+
+export class EnvFileError extends Error {}
+
+export interface Identity {
+    readonly clientId: string;
+    readonly tenantId: string;
+    readonly subscriptionId: string;
+    readonly clientSecret: string;
+    readonly clientSecretExpiresAt: string;
+    readonly displayName: string;
+}
+
+/** Pick and check the keys an env file needs from a stack's outputs; messages never quote the secret. */
+export function identityFromOutputs(outputs: Record<string, unknown>, origin: string): Identity {
+    const text = (key: string): string => {
+        const value = outputs[key];
+        if (typeof value !== "string" || value === "") {
+            throw new EnvFileError(`the outputs of ${origin} have no '${key}'; expected the outputs of this project's stack`);
+        }
+        return value;
+    };
+    const guid = (key: string): string => {
+        const value = text(key);
+        if (!GUID.test(value)) {
+            throw new EnvFileError(`the outputs of ${origin} have '${key}' ${JSON.stringify(value)}; expected a GUID`);
+        }
+        return value;
+    };
+    const identity: Identity = {
+        clientId: guid("clientId"),
+        tenantId: guid("tenantId"),
+        subscriptionId: guid("subscriptionId"),
+        clientSecret: text("clientSecret"),
+        clientSecretExpiresAt: text("clientSecretExpiresAt"),
+        displayName: text("displayName"),
+    };
+    if (identity.clientSecret === "[secret]") {
+        throw new EnvFileError(`the outputs of ${origin} hide clientSecret as [secret]; ` +
+            "read them with 'pulumi stack output --json --show-secrets'");
+    }
+    return identity;
+}
+
+export function renderEnvFile(identity: Identity, origin: string): string {
+    const entries: [string, string][] = [
+        ["AZURE_CLIENT_ID", identity.clientId],
+        ["AZURE_TENANT_ID", identity.tenantId],
+        ["AZURE_CLIENT_SECRET", identity.clientSecret],
+        ["AZURE_SUBSCRIPTION_ID", identity.subscriptionId],
+    ];
+    for (const [key, value] of entries) {
+        const unsafe = UNSAFE.exec(value);
+        if (unsafe !== null) {
+            // Name the character, never the value: it may be the secret.
+            throw new EnvFileError(`${key} holds ${describeCharacter(unsafe[0])}, which env file readers do not all ` +
+                "read alike; nothing was written" + (key === "AZURE_CLIENT_SECRET"
+                    ? ": rotate the secret (README, 'Rotating at once after a leak') to get one without it"
+                    : ""));
+        }
+    }
+    const header = [
+        `# Microsoft Entra ID identity ${sanitizeComment(identity.displayName)}, from ${sanitizeComment(origin)}.`,
+        `# The client secret expires ${sanitizeComment(identity.clientSecretExpiresAt)}; write this file again after each rotation.`,
+        "# Written by 'npm run env-file'. Keep it mode 0600, readable by the service's user only.",
+    ];
+    return [...header, ...entries.map(([key, value]) => `${key}='${value}'`), ""].join("\n");
+}
+
+function describeCharacter(char: string): string {
+    const code = char.codePointAt(0)!;
+    const named: Record<string, string> = { "'": "a single quote", "\\": "a backslash", "$": "a '$'", "`": "a backtick" };
+    return named[char] ?? `the character U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+function sanitizeComment(text: string): string {
+    return text.replace(/[^\x20-\x7e]/g, "?");
+}

@@ -1,0 +1,91 @@
+/**
+ * `npm run env-file -- (--stack NAME | --from FILE|-) [--out PATH] [--stdout]`
+ *
+ * Turns a stack's outputs into the env file DefaultAzureCredential reads. With --out the file is written
+ * atomically with mode 0600; without it, the file goes to standard output only when that is not a terminal or
+ * with --stdout, so a secret does not land in a scrollback by accident. Exit 0 on success, 1 on an error, 2 for a
+ * usage mistake. It never prints the secret anywhere but into the file, or the pipe, asked for.
+ */
+import { parseArgs } from "node:util";
+import { AtomicWriteError, writeFileAtomically } from "./atomicWrite";
+import { describeSource, outputsSourceFrom, UsageError, type OutputsSourceArgs } from "./cliArgs";
+import { EnvFileError, identityFromOutputs, renderEnvFile } from "./envFile";
+import { OutputsError, readStackOutputs } from "./stackOutputs";
+
+const USAGE = "usage: npm run env-file -- (--stack NAME | --from FILE|-) [--out PATH] [--stdout]";
+
+export interface Terminal {
+    /** Whether standard output is a terminal. */
+    readonly stdoutIsTerminal: boolean;
+    readonly writeStdout: (text: string) => void;
+}
+
+const processTerminal: Terminal = {
+    stdoutIsTerminal: process.stdout.isTTY === true,
+    writeStdout: (text) => { process.stdout.write(text); },
+};
+
+export async function main(argv: readonly string[], terminal: Terminal = processTerminal): Promise<number> {
+    let source: OutputsSourceArgs, out: string | undefined, toStdout: boolean;
+    try {
+        const { values } = parseArgs({
+            args: [...argv],
+            options: {
+                stack: { type: "string" },
+                from: { type: "string" },
+                out: { type: "string" },
+                stdout: { type: "boolean", default: false },
+                help: { type: "boolean", short: "h" },
+            },
+        });
+        if (values.help) {
+            console.log(USAGE);
+            return 0;
+        }
+        source = outputsSourceFrom(values);
+        out = values.out;
+        toStdout = values.stdout;
+        if (out !== undefined && toStdout) throw new UsageError("--out and --stdout name two destinations; give one");
+    } catch (error) {
+        console.error(`env-file: ${(error as Error).message}`);
+        return 2;
+    }
+
+    const origin = describeSource(source);
+    try {
+        if (out === undefined && !toStdout && terminal.stdoutIsTerminal) {
+            throw new UsageError("standard output is a terminal and the file holds a client secret: " +
+                "write it with --out PATH, or pass --stdout if you mean it");
+        }
+        const outputs = await readStackOutputs(source, { showSecrets: true });
+        const identity = identityFromOutputs(outputs, origin);
+        const content = renderEnvFile(identity, origin);
+        if (out === undefined) {
+            terminal.writeStdout(content);
+        } else {
+            await writeFileAtomically(out, content);
+            console.error(`env-file: wrote ${out} (mode 0600) for ${identity.displayName}; ` +
+                `its client secret expires ${identity.clientSecretExpiresAt}`);
+        }
+        return 0;
+    } catch (error) {
+        if (error instanceof OutputsError || error instanceof EnvFileError || error instanceof AtomicWriteError ||
+            error instanceof UsageError) {
+            console.error(`env-file: ${error.message}`);
+            return 1;
+        }
+        const code = (error as NodeJS.ErrnoException).code;
+        if (typeof code === "string") {
+            console.error(`env-file: cannot write ${out ?? "the file"}: ${(error as Error).message}`);
+            return 1;
+        }
+        throw error;
+    }
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: unknown) => {
+        console.error(`env-file: ${error instanceof Error ? error.message : String(error)}`);
+        process.exitCode = 1;
+    });
+}
