@@ -49,7 +49,12 @@ export class AppIdentity extends pulumi.ComponentResource {
             // Display names are not unique in Entra: a retried create must not make a second app.
             preventDuplicateNames: true,
             owners: args.owners,
-        }, child);
+        }, {
+            ...child,
+            // A replacement (a revoke) must delete the old app before creating the new one: with
+            // preventDuplicateNames, Entra refuses a second app of the same name while the first exists.
+            deleteBeforeReplace: true,
+        });
 
         this.servicePrincipal = new azuread.ServicePrincipal(name, {
             clientId: this.application.clientId,

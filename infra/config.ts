@@ -25,6 +25,10 @@ export interface StackConfig {
     /** First rotation of the secret schedule; derived from the identity's name when unset. */
     readonly secretRotationAnchor: Date | undefined;
     readonly roleAssignments: readonly RoleAssignmentConfig[];
+    /** Developers who each get an identity of their own (a local-development stack); empty for an environment. */
+    readonly developers: readonly string[];
+    /** The project's production resource groups: only production identities may hold roles on them. */
+    readonly productionResourceGroups: readonly string[];
 }
 
 export const STACK_CONFIG_DIR = "stacks";
@@ -36,6 +40,7 @@ const GUID_ALLOWED = "expected a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db
 const NAME = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 // Azure's rule for resource group names: 1-90 letters, digits, '.', '_', '-', '(' or ')', not ending in '.'.
 const RESOURCE_GROUP = /^[\p{L}\p{N}._\-()]{0,89}[\p{L}\p{N}_\-()]$/u;
+const DEVELOPER = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 const ANCHOR = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])$/;
 
 const guid = z.string({ error: GUID_ALLOWED }).regex(GUID, { error: GUID_ALLOWED });
@@ -74,7 +79,19 @@ const stackConfigSchema = z.strictObject({
     roleAssignments: z
         .array(roleAssignmentSchema, { error: "expected a list of {resourceGroup, role} entries" })
         .min(1, { error: "expected at least one {resourceGroup, role} entry" }),
+    developers: z
+        .array(z.string({ error: developerAllowed() }).regex(DEVELOPER, { error: developerAllowed() }),
+            { error: "expected a list of developers' short names" })
+        .default([]),
+    productionResourceGroups: z
+        .array(z.string({ error: resourceGroupAllowed }).regex(RESOURCE_GROUP, { error: resourceGroupAllowed }),
+            { error: "expected a list of resource group names" })
+        .default([]),
 });
+
+function developerAllowed(): string {
+    return "expected a developer's short name: 2-32 lowercase letters, digits and '-', starting with a letter";
+}
 
 function lifetimeAllowed(): string {
     const { min, max } = SECRET_LIFETIME_MONTHS;
@@ -94,7 +111,9 @@ export class ConfigError extends pulumi.RunError {
 }
 
 /** The keys Pulumi.yaml types as integer, boolean or array arrive as JSON text; the rest are plain strings. */
-const JSON_KEYS = new Set(["owners", "production", "secretLifetimeMonths", "roleAssignments"]);
+const JSON_KEYS = new Set([
+    "owners", "production", "secretLifetimeMonths", "roleAssignments", "developers", "productionResourceGroups",
+]);
 
 /**
  * Parse the project's keys from Pulumi's flat config map (`"<project>:<key>": "<value as text>"`).
@@ -131,17 +150,24 @@ export function parseStackConfig(project: string, stack: string, flatConfig: Rec
     const values = parsed.data;
     const environment = values.environment ?? stack;
     const problems: string[] = [];
-    const displayName = displayNameOf(values.appName, environment);
-    if (displayName.length > MAX_DISPLAY_NAME_LENGTH) {
+    const longest = displayNamesOf(values.appName, environment, values.developers)
+        .reduce((a, b) => (b.length > a.length ? b : a));
+    if (longest.length > MAX_DISPLAY_NAME_LENGTH) {
         problems.push(
-            describe(["appName"], `expected a name that keeps the display name "${displayName}" ` +
-                `(${displayName.length} characters) within ${MAX_DISPLAY_NAME_LENGTH} characters`),
+            describe(["appName"], `expected a name that keeps the display name "${longest}" ` +
+                `(${longest.length} characters) within ${MAX_DISPLAY_NAME_LENGTH} characters`),
         );
     }
     if (values.secretRotationAnchor !== undefined && Number.isNaN(Date.parse(values.secretRotationAnchor))) {
         problems.push(describe(["secretRotationAnchor"], anchorAllowed()));
     }
     problems.push(...duplicateAssignments(values.roleAssignments, describe));
+    problems.push(...duplicateDevelopers(values.developers, describe));
+    if (values.developers.length > 0 && values.production) {
+        problems.push(describe(["production"], "expected false in a stack with developers: developers' identities " +
+            "reach non-production resources only"));
+    }
+    problems.push(...crossEnvironmentAssignments(values, describe));
     if (problems.length > 0) throw new ConfigError(problems);
 
     return {
@@ -157,6 +183,8 @@ export function parseStackConfig(project: string, stack: string, flatConfig: Rec
         secretRotationAnchor:
             values.secretRotationAnchor === undefined ? undefined : new Date(`${values.secretRotationAnchor}T00:00:00Z`),
         roleAssignments: values.roleAssignments,
+        developers: values.developers,
+        productionResourceGroups: values.productionResourceGroups,
     };
 }
 
@@ -165,14 +193,51 @@ export function loadStackConfig(): StackConfig {
     return parseStackConfig(pulumi.getProject(), pulumi.getStack(), pulumi.runtime.allConfig());
 }
 
-export function displayNameOf(appName: string, environment: string): string {
-    return `${appName}-${environment}`;
+export function displayNameOf(appName: string, environment: string, developer?: string): string {
+    return developer === undefined ? `${appName}-${environment}` : `${appName}-${environment}-${developer}`;
 }
 
-function duplicateAssignments(
-    assignments: readonly RoleAssignmentConfig[],
-    describe: (path: readonly PropertyKey[], allowed: string) => string,
+/** The display names of the stack's identities: one per developer, or the environment's one. */
+export function displayNamesOf(appName: string, environment: string, developers: readonly string[]): string[] {
+    return developers.length === 0
+        ? [displayNameOf(appName, environment)]
+        : developers.map((developer) => displayNameOf(appName, environment, developer));
+}
+
+type Describe = (path: readonly PropertyKey[], allowed: string) => string;
+
+/**
+ * An identity's roles stay inside its own environment: a production stack's only on production resource groups,
+ * any other stack's (developers' included) on none of them.
+ */
+function crossEnvironmentAssignments(
+    values: { production: boolean; roleAssignments: readonly RoleAssignmentConfig[]; productionResourceGroups: readonly string[] },
+    describe: Describe,
 ): string[] {
+    const production = new Set(values.productionResourceGroups.map((group) => group.toLowerCase()));
+    return values.roleAssignments.flatMap(({ resourceGroup }, index) => {
+        const isProduction = production.has(resourceGroup.toLowerCase());
+        if (values.production && !isProduction) {
+            return [describe(["roleAssignments", index, "resourceGroup"], "expected a production resource group " +
+                "(listed in productionResourceGroups, Pulumi.yaml): a production identity holds roles in production only")];
+        }
+        if (!values.production && isProduction) {
+            return [describe(["roleAssignments", index, "resourceGroup"], "expected a non-production resource group: " +
+                "it is listed in productionResourceGroups (Pulumi.yaml), and this stack is not production")];
+        }
+        return [];
+    });
+}
+
+function duplicateDevelopers(developers: readonly string[], describe: Describe): string[] {
+    return developers.flatMap((developer, index) => {
+        const first = developers.indexOf(developer);
+        return first === index ? [] : [describe(["developers", index],
+            `expected each developer once; developers[${first}] already names ${developer}`)];
+    });
+}
+
+function duplicateAssignments(assignments: readonly RoleAssignmentConfig[], describe: Describe): string[] {
     const firstIndex = new Map<string, number>();
     const problems: string[] = [];
     assignments.forEach((assignment, index) => {

@@ -1,5 +1,6 @@
 /**
- * The stack: one app identity for the stack's environment, and the outputs that become its env file.
+ * The stack: the environment's app identity, or one per developer in a local-development stack, and the outputs
+ * that become their env files.
  */
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
@@ -15,12 +16,10 @@ export interface SecretOutput {
     readonly endDate: string;
 }
 
-export interface StackOutputs {
+/** What a stack exports of one identity, but its secret value. */
+export interface IdentityOutputs {
     readonly displayName: string;
     readonly clientId: pulumi.Output<string>;
-    readonly tenantId: string;
-    readonly subscriptionId: string;
-    readonly clientSecret: pulumi.Output<string>;
     readonly clientSecretExpiresAt: string;
     readonly secrets: readonly SecretOutput[];
     readonly secretRotatesAt: string;
@@ -28,8 +27,22 @@ export interface StackOutputs {
     readonly roleAssignments: readonly GrantedRole[];
 }
 
-export async function defineStack(config: StackConfig): Promise<StackOutputs> {
-    // Ask who deploys before registering anything: a deployer signed in to another tenant would create the app
+export type EnvironmentOutputs = IdentityOutputs & {
+    readonly tenantId: string;
+    readonly subscriptionId: string;
+    readonly clientSecret: pulumi.Output<string>;
+};
+
+export interface DevelopersOutputs {
+    readonly tenantId: string;
+    readonly subscriptionId: string;
+    readonly developers: Readonly<Record<string, IdentityOutputs>>;
+    /** The newest secret of each developer, in one secret output: `developers` stays readable in a preview. */
+    readonly developerSecrets: pulumi.Output<Record<string, string>>;
+}
+
+export async function defineStack(config: StackConfig): Promise<EnvironmentOutputs | DevelopersOutputs> {
+    // Ask who deploys before registering anything: a deployer signed in to another tenant would create the apps
     // there, and the deployer must own what it creates when it holds only Application.ReadWrite.OwnedBy.
     const deployer = await azuread.getClientConfig();
     if (deployer.tenantId.toLowerCase() !== config.tenantId) {
@@ -40,8 +53,24 @@ export async function defineStack(config: StackConfig): Promise<StackOutputs> {
         ]);
     }
     const owners = [...new Set([deployer.objectId.toLowerCase(), ...config.owners])];
+    const common = { tenantId: config.tenantId, subscriptionId: config.subscriptionId };
 
-    const displayName = displayNameOf(config.appName, config.environment);
+    if (config.developers.length === 0) {
+        const { outputs, clientSecret } = defineIdentity(displayNameOf(config.appName, config.environment), config, owners);
+        return { ...common, ...outputs, clientSecret };
+    }
+    const developers: Record<string, IdentityOutputs> = {};
+    const secrets: Record<string, pulumi.Output<string>> = {};
+    for (const developer of config.developers) {
+        const name = displayNameOf(config.appName, config.environment, developer);
+        const { outputs, clientSecret } = defineIdentity(name, config, owners);
+        developers[developer] = outputs;
+        secrets[developer] = clientSecret;
+    }
+    return { ...common, developers, developerSecrets: pulumi.secret(pulumi.all(secrets)) };
+}
+
+function defineIdentity(displayName: string, config: StackConfig, owners: string[]) {
     const rotationMonths = rotationMonthsFor(config.secretLifetimeMonths);
     const anchor = config.secretRotationAnchor ?? defaultAnchor(displayName, rotationMonths);
     const schedule = secretSchedule(anchor, config.secretLifetimeMonths, currentTime());
@@ -59,17 +88,14 @@ export async function defineStack(config: StackConfig): Promise<StackOutputs> {
         startDate: toDay(window.rotatedAt),
         endDate: toRfc3339(window.endDate),
     });
-
-    return {
+    const outputs: IdentityOutputs = {
         displayName,
         clientId: identity.clientId,
-        tenantId: config.tenantId,
-        subscriptionId: config.subscriptionId,
-        clientSecret: identity.clientSecret,
         clientSecretExpiresAt: identity.clientSecretExpiresAt,
         secrets: [describe(schedule.current), describe(schedule.previous)],
         secretRotatesAt: toDay(schedule.nextRotation),
         servicePrincipalObjectId: identity.servicePrincipalObjectId,
         roleAssignments: identity.grantedRoles,
     };
+    return { outputs, clientSecret: identity.clientSecret };
 }

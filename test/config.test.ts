@@ -38,12 +38,15 @@ describe("parseStackConfig", () => {
             secretLifetimeMonths: 24,
             secretRotationAnchor: undefined,
             roleAssignments: [{ resourceGroup: "rg-inventory-dev", role: "Storage Blob Data Contributor" }],
+            developers: [],
+            productionResourceGroups: ["rg-inventory-prod", "rg-inventory-prod-archive"],
         });
     });
 
     it("takes the environment, production flag, lifetime and anchor from config", () => {
         const config = parseStackConfig(PROJECT, "live", flatConfig(exampleConfig({
             environment: "prod", production: true, secretLifetimeMonths: 6, secretRotationAnchor: "2025-02-28",
+            roleAssignments: [{ resourceGroup: "rg-inventory-prod", role: "Storage Blob Data Reader" }],
         })));
         expect(config.environment).toBe("prod");
         expect(config.production).toBe(true);
@@ -103,7 +106,8 @@ describe("parseStackConfig", () => {
         ]],
         ["a misspelt top-level key", exampleConfig({ roleAsignments: "rg" }), [
             `${FILE}: app-identity:roleAsignments is "rg"; expected one of the keys: appName, environment, tenantId, ` +
-                "subscriptionId, owners, production, secretLifetimeMonths, secretRotationAnchor, roleAssignments",
+                "subscriptionId, owners, production, secretLifetimeMonths, secretRotationAnchor, roleAssignments, " +
+                "developers, productionResourceGroups",
         ]],
         ["a display name over 120 characters", exampleConfig({ appName: "a".repeat(117) }), [
             `${FILE}: app-identity:appName is "${"a".repeat(117)}"; expected a name that keeps the display name ` +
@@ -134,6 +138,39 @@ describe("parseStackConfig", () => {
         ["an anchor on the 29th", exampleConfig({ secretRotationAnchor: "2024-01-29" }), [
             `${FILE}: app-identity:secretRotationAnchor is "2024-01-29"; expected a date YYYY-MM-DD on day 1-28 of ` +
                 "a month, so that every rotation falls on the same day",
+        ]],
+        ["a production stack with a role on a non-production resource group", exampleConfig({
+            production: true,
+            roleAssignments: [{ resourceGroup: "rg-inventory-prod", role: "Storage Blob Data Reader" }, ...rg("rg-inventory-dev")],
+        }), [
+            `${FILE}: app-identity:roleAssignments[1].resourceGroup is "rg-inventory-dev"; expected a production ` +
+                "resource group (listed in productionResourceGroups, Pulumi.yaml): a production identity holds roles in production only",
+        ]],
+        ["a non-production stack with a role on a production resource group, whatever the case", exampleConfig({
+            roleAssignments: rg("RG-Inventory-Prod"),
+        }), [
+            `${FILE}: app-identity:roleAssignments[0].resourceGroup is "RG-Inventory-Prod"; expected a non-production ` +
+                "resource group: it is listed in productionResourceGroups (Pulumi.yaml), and this stack is not production",
+        ]],
+        ["a developer stack marked production", exampleConfig({
+            developers: ["alice"], production: true,
+            roleAssignments: [{ resourceGroup: "rg-inventory-prod", role: "Storage Blob Data Reader" }],
+        }), [
+            `${FILE}: app-identity:production is true; expected false in a stack with developers: developers' ` +
+                "identities reach non-production resources only",
+        ]],
+        ["a developer named twice", exampleConfig({ developers: ["alice", "bob", "alice"] }), [
+            `${FILE}: app-identity:developers[2] is "alice"; expected each developer once; developers[0] already names alice`,
+        ]],
+        ["a developer name with capitals", exampleConfig({ developers: ["Alice"] }), [
+            `${FILE}: app-identity:developers[0] is "Alice"; expected a developer's short name: 2-32 lowercase ` +
+                "letters, digits and '-', starting with a letter",
+        ]],
+        ["a developer whose identity's name is over 120 characters", exampleConfig({
+            appName: "a".repeat(90), developers: ["bob", "d".repeat(32)],
+        }), [
+            `${FILE}: app-identity:appName is "${"a".repeat(90)}"; expected a name that keeps the display name ` +
+                `"${"a".repeat(90)}-dev-${"d".repeat(32)}" (127 characters) within 120 characters`,
         ]],
     ])("rejects %s with one line per problem", (_case, values, expected) => {
         expect(problemsOf(values)).toEqual(expected);

@@ -137,7 +137,7 @@ describe("npm run env-file", () => {
             // The stand-in CLI prints outputs saved without --show-secrets: the command says how to get the secret.
             expect(result).toEqual({
                 code: 1, stdout: "",
-                stderr: "env-file: the outputs of stack dev hide clientSecret as [secret]; read them with " +
+                stderr: "env-file: the outputs of stack dev hide the client secret as [secret]; read them with " +
                     "'pulumi stack output --json --show-secrets'",
             });
         } finally {
@@ -181,6 +181,37 @@ describe("npm run env-file", () => {
             stderr: "env-file: the Pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/install/) " +
                 "or pass the outputs with --from FILE",
         });
+    });
+});
+
+describe("npm run env-file for a developer of the local stack", () => {
+    let local: Record<string, unknown>;
+    let from: string;
+    beforeAll(async () => {
+        local = showSecretsJson(await evaluateStackFile("local"));
+        from = writeOutputsFile(join(scratch(), "local.json"), local);
+    });
+
+    it("writes that developer's identity and secret", async () => {
+        const out = join(scratch(), ".env");
+        expect((await runCli(main, ["--from", from, "--developer", "alice", "--out", out])).code).toBe(0);
+        const alice = (local["developers"] as Record<string, Record<string, unknown>>)["alice"]!;
+        const aliceSecret = (local["developerSecrets"] as Record<string, string>)["alice"]!;
+        for (const variables of Object.values(readWithEveryReader([out]))) {
+            expect(variables).toEqual([{
+                AZURE_CLIENT_ID: alice["clientId"], AZURE_TENANT_ID: local["tenantId"],
+                AZURE_CLIENT_SECRET: aliceSecret, AZURE_SUBSCRIPTION_ID: local["subscriptionId"],
+            }]);
+        }
+        expect(readFileSync(out, "utf8")).toContain("# Microsoft Entra ID identity inventory-api-local-alice, from");
+    });
+
+    it.each<[string, string[], string]>([
+        ["no developer named", [], "FROM has an identity per developer (alice, bob): name one with --developer"],
+        ["a developer not in the stack", ["--developer", "mallory"], 'FROM has no developer "mallory"; its developers: alice, bob'],
+    ])("exits 1 for %s", async (_case, args, message) => {
+        const result = await runCli(main, ["--from", from, "--out", join(scratch(), ".env"), ...args]);
+        expect(result).toEqual({ code: 1, stdout: "", stderr: `env-file: ${message.replace("FROM", from)}` });
     });
 });
 

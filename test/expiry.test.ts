@@ -67,8 +67,10 @@ describe("npm run expiry", () => {
             at: "2026-11-17T00:00:00.000Z",
             ok: true,
             secrets: [
-                { name: "inventory-api-dev-secret-a", endDate: "2028-04-17T00:00:00Z", daysLeft: 517, newest: true, state: "ok" },
-                { name: "inventory-api-dev-secret-b", endDate: "2027-04-17T00:00:00Z", daysLeft: 151, newest: false, state: "previous" },
+                { identity: "inventory-api-dev", name: "inventory-api-dev-secret-a", endDate: "2028-04-17T00:00:00Z",
+                    daysLeft: 517, newest: true, state: "ok" },
+                { identity: "inventory-api-dev", name: "inventory-api-dev-secret-b", endDate: "2027-04-17T00:00:00Z",
+                    daysLeft: 151, newest: false, state: "previous" },
             ],
             warnings: [],
         });
@@ -139,9 +141,22 @@ describe("npm run expiry", () => {
 describe("assessExpiry", () => {
     it("takes the secret with the latest end date as the newest, whatever the order", () => {
         const report = assessExpiry([
-            { name: "old", endDate: new Date("2027-01-01T00:00:00Z") },
-            { name: "new", endDate: new Date("2028-01-01T00:00:00Z") },
+            { identity: "app", name: "old", endDate: new Date("2027-01-01T00:00:00Z") },
+            { identity: "app", name: "new", endDate: new Date("2028-01-01T00:00:00Z") },
         ], new Date("2026-06-01T00:00:00Z"), { warnDays: 90, failDays: 30 });
         expect(report.secrets.map(({ name, newest }) => [name, newest])).toEqual([["new", true], ["old", false]]);
+    });
+
+    it("judges each developer's identity on its own newest secret", () => {
+        const report = assessExpiry([
+            { identity: "alice", name: "alice-a", endDate: new Date("2027-05-10T00:00:00Z") },
+            { identity: "alice", name: "alice-b", endDate: new Date("2027-02-10T00:00:00Z") },
+            { identity: "bob", name: "bob-a", endDate: new Date("2026-12-01T00:00:00Z") },
+            { identity: "bob", name: "bob-b", endDate: new Date("2026-09-01T00:00:00Z") },
+        ], new Date("2026-11-21T00:00:00Z"), { warnDays: 90, failDays: 30 });
+        expect(report.secrets.map(({ name, newest, state }) => [name, newest, state])).toEqual([
+            ["alice-a", true, "ok"], ["alice-b", false, "previous"], ["bob-a", true, "fail"], ["bob-b", false, "expired"],
+        ]);
+        expect(report.ok).toBe(false);
     });
 });

@@ -35,9 +35,13 @@ export function exampleConfig(overrides: StackValues = {}): StackValues {
     };
 }
 
+/** Pulumi.yaml's config defaults, which the CLI applies to every stack that does not set the key. */
+export const PROJECT_DEFAULTS: StackValues = Object.fromEntries(Object.entries(readProject(ROOT).defaults)
+    .map(([key, value]) => [key.slice(`${PROJECT}:`.length), value]));
+
 /** What the language host hands the program: `"<project>:<key>"` → text (JSON for anything not a string). */
 export function flatConfig(values: StackValues): Record<string, string> {
-    return Object.fromEntries(Object.entries(values)
+    return Object.fromEntries(Object.entries({ ...PROJECT_DEFAULTS, ...values })
         .filter(([, value]) => value !== undefined)
         .map(([key, value]) => [`${PROJECT}:${key}`, typeof value === "string" ? value : JSON.stringify(value)]));
 }

@@ -14,10 +14,11 @@ describe("npm run plan", () => {
         expect(plan.at).toBe("2026-11-21T12:00:00.000Z");
         expect(plan.stacks.map(({ stack, ok, errors, violations }) => ({ stack, ok, errors, violations }))).toEqual([
             { stack: "dev", ok: true, errors: [], violations: [] },
+            { stack: "local", ok: true, errors: [], violations: [] },
             { stack: "prod", ok: true, errors: [], violations: [] },
             { stack: "test", ok: true, errors: [], violations: [] },
         ]);
-        expect(plan.stacks.map((stack) => stack.resources.length)).toEqual([6, 7, 6]);
+        expect(plan.stacks.map((stack) => stack.resources.length)).toEqual([6, 12, 7, 6]);
     });
 
     it("prints one JSON document with every input, and the secret only as [secret]", async () => {
@@ -79,7 +80,7 @@ describe("npm run plan", () => {
         expect(code).toBe(1);
         expect(JSON.parse(stdout).stacks).toEqual([{
             stack: "staging", ok: false, violations: [], resources: [], outputs: {},
-            errors: ["stacks/Pulumi.staging.yaml: no such stack; the stacks are: dev, prod, test"],
+            errors: ["stacks/Pulumi.staging.yaml: no such stack; the stacks are: dev, local, prod, test"],
         }]);
     });
 

@@ -40,8 +40,8 @@ describe("Pulumi.yaml", () => {
 });
 
 describe("stack files", () => {
-    it("are dev, test and prod", () => {
-        expect(listStacks(readProject(ROOT))).toEqual(["dev", "prod", "test"]);
+    it("are dev, test, prod and local", () => {
+        expect(listStacks(readProject(ROOT))).toEqual(["dev", "local", "prod", "test"]);
     });
 
     it("flatten as the language host hands them over, secure values as a secret placeholder", () => {

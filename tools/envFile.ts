@@ -18,8 +18,37 @@ export interface Identity {
     readonly displayName: string;
 }
 
-/** Pick and check the keys an env file needs from a stack's outputs; messages never quote the secret. */
-export function identityFromOutputs(outputs: Record<string, unknown>, origin: string): Identity {
+/**
+ * Pick and check the keys an env file needs from a stack's outputs: an environment stack's identity, or one
+ * developer's of a local-development stack. Messages never quote the secret.
+ */
+export function identityFromOutputs(outputs: Record<string, unknown>, origin: string, developer?: string): Identity {
+    const developers = outputs["developers"];
+    const hasDevelopers = developers !== null && typeof developers === "object";
+    if (developer === undefined && hasDevelopers) {
+        throw new EnvFileError(`${origin} has an identity per developer (${Object.keys(developers).join(", ")}): ` +
+            "name one with --developer");
+    }
+    let identityOutputs: Record<string, unknown> = outputs;
+    if (developer !== undefined) {
+        const entry = hasDevelopers ? (developers as Record<string, unknown>)[developer] : undefined;
+        if (entry === null || typeof entry !== "object") {
+            const known = hasDevelopers ? Object.keys(developers).join(", ") : "none";
+            throw new EnvFileError(`${origin} has no developer ${JSON.stringify(developer)}; its developers: ${known}`);
+        }
+        const secrets = outputs["developerSecrets"];
+        identityOutputs = {
+            ...(entry as Record<string, unknown>),
+            tenantId: outputs["tenantId"],
+            subscriptionId: outputs["subscriptionId"],
+            clientSecret: secrets === "[secret]" ? secrets
+                : secrets !== null && typeof secrets === "object" ? (secrets as Record<string, unknown>)[developer] : undefined,
+        };
+    }
+    return checkedIdentity(identityOutputs, origin);
+}
+
+function checkedIdentity(outputs: Record<string, unknown>, origin: string): Identity {
     const text = (key: string): string => {
         const value = outputs[key];
         if (typeof value !== "string" || value === "") {
@@ -43,7 +72,7 @@ export function identityFromOutputs(outputs: Record<string, unknown>, origin: st
         displayName: text("displayName"),
     };
     if (identity.clientSecret === "[secret]") {
-        throw new EnvFileError(`the outputs of ${origin} hide clientSecret as [secret]; ` +
+        throw new EnvFileError(`the outputs of ${origin} hide the client secret as [secret]; ` +
             "read them with 'pulumi stack output --json --show-secrets'");
     }
     return identity;

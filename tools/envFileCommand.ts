@@ -1,5 +1,5 @@
 /**
- * `npm run env-file -- (--stack NAME | --from FILE|-) [--out PATH] [--stdout]`
+ * `npm run env-file -- (--stack NAME | --from FILE|-) [--developer NAME] [--out PATH] [--stdout]`
  *
  * Turns a stack's outputs into the env file DefaultAzureCredential reads. With --out the file is written
  * atomically with mode 0600; without it, the file goes to standard output only when that is not a terminal or
@@ -12,7 +12,7 @@ import { describeSource, outputsSourceFrom, UsageError, type OutputsSourceArgs }
 import { EnvFileError, identityFromOutputs, renderEnvFile } from "./envFile";
 import { OutputsError, readStackOutputs } from "./stackOutputs";
 
-const USAGE = "usage: npm run env-file -- (--stack NAME | --from FILE|-) [--out PATH] [--stdout]";
+const USAGE = "usage: npm run env-file -- (--stack NAME | --from FILE|-) [--developer NAME] [--out PATH] [--stdout]";
 
 export interface Terminal {
     /** Whether standard output is a terminal. */
@@ -26,13 +26,14 @@ const processTerminal: Terminal = {
 };
 
 export async function main(argv: readonly string[], terminal: Terminal = processTerminal): Promise<number> {
-    let source: OutputsSourceArgs, out: string | undefined, toStdout: boolean;
+    let source: OutputsSourceArgs, out: string | undefined, toStdout: boolean, developer: string | undefined;
     try {
         const { values } = parseArgs({
             args: [...argv],
             options: {
                 stack: { type: "string" },
                 from: { type: "string" },
+                developer: { type: "string" },
                 out: { type: "string" },
                 stdout: { type: "boolean", default: false },
                 help: { type: "boolean", short: "h" },
@@ -45,6 +46,7 @@ export async function main(argv: readonly string[], terminal: Terminal = process
         source = outputsSourceFrom(values);
         out = values.out;
         toStdout = values.stdout;
+        developer = values.developer;
         if (out !== undefined && toStdout) throw new UsageError("--out and --stdout name two destinations; give one");
     } catch (error) {
         console.error(`env-file: ${(error as Error).message}`);
@@ -58,7 +60,7 @@ export async function main(argv: readonly string[], terminal: Terminal = process
                 "write it with --out PATH, or pass --stdout if you mean it");
         }
         const outputs = await readStackOutputs(source, { showSecrets: true });
-        const identity = identityFromOutputs(outputs, origin);
+        const identity = identityFromOutputs(outputs, origin, developer);
         const content = renderEnvFile(identity, origin);
         if (out === undefined) {
             terminal.writeStdout(content);

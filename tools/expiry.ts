@@ -13,6 +13,8 @@ import { OutputsError, readStackOutputs } from "./stackOutputs";
 export type SecretState = "ok" | "warn" | "fail" | "expired" | "previous";
 
 export interface SecretExpiry {
+    /** The identity the secret belongs to: the stack's, or a developer's in a local-development stack. */
+    readonly identity: string;
     readonly name: string;
     readonly endDate: string;
     readonly daysLeft: number;
@@ -32,33 +34,47 @@ export interface Thresholds {
     readonly failDays: number;
 }
 
-interface SecretDates {
+export interface SecretDates {
+    readonly identity: string;
     readonly name: string;
     readonly endDate: Date;
 }
 
-/** The `secrets` output: one entry per slot with its name and end date. */
+/**
+ * The `secrets` outputs: one entry per slot with its name and end date, for the stack's identity or for each
+ * developer's (`developers.<name>.secrets`) in a local-development stack.
+ */
 export function secretsFromOutputs(outputs: Record<string, unknown>, origin: string): SecretDates[] {
-    const secrets = outputs["secrets"];
     const shapeError = () => new OutputsError(`the outputs of ${origin} have no 'secrets' list of {name, startDate, ` +
         "endDate}; deploy the stack with this version of the program (pulumi up) first");
-    if (!Array.isArray(secrets) || secrets.length === 0) throw shapeError();
-    return secrets.map((entry: unknown) => {
-        const { name, endDate } = (entry ?? {}) as { name?: unknown; endDate?: unknown };
-        if (typeof name !== "string" || typeof endDate !== "string" || Number.isNaN(Date.parse(endDate))) {
-            throw shapeError();
-        }
-        return { name, endDate: new Date(endDate) };
+    const developers = outputs["developers"];
+    const identities: [string, unknown][] = developers !== null && typeof developers === "object"
+        ? Object.entries(developers).map(([name, entry]) => [name, (entry as { secrets?: unknown } | null)?.secrets])
+        : [[typeof outputs["displayName"] === "string" ? outputs["displayName"] : "stack", outputs["secrets"]]];
+    return identities.flatMap(([identity, secrets]) => {
+        if (!Array.isArray(secrets) || secrets.length === 0) throw shapeError();
+        return secrets.map((entry: unknown) => {
+            const { name, endDate } = (entry ?? {}) as { name?: unknown; endDate?: unknown };
+            if (typeof name !== "string" || typeof endDate !== "string" || Number.isNaN(Date.parse(endDate))) {
+                throw shapeError();
+            }
+            return { identity, name, endDate: new Date(endDate) };
+        });
     });
 }
 
 export function assessExpiry(secrets: readonly SecretDates[], at: Date, thresholds: Thresholds): ExpiryReport {
-    const newestEnd = Math.max(...secrets.map((secret) => secret.endDate.getTime()));
+    const newestEnd = new Map<string, number>();
+    for (const secret of secrets) {
+        newestEnd.set(secret.identity, Math.max(newestEnd.get(secret.identity) ?? -Infinity, secret.endDate.getTime()));
+    }
+    const identityOrder = [...newestEnd.keys()];
     const warnings: string[] = [];
     const assessed = [...secrets]
-        .sort((a, b) => b.endDate.getTime() - a.endDate.getTime())
+        .sort((a, b) => identityOrder.indexOf(a.identity) - identityOrder.indexOf(b.identity) ||
+            b.endDate.getTime() - a.endDate.getTime())
         .map((secret): SecretExpiry => {
-            const newest = secret.endDate.getTime() === newestEnd;
+            const newest = secret.endDate.getTime() === newestEnd.get(secret.identity);
             const daysLeft = daysBetween(at, secret.endDate);
             const expired = secret.endDate.getTime() <= at.getTime();
             let state: SecretState;
@@ -81,7 +97,7 @@ export function assessExpiry(secrets: readonly SecretDates[], at: Date, threshol
             } else {
                 state = "ok";
             }
-            return { name: secret.name, endDate: toRfc3339(secret.endDate), daysLeft, newest, state };
+            return { identity: secret.identity, name: secret.name, endDate: toRfc3339(secret.endDate), daysLeft, newest, state };
         });
     const ok = assessed.every((secret) => secret.state !== "expired" && secret.state !== "fail");
     return { at: at.toISOString(), ok, secrets: assessed, warnings };

@@ -11,6 +11,8 @@ import { ConfigError } from "../../infra/config";
 import { FakeAzure } from "./fakeAzure";
 
 export interface RegisteredResource {
+    /** The URN the Pulumi engine gives the resource in this stack: what `--target-replace` takes. */
+    readonly urn: string;
     readonly type: string;
     readonly name: string;
     /** Inputs as the provider would receive them; secrets and unknowns keep their markers (see `renderValue`). */
@@ -54,6 +56,7 @@ class RecordingMonitor extends MockMonitor {
 
     override async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
         this.registered.push({
+            urn: urnOf(pulumi.getStack(), pulumi.getProject(), req.getParent(), req.getType(), req.getName()),
             type: req.getType(),
             name: req.getName(),
             inputs: pulumi.runtime.deserializeProperties(req.getObject(), true),
@@ -64,6 +67,15 @@ class RecordingMonitor extends MockMonitor {
         });
         return super.registerResource(req, callback);
     }
+}
+
+/**
+ * A child's URN qualifies its type with its parent's (`Parent$Child`); resources at the top of the stack have
+ * their bare type, as the engine gives them under the root stack resource.
+ */
+export function urnOf(stack: string, project: string, parentUrn: string, type: string, name: string): string {
+    const qualifiedType = parentUrn === "" ? type : `${parentUrn.split("::")[2]}$${type}`;
+    return `urn:pulumi:${stack}::${project}::${qualifiedType}::${name}`;
 }
 
 export async function evaluateStack(options: EvaluateOptions): Promise<StackEvaluation> {
