@@ -1,8 +1,10 @@
 /**
- * The built-in Azure roles an app identity may be granted, by their Azure names.
+ * Built-in Azure roles the config may name, by their Azure names. Role definition GUIDs are the same in every
+ * tenant (Microsoft's built-in roles reference); the copy in ../shared/reference/storage-blob-roles.json is checked
+ * against the Storage Blob table by a test.
  *
- * Role definition GUIDs are the same in every tenant (Microsoft's built-in roles reference); the copy in
- * ../shared/reference/storage-blob-roles.json is checked against this table by a test.
+ * Config knows the broad roles too (Owner, Contributor, Reader) so that a stack asking for one is refused by the
+ * guardrail policy, which says why, rather than reported as an unknown name.
  */
 export interface BuiltInRole {
     readonly name: string;
@@ -36,8 +38,17 @@ export const STORAGE_BLOB_ROLES: readonly BuiltInRole[] = [
     },
 ];
 
-export const ROLE_NAMES: readonly string[] = STORAGE_BLOB_ROLES.map((role) => role.name);
+/** Not least privilege for an app identity: Owner and Contributor reach account keys, and so every blob. */
+export const BROAD_ROLES: readonly BuiltInRole[] = [
+    { name: "Owner", id: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", dataActions: [] },
+    { name: "Contributor", id: "b24988ac-6180-42a0-ab88-20f7382dd24c", dataActions: [] },
+    { name: "Reader", id: "acdd72a7-3385-48ef-bd42-f606fba81ae7", dataActions: [] },
+];
+
+export const BUILT_IN_ROLES: readonly BuiltInRole[] = [...STORAGE_BLOB_ROLES, ...BROAD_ROLES];
+
+export const ROLE_NAMES: readonly string[] = BUILT_IN_ROLES.map((role) => role.name);
 
 export function findRole(name: string): BuiltInRole | undefined {
-    return STORAGE_BLOB_ROLES.find((role) => role.name === name);
+    return BUILT_IN_ROLES.find((role) => role.name === name);
 }

@@ -4,7 +4,8 @@ import { exampleConfig, flatConfig, PROJECT, SUBSCRIPTION, TENANT, type StackVal
 
 const FILE = "stacks/Pulumi.dev.yaml";
 const GUID_ALLOWED = "expected a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47";
-const ROLES = "Storage Blob Data Reader, Storage Blob Data Contributor, Storage Blob Data Owner, Storage Blob Delegator";
+const ROLES = "Storage Blob Data Reader, Storage Blob Data Contributor, Storage Blob Data Owner, Storage Blob Delegator, " +
+    "Owner, Contributor, Reader";
 const RG_ALLOWED = "expected a resource group name of 1-90 letters, digits, '.', '_', '-', '(' or ')', not ending in '.'";
 const LIFETIME_ALLOWED = "expected a whole number of months from 2 to 24 (two staggered secrets need at least 2)";
 
@@ -86,8 +87,8 @@ describe("parseStackConfig", () => {
         ["a resource group of 91 characters", exampleConfig({ roleAssignments: rg("r".repeat(91)) }), [
             `${FILE}: app-identity:roleAssignments[0].resourceGroup is "${"r".repeat(91)}"; ${RG_ALLOWED}`,
         ]],
-        ["an unknown role", exampleConfig({ roleAssignments: [{ resourceGroup: "rg", role: "Owner" }] }), [
-            `${FILE}: app-identity:roleAssignments[0].role is "Owner"; expected one of: ${ROLES}`,
+        ["an unknown role", exampleConfig({ roleAssignments: [{ resourceGroup: "rg", role: "Storage Queue Data Reader" }] }), [
+            `${FILE}: app-identity:roleAssignments[0].role is "Storage Queue Data Reader"; expected one of: ${ROLES}`,
         ]],
         ["an empty role list", exampleConfig({ roleAssignments: [] }), [
             `${FILE}: app-identity:roleAssignments is []; expected at least one {resourceGroup, role} entry`,

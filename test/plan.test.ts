@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main, planStacks } from "../tools/plan";
+import { renderMarkdown, renderTable } from "../tools/render";
 import { runCli } from "./cli";
 import { AT, evaluateStackFile, ROOT, TYPES } from "./harness";
 
@@ -94,6 +95,31 @@ describe("npm run plan", () => {
     });
 });
 
+describe("npm run plan with the guardrail policies", () => {
+    const OWNER_VIOLATION = {
+        policy: "role-assignment-allowed-roles",
+        resource: "orders-owner-rg-orders-dev-owner",
+        message: "role Owner (8e3af657-a8ff-443c-a75c-2fe8c4bcb635) is not allowed; allowed: Storage Blob Data Reader " +
+            "(2a2b9908-6ea1-4ae2-8e65-a410df84e7d1), Storage Blob Data Contributor (ba92f5b4-2d11-453d-a403-e96b0029c9fe), " +
+            "Storage Blob Data Owner (b7e6dc6d-f1e8-4753-8033-0f276bb0955b), Storage Blob Delegator " +
+            "(db58b8e5-c6ad-4a2a-8342-4190687cbf4a)",
+    };
+
+    it("reports a stack that asks for Owner as a violation and fails it", async () => {
+        const plan = await planStacks({ root: FIXTURE, stacks: ["owner"], at: AT });
+        expect(plan.stacks[0]).toMatchObject({ stack: "owner", ok: false, errors: [], violations: [OWNER_VIOLATION] });
+        expect(plan.stacks[0]!.resources).toHaveLength(6);
+    });
+
+    it("shows violations in the table and markdown", async () => {
+        const plan = await planStacks({ root: FIXTURE, stacks: ["owner"], at: AT });
+        expect(renderTable(plan).split("\n")).toContain(
+            `  violation [role-assignment-allowed-roles] orders-owner-rg-orders-dev-owner: ${OWNER_VIOLATION.message}`);
+        expect(renderMarkdown(plan)).toContain("### ❌ Stack `owner`: 6 resources");
+        expect(renderMarkdown(plan)).toContain("- **role-assignment-allowed-roles** on `orders-owner-rg-orders-dev-owner`: role Owner");
+    });
+});
+
 describe("planStacks on a fixture project", () => {
     it("goes on past secure values it cannot decrypt, and never shows their ciphertext", async () => {
         const plan = await planStacks({ root: FIXTURE, stacks: ["secure"], at: AT });
@@ -108,8 +134,9 @@ describe("planStacks on a fixture project", () => {
         expect(plan.stacks[0]!.errors).toEqual([
             'stacks/Pulumi.broken.yaml: app-identity:tenantId is "contoso.onmicrosoft.com"; ' +
                 "expected a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47",
-            'stacks/Pulumi.broken.yaml: app-identity:roleAssignments[0].role is "Owner"; expected one of: ' +
-                "Storage Blob Data Reader, Storage Blob Data Contributor, Storage Blob Data Owner, Storage Blob Delegator",
+            'stacks/Pulumi.broken.yaml: app-identity:roleAssignments[0].role is "Storage Queue Data Reader"; expected ' +
+                "one of: Storage Blob Data Reader, Storage Blob Data Contributor, Storage Blob Data Owner, " +
+                "Storage Blob Delegator, Owner, Contributor, Reader",
         ]);
     });
 });

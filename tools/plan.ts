@@ -2,11 +2,12 @@
  * `npm run plan -- [STACK...] [--format table|markdown|json] [--at DATE]`
  *
  * Shows what each stack would create, without the Pulumi CLI or an Azure account: the real program runs under the
- * Pulumi SDK's runtime with the offline engine in place of Azure. Exit 0 when every stack is valid, 1 otherwise,
- * 2 for a usage mistake.
+ * Pulumi SDK's runtime with the offline engine in place of Azure, and the guardrail pack's policies check what it
+ * registers. Exit 0 when every stack is valid and violates no policy, 1 otherwise, 2 for a usage mistake.
  */
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
+import { checkResources, readPackConfig } from "../policy/check";
 import { evaluateStack } from "./offline/engine";
 import { planStack, renderJson, renderMarkdown, renderTable, type Plan, type PlannedStack } from "./render";
 import { listStacks, readProject, readStackFile, StackFileError } from "./stackFiles";
@@ -23,6 +24,7 @@ export interface PlanOptions {
 
 export async function planStacks(options: PlanOptions): Promise<Plan> {
     const project = readProject(options.root);
+    const packConfig = readPackConfig();
     const stacks = options.stacks.length > 0 ? options.stacks : listStacks(project);
     const planned: PlannedStack[] = [];
     for (const stack of stacks) {
@@ -41,7 +43,8 @@ export async function planStacks(options: PlanOptions): Promise<Plan> {
             secretKeys: file.secretKeys,
             ...(options.at === undefined ? {} : { at: options.at }),
         });
-        planned.push(planStack(evaluation));
+        // The guardrail pack's own policies, on what the stack would register.
+        planned.push(planStack(evaluation, checkResources(evaluation.resources, packConfig)));
     }
     return { at: (options.at ?? new Date()).toISOString(), stacks: planned };
 }

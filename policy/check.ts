@@ -1,0 +1,97 @@
+/**
+ * Runs the pack's policies on resources outside the Pulumi engine: what the offline plan reports as violations.
+ * The same policy objects the pack holds, given the arguments the engine would give them.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type { PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { POLICIES } from "./policies";
+
+export interface CheckedResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly inputs: Record<string, unknown>;
+    readonly protect: boolean;
+    readonly parent: string;
+}
+
+export interface PolicyViolation {
+    readonly policy: string;
+    readonly resource: string;
+    readonly message: string;
+}
+
+/** Per-policy config, as `pulumi preview --policy-pack-config` takes it. */
+export type PackConfig = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+
+export const PACK_CONFIG_FILE = join(__dirname, "config.json");
+
+export function readPackConfig(path = PACK_CONFIG_FILE): PackConfig {
+    return JSON.parse(readFileSync(path, "utf8")) as PackConfig;
+}
+
+/** A policy's config: its schema's defaults under what the pack config sets. */
+export function configFor(policy: ResourceValidationPolicy, packConfig: PackConfig): Record<string, unknown> {
+    const defaults = Object.fromEntries(Object.entries(policy.configSchema?.properties ?? {})
+        .filter(([, schema]) => "default" in schema)
+        .map(([key, schema]) => [key, (schema as { default: unknown }).default]));
+    return { ...defaults, ...(packConfig[policy.name] ?? {}) };
+}
+
+export function checkResources(
+    resources: readonly CheckedResource[],
+    packConfig: PackConfig,
+    policies: readonly ResourceValidationPolicy[] = POLICIES,
+): PolicyViolation[] {
+    const violations: PolicyViolation[] = [];
+    for (const policy of policies) {
+        const config = configFor(policy, packConfig);
+        const validations = [policy.validateResource ?? []].flat();
+        for (const resource of resources) {
+            const args = validationArgs(resource, config);
+            for (const validate of validations) {
+                void validate(args, (message) => {
+                    violations.push({ policy: policy.name, resource: resource.name, message: message ?? policy.description });
+                });
+            }
+        }
+    }
+    return violations;
+}
+
+function validationArgs(resource: CheckedResource, config: Record<string, unknown>): ResourceValidationArgs {
+    const opts: PolicyResourceOptions = {
+        protect: resource.protect,
+        ignoreChanges: [],
+        aliases: [],
+        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+        additionalSecretOutputs: [],
+        ...(resource.parent === "" ? {} : { parent: resource.parent }),
+    };
+    return {
+        type: resource.type,
+        props: plain(resource.inputs) as Record<string, unknown>,
+        urn: resource.urn,
+        name: resource.name,
+        opts,
+        stackTags: new Map(),
+        getConfig: <T extends object>() => config as T,
+        notApplicable: (reason?: string): never => { throw new Error(`not applicable: ${reason ?? ""}`); },
+        isType: () => { throw new Error("the offline checker does not support isType: compare args.type"); },
+        asType: () => { throw new Error("the offline checker does not support asType: read args.props"); },
+    };
+}
+
+/** Inputs as a policy sees them: secrets unwrapped (policies run where the engine holds them), unknowns absent. */
+function plain(value: unknown): unknown {
+    if (value === undefined || pulumi.isUnknown(value)) return undefined;
+    if (Array.isArray(value)) return value.map(plain);
+    if (value !== null && typeof value === "object") {
+        const record = value as Record<string, unknown>;
+        if (record[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return plain(record["value"]);
+        return Object.fromEntries(Object.entries(record).map(([key, inner]) => [key, plain(inner)]));
+    }
+    return value;
+}

@@ -1,0 +1,195 @@
+/**
+ * The guardrails: what a reviewer would refuse in a change to an app identity, refused before it reaches Azure.
+ *
+ * Policies in a module of their own (constructing the PolicyPack starts a server), so that the pack
+ * (policy/index.ts), the offline plan and the tests all call these same functions.
+ *
+ * Environments: a stack is production when its name is in `productionStacks`; the project's production resource
+ * groups are `productionResourceGroups`. Both come from the pack's config (policy/config.json, which a test keeps
+ * equal to Pulumi.yaml's productionResourceGroups and the stacks that set production: true).
+ */
+import type { PolicyConfigSchema, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { BUILT_IN_ROLES, STORAGE_BLOB_ROLES } from "../infra/roles";
+
+export const TYPES = {
+    application: "azuread:index/application:Application",
+    password: "azuread:index/applicationPassword:ApplicationPassword",
+    roleAssignment: "azure-native:authorization:RoleAssignment",
+} as const;
+
+const GUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+const RESOURCE_GROUP_SCOPE = new RegExp(`^/subscriptions/${GUID}/resourceGroups/([^/]+)$`, "i");
+const ROLE_DEFINITION = new RegExp(`^/subscriptions/${GUID}/providers/Microsoft\\.Authorization/roleDefinitions/(${GUID})$`, "i");
+
+const environmentSchema: PolicyConfigSchema["properties"] = {
+    productionStacks: { type: "array", items: { type: "string" }, default: ["prod"] },
+    productionResourceGroups: {
+        type: "array", items: { type: "string" }, default: ["rg-inventory-prod", "rg-inventory-prod-archive"],
+    },
+};
+
+interface EnvironmentConfig {
+    readonly productionStacks: string[];
+    readonly productionResourceGroups: string[];
+}
+
+/** A built-in role's name with its ID, or the ID alone for a role this project does not know. */
+function roleName(id: string): string {
+    const role = BUILT_IN_ROLES.find((candidate) => candidate.id === id);
+    return role === undefined ? id : `${role.name} (${id})`;
+}
+
+/** The stack a resource belongs to, from its URN (`urn:pulumi:<stack>::<project>::...`). */
+export function stackOf(urn: string): string {
+    return urn.split("::")[0]!.replace(/^urn:pulumi:/, "");
+}
+
+function forType(type: string, check: (args: ResourceValidationArgs, report: ReportViolation) => void) {
+    return (args: ResourceValidationArgs, report: ReportViolation): void => {
+        if (args.type === type) check(args, report);
+    };
+}
+
+export const resourceGroupScope: ResourceValidationPolicy = {
+    name: "role-assignment-resource-group-scope",
+    description: "Role assignments are made at resource-group scope only: not on a subscription, a management group, " +
+        "the root or a single resource.",
+    remediationSteps: "Set the assignment's scope to /subscriptions/<subscription>/resourceGroups/<resource group>; " +
+        "in this project, list the resource group under roleAssignments in the stack's config.",
+    enforcementLevel: "mandatory",
+    validateResource: forType(TYPES.roleAssignment, (args, report) => {
+        const scope: unknown = args.props["scope"];
+        if (typeof scope !== "string" || !RESOURCE_GROUP_SCOPE.test(scope)) {
+            report(`scope ${JSON.stringify(scope ?? null)} is not a resource group; assign roles at ` +
+                "/subscriptions/<subscription>/resourceGroups/<resource group> only");
+        }
+    }),
+};
+
+export const allowedRoles: ResourceValidationPolicy = {
+    name: "role-assignment-allowed-roles",
+    description: "Role assignments grant only allowlisted roles: by default the Storage Blob data roles, never " +
+        "Owner, Contributor or another role that reaches account keys.",
+    remediationSteps: "Grant the narrowest Storage Blob role that serves the app (Storage Blob Data Reader to read, " +
+        "Storage Blob Data Contributor to write), or add the role's ID to allowedRoleDefinitionIds after review.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            allowedRoleDefinitionIds: {
+                type: "array", items: { type: "string" }, default: STORAGE_BLOB_ROLES.map((role) => role.id),
+            },
+        },
+    },
+    validateResource: forType(TYPES.roleAssignment, (args, report) => {
+        const { allowedRoleDefinitionIds } = args.getConfig<{ allowedRoleDefinitionIds: string[] }>();
+        const definition: unknown = args.props["roleDefinitionId"];
+        const roleId = typeof definition === "string" ? ROLE_DEFINITION.exec(definition)?.[1]?.toLowerCase() : undefined;
+        const allowed = allowedRoleDefinitionIds.map((id) => id.toLowerCase());
+        if (roleId === undefined || !allowed.includes(roleId)) {
+            const shown = roleId === undefined ? JSON.stringify(definition ?? null) : roleName(roleId);
+            report(`role ${shown} is not allowed; allowed: ${allowed.map(roleName).join(", ")}`);
+        }
+    }),
+};
+
+export const servicePrincipalOnly: ResourceValidationPolicy = {
+    name: "role-assignment-service-principal",
+    description: "Role assignments name their principal type ServicePrincipal: app identities are service " +
+        "principals, and without it Azure answers UnmatchedPrincipalType or PrincipalNotFound.",
+    remediationSteps: "Set principalType: \"ServicePrincipal\" on the role assignment.",
+    enforcementLevel: "mandatory",
+    validateResource: forType(TYPES.roleAssignment, (args, report) => {
+        const principalType: unknown = args.props["principalType"];
+        if (principalType !== "ServicePrincipal") {
+            report(`principalType is ${JSON.stringify(principalType ?? null)}; expected "ServicePrincipal"`);
+        }
+    }),
+};
+
+export const secretEndDate: ResourceValidationPolicy = {
+    name: "client-secret-explicit-end-date",
+    description: "Client secrets have an explicit RFC 3339 endDate, no endDateRelative (deprecated, and dropped " +
+        "upstream so that Graph applies its own default), and a lifetime within the configured maximum.",
+    remediationSteps: "Set endDate from the project's secret schedule (secretLifetimeMonths, at most the " +
+        "maximum) and remove endDateRelative.",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { maxLifetimeMonths: { type: "integer", minimum: 1, maximum: 24, default: 24 } } },
+    validateResource: forType(TYPES.password, (args, report) => {
+        const { maxLifetimeMonths } = args.getConfig<{ maxLifetimeMonths: number }>();
+        const endDate: unknown = args.props["endDate"];
+        if (args.props["endDateRelative"] !== undefined) {
+            report("endDateRelative is set; use an explicit endDate instead");
+        }
+        if (typeof endDate !== "string" || Number.isNaN(Date.parse(endDate))) {
+            report(`endDate is ${JSON.stringify(endDate ?? null)}; expected an RFC 3339 date`);
+            return;
+        }
+        const startText: unknown = args.props["startDate"];
+        const start = typeof startText === "string" ? new Date(startText) : new Date();
+        const latest = new Date(start.getTime());
+        latest.setUTCMonth(latest.getUTCMonth() + maxLifetimeMonths);
+        if (new Date(endDate).getTime() > latest.getTime()) {
+            report(`endDate ${endDate} is more than ${maxLifetimeMonths} months after ` +
+                `${typeof startText === "string" ? `startDate ${startText}` : "now"}`);
+        }
+    }),
+};
+
+export const singleTenant: ResourceValidationPolicy = {
+    name: "application-single-tenant",
+    description: "App registrations are single tenant (AzureADMyOrg): accounts in this organizational directory only.",
+    remediationSteps: "Set signInAudience: \"AzureADMyOrg\" on the application.",
+    enforcementLevel: "mandatory",
+    validateResource: forType(TYPES.application, (args, report) => {
+        const audience: unknown = args.props["signInAudience"];
+        if (audience !== "AzureADMyOrg") {
+            report(`signInAudience is ${JSON.stringify(audience ?? null)}; expected "AzureADMyOrg"`);
+        }
+    }),
+};
+
+export const sameEnvironment: ResourceValidationPolicy = {
+    name: "role-assignment-same-environment",
+    description: "An identity's role assignments stay in its own environment: a production stack's identities hold " +
+        "roles on production resource groups only, any other stack's on none of them.",
+    remediationSteps: "Move the resource group to the stack of its environment, or correct productionStacks and " +
+        "productionResourceGroups in the pack's config (policy/config.json).",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: environmentSchema },
+    validateResource: forType(TYPES.roleAssignment, (args, report) => {
+        const config = args.getConfig<EnvironmentConfig>();
+        const scope: unknown = args.props["scope"];
+        const group = typeof scope === "string" ? RESOURCE_GROUP_SCOPE.exec(scope)?.[1] : undefined;
+        if (group === undefined) return; // not a resource group: role-assignment-resource-group-scope says so
+        const stack = stackOf(args.urn);
+        const productionStack = config.productionStacks.includes(stack);
+        const productionGroup = config.productionResourceGroups.some((name) => name.toLowerCase() === group.toLowerCase());
+        if (productionStack && !productionGroup) {
+            report(`stack ${stack} is production, but resource group ${group} is not a production resource group`);
+        } else if (!productionStack && productionGroup) {
+            report(`stack ${stack} is not production, but resource group ${group} is a production resource group`);
+        }
+    }),
+};
+
+export const productionProtected: ResourceValidationPolicy = {
+    name: "production-resources-protected",
+    description: "Every resource of a production stack is protected, so that no update or destroy deletes it by " +
+        "accident.",
+    remediationSteps: "Set production: true in the stack's config, which protects every resource it creates.",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { productionStacks: environmentSchema["productionStacks"]! } },
+    validateResource: (args, report) => {
+        // Providers and the stack itself are the engine's, not this program's, and are never protected.
+        if (args.type.startsWith("pulumi:")) return;
+        const { productionStacks } = args.getConfig<{ productionStacks: string[] }>();
+        if (productionStacks.includes(stackOf(args.urn)) && !args.opts.protect) {
+            report(`stack ${stackOf(args.urn)} is production, but this resource is not protected`);
+        }
+    },
+};
+
+export const POLICIES: readonly ResourceValidationPolicy[] = [
+    resourceGroupScope, allowedRoles, servicePrincipalOnly, secretEndDate, singleTenant, sameEnvironment,
+    productionProtected,
+];

@@ -1,0 +1,172 @@
+import { describe, expect, it } from "vitest";
+import { checkResources, configFor, readPackConfig, type CheckedResource, type PackConfig } from "../policy/check";
+import {
+    allowedRoles, productionProtected, resourceGroupScope, sameEnvironment, secretEndDate, servicePrincipalOnly,
+    singleTenant, TYPES,
+} from "../policy/policies";
+import { listStacks, readProject, readStackFile } from "../tools/stackFiles";
+import { ROOT } from "./harness";
+
+const SUB = "1a2b3c4d-5e6f-4a0b-9c8d-7e6f5a4b3c2d";
+const CONTRIBUTOR_BLOB = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
+const OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+
+function resource(stack: string, type: string, inputs: Record<string, unknown>, protect = false): CheckedResource {
+    return { urn: `urn:pulumi:${stack}::app-identity::${type}::r`, type, name: "r", inputs, protect, parent: "" };
+}
+const assignment = (stack: string, overrides: Record<string, unknown> = {}) => resource(stack, TYPES.roleAssignment, {
+    scope: `/subscriptions/${SUB}/resourceGroups/rg-inventory-dev`,
+    roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${CONTRIBUTOR_BLOB}`,
+    principalId: "68c2c5a7-e706-57ce-b814-817d60932c59",
+    principalType: "ServicePrincipal",
+    ...overrides,
+});
+const messages = (policy: Parameters<typeof checkResources>[2], resources: CheckedResource[], config: PackConfig = {}) =>
+    checkResources(resources, config, policy).map((violation) => violation.message);
+
+describe("role-assignment-resource-group-scope", () => {
+    const check = (scope: unknown) => messages([resourceGroupScope], [assignment("dev", { scope })]);
+    it("passes a resource group", () => { expect(check(`/subscriptions/${SUB}/resourceGroups/rg-inventory-dev`)).toEqual([]); });
+    it.each([
+        [`/subscriptions/${SUB}`],
+        ["/providers/Microsoft.Management/managementGroups/contoso"],
+        ["/"],
+        [`/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct`],
+    ])("refuses %s", (scope) => {
+        expect(check(scope)).toEqual([`scope ${JSON.stringify(scope)} is not a resource group; assign roles at ` +
+            "/subscriptions/<subscription>/resourceGroups/<resource group> only"]);
+    });
+    it("refuses a missing scope", () => {
+        expect(check(undefined)).toEqual(["scope null is not a resource group; assign roles at " +
+            "/subscriptions/<subscription>/resourceGroups/<resource group> only"]);
+    });
+    it("ignores other resource types", () => {
+        expect(messages([resourceGroupScope], [resource("dev", TYPES.application, {})])).toEqual([]);
+    });
+});
+
+describe("role-assignment-allowed-roles", () => {
+    const definition = (id: string) => `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${id}`;
+    const allowedByDefault = "Storage Blob Data Reader (2a2b9908-6ea1-4ae2-8e65-a410df84e7d1), Storage Blob Data " +
+        "Contributor (ba92f5b4-2d11-453d-a403-e96b0029c9fe), Storage Blob Data Owner (b7e6dc6d-f1e8-4753-8033-0f276bb0955b), " +
+        "Storage Blob Delegator (db58b8e5-c6ad-4a2a-8342-4190687cbf4a)";
+    it("passes a Storage Blob role", () => {
+        expect(messages([allowedRoles], [assignment("dev")])).toEqual([]);
+    });
+    it("refuses Owner, naming it", () => {
+        expect(messages([allowedRoles], [assignment("dev", { roleDefinitionId: definition(OWNER) })]))
+            .toEqual([`role Owner (${OWNER}) is not allowed; allowed: ${allowedByDefault}`]);
+    });
+    it("refuses a missing role definition", () => {
+        expect(messages([allowedRoles], [assignment("dev", { roleDefinitionId: undefined })]))
+            .toEqual([`role null is not allowed; allowed: ${allowedByDefault}`]);
+    });
+    it("takes the allowlist from config", () => {
+        const config = { "role-assignment-allowed-roles": { allowedRoleDefinitionIds: [OWNER.toUpperCase()] } };
+        expect(messages([allowedRoles], [assignment("dev", { roleDefinitionId: definition(OWNER) })], config)).toEqual([]);
+        expect(messages([allowedRoles], [assignment("dev")], config))
+            .toEqual([`role Storage Blob Data Contributor (${CONTRIBUTOR_BLOB}) is not allowed; allowed: Owner (${OWNER})`]);
+    });
+});
+
+describe("role-assignment-service-principal", () => {
+    it("passes ServicePrincipal", () => { expect(messages([servicePrincipalOnly], [assignment("dev")])).toEqual([]); });
+    it("refuses User", () => {
+        expect(messages([servicePrincipalOnly], [assignment("dev", { principalType: "User" })]))
+            .toEqual(['principalType is "User"; expected "ServicePrincipal"']);
+    });
+    it("refuses a missing principal type", () => {
+        expect(messages([servicePrincipalOnly], [assignment("dev", { principalType: undefined })]))
+            .toEqual(['principalType is null; expected "ServicePrincipal"']);
+    });
+});
+
+describe("client-secret-explicit-end-date", () => {
+    const secret = (inputs: Record<string, unknown>) => resource("dev", TYPES.password, { applicationId: "/applications/x", ...inputs });
+    it("passes an end date within 24 months", () => {
+        expect(messages([secretEndDate], [secret({ startDate: "2026-01-01T00:00:00Z", endDate: "2028-01-01T00:00:00Z" })])).toEqual([]);
+    });
+    it("refuses a lifetime over the maximum", () => {
+        expect(messages([secretEndDate], [secret({ startDate: "2026-01-01T00:00:00Z", endDate: "2028-01-02T00:00:00Z" })]))
+            .toEqual(["endDate 2028-01-02T00:00:00Z is more than 24 months after startDate 2026-01-01T00:00:00Z"]);
+    });
+    it("measures from now when there is no start date", () => {
+        expect(messages([secretEndDate], [secret({ endDate: "2099-01-01T00:00:00Z" })]))
+            .toEqual(["endDate 2099-01-01T00:00:00Z is more than 24 months after now"]);
+    });
+    it("refuses a missing end date and endDateRelative", () => {
+        expect(messages([secretEndDate], [secret({ endDateRelative: "17520h" })])).toEqual([
+            "endDateRelative is set; use an explicit endDate instead",
+            "endDate is null; expected an RFC 3339 date",
+        ]);
+    });
+    it("takes the maximum from config", () => {
+        const config = { "client-secret-explicit-end-date": { maxLifetimeMonths: 12 } };
+        expect(messages([secretEndDate], [secret({ startDate: "2026-01-01T00:00:00Z", endDate: "2027-06-01T00:00:00Z" })], config))
+            .toEqual(["endDate 2027-06-01T00:00:00Z is more than 12 months after startDate 2026-01-01T00:00:00Z"]);
+    });
+});
+
+describe("application-single-tenant", () => {
+    const app = (inputs: Record<string, unknown>) => resource("dev", TYPES.application, { displayName: "x", ...inputs });
+    it("passes AzureADMyOrg", () => { expect(messages([singleTenant], [app({ signInAudience: "AzureADMyOrg" })])).toEqual([]); });
+    it("refuses multi-tenant", () => {
+        expect(messages([singleTenant], [app({ signInAudience: "AzureADMultipleOrgs" })]))
+            .toEqual(['signInAudience is "AzureADMultipleOrgs"; expected "AzureADMyOrg"']);
+    });
+    it("refuses a missing audience (Graph's default is multi-tenant)", () => {
+        expect(messages([singleTenant], [app({})])).toEqual(['signInAudience is null; expected "AzureADMyOrg"']);
+    });
+});
+
+describe("role-assignment-same-environment", () => {
+    const on = (stack: string, group: string) => assignment(stack, { scope: `/subscriptions/${SUB}/resourceGroups/${group}` });
+    it("passes each stack in its own environment", () => {
+        expect(messages([sameEnvironment], [on("dev", "rg-inventory-dev"), on("prod", "rg-inventory-prod")])).toEqual([]);
+    });
+    it("refuses a non-production identity on a production resource group, and the reverse", () => {
+        expect(messages([sameEnvironment], [on("local", "RG-INVENTORY-PROD"), on("prod", "rg-inventory-dev")])).toEqual([
+            "stack local is not production, but resource group RG-INVENTORY-PROD is a production resource group",
+            "stack prod is production, but resource group rg-inventory-dev is not a production resource group",
+        ]);
+    });
+    it("leaves a missing scope to the scope policy", () => {
+        expect(messages([sameEnvironment], [assignment("prod", { scope: undefined })])).toEqual([]);
+    });
+    it("takes environments from config", () => {
+        const config = { "role-assignment-same-environment": { productionStacks: ["live"], productionResourceGroups: ["rg-live"] } };
+        expect(messages([sameEnvironment], [on("live", "rg-live"), on("prod", "rg-inventory-prod")], config)).toEqual([]);
+    });
+});
+
+describe("production-resources-protected", () => {
+    it("passes protected production resources and unprotected others", () => {
+        expect(messages([productionProtected], [
+            resource("prod", TYPES.application, {}, true), resource("dev", TYPES.application, {}, false),
+        ])).toEqual([]);
+    });
+    it("refuses an unprotected production resource", () => {
+        expect(messages([productionProtected], [resource("prod", TYPES.password, {}, false)]))
+            .toEqual(["stack prod is production, but this resource is not protected"]);
+    });
+    it("leaves the engine's own resources (providers, the stack) alone", () => {
+        expect(messages([productionProtected], [resource("prod", "pulumi:providers:azuread", {}, false)])).toEqual([]);
+    });
+    it("takes the production stacks from config", () => {
+        expect(messages([productionProtected], [resource("prod", TYPES.password, {}, false)],
+            { "production-resources-protected": { productionStacks: [] } })).toEqual([]);
+    });
+});
+
+describe("the pack's config, policy/config.json", () => {
+    it("names the stacks that set production: true and Pulumi.yaml's production resource groups", () => {
+        const project = readProject(ROOT);
+        const productionStacks = listStacks(project).filter((stack) => readStackFile(project, stack).config["app-identity:production"] === "true");
+        const productionResourceGroups = project.defaults["app-identity:productionResourceGroups"];
+        expect(readPackConfig()).toEqual({
+            "role-assignment-same-environment": { productionStacks, productionResourceGroups },
+            "production-resources-protected": { productionStacks },
+        });
+        expect(configFor(sameEnvironment, {})).toEqual({ productionStacks: ["prod"], productionResourceGroups });
+    });
+});
