@@ -49,6 +49,7 @@ function serverEnvironment(variables: Variables, caVariable: "REQUESTS_CA_BUNDLE
         PATH: "/usr/bin:/bin",
         HOME: mkdtempSync(join(tmpdir(), "home-")),
         HTTPS_PROXY: standIn.proxyUrl,
+        HTTP_PROXY: standIn.proxyUrl,
         [caVariable]: standIn.caFile,
     };
 }

@@ -63,7 +63,8 @@ export async function startStandIn(services: readonly StandInService[]): Promise
         const response = service === undefined
             ? { status: 502, body: `the stand-in does not serve ${host}` }
             : await service.handle(request);
-        res.writeHead(response.status, response.headers ?? {});
+        // Azure always says how long a body is; the SDKs read sizes from it (no chunked encoding).
+        res.writeHead(response.status, { ...response.headers, "Content-Length": String(Buffer.byteLength(response.body)) });
         res.end(response.body);
     }
 

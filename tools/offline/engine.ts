@@ -48,6 +48,8 @@ export interface EvaluateOptions {
     readonly at?: Date;
     /** The tenant the fake deployer signs in to; the stack's own tenantId when unset. */
     readonly deployerTenantId?: string;
+    /** Logical names of resources replaced since they were created (see FakeAzureOptions.replaced). */
+    readonly replaced?: readonly string[];
 }
 
 /** A mock monitor that also keeps what `MockResourceArgs` leaves out: the markers, `protect` and the parent. */
@@ -80,7 +82,11 @@ export function urnOf(stack: string, project: string, parentUrn: string, type: s
 
 export async function evaluateStack(options: EvaluateOptions): Promise<StackEvaluation> {
     const tenantFromConfig = options.config[`${options.project}:tenantId`] ?? "";
-    const fake = new FakeAzure({ stack: options.stack, tenantId: options.deployerTenantId ?? tenantFromConfig });
+    const fake = new FakeAzure({
+        stack: options.stack,
+        tenantId: options.deployerTenantId ?? tenantFromConfig,
+        ...(options.replaced === undefined ? {} : { replaced: options.replaced }),
+    });
     const monitor = new RecordingMonitor(fake);
     // setMocks turns on the features mocks support; the recording monitor then takes the default one's place.
     await pulumi.runtime.setMocks(fake, options.project, options.stack, false);

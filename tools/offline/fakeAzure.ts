@@ -23,6 +23,11 @@ export interface FakeAzureOptions {
     readonly tenantId: string;
     /** The fake deployer's object ID; derived from the stack when unset. */
     readonly deployerObjectId?: string;
+    /**
+     * Logical names of resources that have been replaced (as by `npm run revoke`): they get new IDs and secrets,
+     * as Azure gives a replacement, instead of the ones a first create gets.
+     */
+    readonly replaced?: readonly string[];
 }
 
 /** A resource the fake has answered for, with the state it gave back (secret values included). */
@@ -108,11 +113,17 @@ export class FakeAzure implements pulumi.runtime.Mocks {
 
     /** A secret in Entra's alphabet, the same for the same resource and end date, new after a rotation. */
     secretValue(logicalName: string, endDate: string): string {
-        const digest = createHash("sha512").update(`${this.options.stack}|${logicalName}|${endDate}`).digest();
+        const digest = createHash("sha512").update(`${this.options.stack}|${this.generation(logicalName)}|${endDate}`).digest();
         return Array.from(digest.subarray(0, 40), (byte) => SECRET_ALPHABET[byte % SECRET_ALPHABET.length]).join("");
     }
 
     private guid(type: string, name: string): string {
-        return uuidv5(`${this.options.stack}|${type}|${name}`, FAKE_NAMESPACE);
+        return uuidv5(`${this.options.stack}|${type}|${this.generation(name)}`, FAKE_NAMESPACE);
+    }
+
+    /** A resource's name, marked when it has been replaced, so that its IDs and secrets are new. */
+    private generation(name: string): string {
+        const logicalName = name.split("/")[0]!;
+        return this.options.replaced?.includes(logicalName) === true ? `${name}#replaced` : name;
     }
 }
