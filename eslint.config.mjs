@@ -7,7 +7,7 @@ import tseslint from "typescript-eslint";
 export default tseslint.config(
     { ignores: ["node_modules/", "bin/", "coverage/", "test/fixtures/"] },
     js.configs.recommended,
-    { files: ["**/*.js"], languageOptions: { sourceType: "commonjs", globals: globals.node } },
+    { files: ["**/*.js", "**/*.cjs"], languageOptions: { sourceType: "commonjs", globals: globals.node } },
     ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files: ["**/*.ts"] })),
     {
         files: ["**/*.ts"],

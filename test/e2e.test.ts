@@ -3,6 +3,7 @@
  * example app under Debian's gunicorn → DefaultAzureCredential and BlobServiceClient (Debian's python3-azure) →
  * the loopback stand-in of Entra and Blob Storage, which enforces the stacks' role assignments.
  */
+import runProgram from "../infra";
 import { afterEach, describe, expect, it } from "vitest";
 import { planRevoke } from "../tools/revoke";
 import { evaluateStack, type StackEvaluation } from "../tools/offline/engine";
@@ -17,7 +18,7 @@ afterEach(async () => {
 
 function plan(stack: string, at: Date = AT, replaced?: readonly string[]): Promise<StackEvaluation> {
     const file = readStackFile(readProject(ROOT), stack);
-    return evaluateStack({ project: PROJECT, stack, config: file.config, at, ...(replaced ? { replaced } : {}) });
+    return evaluateStack({ program: runProgram, project: PROJECT, stack, config: file.config, at, ...(replaced ? { replaced } : {}) });
 }
 
 async function azure(evaluations: StackEvaluation[], now: () => Date = () => AT): Promise<AzureStandIn> {

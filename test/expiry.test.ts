@@ -91,7 +91,7 @@ describe("npm run expiry", () => {
 
     it("reads the outputs from standard input with --from -", async () => {
         const { spawnSync } = await import("node:child_process");
-        const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/expiry.ts",
+        const result = spawnSync(process.execPath, ["-r", "sucrase/register/ts", "tools/expiry.ts",
             "--from", "-", "--at", "2026-11-17"], { cwd: ROOT, input: readFileSync(DEV), encoding: "utf8" });
         expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
         expect(result.stdout.split("\n")[0]).toBe("Client secrets of standard input at 2026-11-17: ok");

@@ -2,6 +2,7 @@
  * The one mocks harness: evaluates the real program for a stack through the same offline engine (fake Azure and
  * recording monitor) that `npm run plan` uses.
  */
+import runProgram from "../infra";
 import { resolve } from "node:path";
 import { evaluateStack, type RegisteredResource, type StackEvaluation } from "../tools/offline/engine";
 import { readProject, readStackFile } from "../tools/stackFiles";
@@ -49,6 +50,7 @@ export function flatConfig(values: StackValues): Record<string, string> {
 export function evaluate(stack: string, values: StackValues, options: { at?: Date; deployerTenantId?: string } = {})
     : Promise<StackEvaluation> {
     return evaluateStack({
+        program: runProgram,
         project: PROJECT,
         stack,
         config: flatConfig(values),
@@ -60,7 +62,7 @@ export function evaluate(stack: string, values: StackValues, options: { at?: Dat
 /** Evaluate a stack from its file in stacks/, as `npm run plan` does. */
 export function evaluateStackFile(stack: string, at: Date = AT): Promise<StackEvaluation> {
     const file = readStackFile(readProject(ROOT), stack);
-    return evaluateStack({ project: PROJECT, stack, config: file.config, secretKeys: file.secretKeys, at });
+    return evaluateStack({ program: runProgram, project: PROJECT, stack, config: file.config, secretKeys: file.secretKeys, at });
 }
 
 export function ofType(evaluation: StackEvaluation, type: string): RegisteredResource[] {

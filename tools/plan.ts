@@ -5,6 +5,7 @@
  * Pulumi SDK's runtime with the offline engine in place of Azure, and the guardrail pack's policies check what it
  * registers. Exit 0 when every stack is valid and violates no policy, 1 otherwise, 2 for a usage mistake.
  */
+import runProgram from "../infra";
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { checkResources, readPackConfig } from "../policy/check";
@@ -37,6 +38,7 @@ export async function planStacks(options: PlanOptions): Promise<Plan> {
             continue;
         }
         const evaluation = await evaluateStack({
+            program: runProgram,
             project: project.name,
             stack,
             config: file.config,
@@ -58,6 +60,7 @@ export async function main(argv: readonly string[]): Promise<number> {
             options: {
                 format: { type: "string", default: "table" },
                 at: { type: "string" },
+                root: { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
         });
@@ -69,7 +72,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 2;
     }
     if (parsed.values.help) {
-        console.log("usage: npm run plan -- [STACK...] [--format table|markdown|json] [--at YYYY-MM-DD]");
+        console.log("usage: npm run plan -- [STACK...] [--format table|markdown|json] [--at YYYY-MM-DD] [--root PROJECT_DIR]");
         return 0;
     }
     let at: Date | undefined;
@@ -79,7 +82,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         console.error(`plan: ${(error as Error).message}`);
         return 2;
     }
-    const plan = await planStacks({ root: resolve(__dirname, ".."), stacks: parsed.positionals, ...(at ? { at } : {}) });
+    const root = parsed.values.root === undefined ? resolve(__dirname, "..") : resolve(parsed.values.root);
+    const plan = await planStacks({ root, stacks: parsed.positionals, ...(at ? { at } : {}) });
     console.log(FORMATS[parsed.values.format as Format](plan));
     return plan.stacks.every((stack) => stack.ok) ? 0 : 1;
 }

@@ -9,6 +9,7 @@
  *
  * Without the Pulumi CLI it prints the exact commands to run where the CLI is.
  */
+import runProgram from "../infra";
 import { spawnSync } from "node:child_process";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
@@ -60,7 +61,7 @@ export async function planRevoke(root: string, stack: string, developer: string 
         identity = names[0]!;
     }
 
-    const evaluation = await evaluateStack({ project: project.name, stack, config: file.config, secretKeys: file.secretKeys });
+    const evaluation = await evaluateStack({ program: runProgram, project: project.name, stack, config: file.config, secretKeys: file.secretKeys });
     if (!evaluation.ok) throw new UsageError(evaluation.errors.join("\n"));
     const component = evaluation.resources.find((resource) => !resource.custom && resource.name === identity);
     const children = evaluation.resources.filter((resource) => component !== undefined && resource.parent === component.urn);

@@ -5,7 +5,6 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import runProgram from "../../infra";
 import { setClock } from "../../infra/clock";
 import { ConfigError } from "../../infra/config";
 import { FakeAzure } from "./fakeAzure";
@@ -22,6 +21,8 @@ export interface RegisteredResource {
     /** False means Pulumi creates the replacement before it deletes the old resource. */
     readonly deleteBeforeReplace: boolean;
     readonly parent: string;
+    /** URNs of the resources this one depends on (through its inputs or dependsOn). */
+    readonly dependencies: readonly string[];
 }
 
 export interface StackOutput {
@@ -38,7 +39,12 @@ export interface StackEvaluation {
     readonly fake: FakeAzure;
 }
 
+/** A Pulumi program as the language host calls it: a function whose result becomes the stack outputs. */
+export type Program = () => Promise<object>;
+
 export interface EvaluateOptions {
+    /** The program to run: the project's (infra/index.ts), or another for measurements. */
+    readonly program: Program;
     readonly project: string;
     readonly stack: string;
     /** Flat config as Pulumi passes it: `"<namespace>:<key>"` → value as text. */
@@ -66,6 +72,7 @@ class RecordingMonitor extends MockMonitor {
             protect: req.getProtect() === true,
             deleteBeforeReplace: req.getDeletebeforereplace() === true,
             parent: req.getParent(),
+            dependencies: req.getDependenciesList(),
         });
         return super.registerResource(req, callback);
     }
@@ -97,8 +104,12 @@ export async function evaluateStack(options: EvaluateOptions): Promise<StackEval
 
     const errors: string[] = [];
     const outputs: Record<string, StackOutput> = {};
+    // The SDK formats a stack trace for every promise it makes (for its leak report) and every resource (for
+    // source positions the engine shows): with no engine to show them, that is most of a plan's time and memory.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     try {
-        const exported: Record<string, unknown> = { ...(await runProgram()) };
+        const exported: Record<string, unknown> = { ...(await options.program()) };
         for (const [key, value] of Object.entries(exported)) {
             outputs[key] = await resolveOutput(value);
         }
@@ -108,6 +119,7 @@ export async function evaluateStack(options: EvaluateOptions): Promise<StackEval
         // Wait until every registration has reached the monitor, so a later stack starts from a quiet runtime.
         await pulumi.runtime.disconnect().catch((error: unknown) => errors.push(messageOf(error)));
         if (previousClock !== undefined) setClock(previousClock);
+        Error.stackTraceLimit = stackTraceLimit;
     }
     return { stack: options.stack, ok: errors.length === 0, errors, resources: monitor.registered, outputs, fake };
 }

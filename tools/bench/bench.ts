@@ -1,0 +1,205 @@
+/**
+ * `npm run bench [-- --runs 5] [--test-runs 1] [--skip-test] [--sizes 1,10,100,500] [--json]`
+ *
+ * Whole-process figures, each the median of several cold runs after one warm-up, with min and max and the ratio
+ * to the floor measured in the same run: the floor (an empty program under the offline engine), `npm run plan` of
+ * every stack, synthetic stacks of N identities (2 secrets, 2 role assignments each), the resource graph of one
+ * identity, and `npm test`. Figures only: nothing here asserts a target.
+ */
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { stringify } from "yaml";
+import runProgram from "../../infra";
+import { evaluateStack, type RegisteredResource } from "../offline/engine";
+import { readProject, readStackFile } from "../stackFiles";
+
+const ROOT = resolve(__dirname, "..", "..");
+/** The loader `npm run plan` uses: sucrase strips the types (tsc checks them in CI). */
+const LOADER = ["-r", "sucrase/register/ts"];
+const USAGE_HOOK = join(__dirname, "reportUsage.cjs");
+
+export interface Sample {
+    readonly seconds: number;
+    readonly maxRssMiB: number | undefined;
+}
+
+export interface Figure {
+    readonly name: string;
+    readonly command: string;
+    readonly runs: number;
+    readonly median: number;
+    readonly min: number;
+    readonly max: number;
+    readonly ratioToFloor: number;
+    readonly peakRssMiB: number | undefined;
+}
+
+export function median(values: readonly number[]): number {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Run a command once, cold: a new process, its wall time, and (for node) its peak RSS. */
+function runOnce(command: readonly string[], cwd: string): Sample {
+    const usageFile = join(mkdtempSync(join(tmpdir(), "bench-")), "usage.json");
+    const started = process.hrtime.bigint();
+    const result = spawnSync(command[0]!, command.slice(1), {
+        cwd, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, BENCH_USAGE_FILE: usageFile },
+    });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (result.status !== 0) {
+        throw new Error(`${command.join(" ")} exited ${String(result.status)}: ${result.stderr.toString().slice(-2000)}`);
+    }
+    let maxRssMiB: number | undefined;
+    try {
+        maxRssMiB = (JSON.parse(readFileSync(usageFile, "utf8")) as { maxRssKiB: number }).maxRssKiB / 1024;
+    } catch {
+        maxRssMiB = undefined; // not a node process with the hook (npm test's runner)
+    }
+    return { seconds, maxRssMiB };
+}
+
+function measure(name: string, command: readonly string[], runs: number, cwd = ROOT): Omit<Figure, "ratioToFloor"> {
+    runOnce(command, cwd); // warm-up: file system caches, not the process
+    const samples = Array.from({ length: runs }, () => runOnce(command, cwd));
+    const seconds = samples.map((sample) => sample.seconds);
+    const rss = samples.map((sample) => sample.maxRssMiB).filter((value): value is number => value !== undefined);
+    return {
+        name, command: command.join(" "), runs,
+        median: median(seconds), min: Math.min(...seconds), max: Math.max(...seconds),
+        peakRssMiB: rss.length === 0 ? undefined : Math.max(...rss),
+    };
+}
+
+const node = (...args: string[]) => [process.execPath, "--require", USAGE_HOOK, ...LOADER, ...args];
+
+/** A project directory with one stack of `identities` developers, each with the two role assignments below. */
+function syntheticProject(identities: number): string {
+    const dir = mkdtempSync(join(tmpdir(), `bench-${identities}-`));
+    copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+    mkdirSync(join(dir, "stacks"));
+    const developers = Array.from({ length: identities }, (_, i) => `dev-${String(i + 1).padStart(4, "0")}`);
+    writeFileSync(join(dir, "stacks", "Pulumi.synthetic.yaml"), stringify({
+        config: {
+            "app-identity:appName": "bench",
+            "app-identity:environment": "synthetic",
+            "app-identity:tenantId": "00000000-0000-0000-0000-00000000aaaa",
+            "app-identity:subscriptionId": "00000000-0000-0000-0000-00000000bbbb",
+            "app-identity:developers": developers,
+            "app-identity:roleAssignments": [
+                { resourceGroup: "rg-bench-data", role: "Storage Blob Data Contributor" },
+                { resourceGroup: "rg-bench-archive", role: "Storage Blob Data Reader" },
+            ],
+        },
+    }));
+    return dir;
+}
+
+/** The longest chain of dependencies among one identity's resources, and how many resources it has. */
+export function identityGraph(resources: readonly RegisteredResource[], identity: string): { criticalPath: number; resources: number } {
+    const component = resources.find((resource) => !resource.custom && resource.name === identity);
+    const members = resources.filter((resource) => resource.parent === component?.urn);
+    const byUrn = new Map(members.map((resource) => [resource.urn, resource]));
+    const depth = new Map<string, number>();
+    const longest = (urn: string): number => {
+        const known = depth.get(urn);
+        if (known !== undefined) return known;
+        const own = byUrn.get(urn)!;
+        const result = 1 + Math.max(0, ...own.dependencies.filter((dep) => byUrn.has(dep)).map(longest));
+        depth.set(urn, result);
+        return result;
+    };
+    return { criticalPath: Math.max(0, ...members.map((member) => longest(member.urn))), resources: members.length };
+}
+
+function render(figures: readonly Figure[], graph: { criticalPath: number; resources: number }, growth: string): string {
+    const rows = figures.map((figure) => [
+        figure.name, `${figure.median.toFixed(2)} s`, `${figure.min.toFixed(2)} s`, `${figure.max.toFixed(2)} s`,
+        `${figure.ratioToFloor.toFixed(2)}x`, figure.peakRssMiB === undefined ? "-" : `${figure.peakRssMiB.toFixed(0)} MiB`,
+        String(figure.runs),
+    ]);
+    const header = ["figure", "median", "min", "max", "vs floor", "peak RSS", "runs"];
+    const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+    const line = (cells: readonly string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd();
+    return [
+        line(header),
+        line(widths.map((width) => "-".repeat(width))),
+        ...rows.map(line),
+        "",
+        `scale: ${growth}`,
+        `resource graph of one identity: critical path ${graph.criticalPath} (app -> service principal -> role assignment), ${graph.resources} resources`,
+    ].join("\n");
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+    const { values } = parseArgs({
+        args: [...argv],
+        options: {
+            runs: { type: "string", default: "5" },
+            "test-runs": { type: "string", default: "1" },
+            sizes: { type: "string", default: "1,10,100,500" },
+            json: { type: "boolean", default: false },
+            "skip-test": { type: "boolean", default: false },
+        },
+    });
+    const runs = Number(values.runs);
+    const testRuns = Number(values["test-runs"]);
+    const sizes = values.sizes.split(",").map(Number);
+    if (![runs, testRuns, ...sizes].every((n) => Number.isInteger(n) && n > 0)) {
+        console.error("bench: --runs, --test-runs and --sizes take whole numbers above 0");
+        return 2;
+    }
+    const progress = (text: string) => { if (!values.json) process.stderr.write(`${text}\n`); };
+
+    progress("floor ...");
+    const floor = measure("floor: empty program, offline engine", node("tools/bench/floor.ts"), runs);
+    progress("plan ...");
+    const figures: Omit<Figure, "ratioToFloor">[] = [floor];
+    figures.push(measure("npm run plan (every stack)", node("tools/plan.ts", "--format", "json"), runs));
+    const synthetic: Record<number, Omit<Figure, "ratioToFloor">> = {};
+    for (const size of sizes) {
+        progress(`synthetic ${size} ...`);
+        const dir = syntheticProject(size);
+        try {
+            synthetic[size] = measure(`synthetic stack, ${size} identities`,
+                node("tools/plan.ts", "--root", dir, "synthetic", "--format", "json"), runs);
+            figures.push(synthetic[size]);
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    }
+    if (!values["skip-test"]) {
+        progress("npm test ...");
+        figures.push(measure("npm test", ["npm", "test", "--silent", "--", "--reporter=dot"], testRuns));
+    }
+
+    const file = readStackFile(readProject(ROOT), "dev");
+    const dev = await evaluateStack({ program: runProgram, project: "app-identity", stack: "dev", config: file.config });
+    const graph = identityGraph(dev.resources, "inventory-api-dev");
+
+    const withRatio: Figure[] = figures.map((figure) => ({ ...figure, ratioToFloor: figure.median / floor.median }));
+    const [small, large] = [synthetic[100], synthetic[500]];
+    const growth = small && large
+        ? `100 -> 500 identities: ${(large.median / small.median).toFixed(2)}x the time ` +
+          `(${(((large.median - floor.median) / (small.median - floor.median))).toFixed(2)}x above the floor; 5.00x is linear), ` +
+          `${((large.median - small.median) / 400 * 1000).toFixed(1)} ms and ` +
+          `${(((large.peakRssMiB ?? 0) - (small.peakRssMiB ?? 0)) / 400 * 1024).toFixed(0)} KiB per identity`
+        : "measure sizes 100 and 500 to see the growth";
+    if (values.json) {
+        console.log(JSON.stringify({ figures: withRatio, growth, graph }, null, 2));
+    } else {
+        console.log(render(withRatio, graph, growth));
+    }
+    return 0;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: unknown) => {
+        console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+        process.exitCode = 1;
+    });
+}
