@@ -36,3 +36,14 @@ export function describeSource(source: OutputsSourceArgs): string {
     if ("stack" in source) return `stack ${source.stack}`;
     return source.from === "-" ? "standard input" : source.from;
 }
+
+/**
+ * Run a command's main() as a program: its result is the exit code; an unexpected error prints one line (no stack
+ * trace) and exits with `failureCode`.
+ */
+export function runCommand(name: string, main: (argv: readonly string[]) => Promise<number>, failureCode = 1): void {
+    main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: unknown) => {
+        console.error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+        process.exitCode = failureCode;
+    });
+}

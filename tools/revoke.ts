@@ -14,7 +14,7 @@ import { spawnSync } from "node:child_process";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { displayNamesOf, parseStackConfig } from "../infra/config";
-import { UsageError } from "./cliArgs";
+import { runCommand, UsageError } from "./cliArgs";
 import { evaluateStack } from "./offline/engine";
 import { readProject, readStackFile, StackFileError } from "./stackFiles";
 import { PROJECT_ROOT } from "./stackOutputs";
@@ -207,9 +207,4 @@ export async function main(argv: readonly string[], io: Console = processConsole
     return 0;
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: unknown) => {
-        console.error(`revoke: ${error instanceof Error ? error.message : String(error)}`);
-        process.exitCode = 1;
-    });
-}
+if (require.main === module) runCommand("revoke", main);

@@ -15,6 +15,7 @@ import { stringify } from "yaml";
 import runProgram from "../../infra";
 import { evaluateStack, type RegisteredResource } from "../offline/engine";
 import { readProject, readStackFile } from "../stackFiles";
+import { runCommand } from "../cliArgs";
 
 const ROOT = resolve(__dirname, "..", "..");
 /** The loader `npm run plan` uses: sucrase strips the types (tsc checks them in CI). */
@@ -197,9 +198,4 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: unknown) => {
-        console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
-        process.exitCode = 1;
-    });
-}
+if (require.main === module) runCommand("bench", main);
