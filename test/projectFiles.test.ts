@@ -3,6 +3,7 @@ import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
+import { SECRET_LIFETIME_MONTHS } from "../infra/config";
 import { STORAGE_BLOB_ROLES } from "../infra/roles";
 import { listStacks, readProject, readStackFile } from "../tools/stackFiles";
 import { ROOT, SHARED } from "./harness";
@@ -59,5 +60,36 @@ describe("the built-in role table", () => {
         const reference = readJson(join(SHARED, "reference", "storage-blob-roles.json"));
         expect(STORAGE_BLOB_ROLES.map(({ name, id, dataActions }) => ({ name, id, dataActions: [...dataActions] })))
             .toEqual(reference.roles);
+    });
+});
+
+describe("stack files against Pulumi.yaml's config block, as the CLI checks them", () => {
+    type Declared = { type: "string" | "integer" | "boolean" | "array"; items?: { type: string }; default?: unknown };
+    const declared = (parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, Declared> }).config;
+    const project = readProject(ROOT);
+    const typeOk = (declaration: Declared, value: unknown): boolean => {
+        switch (declaration.type) {
+            case "string": return typeof value === "string";
+            case "integer": return Number.isInteger(value);
+            case "boolean": return typeof value === "boolean";
+            case "array": return Array.isArray(value) && value.every((item) => typeof item === declaration.items?.type);
+        }
+    };
+
+    it.each(listStacks(project))("stack %s sets every declared key without a default, with a value of its type", (stack) => {
+        const raw = parse(readFileSync(join(ROOT, "stacks", `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+        for (const [key, declaration] of Object.entries(declared)) {
+            const value = raw.config[`app-identity:${key}`];
+            // The CLI refuses a stack that lacks a declared key with no default ("is missing configuration value").
+            expect({ key, present: value !== undefined || declaration.default !== undefined }).toEqual({ key, present: true });
+            if (value !== undefined) expect({ key, typeOk: typeOk(declaration, value) }).toEqual({ key, typeOk: true });
+        }
+    });
+
+    it("declares defaults the program agrees with", () => {
+        expect(declared["secretLifetimeMonths"]!.default).toBe(SECRET_LIFETIME_MONTHS.default);
+        expect(declared["owners"]!.default).toEqual([]);
+        expect(declared["developers"]!.default).toEqual([]);
+        expect(declared["production"]!.default).toBe(false);
     });
 });
