@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkResources, configFor, readPackConfig, type CheckedResource, type PackConfig } from "../policy/check";
 import {
@@ -168,5 +170,28 @@ describe("the pack's config, policy/config.json", () => {
             "production-resources-protected": { productionStacks },
         });
         expect(configFor(sameEnvironment, {})).toEqual({ productionStacks: ["prod"], productionResourceGroups });
+    });
+});
+
+describe("the policy pack, policy/index.ts", () => {
+    it("type-checks and starts under ts-node, printing the port of its analyzer server as the CLI expects", async () => {
+        const child = spawn(process.execPath, ["-e", 'require("ts-node").register({ project: "tsconfig.json" }); require("./");'],
+            { cwd: join(ROOT, "policy"), stdio: ["ignore", "pipe", "pipe"] });
+        try {
+            const firstLine = await new Promise<string>((resolve, reject) => {
+                let out = "";
+                let err = "";
+                child.stdout.on("data", (chunk: Buffer) => {
+                    out += chunk.toString();
+                    if (out.includes("\n")) resolve(out.split("\n")[0]!);
+                });
+                child.stderr.on("data", (chunk: Buffer) => { err += chunk.toString(); });
+                child.on("exit", (code) => reject(new Error(`the pack exited ${String(code)}: ${err}`)));
+                setTimeout(() => reject(new Error(`no port within 20 s: ${err}`)), 20_000);
+            });
+            expect(firstLine).toMatch(/^\d{2,5}$/);
+        } finally {
+            child.kill();
+        }
     });
 });
