@@ -35,7 +35,7 @@ async function app(envFile: string, account: string, stand: AzureStandIn): Promi
 
 const errorOf = (body: string) => JSON.parse(body) as { error: string; message?: string };
 
-describe("the blob app with its stacks' identities", () => {
+describe("the blob app with its stacks' identities", { timeout: 120_000 }, () => {
     it("1. the dev identity uploads a blob to the dev account and reads it back", async () => {
         const dev = await plan("dev");
         const stand = await azure([dev]);
