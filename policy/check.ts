@@ -4,8 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import type { PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { replaceMarkers } from "../tools/offline/markers";
 import { POLICIES } from "./policies";
 
 export interface CheckedResource {
@@ -86,12 +86,5 @@ function validationArgs(resource: CheckedResource, config: Record<string, unknow
 
 /** Inputs as a policy sees them: secrets unwrapped (policies run where the engine holds them), unknowns absent. */
 function plain(value: unknown): unknown {
-    if (value === undefined || pulumi.isUnknown(value)) return undefined;
-    if (Array.isArray(value)) return value.map(plain);
-    if (value !== null && typeof value === "object") {
-        const record = value as Record<string, unknown>;
-        if (record[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return plain(record["value"]);
-        return Object.fromEntries(Object.entries(record).map(([key, inner]) => [key, plain(inner)]));
-    }
-    return value;
+    return replaceMarkers(value, { secret: plain, unknown: () => undefined });
 }

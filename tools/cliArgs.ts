@@ -15,6 +15,12 @@ export function parseDateArgument(flag: string, text: string): Date {
 
 export type OutputsSourceArgs = { stack: string } | { from: string };
 
+/** The parseArgs options that name where a stack's outputs come from, for `outputsSourceFrom`. */
+export const OUTPUTS_SOURCE_OPTIONS = {
+    stack: { type: "string" },
+    from: { type: "string" },
+} as const;
+
 /** `--stack NAME` or `--from FILE|-`: exactly one. */
 export function outputsSourceFrom(values: { stack?: string | undefined; from?: string | undefined }): OutputsSourceArgs {
     if (values.stack !== undefined && values.from !== undefined) {

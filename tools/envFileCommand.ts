@@ -8,7 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import { AtomicWriteError, writeFileAtomically } from "./atomicWrite";
-import { describeSource, type OutputsSourceArgs, outputsSourceFrom, runCommand, UsageError } from "./cliArgs";
+import { describeSource, OUTPUTS_SOURCE_OPTIONS, type OutputsSourceArgs, outputsSourceFrom, runCommand, UsageError } from "./cliArgs";
 import { EnvFileError, identityFromOutputs, renderEnvFile } from "./envFile";
 import { OutputsError, readStackOutputs } from "./stackOutputs";
 
@@ -31,8 +31,7 @@ export async function main(argv: readonly string[], terminal: Terminal = process
         const { values } = parseArgs({
             args: [...argv],
             options: {
-                stack: { type: "string" },
-                from: { type: "string" },
+                ...OUTPUTS_SOURCE_OPTIONS,
                 developer: { type: "string" },
                 out: { type: "string" },
                 stdout: { type: "boolean", default: false },

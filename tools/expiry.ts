@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { daysBetween, toDay, toRfc3339 } from "../infra/months";
-import { describeSource, outputsSourceFrom, parseDateArgument, parseDaysArgument, runCommand, UsageError } from "./cliArgs";
+import { describeSource, OUTPUTS_SOURCE_OPTIONS, outputsSourceFrom, parseDateArgument, parseDaysArgument, runCommand, UsageError } from "./cliArgs";
 import { OutputsError, readStackOutputs } from "./stackOutputs";
 
 export type SecretState = "ok" | "warn" | "fail" | "expired" | "previous";
@@ -122,8 +122,7 @@ export async function main(argv: readonly string[], now: () => Date = () => new 
         const { values } = parseArgs({
             args: [...argv],
             options: {
-                stack: { type: "string" },
-                from: { type: "string" },
+                ...OUTPUTS_SOURCE_OPTIONS,
                 "warn-days": { type: "string", default: "90" },
                 "fail-days": { type: "string", default: "30" },
                 at: { type: "string" },

@@ -11,7 +11,7 @@ import { resolve } from "node:path";
 import { checkResources, readPackConfig } from "../policy/check";
 import { evaluateStack } from "./offline/engine";
 import { planStack, renderJson, renderMarkdown, renderTable, type Plan, type PlannedStack } from "./render";
-import { listStacks, readProject, readStackFile, StackFileError } from "./stackFiles";
+import { listStacks, PROJECT_ROOT, readProject, readStackFile, StackFileError } from "./stackFiles";
 import { parseDateArgument, runCommand, UsageError } from "./cliArgs";
 
 const FORMATS = { table: renderTable, markdown: renderMarkdown, json: renderJson } as const;
@@ -82,7 +82,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         console.error(`plan: ${(error as Error).message}`);
         return 2;
     }
-    const root = parsed.values.root === undefined ? resolve(__dirname, "..") : resolve(parsed.values.root);
+    const root = parsed.values.root === undefined ? PROJECT_ROOT : resolve(parsed.values.root);
     const plan = await planStacks({ root, stacks: parsed.positionals, ...(at ? { at } : {}) });
     console.log(FORMATS[parsed.values.format as Format](plan));
     return plan.stacks.every((stack) => stack.ok) ? 0 : 1;

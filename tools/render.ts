@@ -2,8 +2,8 @@
  * Turns stack evaluations into what a reviewer reads: a table for the terminal, markdown for a pull-request
  * comment, JSON for machines. Secret values never get this far as text: they are shown as `[secret]`.
  */
-import * as pulumi from "@pulumi/pulumi";
 import type { StackEvaluation } from "./offline/engine";
+import { replaceMarkers } from "./offline/markers";
 
 export const SECRET = "[secret]";
 export const UNKNOWN = "[unknown]";
@@ -30,16 +30,7 @@ export interface Plan {
 
 /** A value as the engine recorded it, with secret and unknown markers replaced by their placeholders. */
 export function renderValue(value: unknown): unknown {
-    if (value === undefined || value === pulumi.runtime.unknownValue || pulumi.isUnknown(value)) {
-        return UNKNOWN;
-    }
-    if (Array.isArray(value)) return value.map(renderValue);
-    if (value !== null && typeof value === "object") {
-        const record = value as Record<string, unknown>;
-        if (record[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return SECRET;
-        return Object.fromEntries(Object.entries(record).map(([key, inner]) => [key, renderValue(inner)]));
-    }
-    return value;
+    return replaceMarkers(value, { secret: () => SECRET, unknown: () => UNKNOWN });
 }
 
 export function planStack(evaluation: StackEvaluation, violations: readonly Violation[] = []): PlannedStack {

@@ -13,11 +13,10 @@ import runProgram from "../infra";
 import { spawnSync } from "node:child_process";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
-import { displayNamesOf, parseStackConfig } from "../infra/config";
+import { ConfigError, displayNamesOf, parseStackConfig } from "../infra/config";
 import { runCommand, UsageError } from "./cliArgs";
 import { evaluateStack } from "./offline/engine";
-import { readProject, readStackFile, StackFileError } from "./stackFiles";
-import { PROJECT_ROOT } from "./stackOutputs";
+import { PROJECT_ROOT, readProject, readStackFile, StackFileError } from "./stackFiles";
 
 const USAGE = "usage: npm run revoke -- --stack NAME [--developer NAME] [--yes] [--print-commands]";
 const REPLACED_TYPES = new Set([
@@ -160,7 +159,7 @@ export async function main(argv: readonly string[], io: Console = processConsole
     try {
         plan = await planRevoke(root, stack, developer);
     } catch (error) {
-        if (!(error instanceof UsageError || error instanceof StackFileError || error instanceof Error && error.name === "ConfigError")) {
+        if (!(error instanceof UsageError || error instanceof StackFileError || error instanceof ConfigError)) {
             throw error;
         }
         console.error(`revoke: ${error.message}`);

@@ -4,10 +4,13 @@
  * stack's secrets provider: they become the placeholder `[secret]` and are marked secret.
  */
 import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parse } from "yaml";
 
 export const SECRET_PLACEHOLDER = "[secret]";
+
+/** This checkout: the project the commands work on unless told otherwise. */
+export const PROJECT_ROOT = resolve(__dirname, "..");
 
 export interface Project {
     readonly name: string;

@@ -4,10 +4,8 @@
  */
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import { text } from "node:stream/consumers";
-
-export const PROJECT_ROOT = resolve(__dirname, "..");
+import { PROJECT_ROOT } from "./stackFiles";
 
 /** Outputs that could not be had; the message is one line for the user. */
 export class OutputsError extends Error {}

@@ -9,15 +9,15 @@
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import runProgram from "../../infra";
 import { evaluateStack, type RegisteredResource } from "../offline/engine";
-import { readProject, readStackFile } from "../stackFiles";
+import { PROJECT_ROOT, readProject, readStackFile } from "../stackFiles";
 import { runCommand } from "../cliArgs";
 
-const ROOT = resolve(__dirname, "..", "..");
+const ROOT = PROJECT_ROOT;
 /** The loader `npm run plan` uses: sucrase strips the types (tsc checks them in CI). */
 const LOADER = ["-r", "sucrase/register/ts"];
 const USAGE_HOOK = join(__dirname, "reportUsage.cjs");
