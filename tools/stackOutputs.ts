@@ -5,7 +5,6 @@
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { text } from "node:stream/consumers";
-import { PROJECT_ROOT } from "./stackFiles";
 
 /** Outputs that could not be had; the message is one line for the user. */
 export class OutputsError extends Error {}
@@ -46,7 +45,7 @@ export function parseOutputs(json: string, origin: string): Record<string, unkno
 function runPulumiStackOutput(stack: string, options: ReadOptions): Promise<string> {
     const args = ["stack", "output", "--json", ...(options.showSecrets ? ["--show-secrets"] : []), "--stack", stack];
     return new Promise((resolvePromise, reject) => {
-        execFile("pulumi", args, { cwd: PROJECT_ROOT, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+        execFile("pulumi", args, { cwd: process.cwd(), maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
             if (error === null) {
                 resolvePromise(stdout);
             } else if ((error as NodeJS.ErrnoException).code === "ENOENT") {

@@ -1,0 +1,370 @@
+/**
+ * A model of Pulumi's Node.js language host, `pulumi-language-nodejs`, at the version the project pins.
+ *
+ * The real host is a Go program in the module github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3,
+ * which has no tags; the Go module proxy these machines reach refuses every version of it ("403 Forbidden: This
+ * module version is not available"), so it cannot be built here. Everything around it is real: the CLI and the
+ * engine (built from github.com/pulumi/pulumi/pkg/v3), and the program runner it launches, @pulumi/pulumi's own
+ * `cmd/run`. This model does only what the real host does between the two, rule by rule from
+ * pulumi/pulumi sdk/nodejs/cmd/pulumi-language-nodejs/main.go at v3.248.0 (cited as main.go below):
+ * it serves the LanguageRuntime gRPC service, prints its port, and runs the program with the same arguments and
+ * environment. Anything the project does not use answers UNIMPLEMENTED, never a guess.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync, realpathSync, statSync, existsSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
+import * as langproto from "@pulumi/pulumi/proto/language_pb";
+import * as langrpc from "@pulumi/pulumi/proto/language_grpc_pb";
+import * as pluginproto from "@pulumi/pulumi/proto/plugin_pb";
+import { PolicyProxy } from "./policyProxy";
+
+/** main.go: defaultRunPath, and the exit code by which a program says it already showed the user an error. */
+const DEFAULT_RUN_PATH = "@pulumi/pulumi/cmd/run";
+const EXITED_AFTER_USER_ACTIONABLE_MESSAGE = 32;
+
+export interface NodeOptions {
+    readonly typescript: boolean;
+    readonly tsconfigpath: string;
+    readonly nodeargs: string;
+}
+
+/** main.go parseOptions: `runtime.options` of Pulumi.yaml; typescript defaults to true. */
+export function parseOptions(options: Record<string, unknown>): NodeOptions {
+    const typescript = options["typescript"] ?? true;
+    if (typeof typescript !== "boolean") throw new Error("typescript option must be a boolean");
+    const tsconfig = options["tsconfig"] ?? "";
+    if (typeof tsconfig !== "string") throw new Error("tsconfigpath option must be a string");
+    const nodeargs = options["nodeargs"] ?? "";
+    if (typeof nodeargs !== "string") throw new Error("nodeargs option must be a string");
+    return { typescript, tsconfigpath: tsconfig, nodeargs };
+}
+
+export interface RunArguments {
+    readonly runPath: string;
+    readonly monitorAddress: string;
+    readonly engineAddress: string;
+    readonly organization: string;
+    readonly project: string;
+    readonly rootDirectory: string;
+    readonly stack: string;
+    readonly programDirectory: string;
+    readonly dryRun: boolean;
+    readonly parallel: number;
+    readonly entryPoint: string;
+    readonly args: readonly string[];
+}
+
+/** main.go constructArguments: flags only when non-empty, `--dry-run` only in a preview, then the entry point. */
+export function constructArguments(run: RunArguments): string[] {
+    const args = [run.runPath];
+    const maybe = (key: string, value: string) => {
+        if (value !== "") args.push(`--${key}`, value);
+    };
+    maybe("monitor", run.monitorAddress);
+    maybe("engine", run.engineAddress);
+    maybe("organization", run.organization);
+    maybe("project", run.project);
+    maybe("root-directory", run.rootDirectory);
+    maybe("stack", run.stack);
+    maybe("pwd", run.programDirectory);
+    if (run.dryRun) args.push("--dry-run");
+    maybe("parallel", String(run.parallel));
+    args.push(run.entryPoint, ...run.args);
+    return args;
+}
+
+/**
+ * main.go constructConfig: the engine's keys `<namespace>:<name>` become `<namespace>:config:<name>` in
+ * PULUMI_CONFIG, the form @pulumi/pulumi reads.
+ */
+export function constructConfig(config: ReadonlyMap<string, string>): string {
+    const transformed: Record<string, string> = {};
+    for (const [key, value] of config) {
+        const colon = key.indexOf(":");
+        if (colon < 0) throw new Error(`invalid config key ${JSON.stringify(key)}: it has no namespace`);
+        transformed[`${key.slice(0, colon)}:config:${key.slice(colon + 1)}`] = value;
+    }
+    return JSON.stringify(transformed);
+}
+
+/** main.go locateModule: `require.resolve` run by node in the program's directory. */
+function locateModule(module: string, programDirectory: string): string {
+    const script = `try { console.log(require.resolve(${JSON.stringify(module)})); } catch (error) {` +
+        ` if (error.code === 'MODULE_NOT_FOUND') { console.error("It looks like the Pulumi SDK has not been installed.` +
+        ` Have you run pulumi install?") } else { console.error(error.message); } process.exit(1); }`;
+    const result = spawnSync(process.execPath, ["-e", script], { cwd: programDirectory, encoding: "utf8" });
+    if (result.status !== 0) throw new Error(result.stderr);
+    return result.stdout.trim();
+}
+
+/**
+ * main.go getPackagesFromDir: every package.json under a `node_modules` below the program's directory whose
+ * `pulumi.resource` is true names a plugin the program needs (`pulumi.name`, or the name after `@pulumi/`).
+ */
+export function requiredPackages(directory: string, inNodeModules = false, visited = new Set<string>()): pluginproto.PackageDependency[] {
+    const dir = resolve(directory);
+    if (visited.has(dir)) return [];
+    visited.add(dir);
+    const found: pluginproto.PackageDependency[] = [];
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        let path = join(dir, entry.name);
+        let isDirectory = entry.isDirectory();
+        if (entry.isSymbolicLink()) {
+            path = realpathSync(path);
+            isDirectory = statSync(path).isDirectory();
+        }
+        if (isDirectory) {
+            // main.go skips policy packs (workspace.DetectPolicyPackPathAt).
+            if (existsSync(join(path, "PulumiPolicy.yaml"))) continue;
+            found.push(...requiredPackages(path, inNodeModules || basename(dir) === "node_modules", visited));
+        } else if (inNodeModules && entry.name === "package.json") {
+            const info = JSON.parse(readFileSync(path, "utf8")) as {
+                name?: string; version?: string; pulumi?: { resource?: boolean; name?: string; version?: string; server?: string };
+            };
+            if (info.pulumi?.resource !== true) continue;
+            const name = info.pulumi.name ?? (info.name?.startsWith("@pulumi/") ? info.name.slice("@pulumi/".length) : undefined);
+            const version = info.pulumi.version ?? info.version;
+            if (name === undefined || version === undefined) continue;
+            const dependency = new pluginproto.PackageDependency();
+            dependency.setName(name);
+            dependency.setKind("resource");
+            dependency.setVersion(version.startsWith("v") ? version : `v${version}`);
+            dependency.setServer(info.pulumi.server ?? "");
+            found.push(dependency);
+        }
+    }
+    return found;
+}
+
+function unimplemented(method: string): grpc.ServiceError {
+    return Object.assign(new Error(`method ${method} not implemented by the language host model`), {
+        code: grpc.status.UNIMPLEMENTED, details: `method ${method} not implemented`, metadata: new grpc.Metadata(),
+    });
+}
+
+export class NodeLanguageHost {
+    private readonly running = new Set<ChildProcess>();
+
+    constructor(private readonly engineAddress: string, private readonly version: string) {}
+
+    service(): grpc.UntypedServiceImplementation {
+        const unary = <Req, Res>(handler: (request: Req) => Promise<Res> | Res): grpc.handleUnaryCall<Req, Res> =>
+            (call, callback) => {
+                Promise.resolve().then(() => handler(call.request)).then(
+                    (response) => callback(null, response),
+                    (error: unknown) => callback(error as grpc.ServiceError),
+                );
+            };
+        const notImplemented = (method: string): grpc.handleUnaryCall<unknown, unknown> =>
+            (_call, callback) => callback(unimplemented(method));
+        return {
+            handshake: unary((request: langproto.LanguageHandshakeRequest) => {
+                void request;
+                return new langproto.LanguageHandshakeResponse();
+            }),
+            getPluginInfo: unary(() => {
+                const info = new pluginproto.PluginInfo();
+                info.setVersion(`v${this.version}`);
+                return info;
+            }),
+            // main.go: GetRequiredPlugins answers Unimplemented; the engine asks GetRequiredPackages.
+            getRequiredPlugins: notImplemented("GetRequiredPlugins"),
+            getRequiredPackages: unary((request: langproto.GetRequiredPackagesRequest) => {
+                const response = new langproto.GetRequiredPackagesResponse();
+                response.setPackagesList(requiredPackages(request.getInfo()?.getProgramDirectory() ?? "."));
+                return response;
+            }),
+            run: unary((request: langproto.RunRequest) => this.run(request)),
+            // The project installs its dependencies with npm ci; `pulumi install` is not part of its path.
+            installDependencies: (call: grpc.ServerWritableStream<unknown, unknown>) => call.end(),
+            about: unary(() => {
+                const response = new langproto.AboutResponse();
+                response.setExecutable(process.execPath);
+                response.setVersion(process.version);
+                return response;
+            }),
+            cancel: unary(() => {
+                for (const child of this.running) child.kill("SIGINT");
+                return new emptyproto.Empty();
+            }),
+            runtimeOptionsPrompts: notImplemented("RuntimeOptionsPrompts"),
+            template: notImplemented("Template"),
+            getProgramDependencies: notImplemented("GetProgramDependencies"),
+            runPlugin: (call: grpc.ServerWritableStream<langproto.RunPluginRequest, langproto.RunPluginResponse>) => {
+                this.runPlugin(call).catch((error: unknown) => call.destroy(error as Error));
+            },
+            generateProgram: notImplemented("GenerateProgram"),
+            generateProject: notImplemented("GenerateProject"),
+            generatePackage: notImplemented("GeneratePackage"),
+            pack: notImplemented("Pack"),
+            link: notImplemented("Link"),
+        };
+    }
+
+    /**
+     * main.go RunPlugin: a plugin written for Node.js (here, the policy pack) runs through @pulumi/pulumi's
+     * `cmd/run-policy-pack` (analyzers) or `cmd/run-plugin`; an analyzer sits behind the PolicyProxy and is started
+     * once the engine has sent the stack's configuration.
+     */
+    private async runPlugin(call: grpc.ServerWritableStream<langproto.RunPluginRequest, langproto.RunPluginResponse>): Promise<void> {
+        const request = call.request;
+        const send = (stream: "stdout" | "stderr", data: Uint8Array) => {
+            const response = new langproto.RunPluginResponse();
+            if (stream === "stdout") response.setStdout(data);
+            else response.setStderr(data);
+            call.write(response);
+        };
+        const info = request.getInfo();
+        const programDirectory = info?.getProgramDirectory() ?? request.getPwd();
+        const options = parseOptions((info?.getOptions()?.toJavaScript() ?? {}));
+        const env: NodeJS.ProcessEnv = Object.fromEntries(request.getEnvList().map((entry) => {
+            const equals = entry.indexOf("=");
+            return [entry.slice(0, equals), entry.slice(equals + 1)];
+        }));
+        if (options.typescript) env["PULUMI_NODEJS_TYPESCRIPT"] = "true";
+        if (options.tsconfigpath !== "") env["PULUMI_NODEJS_TSCONFIG_PATH"] = options.tsconfigpath;
+        const isAnalyzer = request.getKind() === "analyzer";
+        const runPath = locateModule(isAnalyzer ? "@pulumi/pulumi/cmd/run-policy-pack"
+            : process.env["PULUMI_LANGUAGE_NODEJS_RUN_PATH"] || "@pulumi/pulumi/cmd/run-plugin", programDirectory);
+        // main.go: the node arguments come after the run path; an analyzer's program directory comes last.
+        const args = [runPath, ...options.nodeargs.split(/\s+/).filter((arg) => arg !== ""),
+            ...(isAnalyzer ? [...request.getArgsList(), programDirectory] : [programDirectory, ...request.getArgsList()])];
+
+        let proxy: PolicyProxy | undefined;
+        if (isAnalyzer) {
+            proxy = new PolicyProxy();
+            send("stdout", Buffer.from(`${await proxy.start()}\n`));
+            const configuration = await proxy.configuration;
+            if (configuration !== undefined) {
+                const maybe = (key: string, value: string) => {
+                    if (value !== "") env[key] = value;
+                };
+                maybe("PULUMI_NODEJS_ORGANIZATION", configuration.getOrganization());
+                maybe("PULUMI_NODEJS_PROJECT", configuration.getProject());
+                maybe("PULUMI_NODEJS_STACK", configuration.getStack());
+                maybe("PULUMI_NODEJS_DRY_RUN", String(configuration.getDryRun()));
+                maybe("PULUMI_CONFIG", JSON.stringify(Object.fromEntries(configuration.getConfigMap().entries() as Iterable<[string, string]>)));
+            }
+        }
+        const child = spawn(process.execPath, args, {
+            cwd: isAnalyzer ? programDirectory : request.getPwd(), env, stdio: ["ignore", "pipe", "pipe"],
+        });
+        this.running.add(child);
+        child.stderr.on("data", (chunk: Buffer) => send("stderr", chunk));
+        let pending = "";
+        let attached = proxy === undefined;
+        child.stdout.on("data", (chunk: Buffer) => {
+            if (attached) {
+                send("stdout", chunk);
+                return;
+            }
+            // policy_proxy.go Attach: the policy pack's first line is its port; the rest is ordinary output.
+            pending += chunk.toString();
+            const newline = pending.indexOf("\n");
+            if (newline < 0) return;
+            attached = true;
+            const port = Number(pending.slice(0, newline).trim());
+            const rest = pending.slice(newline + 1);
+            if (rest !== "") send("stdout", Buffer.from(rest));
+            proxy!.attach(port).catch((error: unknown) => send("stderr", Buffer.from(`${(error as Error).message}\n`)));
+        });
+        const code = await new Promise<number>((done) => child.on("close", (exitCode) => done(exitCode ?? 1)));
+        this.running.delete(child);
+        if (!attached) proxy?.fail(new Error("could not read policy pack port"));
+        proxy?.stop();
+        const exit = new langproto.RunPluginResponse();
+        exit.setExitcode(code);
+        call.write(exit);
+        call.end();
+    }
+
+    /** main.go Run and execRuntime. */
+    private async run(request: langproto.RunRequest): Promise<langproto.RunResponse> {
+        const response = new langproto.RunResponse();
+        const info = request.getInfo();
+        const programDirectory = info?.getProgramDirectory() ?? request.getPwd();
+        let options: NodeOptions;
+        let runPath: string;
+        try {
+            options = parseOptions((info?.getOptions()?.toJavaScript() ?? {}));
+            runPath = locateModule(process.env["PULUMI_LANGUAGE_NODEJS_RUN_PATH"] || DEFAULT_RUN_PATH, programDirectory);
+        } catch (error) {
+            response.setError((error as Error).message);
+            return response;
+        }
+        const args = constructArguments({
+            runPath,
+            monitorAddress: request.getMonitorAddress(),
+            engineAddress: this.engineAddress,
+            organization: request.getOrganization(),
+            project: request.getProject(),
+            rootDirectory: info?.getRootDirectory() ?? "",
+            stack: request.getStack(),
+            programDirectory,
+            dryRun: request.getDryrun(),
+            parallel: request.getParallel(),
+            entryPoint: info?.getEntryPoint() ?? ".",
+            args: request.getArgsList(),
+        });
+        const env: NodeJS.ProcessEnv = {
+            ...process.env,
+            PULUMI_CONFIG: constructConfig(new Map(request.getConfigMap().entries() as Iterable<[string, string]>)),
+            PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(request.getConfigsecretkeysList()),
+        };
+        if (options.typescript) env["PULUMI_NODEJS_TYPESCRIPT"] = "true";
+        if (options.tsconfigpath !== "") env["PULUMI_NODEJS_TSCONFIG_PATH"] = options.tsconfigpath;
+        // main.go splits nodeargs with shlex; the project sets none, so a plain split on spaces is refused instead.
+        if (/["'\\]/.test(options.nodeargs)) {
+            response.setError("nodeargs with quotes are not modelled by the language host model");
+            return response;
+        }
+        const nodeArgs = options.nodeargs.split(/\s+/).filter((arg) => arg !== "");
+
+        // The real host passes its own working directory on (exec.Command without Dir): the engine starts it in the
+        // program's directory.
+        const child = spawn(process.execPath, [...nodeArgs, ...args], { env, stdio: ["ignore", "inherit", "inherit"] });
+        this.running.add(child);
+        const code = await new Promise<number | null>((done) => {
+            child.on("exit", (exitCode) => done(exitCode));
+            child.on("error", () => done(null));
+        });
+        this.running.delete(child);
+        if (code === EXITED_AFTER_USER_ACTIONABLE_MESSAGE) {
+            response.setBail(true);
+        } else if (code === null) {
+            response.setError("Problem executing program (could not run language executor)");
+        } else if (code !== 0) {
+            response.setError(`Program exited with non-zero exit code: ${code}`);
+        }
+        return response;
+    }
+}
+
+/** main.go main: the engine's address is the first argument; the port goes to stdout, one line. */
+export async function main(argv: readonly string[]): Promise<void> {
+    const positional = argv.filter((arg) => !arg.startsWith("-"));
+    if (argv.includes("-version") || argv.includes("--version")) {
+        console.log(`v${PULUMI_VERSION}`);
+        return;
+    }
+    const host = new NodeLanguageHost(positional[0] ?? "", PULUMI_VERSION);
+    const server = new grpc.Server({ "grpc.max_receive_message_length": 400 * 1024 * 1024 });
+    server.addService(langrpc.LanguageRuntimeService, host.service());
+    const port = await new Promise<number>((done, fail) =>
+        server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) =>
+            error === null ? done(bound) : fail(error)));
+    process.stdout.write(`${port}\n`);
+    process.on("SIGINT", () => server.forceShutdown());
+}
+
+/** The language host reports the version of the SDK it belongs to: @pulumi/pulumi's, which the CLI matches. */
+const PULUMI_VERSION: string = (JSON.parse(readFileSync(require.resolve("@pulumi/pulumi/package.json"), "utf8")) as { version: string }).version;
+
+if (require.main === module) {
+    main(process.argv.slice(2)).catch((error: unknown) => {
+        console.error(`pulumi-language-nodejs: ${(error as Error).message}`);
+        process.exit(1);
+    });
+}
