@@ -19,6 +19,13 @@ export interface AppIdentityArgs {
     readonly subscriptionId: string;
     readonly roleAssignments: readonly RoleAssignmentConfig[];
     readonly secretSchedule: SecretSchedule;
+    /**
+     * A production identity: protect the app, the service principal and the role assignments, whose deletion is
+     * the accident to prevent. Never the client secrets: a rotation replaces them, and the engine refuses to replace
+     * a resource protected in both the old and the new state (pulumi/pulumi pkg/resource/deploy/step_generator.go,
+     * "unable to replace resource ... as it is currently marked for protection").
+     */
+    readonly protect: boolean;
 }
 
 export interface GrantedRole {
@@ -51,6 +58,7 @@ export class AppIdentity extends pulumi.ComponentResource {
             owners: args.owners,
         }, {
             ...child,
+            protect: args.protect,
             // A replacement (a revoke) must delete the old app before creating the new one: with
             // preventDuplicateNames, Entra refuses a second app of the same name while the first exists.
             deleteBeforeReplace: true,
@@ -59,7 +67,7 @@ export class AppIdentity extends pulumi.ComponentResource {
         this.servicePrincipal = new azuread.ServicePrincipal(name, {
             clientId: this.application.clientId,
             owners: args.owners,
-        }, child);
+        }, { ...child, protect: args.protect });
 
         const { current, previous } = args.secretSchedule;
         const secretFor = (window: SecretWindow) =>
@@ -69,7 +77,12 @@ export class AppIdentity extends pulumi.ComponentResource {
                 // Explicit and fixed for the whole window: an end date read from the clock would replace the
                 // secret at every run, and the deprecated endDateRelative falls back to Graph's default.
                 endDate: toRfc3339(window.endDate),
-            }, child);
+            }, {
+                ...child,
+                // Never protected, whatever the parent's protect (which children inherit, pulumi/pulumi
+                // sdk/nodejs/resource.ts): a protected secret could never rotate.
+                protect: false,
+            });
         const currentSecret = secretFor(current);
         const previousSecret = secretFor(previous);
         this.secrets = current.slot === "a"
@@ -92,7 +105,19 @@ export class AppIdentity extends pulumi.ComponentResource {
                 // PrincipalNotFound that Entra replication delay causes right after the principal is created.
                 principalType: "ServicePrincipal",
                 roleAssignmentName: principalId.apply((id) => roleAssignmentName(scope, definition, id)),
-            }, child);
+            }, {
+                ...child,
+                protect: args.protect,
+                // Keeps `pulumi destroy --skip-preview` of a production stack from deleting the unprotected secrets.
+                // The engine deletes dependents before their dependencies, so these assignments, the deepest
+                // resources, come first (pulumi/pulumi pkg/resource/deploy/step_generator.go ScheduleDeletes); a
+                // protected one fails with deleteProtectedError (step.go), and the engine then skips every transitive
+                // dependency of a failed delete (deployment_executor.go performPostSteps): through this edge, the
+                // secrets too. A dependsOn edge never forces a replacement (step_generator.go
+                // calculateDependentReplacements reads property dependencies only; diff compares inputs), so a
+                // rotation leaves the assignments unchanged.
+                dependsOn: [this.secrets.a, this.secrets.b],
+            });
         });
 
         this.clientId = this.application.clientId;

@@ -16,8 +16,12 @@ export function roleDefinitionId(subscriptionId: string, roleId: string): string
 }
 
 /**
- * The role assignment's name: a GUID that depends only on what it grants, so a re-run or a lost state finds the
- * same assignment instead of failing with RoleAssignmentExists (as Bicep's guid(scope, role, principal) does).
+ * The role assignment's name: a GUID that depends only on what it grants (as Bicep's guid(scope, role, principal)),
+ * so there is one name per (scope, role, principal) and a second assignment of the same grant is refused by Azure
+ * rather than made twice. It does not let a re-run or a lost state adopt an existing assignment: azure-native's
+ * Create first reads the ID and fails with "cannot create already existing resource" when it exists
+ * (pulumi/pulumi-azure-native provider/pkg/provider/provider.go defaultCreate, provider/pkg/azure/client_azcore.go
+ * CanCreate). A lost state is recovered with `pulumi import` (README, "Recovering a lost or damaged state").
  * Azure compares IDs without regard to case, so neither does this.
  */
 export function roleAssignmentName(scope: string, roleDefinition: string, principalId: string): string {

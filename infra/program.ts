@@ -81,7 +81,8 @@ function defineIdentity(displayName: string, config: StackConfig, owners: string
         subscriptionId: config.subscriptionId,
         roleAssignments: config.roleAssignments,
         secretSchedule: schedule,
-    }, { protect: config.production });
+        protect: config.production,
+    });
 
     const describe = (window: SecretWindow): SecretOutput => ({
         name: `${displayName}-secret-${window.slot}`,

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { setClock } from "../infra/clock";
 import { replaceMarkers } from "../tools/offline/markers";
 import { POLICIES } from "./policies";
 
@@ -40,25 +41,36 @@ export function configFor(policy: ResourceValidationPolicy, packConfig: PackConf
     return { ...defaults, ...(packConfig[policy.name] ?? {}) };
 }
 
+/**
+ * The violations of `policies` on `resources`, judged as of `at` (the real clock when unset): a plan of another day
+ * judges as of that day, as the pack would when the CLI runs it then. The policies read that instant from the
+ * project's one clock, set here for the check alone; they are synchronous, so no other reading sees it.
+ */
 export function checkResources(
     resources: readonly CheckedResource[],
     packConfig: PackConfig,
     policies: readonly ResourceValidationPolicy[] = POLICIES,
+    at?: Date,
 ): PolicyViolation[] {
-    const violations: PolicyViolation[] = [];
-    for (const policy of policies) {
-        const config = configFor(policy, packConfig);
-        const validations = [policy.validateResource ?? []].flat();
-        for (const resource of resources) {
-            const args = validationArgs(resource, config);
-            for (const validate of validations) {
-                void validate(args, (message) => {
-                    violations.push({ policy: policy.name, resource: resource.name, message: message ?? policy.description });
-                });
+    const previousClock = at === undefined ? undefined : setClock(() => new Date(at.getTime()));
+    try {
+        const violations: PolicyViolation[] = [];
+        for (const policy of policies) {
+            const config = configFor(policy, packConfig);
+            const validations = [policy.validateResource ?? []].flat();
+            for (const resource of resources) {
+                const args = validationArgs(resource, config);
+                for (const validate of validations) {
+                    void validate(args, (message) => {
+                        violations.push({ policy: policy.name, resource: resource.name, message: message ?? policy.description });
+                    });
+                }
             }
         }
+        return violations;
+    } finally {
+        if (previousClock !== undefined) setClock(previousClock);
     }
-    return violations;
 }
 
 function validationArgs(resource: CheckedResource, config: Record<string, unknown>): ResourceValidationArgs {

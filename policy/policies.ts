@@ -9,10 +9,13 @@
  * equal to Pulumi.yaml's productionResourceGroups and the stacks that set production: true).
  */
 import type { PolicyConfigSchema, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { currentTime } from "../infra/clock";
+import { toRfc3339 } from "../infra/months";
 import { BUILT_IN_ROLES, STORAGE_BLOB_ROLES } from "../infra/roles";
 
 export const TYPES = {
     application: "azuread:index/application:Application",
+    servicePrincipal: "azuread:index/servicePrincipal:ServicePrincipal",
     password: "azuread:index/applicationPassword:ApplicationPassword",
     roleAssignment: "azure-native:authorization:RoleAssignment",
 } as const;
@@ -124,13 +127,19 @@ export const secretEndDate: ResourceValidationPolicy = {
             report(`endDate is ${JSON.stringify(endDate ?? null)}; expected an RFC 3339 date`);
             return;
         }
+        // Without a startDate a secret starts when it is created (terraform-provider-azuread
+        // docs/resources/application_password.md: "If this isn't specified, the current date is used"), so its
+        // lifetime runs from now. Now is the project's one clock (infra/clock.ts): the wall clock in the pack, which
+        // the CLI runs as the secret is created; the plan's date in the offline checker, so that a plan of a future
+        // day judges a secret made that day as of that day.
         const startText: unknown = args.props["startDate"];
-        const start = typeof startText === "string" ? new Date(startText) : new Date();
+        const now = currentTime();
+        const start = typeof startText === "string" ? new Date(startText) : now;
         const latest = new Date(start.getTime());
         latest.setUTCMonth(latest.getUTCMonth() + maxLifetimeMonths);
         if (new Date(endDate).getTime() > latest.getTime()) {
             report(`endDate ${endDate} is more than ${maxLifetimeMonths} months after ` +
-                `${typeof startText === "string" ? `startDate ${startText}` : "now"}`);
+                `${typeof startText === "string" ? `startDate ${startText}` : `now (${toRfc3339(now)})`}`);
         }
     }),
 };
@@ -172,16 +181,32 @@ export const sameEnvironment: ResourceValidationPolicy = {
     }),
 };
 
+/**
+ * What a production stack protects: the resources whose deletion is the accident to prevent. Not the client secrets,
+ * whose replacement is the design: the engine refuses to replace a resource protected in both the old and the new
+ * state (pulumi/pulumi pkg/resource/deploy/step_generator.go), so a protected secret would stop its rotation.
+ */
+export const PROTECTED_IN_PRODUCTION: readonly string[] = [TYPES.application, TYPES.servicePrincipal, TYPES.roleAssignment];
+
 export const productionProtected: ResourceValidationPolicy = {
     name: "production-resources-protected",
-    description: "Every resource of a production stack is protected, so that no update or destroy deletes it by " +
-        "accident.",
-    remediationSteps: "Set production: true in the stack's config, which protects every resource it creates.",
+    description: "A production stack's app registrations, service principals and role assignments are protected, so " +
+        "that no update or destroy deletes them by accident. Client secrets are never protected, in any stack: a " +
+        "rotation replaces them, and the engine refuses to replace a protected resource.",
+    remediationSteps: "Set production: true in the stack's config, which protects the app, the service principal and " +
+        "the role assignments; leave client secrets unprotected (`pulumi state unprotect` one that is).",
     enforcementLevel: "mandatory",
     configSchema: { properties: { productionStacks: environmentSchema["productionStacks"]! } },
     validateResource: (args, report) => {
-        // Providers and the stack itself are the engine's, not this program's, and are never protected.
-        if (args.type.startsWith("pulumi:")) return;
+        if (args.type === TYPES.password) {
+            if (args.opts.protect) {
+                report("this client secret is protected; a rotation replaces it, and the engine refuses to replace " +
+                    "a protected resource: leave client secrets unprotected");
+            }
+            return;
+        }
+        // Components, providers and the stack itself hold nothing in Azure: whether they are protected is not judged.
+        if (!PROTECTED_IN_PRODUCTION.includes(args.type)) return;
         const { productionStacks } = args.getConfig<{ productionStacks: string[] }>();
         if (productionStacks.includes(stackOf(args.urn)) && !args.opts.protect) {
             report(`stack ${stackOf(args.urn)} is production, but this resource is not protected`);

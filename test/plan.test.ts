@@ -1,9 +1,11 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { checkResources, readPackConfig } from "../policy/check";
+import { POLICIES } from "../policy/policies";
 import { main, planStacks } from "../tools/plan";
-import { renderMarkdown, renderTable } from "../tools/render";
+import { PROTECTION_NOTE, renderMarkdown, renderTable } from "../tools/render";
 import { runCli } from "./cli";
-import { AT, evaluateStackFile, ROOT, TYPES } from "./harness";
+import { AT, evaluateStackFile, ofType, ROOT, TYPES } from "./harness";
 
 const FIXTURE = join(ROOT, "test", "fixtures", "project");
 
@@ -68,12 +70,25 @@ describe("npm run plan", () => {
         expect(lines).toContain("  6 resources");
     });
 
-    it("marks protected resources in the table and markdown", async () => {
-        const table = await runPlan(["prod", "--at", "2026-11-21"]);
-        expect(table.stdout).toContain("  + azuread:index/application:Application  inventory-api-prod  [protected]");
+    it("marks what production protects in the table and markdown: the app, service principal and roles, not the secrets", async () => {
+        const table = (await runPlan(["prod", "--at", "2026-11-21"])).stdout.split("\n");
+        expect(table.filter((line) => line.startsWith("  + "))).toEqual([
+            "  + appidentity:azure:AppIdentity  inventory-api-prod",
+            "  + azuread:index/application:Application  inventory-api-prod  [protected]",
+            "  + azuread:index/applicationPassword:ApplicationPassword  inventory-api-prod-secret-a",
+            "  + azuread:index/applicationPassword:ApplicationPassword  inventory-api-prod-secret-b",
+            "  + azuread:index/servicePrincipal:ServicePrincipal  inventory-api-prod  [protected]",
+            "  + azure-native:authorization:RoleAssignment  inventory-api-prod-rg-inventory-prod-storage-blob-data-contributor  [protected]",
+            "  + azure-native:authorization:RoleAssignment  inventory-api-prod-rg-inventory-prod-archive-storage-blob-data-reader  [protected]",
+        ]);
+        expect(table.filter((line) => line.includes("[protected]:"))).toEqual([`  [protected]: ${PROTECTION_NOTE}`]);
         const markdown = await runPlan(["prod", "--format", "markdown", "--at", "2026-11-21"]);
         expect(markdown.stdout).toContain("### ✅ Stack `prod`: 7 resources");
         expect(markdown.stdout).toContain("| `azuread:index/application:Application` | `inventory-api-prod` | yes |");
+        expect(markdown.stdout).toContain("| `azuread:index/applicationPassword:ApplicationPassword` | `inventory-api-prod-secret-a` | no |");
+        expect(markdown.stdout).toContain(`\nProtected: ${PROTECTION_NOTE}.\n`);
+        const dev = await runPlan(["dev", "--at", "2026-11-21"]);
+        expect(dev.stdout).not.toContain("[protected]");
     });
 
     it("exits 1 and names the stack file for an unknown stack", async () => {
@@ -92,6 +107,32 @@ describe("npm run plan", () => {
         expect(await runPlan(["--at", "next week"])).toEqual({
             code: 2, stdout: "", stderr: 'plan: --at is "next week"; expected a date YYYY-MM-DD or an RFC 3339 time',
         });
+    });
+});
+
+describe("npm run plan of a future day (issue 11, item 11)", () => {
+    it("npm run plan -- dev --at 2027-07-15 exits 0: the secrets planned for that day are judged as of that day", async () => {
+        const { code, stdout, stderr } = await runPlan(["dev", "--at", "2027-07-15"]);
+        expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+        const lines = stdout.split("\n");
+        expect(lines[0]).toBe("Stack dev: ok (planned at 2027-07-15T00:00:00.000Z)");
+        expect(lines.filter((line) => line.includes("violation"))).toEqual([]);
+        expect(lines).toContain('      endDate: "2029-04-17T00:00:00Z"');
+    });
+
+    it("still refuses, on that day, a secret of the same plan made one day too long", async () => {
+        const at = new Date("2027-07-15T00:00:00Z");
+        const plan = await evaluateStackFile("dev", at);
+        expect(checkResources(plan.resources, readPackConfig(), POLICIES, at)).toEqual([]);
+        const tooLong = plan.resources.map((resource) => resource.name === "inventory-api-dev-secret-b"
+            ? { ...resource, inputs: { ...resource.inputs, endDate: "2029-07-16T00:00:00Z" } }
+            : resource);
+        expect(ofType(plan, TYPES.password).map((password) => password.name)).toContain("inventory-api-dev-secret-b");
+        expect(checkResources(tooLong, readPackConfig(), POLICIES, at)).toEqual([{
+            policy: "client-secret-explicit-end-date",
+            resource: "inventory-api-dev-secret-b",
+            message: "endDate 2029-07-16T00:00:00Z is more than 24 months after now (2027-07-15T00:00:00Z)",
+        }]);
     });
 });
 

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { currentTime, setClock } from "../infra/clock";
 import { checkResources, configFor, readPackConfig, type CheckedResource, type PackConfig } from "../policy/check";
 import {
     allowedRoles, productionProtected, resourceGroupScope, sameEnvironment, secretEndDate, servicePrincipalOnly,
@@ -23,8 +24,8 @@ const assignment = (stack: string, overrides: Record<string, unknown> = {}) => r
     principalType: "ServicePrincipal",
     ...overrides,
 });
-const messages = (policy: Parameters<typeof checkResources>[2], resources: CheckedResource[], config: PackConfig = {}) =>
-    checkResources(resources, config, policy).map((violation) => violation.message);
+const messages = (policy: Parameters<typeof checkResources>[2], resources: CheckedResource[], config: PackConfig = {},
+    at?: Date) => checkResources(resources, config, policy, at).map((violation) => violation.message);
 
 describe("role-assignment-resource-group-scope", () => {
     const check = (scope: unknown) => messages([resourceGroupScope], [assignment("dev", { scope })]);
@@ -92,9 +93,29 @@ describe("client-secret-explicit-end-date", () => {
         expect(messages([secretEndDate], [secret({ startDate: "2026-01-01T00:00:00Z", endDate: "2028-01-02T00:00:00Z" })]))
             .toEqual(["endDate 2028-01-02T00:00:00Z is more than 24 months after startDate 2026-01-01T00:00:00Z"]);
     });
-    it("measures from now when there is no start date", () => {
-        expect(messages([secretEndDate], [secret({ endDate: "2099-01-01T00:00:00Z" })]))
-            .toEqual(["endDate 2099-01-01T00:00:00Z is more than 24 months after now"]);
+    it("measures from now when there is no start date: a secret starts when it is created", () => {
+        const at = new Date("2026-11-21T12:00:00Z");
+        expect(messages([secretEndDate], [secret({ endDate: "2028-11-21T12:00:00Z" })], {}, at)).toEqual([]);
+        expect(messages([secretEndDate], [secret({ endDate: "2028-11-21T12:00:01Z" })], {}, at))
+            .toEqual(["endDate 2028-11-21T12:00:01Z is more than 24 months after now (2026-11-21T12:00:00Z)"]);
+    });
+    // npm run plan -- dev --at 2027-07-15 plans secrets made on that day: they are judged as of that day.
+    it("judges as of the checker's date, and still refuses a secret too long on that day", () => {
+        const at = new Date("2027-07-15T00:00:00Z");
+        expect(messages([secretEndDate], [secret({ endDate: "2029-07-15T00:00:00Z" })], {}, at)).toEqual([]);
+        expect(messages([secretEndDate], [secret({ endDate: "2029-07-16T00:00:00Z" })], {}, at))
+            .toEqual(["endDate 2029-07-16T00:00:00Z is more than 24 months after now (2027-07-15T00:00:00Z)"]);
+    });
+    it("reads now from the project's one clock when given no date (the wall clock, in the pack), and leaves it as it was", () => {
+        const previous = setClock(() => new Date("2030-01-01T00:00:00Z"));
+        try {
+            expect(messages([secretEndDate], [secret({ endDate: "2032-01-02T00:00:00Z" })]))
+                .toEqual(["endDate 2032-01-02T00:00:00Z is more than 24 months after now (2030-01-01T00:00:00Z)"]);
+            messages([secretEndDate], [secret({ endDate: "2032-01-02T00:00:00Z" })], {}, new Date("2027-07-15T00:00:00Z"));
+            expect(currentTime().toISOString()).toBe("2030-01-01T00:00:00.000Z");
+        } finally {
+            setClock(previous);
+        }
     });
     it("refuses a missing end date and endDateRelative", () => {
         expect(messages([secretEndDate], [secret({ endDateRelative: "17520h" })])).toEqual([
@@ -142,21 +163,43 @@ describe("role-assignment-same-environment", () => {
 });
 
 describe("production-resources-protected", () => {
-    it("passes protected production resources and unprotected others", () => {
+    const GUARDED = [TYPES.application, TYPES.servicePrincipal, TYPES.roleAssignment];
+    const PROTECTED_SECRET = "this client secret is protected; a rotation replaces it, and the engine refuses to " +
+        "replace a protected resource: leave client secrets unprotected";
+    it("passes a production stack's protected app, service principal and role assignments, and unprotected others", () => {
         expect(messages([productionProtected], [
-            resource("prod", TYPES.application, {}, true), resource("dev", TYPES.application, {}, false),
+            ...GUARDED.map((type) => resource("prod", type, {}, true)),
+            ...GUARDED.map((type) => resource("dev", type, {}, false)),
         ])).toEqual([]);
     });
-    it("refuses an unprotected production resource", () => {
-        expect(messages([productionProtected], [resource("prod", TYPES.password, {}, false)]))
-            .toEqual(["stack prod is production, but this resource is not protected"]);
+    it("does not require a production stack's client secrets to be protected", () => {
+        expect(messages([productionProtected], [resource("prod", TYPES.password, {}, false)])).toEqual([]);
     });
-    it("leaves the engine's own resources (providers, the stack) alone", () => {
-        expect(messages([productionProtected], [resource("prod", "pulumi:providers:azuread", {}, false)])).toEqual([]);
+    it("refuses an unprotected app, service principal or role assignment in a production stack", () => {
+        expect(messages([productionProtected], GUARDED.map((type) => resource("prod", type, {}, false)))).toEqual([
+            "stack prod is production, but this resource is not protected",
+            "stack prod is production, but this resource is not protected",
+            "stack prod is production, but this resource is not protected",
+        ]);
+    });
+    it("refuses a protected client secret in any stack: it could never rotate", () => {
+        expect(messages([productionProtected], [
+            resource("prod", TYPES.password, {}, true), resource("dev", TYPES.password, {}, true),
+        ])).toEqual([PROTECTED_SECRET, PROTECTED_SECRET]);
+    });
+    it("leaves the component and the engine's own resources (providers, the stack) alone", () => {
+        expect(messages([productionProtected], [
+            resource("prod", "appidentity:azure:AppIdentity", {}, false),
+            resource("prod", "pulumi:providers:azuread", {}, false),
+            resource("prod", "pulumi:pulumi:Stack", {}, false),
+        ])).toEqual([]);
     });
     it("takes the production stacks from config", () => {
-        expect(messages([productionProtected], [resource("prod", TYPES.password, {}, false)],
+        expect(messages([productionProtected], [resource("prod", TYPES.application, {}, false)],
             { "production-resources-protected": { productionStacks: [] } })).toEqual([]);
+        expect(messages([productionProtected], [resource("live", TYPES.application, {}, false)],
+            { "production-resources-protected": { productionStacks: ["live"] } }))
+            .toEqual(["stack live is production, but this resource is not protected"]);
     });
 });
 

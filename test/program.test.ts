@@ -94,9 +94,41 @@ describe.each([
         expect(plan.outputs["clientSecretExpiresAt"]!.value).toBe(newest);
     });
 
-    it(protect ? "protects every resource" : "protects no resource", async () => {
+    it(protect
+        ? "protects the app, the service principal and the role assignments, never the secrets or the component"
+        : "protects no resource", async () => {
         const plan = await evaluateStackFile(stack);
-        expect(plan.resources.map((resource) => resource.protect)).toEqual(plan.resources.map(() => protect));
+        const flags = Object.fromEntries(plan.resources.map((resource) => [`${resource.type}::${resource.name}`, resource.protect]));
+        expect(flags).toEqual({
+            [`${TYPES.component}::${name}`]: false,
+            [`${TYPES.application}::${name}`]: protect,
+            [`${TYPES.servicePrincipal}::${name}`]: protect,
+            [`${TYPES.password}::${name}-secret-a`]: false,
+            [`${TYPES.password}::${name}-secret-b`]: false,
+            ...Object.fromEntries(grants.map(([group, role]) =>
+                [`${TYPES.roleAssignment}::${name}-${group}-${role!.toLowerCase().replace(/ /g, "-")}`, protect])),
+        });
+    });
+
+    // pulumi/pulumi pkg/resource/deploy/deployment_executor.go performPostSteps: after a protected resource's delete
+    // fails, a destroy skips its transitive dependencies only; this edge makes both secrets such dependencies.
+    it("makes each role assignment depend on the service principal and on both secrets", async () => {
+        const plan = await evaluateStackFile(stack);
+        const urn = (type: string, resourceName: string) =>
+            plan.resources.find((resource) => resource.type === type && resource.name === resourceName)!.urn;
+        const expected = [
+            urn(TYPES.password, `${name}-secret-a`),
+            urn(TYPES.password, `${name}-secret-b`),
+            urn(TYPES.servicePrincipal, name),
+        ].sort();
+        expect(expected).toEqual([
+            `urn:pulumi:${stack}::app-identity::${TYPES.component}$${TYPES.password}::${name}-secret-a`,
+            `urn:pulumi:${stack}::app-identity::${TYPES.component}$${TYPES.password}::${name}-secret-b`,
+            `urn:pulumi:${stack}::app-identity::${TYPES.component}$${TYPES.servicePrincipal}::${name}`,
+        ]);
+        const assignments = ofType(plan, TYPES.roleAssignment);
+        expect(assignments).toHaveLength(grants.length);
+        for (const assignment of assignments) expect([...assignment.dependencies].sort()).toEqual(expected);
     });
 
     it("is deterministic: two evaluations register identical resources and outputs", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { addMonths } from "../infra/months";
 import { planStacks } from "../tools/plan";
-import { evaluate, exampleConfig, ofType, ROOT, TYPES } from "./harness";
+import { evaluate, evaluateStackFile, exampleConfig, ofType, ROOT, TYPES } from "./harness";
 
 const passwordInputs = async (at: Date) => {
     const plan = await evaluate("dev", exampleConfig({ secretRotationAnchor: "2025-03-10" }), { at });
@@ -55,12 +55,30 @@ describe("rotation through the program", () => {
     });
 });
 
+describe("rotation in the production stack (stacks/Pulumi.prod.yaml, rotating on June 17)", () => {
+    // The engine refuses to replace a resource protected in both the old and the new state (pulumi/pulumi
+    // pkg/resource/deploy/step_generator.go): what a rotation replaces must be unprotected, what it keeps unchanged.
+    it("replaces one unprotected secret and registers every protected resource exactly as before", async () => {
+        const before = await evaluateStackFile("prod", new Date("2027-06-16T23:59:59Z"));
+        const after = await evaluateStackFile("prod", new Date("2027-06-17T00:00:00Z"));
+        const byName = (plan: typeof before) => new Map(plan.resources.map((resource) => [resource.urn, resource]));
+        const [old, now] = [byName(before), byName(after)];
+        expect([...now.keys()].sort()).toEqual([...old.keys()].sort());
+        const changed = [...now].filter(([urn, resource]) => JSON.stringify(resource) !== JSON.stringify(old.get(urn)));
+        expect(changed.map(([, resource]) => ({ type: resource.type, name: resource.name, protect: resource.protect })))
+            .toEqual([{ type: TYPES.password, name: "inventory-api-prod-secret-b", protect: false }]);
+        expect(ofType(after, TYPES.roleAssignment).map((resource) => resource.protect)).toEqual([true, true]);
+    });
+});
+
 describe("npm run plan -- dev --at DATE over six years", () => {
     it("shows two staggered secrets at every month and about one rotation a year", async () => {
         const months = Array.from({ length: 73 }, (_, i) => addMonths(new Date("2026-12-01T00:00:00Z"), i));
         const endDatesByMonth: string[][] = [];
         for (const at of months) {
             const plan = await planStacks({ root: ROOT, stacks: ["dev"], at });
+            // Judged as of that day, every planned secret is within the policies' maximum lifetime.
+            expect(plan.stacks[0]!.violations).toEqual([]);
             const passwords = plan.stacks[0]!.resources.filter((resource) => resource.type === TYPES.password);
             const endDates = passwords.map((password) => String(password.inputs["endDate"])).sort();
             expect(endDates).toHaveLength(2);

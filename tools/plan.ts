@@ -3,12 +3,14 @@
  *
  * Shows what each stack would create, without the Pulumi CLI or an Azure account: the real program runs under the
  * Pulumi SDK's runtime with the offline engine in place of Azure, and the guardrail pack's policies check what it
- * registers. Exit 0 when every stack is valid and violates no policy, 1 otherwise, 2 for a usage mistake.
+ * registers, as of the plan's date (`--at`, or now). Exit 0 when every stack is valid and violates no policy, 1
+ * otherwise, 2 for a usage mistake.
  */
 import runProgram from "../infra";
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { checkResources, readPackConfig } from "../policy/check";
+import { POLICIES } from "../policy/policies";
 import { evaluateStack } from "./offline/engine";
 import { planStack, renderJson, renderMarkdown, renderTable, type Plan, type PlannedStack } from "./render";
 import { listStacks, PROJECT_ROOT, readProject, readStackFile, StackFileError } from "./stackFiles";
@@ -45,8 +47,8 @@ export async function planStacks(options: PlanOptions): Promise<Plan> {
             secretKeys: file.secretKeys,
             ...(options.at === undefined ? {} : { at: options.at }),
         });
-        // The guardrail pack's own policies, on what the stack would register.
-        planned.push(planStack(evaluation, checkResources(evaluation.resources, packConfig)));
+        // The guardrail pack's own policies, on what the stack would register, judged as of the plan's date.
+        planned.push(planStack(evaluation, checkResources(evaluation.resources, packConfig, POLICIES, options.at)));
     }
     return { at: (options.at ?? new Date()).toISOString(), stacks: planned };
 }

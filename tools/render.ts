@@ -7,6 +7,9 @@ import { replaceMarkers } from "./offline/markers";
 
 export const SECRET = "[secret]";
 export const UNKNOWN = "[unknown]";
+/** What protection means here, under a stack that protects anything (policy production-resources-protected). */
+export const PROTECTION_NOTE = "pulumi destroy stops at these before it deletes any client secret, and so does any " +
+    "replacement of them; client secrets are never protected, so that a rotation can replace them";
 
 export interface Violation {
     readonly policy: string;
@@ -65,6 +68,7 @@ export function renderTable(plan: Plan): string {
                 lines.push(`      ${key}: ${JSON.stringify(value)}`);
             }
         }
+        if (stack.resources.some((resource) => resource.protect)) lines.push(`  [protected]: ${PROTECTION_NOTE}`);
         if (Object.keys(stack.outputs).length > 0) {
             lines.push("  Outputs:");
             for (const [key, value] of Object.entries(stack.outputs)) lines.push(`      ${key}: ${JSON.stringify(value)}`);
@@ -92,6 +96,7 @@ export function renderMarkdown(plan: Plan): string {
             for (const resource of stack.resources) {
                 lines.push(`| \`${resource.type}\` | \`${resource.name}\` | ${resource.protect ? "yes" : "no"} |`);
             }
+            if (stack.resources.some((resource) => resource.protect)) lines.push("", `Protected: ${PROTECTION_NOTE}.`);
             lines.push("", "<details><summary>Inputs and outputs</summary>", "", "```json",
                 JSON.stringify({ resources: stack.resources, outputs: stack.outputs }, null, 2), "```", "", "</details>", "");
         }
