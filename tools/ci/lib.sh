@@ -1,0 +1,43 @@
+# shellcheck shell=bash
+# Shared by the CI scripts (sourced, never run): the project root, the stack argument, and what the Pulumi CLI
+# needs from the environment. Everything comes from arguments and environment variables, so a test suite can run
+# exactly what GitHub runs against a local Azure. Nothing here prints a variable's value: a backend URL can hold
+# credentials, and the passphrase is one.
+
+CI_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# ci_fail MESSAGE: one line on stderr, naming the script; exit 2 (a usage or setup mistake).
+ci_fail() {
+  printf '%s: %s\n' "$CI_SCRIPT" "$*" >&2
+  exit 2
+}
+
+# ci_init NAME ARGS...: checks the one STACK argument and the environment, sets STACK, and moves to the project.
+ci_init() {
+  CI_SCRIPT="tools/ci/$1.sh"
+  shift
+  cd "$CI_ROOT" || exit 2
+  local known
+  known=$(cd stacks && for file in Pulumi.*.yaml; do file=${file#Pulumi.}; printf '%s ' "${file%.yaml}"; done)
+  known=${known% }
+  [ "$#" -eq 1 ] || ci_fail "usage: $CI_SCRIPT STACK (one of: ${known// /, })"
+  STACK=$1
+  if [[ ! $STACK =~ ^[A-Za-z0-9._-]+$ ]] || [ ! -f "stacks/Pulumi.$STACK.yaml" ]; then
+    ci_fail "STACK is \"$STACK\"; expected a stack with a file in stacks/: one of ${known// /, }"
+  fi
+  STACK_FILE="stacks/Pulumi.$STACK.yaml"
+  # Without it the CLI would fall back to Pulumi Cloud or to whatever `pulumi login` left on this machine.
+  [ -n "${PULUMI_BACKEND_URL:-}" ] ||
+    ci_fail "PULUMI_BACKEND_URL is not set; expected the state backend, such as azblob://state?storage_account=NAME or file://DIR"
+  # A stack without a cloud secrets provider (azurekeyvault://...) encrypts with a passphrase.
+  if ! grep -Eq '^secretsprovider: *[a-z]+://' "$STACK_FILE" &&
+    [ -z "${PULUMI_CONFIG_PASSPHRASE+set}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE+set}" ]; then
+    ci_fail "$STACK_FILE has no secretsprovider (a passphrase stack); set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE"
+  fi
+  command -v pulumi >/dev/null || ci_fail "no pulumi on PATH; install the Pulumi CLI (the workflows' setup action does)"
+  export PULUMI_SKIP_UPDATE_CHECK=true
+}
+
+# The guardrail policy pack, for every command that runs the program (policy/, README "The policy pack").
+# shellcheck disable=SC2034 # used by the scripts that source this file
+POLICY_ARGS=(--policy-pack policy --policy-pack-config policy/config.json)

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Usage: tools/ci/maintenance.sh STACK
+# The daily job of a stack, in three steps:
+#   1. drift: `pulumi refresh --preview-only --expect-no-changes` fails when someone changed the identity outside
+#      Pulumi (a secret or role assignment added or removed, an owner changed);
+#   2. rotation: `pulumi up`, which replaces a secret on its rotation date and changes nothing on other days;
+#      skipped after drift, so that a person looks at the change before Pulumi acts on a state it does not match;
+#   3. expiry: `npm run expiry -- --stack STACK`, always, so a secret close to its end is reported even on a day
+#      of drift or of a failed update.
+# Exits with the first failure's code (0 when all three pass). Environment as for tools/ci/preview.sh, plus
+# EXPIRY_WARN_DAYS (90) and EXPIRY_FAIL_DAYS (30).
+set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ci_init maintenance "$@"
+
+status=0
+if pulumi refresh --stack "$STACK" --preview-only --expect-no-changes --non-interactive --suppress-outputs \
+  --suppress-permalink --suppress-progress; then
+  pulumi up --stack "$STACK" --yes --non-interactive --suppress-outputs --suppress-permalink --suppress-progress \
+    "${POLICY_ARGS[@]}" || status=$?
+else
+  status=$?
+  echo "$CI_SCRIPT: stack $STACK differs from its state (drift) or could not be refreshed: no rotation run;" \
+    "review the refresh above, then run pulumi refresh --stack $STACK and pulumi up --stack $STACK" >&2
+fi
+npm run --silent expiry -- --stack "$STACK" --warn-days "${EXPIRY_WARN_DAYS:-90}" \
+  --fail-days "${EXPIRY_FAIL_DAYS:-30}" || { code=$?; [ "$status" -ne 0 ] || status=$code; }
+exit "$status"
