@@ -1,16 +1,32 @@
 /**
  * `npm run revoke -- --stack NAME [--developer NAME] [--yes] [--print-commands]`
  *
- * Revokes an app identity at once: its app registration, service principal and both client secrets are replaced
- * through `pulumi up --target-replace` on exactly their URNs, with `--target-dependents` so that its role
- * assignments follow the new service principal. Deleting the old app deletes its secrets and service principal, so
- * every permission the leaked credential had ends with it. Production resources are protected: their protection
- * is lifted first for exactly those URNs, and the `pulumi up` protects the new ones again.
+ * Revokes an app identity at once, all or nothing: its app registration, service principal, client secrets and
+ * role assignments are deleted with `pulumi destroy --target` on exactly their URNs, then created anew by
+ * `pulumi up`. Deleting the old app ends every permission the leaked credential had.
+ *
+ * Why not `pulumi up --target-replace`: a preview still calls the provider's Create, flagged as preview, and the
+ * Terraform bridge computes the diff there (pulumi/pulumi-terraform-bridge pkg/tfbridge/provider.go, Create:
+ * `p.tf.Diff` before `if !req.GetPreview()`), which runs azuread's duplicate-name check
+ * (hashicorp/terraform-provider-azuread internal/services/applications/application_resource.go,
+ * applicationResourceCustomizeDiff → tf.ImportAsDuplicateError): with `preventDuplicateNames` the replacement's
+ * preview fails while the old app exists. A destroy's preview calls no Create (pulumi/pulumi
+ * pkg/resource/deploy/step.go, DeleteStep.Apply does nothing under DryRun), so nothing checks names until the
+ * `up`, after the old app is gone. Graph may still list a just-deleted app for a while: the `up` is retried with
+ * backoff on that one error, and on no other.
+ *
+ * Protected resources (a production identity's app, service principal and role assignments) cannot be deleted
+ * (step.go, deleteProtectedError, checked before the DryRun branch, so the destroy's preview refuses too):
+ * exactly those the state marks protected are unprotected first, in one `pulumi state unprotect` (one state
+ * edit: all of them or none, pulumi/pulumi pkg/cmd/pulumi/state/io.go TotalStateEdit). The `pulumi up` protects
+ * what it creates again, from the program. If any step fails, every one of them still in the state is protected
+ * again (one `pulumi state protect`, which refuses the whole edit if one URN is missing: state_protect.go), and
+ * one line says what failed and what to run next.
  *
  * Without the Pulumi CLI it prints the exact commands to run where the CLI is.
  */
 import runProgram from "../infra";
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { ConfigError, displayNamesOf, parseStackConfig } from "../infra/config";
@@ -19,26 +35,31 @@ import { evaluateStack } from "./offline/engine";
 import { PROJECT_ROOT, readProject, readStackFile, StackFileError } from "./stackFiles";
 
 const USAGE = "usage: npm run revoke -- --stack NAME [--developer NAME] [--yes] [--print-commands]";
-const REPLACED_TYPES = new Set([
-    "azuread:index/application:Application",
-    "azuread:index/servicePrincipal:ServicePrincipal",
-    "azuread:index/applicationPassword:ApplicationPassword",
-]);
+const APP_TYPE = "azuread:index/application:Application";
+
+/** How many times `pulumi up` runs, at most, while it fails only on the duplicate-name check. */
+export const UP_ATTEMPTS = 5;
+/** Seconds to wait before the second, third... attempt: about 4 minutes in all, time for Graph to forget the app. */
+export const UP_BACKOFF_SECONDS: readonly number[] = [15, 30, 60, 120];
+
+export interface IdentityResource {
+    readonly urn: string;
+    readonly type: string;
+    /** Whether the program protects it (the state may say otherwise until the next `pulumi up`). */
+    readonly protect: boolean;
+}
 
 export interface RevokePlan {
     readonly stack: string;
+    readonly developer: string | undefined;
     readonly identity: string;
-    readonly production: boolean;
-    /** The app, service principal and secrets: replaced. */
-    readonly replaced: readonly string[];
-    /** Their dependents (the role assignments): replaced along with them. */
-    readonly dependents: readonly string[];
-    readonly unprotect: readonly string[][];
-    readonly preview: readonly string[];
-    readonly up: readonly string[];
+    /** The app registration's URN: a revoke of an identity the state does not hold is refused. */
+    readonly app: string;
+    /** Every resource of the identity (app, service principal, secrets, role assignments), sorted by URN. */
+    readonly resources: readonly IdentityResource[];
 }
 
-/** Work out, from the stack's config and the offline engine, exactly which URNs a revoke replaces. */
+/** Work out, from the stack's config and the offline engine, exactly which URNs a revoke deletes and recreates. */
 export async function planRevoke(root: string, stack: string, developer: string | undefined): Promise<RevokePlan> {
     const project = readProject(root);
     const file = readStackFile(project, stack);
@@ -63,30 +84,49 @@ export async function planRevoke(root: string, stack: string, developer: string 
     const evaluation = await evaluateStack({ program: runProgram, project: project.name, stack, config: file.config, secretKeys: file.secretKeys });
     if (!evaluation.ok) throw new UsageError(evaluation.errors.join("\n"));
     const component = evaluation.resources.find((resource) => !resource.custom && resource.name === identity);
-    const children = evaluation.resources.filter((resource) => component !== undefined && resource.parent === component.urn);
-    const byKind = (keep: boolean) => children.filter((resource) => REPLACED_TYPES.has(resource.type) === keep)
-        .map((resource) => resource.urn).sort();
-    const replaced = byKind(true);
-    const dependents = byKind(false);
-
-    const stackArgs = ["--stack", stack];
-    const targets = [...replaced.flatMap((urn) => ["--target-replace", urn]), "--target-dependents"];
-    return {
-        stack,
-        identity,
-        production: config.production,
-        replaced,
-        dependents,
-        unprotect: config.production
-            ? [...replaced, ...dependents].map((urn) => ["pulumi", "state", "unprotect", ...stackArgs, "--yes", urn])
-            : [],
-        preview: ["pulumi", "preview", ...stackArgs, ...targets],
-        up: ["pulumi", "up", ...stackArgs, ...targets, "--yes", "--skip-preview"],
-    };
+    const resources = evaluation.resources
+        .filter((resource) => component !== undefined && resource.parent === component.urn)
+        .map(({ urn, type, protect }) => ({ urn, type, protect }))
+        .sort((a, b) => (a.urn < b.urn ? -1 : 1));
+    const app = resources.find((resource) => resource.type === APP_TYPE);
+    if (app === undefined) throw new Error(`the program defines no app registration for ${identity}`);
+    return { stack, developer, identity, app: app.urn, resources };
 }
 
-export function commandsOf(plan: RevokePlan): (readonly string[])[] {
-    return [...plan.unprotect, plan.preview, plan.up];
+// The CLI commands, as the Pulumi CLI v3.248.0 takes them (pulumi/pulumi pkg/cmd/pulumi/): `--yes` skips each
+// command's own confirmation, which revoke asks for itself.
+export const stateExportCommand = (stack: string) => ["pulumi", "stack", "export", "--stack", stack];
+export const unprotectCommand = (stack: string, urns: readonly string[]) =>
+    ["pulumi", "state", "unprotect", "--stack", stack, "--yes", ...urns];
+export const protectCommand = (stack: string, urns: readonly string[]) =>
+    ["pulumi", "state", "protect", "--stack", stack, "--yes", ...urns];
+/**
+ * No `--skip-preview`: the destroy's preview refuses a protected resource (one the state edit missed, or a
+ * dependent `--target-dependents` found) before anything is deleted (step.go, DeleteStep.Apply checks protect
+ * before DryRun); without the preview, unprotected resources could be deleted before a protected one stops it.
+ */
+export const destroyCommand = (stack: string, urns: readonly string[]) =>
+    ["pulumi", "destroy", "--stack", stack, ...urns.flatMap((urn) => ["--target", urn]), "--target-dependents", "--yes"];
+/** The whole program: it recreates the identity, with its protection, and the stack outputs env files read. */
+export const upCommand = (stack: string) => ["pulumi", "up", "--stack", stack, "--yes", "--suppress-outputs"];
+
+/**
+ * The commands to run by hand, assuming the state protects what the program protects. The comment line is the
+ * step revoke itself takes when one of them fails.
+ */
+export function printedCommands(plan: RevokePlan): string[] {
+    const urns = plan.resources.map((resource) => resource.urn);
+    const protectedUrns = plan.resources.filter((resource) => resource.protect).map((resource) => resource.urn);
+    const lines = [
+        ...(protectedUrns.length > 0 ? [shellLine(unprotectCommand(plan.stack, protectedUrns))] : []),
+        shellLine(destroyCommand(plan.stack, urns)),
+        shellLine(upCommand(plan.stack)),
+    ];
+    if (protectedUrns.length > 0) {
+        lines.push(`# if a step fails, protect again those that 'pulumi stack --show-urns --stack ${plan.stack}' ` +
+            `still lists: ${shellLine(protectCommand(plan.stack, protectedUrns))}`);
+    }
+    return lines;
 }
 
 /** A command as one line for a POSIX shell: arguments with `$`, spaces or quotes go in single quotes. */
@@ -94,13 +134,79 @@ export function shellLine(command: readonly string[]): string {
     return command.map((arg) => (/^[A-Za-z0-9_\-./=@%+,:]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`)).join(" ");
 }
 
+/**
+ * Whether a failed `pulumi up` failed on azuread's duplicate-name check for this identity's app, in either of its
+ * forms: the plan-time one ("... was specified. To be managed via Terraform ...", wrapped by the bridge as
+ * "diffing <urn>: ...") and the create-time diagnostic. The text is terraform-provider-azuread
+ * internal/helpers/tf/errors.go ImportAsDuplicateDiag, unchanged from v2.53 to v3.9; Go's %q quotes the names.
+ */
+export function isDuplicateNameFailure(output: string, identity: string): boolean {
+    // eslint-disable-next-line no-control-regex
+    const text = output.replace(/\u001b\[[0-9;]*m/g, "").replace(/\s+/g, " ");
+    const name = identity.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return new RegExp(`An existing "azuread_application" with name "${name}" \\(ID: "[^"]*"\\) was found and ` +
+        "`prevent_duplicate_names` was specified").test(text);
+}
+
+/** A resource as `pulumi stack export` lists it. */
+export interface StateResource {
+    readonly urn: string;
+    readonly protect: boolean;
+}
+
+/**
+ * The resources of an exported deployment (pulumi/pulumi sdk/go/common/apitype/core.go: UntypedDeployment,
+ * DeploymentV3/ResourceV3), without those pending deletion, which `state protect` and `unprotect` skip too.
+ */
+export function parseState(json: string): Map<string, StateResource> {
+    const document = JSON.parse(json) as { deployment?: { resources?: unknown } };
+    const resources = document.deployment?.resources ?? [];
+    if (!Array.isArray(resources)) throw new Error("the exported deployment's resources are not a list");
+    const state = new Map<string, StateResource>();
+    for (const resource of resources as { urn?: unknown; protect?: unknown; delete?: unknown }[]) {
+        if (typeof resource.urn === "string" && resource.delete !== true) {
+            state.set(resource.urn, { urn: resource.urn, protect: resource.protect === true });
+        }
+    }
+    return state;
+}
+
+export interface CommandResult {
+    readonly status: number;
+    /** What the command printed: stdout and stderr for `run`, stdout only for `read`. */
+    readonly output: string;
+}
+
 export interface Console {
     readonly isInteractive: boolean;
     confirm(question: string): Promise<boolean>;
-    run(command: readonly string[]): number | "missing";
+    /** Runs a command with its output shown as it comes, and kept; "missing" when the program is not on PATH. */
+    run(command: readonly string[]): Promise<CommandResult | "missing">;
+    /** Runs a command for what it prints on stdout, which is not shown. */
+    read(command: readonly string[]): Promise<CommandResult | "missing">;
+    sleep(seconds: number): Promise<void>;
 }
 
-const processConsole: Console = {
+function spawnCommand(command: readonly string[], show: boolean): Promise<CommandResult | "missing"> {
+    return new Promise((resolve) => {
+        const child = spawn(command[0]!, command.slice(1), { cwd: PROJECT_ROOT, stdio: ["inherit", "pipe", "pipe"] });
+        const kept: Buffer[] = [];
+        child.stdout.on("data", (chunk: Buffer) => {
+            kept.push(chunk);
+            if (show) process.stdout.write(chunk);
+        });
+        child.stderr.on("data", (chunk: Buffer) => {
+            if (show) kept.push(chunk);
+            process.stderr.write(chunk);
+        });
+        child.on("error", (error: NodeJS.ErrnoException) => {
+            resolve(error.code === "ENOENT" ? "missing" : { status: 1, output: error.message });
+        });
+        child.on("close", (code) => resolve({ status: code ?? 1, output: Buffer.concat(kept).toString("utf8") }));
+    });
+}
+
+export const processConsole: Console = {
     isInteractive: process.stdin.isTTY === true,
     async confirm(question) {
         const prompt = createInterface({ input: process.stdin, output: process.stderr });
@@ -110,12 +216,181 @@ const processConsole: Console = {
             prompt.close();
         }
     },
-    run(command) {
-        const result = spawnSync(command[0]!, command.slice(1), { cwd: PROJECT_ROOT, stdio: "inherit" });
-        if (result.error !== undefined && "code" in result.error && result.error.code === "ENOENT") return "missing";
-        return result.status ?? 1;
-    },
+    run: (command) => spawnCommand(command, true),
+    read: (command) => spawnCommand(command, false),
+    sleep: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
 };
+
+/** What stopped a revoke: the start of the one line that says so. */
+interface Failure {
+    readonly head: string;
+    /** False for an interruption: there is no cause to fix before the next command. */
+    readonly fixFirst: boolean;
+}
+
+function stepOf(command: readonly string[]): string {
+    return command.slice(0, command[1] === "state" ? 3 : 2).join(" ");
+}
+
+const reasonOf = (result: CommandResult | "missing") =>
+    (result === "missing" ? "the Pulumi CLI is no longer on PATH" : `exit ${result.status}`);
+
+function failureOf(command: readonly string[], result: CommandResult | "missing"): Failure {
+    return { head: `${stepOf(command)} failed (${reasonOf(result)})`, fixFirst: true };
+}
+
+const succeeded = (result: CommandResult | "missing"): boolean => result !== "missing" && result.status === 0;
+
+/**
+ * Ctrl-C, a closed terminal or a kill would end Node at once, between a `state unprotect` and the `state protect`
+ * that undoes it. While a revoke runs they only ask it to stop after the current step (the CLI, in the same
+ * process group, gets Ctrl-C itself and stops as it does), and the failure path runs as for a failed step.
+ */
+class Interruptions {
+    private requested = false;
+    private readonly onSignal = (signal: NodeJS.Signals): void => {
+        this.requested = true;
+        console.error(`revoke: ${signal}: stopping after the current step; what was unprotected is protected again`);
+    };
+    private static readonly SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+    get stopped(): boolean {
+        return this.requested;
+    }
+
+    async during<T>(body: () => Promise<T>): Promise<T> {
+        for (const signal of Interruptions.SIGNALS) process.on(signal, this.onSignal);
+        try {
+            return await body();
+        } finally {
+            for (const signal of Interruptions.SIGNALS) process.off(signal, this.onSignal);
+        }
+    }
+}
+
+/** Runs a revoke whose plan is known and confirmed. Returns the exit code; every message goes to stderr. */
+async function runRevoke(plan: RevokePlan, io: Console, rerun: string, interruptions: Interruptions): Promise<number> {
+    const stack = plan.stack;
+    const urns = plan.resources.map((resource) => resource.urn);
+
+    const exported = await io.read(stateExportCommand(stack));
+    if (exported === "missing") {
+        console.error("revoke: the Pulumi CLI is not on PATH, so nothing was revoked. Run these where it is:");
+        console.log(printedCommands(plan).join("\n"));
+        return 1;
+    }
+    let state: Map<string, StateResource>;
+    try {
+        if (exported.status !== 0) throw new Error(`exit ${exported.status}`);
+        state = parseState(exported.output);
+    } catch (error) {
+        console.error(`revoke: reading the state of stack ${stack} failed (${(error as Error).message}); nothing was changed`);
+        return 1;
+    }
+    if (!state.has(plan.app)) {
+        console.error(`revoke: the state of stack ${stack} holds no app ${plan.identity} (${plan.app}), so there is ` +
+            `nothing to revoke. If an earlier revoke deleted it, create the identity again: ${shellLine(upCommand(stack))}`);
+        return 1;
+    }
+    if (interruptions.stopped) {
+        console.error("revoke: interrupted; nothing was changed");
+        return 1;
+    }
+    // The targets must be in the state: a destroy refuses a target it does not find (pulumi/pulumi
+    // pkg/engine/deployment.go checkTargets, "no resource named ... found"). One the program has and the state
+    // not yet (a role assignment just added to the config) is simply created by the up.
+    const present = urns.filter((urn) => state.has(urn));
+    const unprotected = present.filter((urn) => state.get(urn)!.protect);
+
+    const fail = async (failure: Failure, consequence: string, next: string): Promise<number> => {
+        const restored = await protectAgain(io, stack, unprotected);
+        const head = `revoke: ${failure.head}`;
+        if (restored.ok) {
+            const total = unprotected.length;
+            const protectedNote = total === 0 ? ""
+                : restored.count === total ? `; all ${total} protected resources are protected again`
+                    : restored.count === 0 ? `; none of the ${total} protected resources is left in the state to protect again`
+                        : `; of the ${total} protected resources, the ${restored.count} still in the state are protected again`;
+            console.error(`${head}; ${consequence}${protectedNote}. ` +
+                `${failure.fixFirst ? "Next, once the cause is fixed" : "Next"}: ${next}`);
+        } else {
+            console.error(`${head}, and protecting again failed too (${restored.reason}). Before anything else, ` +
+                `protect those 'pulumi stack --show-urns --stack ${stack}' still lists: ${shellLine(restored.command)}`);
+        }
+        return 1;
+    };
+    const interrupted = (after: string): Failure => ({ head: `interrupted after ${after}`, fixFirst: false });
+
+    if (unprotected.length > 0) {
+        const command = unprotectCommand(stack, unprotected);
+        const result = await io.run(command);
+        if (!succeeded(result)) return fail(failureOf(command, result), "nothing was deleted", rerun);
+        if (interruptions.stopped) return fail(interrupted(stepOf(command)), "nothing was deleted", rerun);
+    }
+
+    const destroy = destroyCommand(stack, present);
+    const destroyed = await io.run(destroy);
+    if (!succeeded(destroyed)) {
+        return fail(failureOf(destroy, destroyed), "the identity may be partly deleted and its credentials may still work", rerun);
+    }
+    const gone = "the old identity is deleted, so its credentials no longer work";
+    const up = upCommand(stack);
+    if (interruptions.stopped) return fail(interrupted("pulumi destroy"), gone, shellLine(up));
+
+    for (let attempt = 1; ; attempt++) {
+        const result = await io.run(up);
+        if (succeeded(result)) return 0;
+        if (result === "missing" || !isDuplicateNameFailure(result.output, plan.identity)) {
+            return fail(failureOf(up, result), gone, shellLine(up));
+        }
+        if (attempt === UP_ATTEMPTS) {
+            return fail({ head: `pulumi up failed (the provider still finds an app named ${plan.identity} after ` +
+                `${UP_ATTEMPTS} attempts)`, fixFirst: true }, gone, `check that no other app has that name ` +
+                `(az ad app list --display-name ${plan.identity}), then ${shellLine(up)}`);
+        }
+        if (interruptions.stopped) return fail(interrupted(`pulumi up attempt ${attempt}`), gone, shellLine(up));
+        const delay = UP_BACKOFF_SECONDS[attempt - 1]!;
+        console.error(`revoke: Graph still lists the deleted app ${plan.identity} (the provider's duplicate-name ` +
+            `check); pulumi up again in ${delay} s (attempt ${attempt + 1} of ${UP_ATTEMPTS})`);
+        await io.sleep(delay);
+        if (interruptions.stopped) return fail(interrupted(`pulumi up attempt ${attempt}`), gone, shellLine(up));
+    }
+}
+
+type Restored = { ok: true; count: number } | { ok: false; reason: string; command: readonly string[] };
+
+/** Protects again every one of `urns` that the state still holds, in one command. */
+async function protectAgain(io: Console, stack: string, urns: readonly string[]): Promise<Restored> {
+    if (urns.length === 0) return { ok: true, count: 0 };
+    const exported = await io.read(stateExportCommand(stack));
+    let still: string[];
+    try {
+        if (exported === "missing" || exported.status !== 0) throw new Error(`pulumi stack export: ${reasonOf(exported)}`);
+        const state = parseState(exported.output);
+        still = urns.filter((urn) => state.has(urn));
+    } catch (error) {
+        return { ok: false, reason: (error as Error).message, command: protectCommand(stack, urns) };
+    }
+    if (still.length === 0) return { ok: true, count: 0 };
+    const command = protectCommand(stack, still);
+    const result = await io.run(command);
+    if (result === "missing" || result.status !== 0) {
+        return { ok: false, reason: `pulumi state protect: ${reasonOf(result)}`, command };
+    }
+    return { ok: true, count: still.length };
+}
+
+function describe(plan: RevokePlan): string {
+    const count = (type: string) => plan.resources.filter((resource) => resource.type === type).length;
+    const secrets = count("azuread:index/applicationPassword:ApplicationPassword");
+    const roles = count("azure-native:authorization:RoleAssignment");
+    const isProtected = plan.resources.some((resource) => resource.protect);
+    const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+    return `revoke: identity ${plan.identity} of stack ${plan.stack}: pulumi destroy deletes its app, service ` +
+        `principal, ${plural(secrets, "secret")} and ${plural(roles, "role assignment")}, then pulumi up creates them ` +
+        "anew." + (isProtected ? " The stack protects them: their protection is lifted first, then restored by the " +
+            "up, or at once if a step fails." : "");
+}
 
 export async function main(argv: readonly string[], io: Console = processConsole, root = PROJECT_ROOT): Promise<number> {
     let stack: string, developer: string | undefined, yes: boolean, printOnly: boolean;
@@ -134,9 +409,10 @@ export async function main(argv: readonly string[], io: Console = processConsole
             console.log([
                 USAGE,
                 "",
-                "Revokes an app identity at once: replaces its app registration, service principal and both client",
-                "secrets (pulumi up --target-replace on exactly their URNs, --target-dependents for its role",
-                "assignments). The old secrets stop working as soon as the old app is deleted.",
+                "Revokes an app identity at once: deletes its app registration, service principal, client secrets and",
+                "role assignments (pulumi destroy --target on exactly their URNs), then creates them anew (pulumi up,",
+                "retried while Graph still lists the deleted app). The old secrets stop working when the old app is",
+                "deleted. In a production stack their protection is lifted first and restored if any step fails.",
                 "",
                 "  --stack NAME        the stack whose identity to revoke",
                 "  --developer NAME    in a local-development stack, whose identity",
@@ -165,45 +441,32 @@ export async function main(argv: readonly string[], io: Console = processConsole
         console.error(`revoke: ${error.message}`);
         return 1;
     }
-    const commands = commandsOf(plan).map(shellLine);
-    const envFileHint = shellLine(["npm", "run", "env-file", "--", "--stack", stack,
-        ...(developer === undefined ? [] : ["--developer", developer]), "--out", "PATH"]);
     if (printOnly) {
-        console.log(commands.join("\n"));
+        console.log(printedCommands(plan).join("\n"));
         return 0;
     }
 
-    console.error(`revoke: identity ${plan.identity} of stack ${stack}: replacing ${plan.replaced.length} resources ` +
-        `(app, service principal, secrets) and, with them, ${plan.dependents.length} role assignments.` +
-        (plan.production ? " The stack is production: their protection is lifted first; the update protects the new ones." : ""));
-    for (const [index, command] of commandsOf(plan).entries()) {
-        const isUp = command === plan.up;
-        if (isUp && !yes) {
-            if (!io.isInteractive) {
-                console.error("revoke: standard input is not a terminal, so nobody can confirm: pass --yes");
-                return 1;
-            }
-            const question = `Revoke ${plan.identity}? Its old secrets stop working at once. [y/N] `;
-            if (!(await io.confirm(question))) {
-                console.error("revoke: nothing was replaced" + (plan.production
-                    ? "; the next pulumi up protects the unprotected resources again" : ""));
-                return 1;
-            }
-        }
-        const status = io.run(command);
-        if (status === "missing") {
-            console.error("revoke: the Pulumi CLI is not on PATH, so nothing was revoked. Run these where it is:");
-            console.log(commands.slice(index).join("\n"));
+    const developerArgs = developer === undefined ? [] : ["--developer", developer];
+    console.error(describe(plan));
+    if (!yes) {
+        if (!io.isInteractive) {
+            console.error("revoke: standard input is not a terminal, so nobody can confirm: pass --yes");
             return 1;
         }
-        if (status !== 0) {
-            console.error(`revoke: '${commands[index]}' failed (exit ${status}); stopped there`);
+        if (!(await io.confirm(`Revoke ${plan.identity}? Its old secrets stop working at once. [y/N] `))) {
+            console.error("revoke: nothing was changed");
             return 1;
         }
     }
-    console.error(`revoke: ${plan.identity} now has a new app, service principal and secrets. Write its env file ` +
-        `again: ${envFileHint}`);
-    return 0;
+    const rerun = shellLine(["npm", "run", "revoke", "--", "--stack", stack, ...developerArgs]);
+    const interruptions = new Interruptions();
+    const code = await interruptions.during(() => runRevoke(plan, io, rerun, interruptions));
+    if (code === 0) {
+        const envFileHint = shellLine(["npm", "run", "env-file", "--", "--stack", stack, ...developerArgs, "--out", "PATH"]);
+        console.error(`revoke: ${plan.identity} now has a new app, service principal and secrets. Write its env file ` +
+            `again: ${envFileHint}`);
+    }
+    return code;
 }
 
 if (require.main === module) runCommand("revoke", main);
