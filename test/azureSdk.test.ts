@@ -1,7 +1,8 @@
 /**
  * The last step of the chain, for real: an env file written by `npm run env-file`, read by systemd's parser, gives
- * the Azure SDK for Python (Debian's python3-azure) and @azure/identity what they need to sign in, against a
- * loopback stand-in of the Entra token endpoint that checks exactly the file's tenant, client ID and secret.
+ * the Azure SDK for Python (azure-identity from the checkout's .venv, pinned in examples/blob-app/requirements.txt)
+ * and @azure/identity what they need to sign in, against a loopback stand-in of the Entra token endpoint that
+ * checks exactly the file's tenant, client ID and secret.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -13,7 +14,8 @@ import { main as envFile } from "../tools/envFileCommand";
 import type { StackEvaluation } from "../tools/offline/engine";
 import { runCli } from "./cli";
 import { evaluateStackFile, ROOT } from "./harness";
-import { DEBIAN_PYTHON, systemd, type Variables } from "./support/envReaders";
+import { proxyEnvironment, startRecordingProxy, type RecordingProxy } from "./support/e2e";
+import { installedVersions, pinnedVersions, PYTHON_ENV, requireVenv, systemd, type Variables } from "./support/envReaders";
 import { showSecretsJson, writeOutputsFile } from "./support/outputs";
 import { credentialsFromEvaluation, EntraStandIn, LOGIN_HOST } from "./standin/entra";
 import { startStandIn, type RunningStandIn } from "./standin/server";
@@ -24,6 +26,7 @@ const NODE_CHECK = join(ROOT, "examples", "token-check", "token-check.js");
 
 let evaluation: StackEvaluation;
 let standIn: RunningStandIn;
+let proxy: RecordingProxy;
 let entra: EntraStandIn;
 let fileVariables: Variables;
 let now = new Date("2026-11-21T12:00:00Z");
@@ -32,6 +35,7 @@ beforeAll(async () => {
     evaluation = await evaluateStackFile("dev");
     entra = new EntraStandIn(credentialsFromEvaluation(evaluation), () => now);
     standIn = await startStandIn([entra]);
+    proxy = await startRecordingProxy(standIn.proxyUrl);
     const dir = mkdtempSync(join(tmpdir(), "azure-sdk-"));
     const from = writeOutputsFile(join(dir, "outputs.json"), showSecretsJson(evaluation));
     const out = join(dir, "app.env");
@@ -40,31 +44,39 @@ beforeAll(async () => {
     fileVariables = Object.fromEntries(Object.entries(systemd([out])[0]!).filter(([key]) => key.startsWith("AZURE_")));
 });
 
-afterAll(async () => { await standIn.stop(); });
+afterAll(async () => {
+    await proxy.stop();
+    await standIn.stop();
+});
 
-/** The environment of a server process: the file's variables, plus the way to the stand-in. */
+/** The environment of a server process: the file's variables, plus the way to the stand-in (no host exempted). */
 function serverEnvironment(variables: Variables, caVariable: "REQUESTS_CA_BUNDLE" | "NODE_EXTRA_CA_CERTS") {
     return {
         ...variables,
         PATH: "/usr/bin:/bin",
         HOME: mkdtempSync(join(tmpdir(), "home-")),
-        HTTPS_PROXY: standIn.proxyUrl,
-        HTTP_PROXY: standIn.proxyUrl,
+        ...proxyEnvironment(proxy),
+        ...PYTHON_ENV,
         [caVariable]: standIn.caFile,
     };
 }
 
 async function signIn(client: "python" | "node", variables: Variables) {
     const [program, args, ca] = client === "python"
-        ? [DEBIAN_PYTHON, [PYTHON_CHECK], "REQUESTS_CA_BUNDLE" as const]
+        ? [requireVenv(), [PYTHON_CHECK, "--verbose"], "REQUESTS_CA_BUNDLE" as const]
         : [process.execPath, [NODE_CHECK], "NODE_EXTRA_CA_CERTS" as const];
-    const before = standIn.requests.length;
+    const before = { requests: standIn.requests.length, connects: proxy.connects.length, plain: proxy.plainRequests.length };
+    const seen = () => ({
+        requests: standIn.requests.slice(before.requests),
+        connects: proxy.connects.slice(before.connects),
+        plainRequests: proxy.plainRequests.slice(before.plain),
+    });
     try {
         const { stdout, stderr } = await run(program, args, { env: serverEnvironment(variables, ca), cwd: ROOT, timeout: 60_000 });
-        return { ok: true, stdout, stderr, requests: standIn.requests.slice(before) };
+        return { ok: true, stdout, stderr, ...seen() };
     } catch (error) {
         const failed = error as { stdout: string; stderr: string };
-        return { ok: false, stdout: failed.stdout, stderr: failed.stderr, requests: standIn.requests.slice(before) };
+        return { ok: false, stdout: failed.stdout, stderr: failed.stderr, ...seen() };
     }
 }
 
@@ -90,6 +102,9 @@ describe.each(["python", "node"] as const)("DefaultAzureCredential in %s with th
             scope: "https://storage.azure.com/.default",
         });
         expect(standIn.refusedTunnels).toEqual([]);
+        // Nothing but Entra, and only through the proxy: no IMDS probe, no other host.
+        expect({ connects: result.connects, plainRequests: result.plainRequests, hosts: [...new Set(result.requests.map((r) => r.host))] })
+            .toEqual({ connects: [`${LOGIN_HOST}:443`], plainRequests: [], hosts: [LOGIN_HOST] });
         // The token names the stack's service principal.
         const issued = [...entra.issuedTokens.values()].at(-1);
         expect(issued).toMatchObject({ oid: evaluation.outputs["servicePrincipalObjectId"]!.value, aud: "https://storage.azure.com" });
@@ -115,6 +130,27 @@ describe.each(["python", "node"] as const)("DefaultAzureCredential in %s with th
         const result = await signIn(client, { ...fileVariables, AZURE_CLIENT_ID: "11111111-2222-4333-8444-555555555555" });
         expect(result.ok).toBe(false);
         expect(result.stderr).toContain("AADSTS700016");
+    });
+});
+
+describe("the Python that signs in", () => {
+    it("is the venv's, with exactly the packages pinned in examples/blob-app/requirements-test.txt", () => {
+        const installed = installedVersions();
+        expect(installed).toEqual(pinnedVersions());
+        expect(installed["azure-identity"]).toBe("1.27.0");
+    });
+
+    it("signs in with the environment credential, the first of DefaultAzureCredential's chain, and no other", async () => {
+        now = new Date("2026-11-21T12:00:00Z");
+        const result = await signIn("python", fileVariables);
+        expect(result.ok).toBe(true);
+        // azure-identity's own log lines: Azure/azure-sdk-for-python sdk/identity/azure-identity/azure/identity/
+        // _credentials/environment.py ("Environment is configured for"), chained.py ("acquired a token from").
+        expect(result.stderr.split("\n").filter((line) => line.startsWith("azure.identity"))).toEqual([
+            "azure.identity._credentials.environment INFO Environment is configured for ClientSecretCredential",
+            `azure.identity._credentials.managed_identity INFO ManagedIdentityCredential will use IMDS with client_id: ${fileVariables["AZURE_CLIENT_ID"]}`,
+            "azure.identity._credentials.chained INFO DefaultAzureCredential acquired a token from EnvironmentCredential",
+        ]);
     });
 });
 

@@ -1,15 +1,19 @@
 /**
  * The whole chain, as on an on-premises server: stack outputs → `npm run env-file` → systemd's parser → the
- * example app under Debian's gunicorn → DefaultAzureCredential and BlobServiceClient (Debian's python3-azure) →
- * the loopback stand-in of Entra and Blob Storage, which enforces the stacks' role assignments.
+ * example app under gunicorn → DefaultAzureCredential and BlobServiceClient, all from the checkout's .venv at the
+ * versions pinned in examples/blob-app/requirements.txt → the loopback stand-in of Entra and Blob Storage, which
+ * enforces the stacks' role assignments.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import runProgram from "../infra";
 import { afterEach, describe, expect, it } from "vitest";
 import { planRevoke } from "../tools/revoke";
 import { evaluateStack, type StackEvaluation } from "../tools/offline/engine";
 import { readProject, readStackFile } from "../tools/stackFiles";
 import { AT, PROJECT, ROOT } from "./harness";
-import { startApp, startAzure, writeEnvFile, type AzureStandIn, type RunningApp } from "./support/e2e";
+import { identityLogLines, startApp, startAzure, writeEnvFile, type AzureStandIn, type RunningApp } from "./support/e2e";
+import { installedVersions, pinnedVersions } from "./support/envReaders";
 
 const running: { stop(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -35,7 +39,41 @@ async function app(envFile: string, account: string, stand: AzureStandIn): Promi
 
 const errorOf = (body: string) => JSON.parse(body) as { error: string; message?: string };
 
+/** Every host the apps asked the proxy for, by CONNECT, by plain HTTP, refused, and the hosts their requests named. */
+function hostsReached(stand: AzureStandIn) {
+    const unique = (values: readonly string[]) => [...new Set(values)].sort();
+    return {
+        connects: unique(stand.proxy.connects),
+        plainRequests: stand.proxy.plainRequests,
+        refusedTunnels: stand.server.refusedTunnels,
+        requested: unique(stand.server.requests.map((request) => request.host)),
+    };
+}
+
+/** Nothing but Entra's token endpoint and the account: no IMDS probe, no other host, nothing off loopback. */
+const onlyAzure = (account: string) => ({
+    connects: ["login.microsoftonline.com:443", `${account}.blob.core.windows.net:443`],
+    plainRequests: [],
+    refusedTunnels: [],
+    requested: ["login.microsoftonline.com", `${account}.blob.core.windows.net`],
+});
+
 describe("the blob app with its stacks' identities", { timeout: 120_000 }, () => {
+    it("0. runs exactly the Python packages pinned in examples/blob-app/requirements-test.txt", () => {
+        const installed = installedVersions();
+        expect(installed).toEqual(pinnedVersions());
+        expect([installed["azure-identity"], installed["azure-storage-blob"], installed["gunicorn"]])
+            .toEqual(["1.27.0", "12.31.1", "27.0.1"]);
+    });
+
+    it("0. the systemd unit runs gunicorn from the app's venv", () => {
+        const unit = readFileSync(join(ROOT, "examples", "blob-app", "inventory-api.service"), "utf8");
+        expect(unit.split("\n").filter((line) => line.startsWith("ExecStart="))).toEqual([
+            "ExecStart=/srv/inventory-api/.venv/bin/gunicorn --bind 127.0.0.1:8000 --workers 2 --no-control-socket app:app",
+        ]);
+        expect(unit).toContain("sudo /srv/inventory-api/.venv/bin/pip install --no-deps -r /srv/inventory-api/requirements.txt");
+    });
+
     it("1. the dev identity uploads a blob to the dev account and reads it back", async () => {
         const dev = await plan("dev");
         const stand = await azure([dev]);
@@ -46,9 +84,17 @@ describe("the blob app with its stacks' identities", { timeout: 120_000 }, () =>
         expect(await web.request("GET", "/blobs/reports/2026-11.csv")).toEqual({ status: 200, body: "sku,count\nA-1,12\n" });
         // What reached Storage was signed by the dev service principal, through the proxy, nowhere else.
         expect(stand.blob.data.get("stinventorydev")?.get("reports")?.has("2026-11.csv")).toBe(true);
-        expect(stand.server.refusedTunnels).toEqual([]);
         const principal = String(dev.outputs["servicePrincipalObjectId"]!.value);
         expect([...stand.entra.issuedTokens.values()].map((claims) => claims.oid)).toEqual([principal]);
+        // azure-identity 1.27's DefaultAzureCredential builds its whole chain (managed identity included) but the
+        // environment credential, first in it, signs in: Azure/azure-sdk-for-python
+        // sdk/identity/azure-identity/azure/identity/_credentials/chained.py logs which one acquired the token.
+        expect(identityLogLines(web.log())).toEqual([
+            "azure.identity._credentials.environment INFO Environment is configured for ClientSecretCredential",
+            `azure.identity._credentials.managed_identity INFO ManagedIdentityCredential will use IMDS with client_id: ${String(dev.outputs["clientId"]!.value)}`,
+            "azure.identity._credentials.chained INFO DefaultAzureCredential acquired a token from EnvironmentCredential",
+        ]);
+        expect(hostsReached(stand)).toEqual(onlyAzure("stinventorydev"));
     });
 
     it("2. an identity holding Storage Blob Data Reader reads, and its upload is refused with 403", async () => {
@@ -61,6 +107,7 @@ describe("the blob app with its stacks' identities", { timeout: 120_000 }, () =>
         expect(upload.status).toBe(403);
         expect(errorOf(upload.body).error).toBe("AuthorizationPermissionMismatch");
         expect(stand.blob.data.get("stinventoryarchive")?.get("archive")?.has("2020.csv")).toBe(false);
+        expect(hostsReached(stand)).toEqual(onlyAzure("stinventoryarchive"));
     });
 
     it("3. the dev identity is refused (403) on the prod account", async () => {
@@ -73,6 +120,7 @@ describe("the blob app with its stacks' identities", { timeout: 120_000 }, () =>
         expect(read.status).toBe(403);
         expect(errorOf(read.body).error).toBe("AuthorizationPermissionMismatch");
         expect((await web.request("PUT", "/blobs/orders/evil.csv", "x")).status).toBe(403);
+        expect(hostsReached(stand)).toEqual(onlyAzure("stinventoryprod"));
     });
 
     it("4. a rotation costs no downtime: the old file works until its secret's end date, the new one after", async () => {
@@ -98,14 +146,25 @@ describe("the blob app with its stacks' identities", { timeout: 120_000 }, () =>
         const refused = await expired.request("PUT", "/blobs/c/too-late.txt", "x");
         expect(refused.status).toBe(502);
         expect(errorOf(refused.body).message).toContain("AADSTS7000222");
+        // The environment credential failed, so the chain stopped there: no other credential was tried. Storage's
+        // retry policy retries any AzureError but a signing error (azure-storage-blob
+        // azure/storage/blob/_shared/policies.py, StorageRetryPolicy.send), so the app's retry_total=2 signs in 3 times.
+        expect(identityLogLines(expired.log())).toEqual([
+            "azure.identity._credentials.environment INFO Environment is configured for ClientSecretCredential",
+            `azure.identity._credentials.managed_identity INFO ManagedIdentityCredential will use IMDS with client_id: ${String(rotated.outputs["clientId"]!.value)}`,
+            ...Array<string>(3).fill("azure.identity._credentials.chained WARNING DefaultAzureCredential failed to retrieve a token from the included credentials."),
+        ]);
         const current = await app(newFile, "stinventorydev", stand);
         expect((await current.request("PUT", "/blobs/c/on-time.txt", "y")).status).toBe(201);
+        expect(hostsReached(stand)).toEqual(onlyAzure("stinventorydev"));
     });
 
     it("5. a revoked identity is refused with its old file; the new file works", async () => {
+        // revoke deletes every resource of the identity and `pulumi up` creates them anew.
         const revoke = await planRevoke(ROOT, "dev", undefined);
-        const replaced = revoke.replaced.map((urn) => urn.split("::").at(-1)!);
-        expect(replaced).toEqual(["inventory-api-dev", "inventory-api-dev-secret-a", "inventory-api-dev-secret-b", "inventory-api-dev"]);
+        const replaced = revoke.resources.map((resource) => resource.urn.split("::").at(-1)!);
+        expect(replaced).toEqual(["inventory-api-dev-rg-inventory-dev-storage-blob-data-contributor", "inventory-api-dev",
+            "inventory-api-dev-secret-a", "inventory-api-dev-secret-b", "inventory-api-dev"]);
         const oldFile = await writeEnvFile(await plan("dev"));
         const afterRevoke = await plan("dev", AT, replaced);
         const stand = await azure([afterRevoke]);
@@ -117,6 +176,7 @@ describe("the blob app with its stacks' identities", { timeout: 120_000 }, () =>
 
         const renewed = await app(await writeEnvFile(afterRevoke), "stinventorydev", stand);
         expect((await renewed.request("PUT", "/blobs/c/renewed.txt", "y")).status).toBe(201);
+        expect(hostsReached(stand)).toEqual(onlyAzure("stinventorydev"));
     });
 
     it("6. a developer's identity from the local stack reaches the dev account and is refused on prod", async () => {
@@ -134,5 +194,11 @@ describe("the blob app with its stacks' identities", { timeout: 120_000 }, () =>
         const read = await onProd.request("GET", "/blobs/orders/today.csv");
         expect(read.status).toBe(403);
         expect(errorOf(read.body).error).toBe("AuthorizationPermissionMismatch");
+        const reached = hostsReached(stand);
+        expect(reached.connects).toEqual(["login.microsoftonline.com:443", "stinventorydev.blob.core.windows.net:443",
+            "stinventoryprod.blob.core.windows.net:443"]);
+        expect(reached).toMatchObject({ plainRequests: [], refusedTunnels: [] });
+        expect(reached.requested).toEqual(["login.microsoftonline.com", "stinventorydev.blob.core.windows.net",
+            "stinventoryprod.blob.core.windows.net"]);
     });
 });

@@ -7,7 +7,7 @@ import { main } from "../tools/envFileCommand";
 import { renderEnvFile, type Identity } from "../tools/envFile";
 import { runCli, withPath } from "./cli";
 import { evaluateStackFile, ROOT } from "./harness";
-import { READERS, type Variables } from "./support/envReaders";
+import { installedVersions, pinnedVersions, READERS, requireVenv, type Variables } from "./support/envReaders";
 import { showSecretsJson, writeOutputsFile } from "./support/outputs";
 
 const FAKE_CLI = join(ROOT, "test", "fixtures", "bin");
@@ -35,6 +35,19 @@ const azureOnly = (variables: Variables): Variables =>
 function readWithEveryReader(files: readonly string[]): Record<string, Variables[]> {
     return Object.fromEntries(Object.entries(READERS).map(([name, read]) => [name, read(files).map(azureOnly)]));
 }
+
+describe("the Python readers", () => {
+    it("run python-dotenv from the checkout's .venv, at the version pinned in examples/blob-app/requirements-test.txt", () => {
+        expect(pinnedVersions()["python-dotenv"]).toBe("1.2.4");
+        expect(installedVersions()["python-dotenv"]).toBe("1.2.4");
+    });
+
+    it("fail, never skip, without the venv, saying how to make it", () => {
+        expect(() => requireVenv("/nonexistent/.venv/bin/python")).toThrow(new Error(
+            "/nonexistent/.venv/bin/python is missing: run 'bash tools/install-python.sh', which makes .venv/ with the " +
+            "packages pinned in examples/blob-app/requirements-test.txt"));
+    });
+});
 
 describe("npm run env-file", () => {
     it("writes a 0600 file that every reader reads as the stack's outputs", async () => {

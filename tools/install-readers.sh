@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs, from Debian's packages, the real programs the tests run: systemd's env-file parser, python-dotenv and
-# the Azure SDK for Python (python3-azure) read the env files; gunicorn serves the example app; openssl makes the
-# stand-in's test CA. The tests fail, never skip, when one is missing.
+# Installs, from Debian's packages, the system programs the tests run for real: systemd's env-file parser, Python
+# with its venv module (tools/install-python.sh then installs the pinned Python packages: the Azure SDK,
+# python-dotenv, gunicorn), openssl, which makes the stand-in's test CA, and shellcheck for tools/ci. The tests
+# fail, never skip, when one is missing.
 set -euo pipefail
-packages=(systemd python3 python3-azure python3-dotenv gunicorn openssl)
+packages=(systemd python3 python3-venv openssl shellcheck)
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive

@@ -1,11 +1,13 @@
 /**
  * The pieces of an end-to-end run: the Azure stand-in fed from offline plans, env files written by
- * `npm run env-file`, and the example blob app under Debian's gunicorn with the environment systemd would give it.
+ * `npm run env-file`, and the example blob app under gunicorn from the checkout's .venv (the versions pinned in
+ * examples/blob-app/requirements.txt) with the environment systemd would give it.
  * Every process is on loopback, bounded in time and stopped by the caller.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer, request as httpRequest, type IncomingMessage } from "node:http";
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main as envFile } from "../../tools/envFileCommand";
@@ -15,15 +17,16 @@ import { ROOT, SHARED } from "../harness";
 import { BlobStandIn, readRoleDefinitions, type Assignment, type StorageAccount } from "../standin/blob";
 import { credentialsFromEvaluation, EntraStandIn } from "../standin/entra";
 import { startStandIn, type RunningStandIn } from "../standin/server";
-import { systemd } from "./envReaders";
+import { PYTHON_ENV, requireVenv, systemd, VENV_GUNICORN } from "./envReaders";
 import { showSecretsJson, writeOutputsFile } from "./outputs";
 
-export const GUNICORN = "/usr/bin/gunicorn";
 export const ACCOUNTS = JSON.parse(readFileSync(join(ROOT, "test", "fixtures", "storage-accounts.json"), "utf8")) as
     Record<string, StorageAccount>;
 
 export interface AzureStandIn {
     readonly server: RunningStandIn;
+    /** In front of the stand-in: what the apps' HTTPS_PROXY and HTTP_PROXY point at. */
+    readonly proxy: RecordingProxy;
     readonly entra: EntraStandIn;
     readonly blob: BlobStandIn;
     stop(): Promise<void>;
@@ -41,7 +44,95 @@ export async function startAzure(evaluations: readonly StackEvaluation[], now: (
         })));
     const blob = new BlobStandIn(ACCOUNTS, assignments, readRoleDefinitions(SHARED), entra.issuedTokens, now);
     const server = await startStandIn([entra, blob]);
-    return { server, entra, blob, stop: () => server.stop() };
+    const proxy = await startRecordingProxy(server.proxyUrl);
+    return { server, proxy, entra, blob, stop: async () => { await proxy.stop(); await server.stop(); } };
+}
+
+/**
+ * Everything a client asked the proxy for, before the stand-in judged it: each CONNECT target (`host:port`) and
+ * each plain-HTTP request (`METHOD absolute-URL`, such as a managed identity probe of 169.254.169.254). The
+ * stand-in itself records only the tunnels it refuses and the requests that reach its services.
+ */
+export interface RecordingProxy {
+    readonly url: string;
+    readonly connects: string[];
+    readonly plainRequests: string[];
+    stop(): Promise<void>;
+}
+
+/** A loopback proxy that records, then passes every byte to the stand-in's proxy at `upstream`. */
+export async function startRecordingProxy(upstream: string): Promise<RecordingProxy> {
+    const target = new URL(upstream);
+    const connects: string[] = [];
+    const plainRequests: string[] = [];
+    const sockets = new Set<Socket>();
+    const server = createHttpServer((req, res) => {
+        plainRequests.push(`${req.method} ${req.url}`);
+        const forwarded = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+            (answer) => { res.writeHead(answer.statusCode ?? 502, answer.headers); answer.pipe(res); });
+        forwarded.on("error", () => res.destroy());
+        req.pipe(forwarded);
+    });
+    server.on("connect", (req: IncomingMessage, client: Socket, head: Buffer) => {
+        connects.push(req.url ?? "");
+        const next = connect(Number(target.port), target.hostname, () => {
+            next.write(`CONNECT ${req.url} HTTP/1.1\r\nHost: ${req.url}\r\n\r\n`);
+            if (head.length > 0) next.write(head);
+            client.pipe(next);
+            next.pipe(client);
+        });
+        next.on("error", () => client.destroy());
+        client.on("error", () => next.destroy());
+        sockets.add(next);
+        next.on("close", () => sockets.delete(next));
+    });
+    server.on("connection", (socket: Socket) => {
+        sockets.add(socket);
+        socket.on("close", () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+        url: `http://127.0.0.1:${port}`,
+        connects,
+        plainRequests,
+        stop: async () => {
+            for (const socket of sockets) socket.destroy();
+            await new Promise<void>((resolve) => server.close(() => resolve()));
+        },
+    };
+}
+
+/** The way to the stand-in, for any client process: both proxies at the recorder, and no host exempted. */
+export function proxyEnvironment(proxy: RecordingProxy): Record<string, string> {
+    return {
+        HTTPS_PROXY: proxy.url, https_proxy: proxy.url,
+        // Plain HTTP too (a managed identity probe, say): to the stand-in, which refuses it, never elsewhere.
+        HTTP_PROXY: proxy.url, http_proxy: proxy.url,
+        NO_PROXY: "", no_proxy: "",
+    };
+}
+
+/** azure.identity's INFO lines (which credential it found and used) on gunicorn's stderr, through gunicorn's --log-config-json. */
+function identityLogConfig(): string {
+    const file = join(mkdtempSync(join(tmpdir(), "e2e-log-")), "logging.json");
+    writeFileSync(file, JSON.stringify({
+        version: 1,
+        disable_existing_loggers: false,
+        formatters: { plain: { format: "%(name)s %(levelname)s %(message)s" } },
+        handlers: { stderr: { class: "logging.StreamHandler", formatter: "plain", stream: "ext://sys.stderr" } },
+        root: { level: "WARNING", handlers: ["stderr"] },
+        loggers: {
+            "azure.identity": { level: "INFO", handlers: ["stderr"], propagate: false },
+            "gunicorn.error": { level: "INFO", handlers: ["stderr"], propagate: false },
+        },
+    }));
+    return file;
+}
+
+/** The lines a Python process logged on the `azure.identity` loggers, as `logger LEVEL message`. */
+export function identityLogLines(log: string): string[] {
+    return log.split("\n").filter((line) => line.startsWith("azure.identity"));
 }
 
 /** The env file `npm run env-file` writes from a stack's outputs (as `--show-secrets` prints them). */
@@ -66,15 +157,16 @@ export interface RunningApp {
 export async function startApp(envFilePath: string, account: string, azure: AzureStandIn): Promise<RunningApp> {
     const variables = systemd([envFilePath])[0]!;
     const port = await freePort();
-    const child = spawn(GUNICORN, ["--bind", `127.0.0.1:${port}`, "--workers", "1", "--timeout", "30",
-        "--chdir", join(ROOT, "examples", "blob-app"), "app:app"], {
+    const child = spawn(requireVenv(VENV_GUNICORN), ["--bind", `127.0.0.1:${port}`, "--workers", "1", "--timeout", "30",
+        "--no-control-socket", "--log-config-json", identityLogConfig(), "--chdir", join(ROOT, "examples", "blob-app"), "app:app"], {
+        // Only what systemd would pass: the env file's variables, the unit's Environment= line, and no HOME with
+        // an Azure CLI or a token cache in it.
         env: {
             ...Object.fromEntries(Object.entries(variables).filter(([key]) => key.startsWith("AZURE_"))),
             STORAGE_ACCOUNT_URL: `https://${account}.blob.core.windows.net`,
-            HTTPS_PROXY: azure.server.proxyUrl,
-            // Plain HTTP too (a managed identity probe, say): to the stand-in, which refuses it, never elsewhere.
-            HTTP_PROXY: azure.server.proxyUrl,
+            ...proxyEnvironment(azure.proxy),
             REQUESTS_CA_BUNDLE: azure.server.caFile,
+            ...PYTHON_ENV,
             PATH: "/usr/bin:/bin",
             HOME: mkdtempSync(join(tmpdir(), "e2e-home-")),
         },

@@ -1,19 +1,68 @@
 /**
  * The real programs that read env files, each run as it runs on a server: systemd's own parser, python-dotenv
- * and bash from Debian, Node's --env-file, and the dotenv package. Each returns the variables it read.
+ * (from the checkout's .venv, at the version pinned in examples/blob-app/requirements-test.txt) and bash, Node's
+ * --env-file, and the dotenv package. Each returns the variables it read.
  * A reader that is missing is an error, never a skip.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parse as parseDotenv } from "dotenv";
 
 export const SYSTEMD_ENV_GENERATOR = "/usr/lib/systemd/user-environment-generators/30-systemd-environment-d-generator";
-export const DEBIAN_PYTHON = "/usr/bin/python3";
+
+/** The virtual environment tools/install-python.sh makes: the Python the tests run, as users install it. */
+export const VENV = resolve(__dirname, "..", "..", ".venv");
+export const VENV_PYTHON = join(VENV, "bin", "python");
+export const VENV_GUNICORN = join(VENV, "bin", "gunicorn");
+export const PYTHON_REQUIREMENTS = resolve(__dirname, "..", "..", "examples", "blob-app", "requirements-test.txt");
+/** For every Python the tests start: no __pycache__ written into the checkout's examples. */
+export const PYTHON_ENV = { PYTHONDONTWRITEBYTECODE: "1" } as const;
 
 export type Variables = Record<string, string>;
 export type EnvReader = (files: readonly string[]) => Variables[];
+
+/** The venv's python or gunicorn, or an error saying how to make it. */
+export function requireVenv(program: string = VENV_PYTHON): string {
+    if (!existsSync(program)) {
+        throw new Error(`${program} is missing: run 'bash tools/install-python.sh', which makes .venv/ with the ` +
+            "packages pinned in examples/blob-app/requirements-test.txt");
+    }
+    return program;
+}
+
+/** PyPI's normalized form of a distribution name (PEP 503): PyJWT and pyjwt, typing_extensions and typing-extensions. */
+const normalize = (name: string) => name.toLowerCase().replace(/[-_.]+/g, "-");
+
+/** `name==version` of every line of a requirements file and the files it includes with `-r`. */
+export function pinnedVersions(file: string = PYTHON_REQUIREMENTS): Record<string, string> {
+    const pins: Record<string, string> = {};
+    for (const raw of readFileSync(file, "utf8").split("\n")) {
+        const line = raw.replace(/#.*$/, "").trim();
+        if (line === "") continue;
+        const include = /^-r\s+(\S+)$/.exec(line);
+        if (include !== null) {
+            Object.assign(pins, pinnedVersions(resolve(dirname(file), include[1]!)));
+            continue;
+        }
+        const pin = /^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)$/.exec(line);
+        if (pin === null) throw new Error(`${file}: ${JSON.stringify(raw)} is not a 'name==version' pin`);
+        pins[normalize(pin[1]!)] = pin[2]!;
+    }
+    return pins;
+}
+
+/** Every distribution installed in the venv with its version, as importlib.metadata reads them (pip and setuptools aside). */
+export function installedVersions(): Record<string, string> {
+    const script = "import importlib.metadata as m, json\n" +
+        "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))";
+    const printed = execFileSync(requireVenv(), ["-c", script], { env: { ...PYTHON_ENV }, encoding: "utf8" });
+    return Object.fromEntries(Object.entries(JSON.parse(printed) as Record<string, string>)
+        .map(([name, version]) => [normalize(name), version])
+        .filter(([name]) => name !== "pip" && name !== "setuptools")
+        .sort(([a], [b]) => a!.localeCompare(b!)));
+}
 
 function requireProgram(path: string, debianPackage: string): void {
     if (!existsSync(path)) throw new Error(`${path} is missing: apt-get install ${debianPackage}`);
@@ -44,12 +93,11 @@ export function parseGeneratorOutput(printed: string): Variables {
     return variables;
 }
 
-/** python-dotenv, by Debian's Python (the one whose azure-identity the app uses). */
+/** python-dotenv, from the venv (the same Python as the app's), as an app that loads its .env itself reads it. */
 export const pythonDotenv: EnvReader = (files) => {
-    requireProgram(DEBIAN_PYTHON, "python3");
     const script = "import json, sys\nfrom dotenv import dotenv_values\n" +
         "print(json.dumps([dotenv_values(path) for path in sys.argv[1:]]))";
-    return JSON.parse(execFileSync(DEBIAN_PYTHON, ["-c", script, ...files], { encoding: "utf8" })) as Variables[];
+    return JSON.parse(execFileSync(requireVenv(), ["-c", script, ...files], { env: { ...PYTHON_ENV }, encoding: "utf8" })) as Variables[];
 };
 
 /** Node's own parser: `node --env-file=FILE`, printing the variables it set. */
