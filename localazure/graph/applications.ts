@@ -1,0 +1,68 @@
+/**
+ * /v1.0/applications: create (201), list with `$filter` (200), get (200), update (204), delete (204)
+ * (learn.microsoft.com/graph/api/application-post-applications, application-list, application-get,
+ * application-update, application-delete). Entra allows two apps with the same display name.
+ */
+import type { Store } from "../store";
+import { newId } from "../secrets";
+import { badRequest } from "./errors";
+import { findApplication } from "./directory";
+import { applicationView, jsonObject, writableProperties, type GraphResult } from "./model";
+import { context, parseEqualsFilter } from "./odata";
+import { ownerIdsFromBind } from "./owners";
+import type { Caller } from "./permissions";
+
+export function createApplication(store: Store, caller: Caller, body: string, now: Date): GraphResult {
+    const { becomesOwner } = caller.requireCreate();
+    const input = jsonObject(body);
+    const properties = writableProperties(input, "application", ["owners@odata.bind"]);
+    if (typeof properties["displayName"] !== "string" || properties["displayName"] === "") {
+        throw badRequest("Invalid value specified for property 'displayName' of resource 'Application'.");
+    }
+    const owners = ownerIdsFromBind(store.state, input["owners@odata.bind"]);
+    // Application.ReadWrite.OwnedBy: the calling service principal becomes an owner of what it creates.
+    if (becomesOwner && !owners.includes(caller.objectId)) owners.push(caller.objectId);
+    const app = store.change((state) => {
+        const record = { id: newId(), appId: newId(), createdDateTime: now.toISOString(), properties, owners, passwords: [] };
+        state.applications.push(record);
+        return record;
+    });
+    return { status: 201, body: { ...context("applications/$entity"), ...applicationView(app) } };
+}
+
+export function listApplications(store: Store, caller: Caller, filter: string | null): GraphResult {
+    caller.requireRead();
+    const equals = parseEqualsFilter(filter, ["displayName", "appId"], "Application");
+    const apps = store.state.applications.filter((app) => equals === undefined ||
+        (equals.property === "appId" ? app.appId : app.properties["displayName"]) === equals.value);
+    return { status: 200, body: { ...context("applications"), value: apps.map(applicationView) } };
+}
+
+export function getApplication(store: Store, caller: Caller, id: string): GraphResult {
+    caller.requireRead();
+    return { status: 200, body: { ...context("applications/$entity"), ...applicationView(findApplication(store.state, id)) } };
+}
+
+export function updateApplication(store: Store, caller: Caller, id: string, body: string): GraphResult {
+    const app = findApplication(store.state, id);
+    caller.requireWrite(app.owners);
+    const properties = writableProperties(jsonObject(body), "application");
+    if ("displayName" in properties && (typeof properties["displayName"] !== "string" || properties["displayName"] === "")) {
+        throw badRequest("Invalid value specified for property 'displayName' of resource 'Application'.");
+    }
+    store.change(() => {
+        app.properties = { ...app.properties, ...properties };
+    });
+    return { status: 204 };
+}
+
+/** Deleting an app deletes its service principal in the home tenant too (application-delete). */
+export function deleteApplication(store: Store, caller: Caller, id: string): GraphResult {
+    const app = findApplication(store.state, id);
+    caller.requireWrite(app.owners);
+    store.change((state) => {
+        state.applications = state.applications.filter((candidate) => candidate.id !== app.id);
+        state.servicePrincipals = state.servicePrincipals.filter((sp) => sp.appId !== app.appId);
+    });
+    return { status: 204 };
+}

@@ -1,0 +1,28 @@
+/** The OData pieces of Graph this API needs: `$filter=<property> eq '<value>'` and `@odata.context`. */
+import { GraphError } from "./errors";
+
+export const GRAPH_BASE = "https://graph.microsoft.com/v1.0";
+
+export function context(fragment: string): { "@odata.context": string } {
+    return { "@odata.context": `${GRAPH_BASE}/$metadata#${fragment}` };
+}
+
+export interface EqualsFilter {
+    readonly property: string;
+    readonly value: string;
+}
+
+/**
+ * `displayName eq 'x'` or `appId eq 'x'` (a quote doubled inside the literal, as OData escapes it). Graph
+ * answers any other filter on these collections it does not support with 400 Request_UnsupportedQuery
+ * (learn.microsoft.com/graph/filter-query-parameter).
+ */
+export function parseEqualsFilter(filter: string | null, allowed: readonly string[], resource: string): EqualsFilter | undefined {
+    if (filter === null) return undefined;
+    const match = /^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$/.exec(filter);
+    if (match === null || !allowed.includes(match[1]!)) {
+        throw new GraphError(400, "Request_UnsupportedQuery",
+            `Unsupported or invalid query filter clause specified for property '${match?.[1] ?? filter}' of resource '${resource}'.`);
+    }
+    return { property: match[1]!, value: match[2]!.replace(/''/g, "'") };
+}

@@ -1,0 +1,77 @@
+/**
+ * Client secrets of an application: addPassword answers 200 with the new passwordCredential, the only time its
+ * secretText is shown (learn.microsoft.com/graph/api/application-addpassword); removePassword answers 204
+ * (application-removepassword). Without endDateTime Graph makes the secret live two years.
+ */
+import type { ApplicationRecord, PasswordRecord } from "../state";
+import type { Store } from "../store";
+import { hashSecret, hintOf, isGuid, newId, newSecret } from "../secrets";
+import { badRequest, notFound } from "./errors";
+import { jsonObject, type GraphResult } from "./model";
+import { context } from "./odata";
+import type { Caller } from "./permissions";
+
+function dateProperty(value: unknown, name: string, fallback: Date): Date {
+    if (value === undefined || value === null) return fallback;
+    const date = typeof value === "string" ? new Date(value) : new Date(NaN);
+    if (Number.isNaN(date.getTime())) {
+        throw badRequest(`Invalid value specified for property '${name}' of resource 'PasswordCredential'.`);
+    }
+    return date;
+}
+
+export function addPassword(store: Store, caller: Caller, app: ApplicationRecord, body: string, now: Date): GraphResult {
+    caller.requireWrite(app.owners);
+    const input = jsonObject(body)["passwordCredential"] ?? {};
+    if (typeof input !== "object" || input === null || Array.isArray(input)) {
+        throw badRequest("Invalid value specified for property 'passwordCredential' of resource 'Application'.");
+    }
+    const requested = input as Record<string, unknown>;
+    const start = dateProperty(requested["startDateTime"], "startDateTime", now);
+    const twoYears = new Date(start);
+    twoYears.setUTCFullYear(twoYears.getUTCFullYear() + 2);
+    const end = dateProperty(requested["endDateTime"], "endDateTime", twoYears);
+    if (end.getTime() <= start.getTime()) {
+        throw badRequest("Invalid value specified for property 'endDateTime' of resource 'PasswordCredential'.");
+    }
+    const displayName = typeof requested["displayName"] === "string" ? requested["displayName"] : null;
+    const secretText = newSecret();
+    const password: PasswordRecord = {
+        keyId: newId(), displayName, hint: hintOf(secretText),
+        startDateTime: graphDateTime(start), endDateTime: graphDateTime(end), secretHash: hashSecret(secretText),
+    };
+    store.change(() => {
+        app.passwords.push(password);
+    });
+    return {
+        status: 200,
+        body: {
+            ...context("microsoft.graph.passwordCredential"),
+            customKeyIdentifier: null, displayName, endDateTime: password.endDateTime, hint: password.hint,
+            keyId: password.keyId, secretText, startDateTime: password.startDateTime,
+        },
+    };
+}
+
+export function removePassword(store: Store, caller: Caller, app: ApplicationRecord, body: string): GraphResult {
+    caller.requireWrite(app.owners);
+    const keyId = jsonObject(body)["keyId"];
+    if (typeof keyId !== "string" || !isGuid(keyId)) {
+        throw badRequest("Invalid value specified for property 'keyId' of resource 'PasswordCredential'.");
+    }
+    // Not in Graph's documentation: what it answers for a keyId the app does not hold. 404 as for any missing object.
+    if (!app.passwords.some((password) => password.keyId === keyId)) throw notFound(keyId);
+    store.change(() => {
+        app.passwords = app.passwords.filter((password) => password.keyId !== keyId);
+    });
+    return { status: 204 };
+}
+
+/**
+ * Graph writes a DateTimeOffset in ISO 8601 UTC with no fraction when it is zero ("2027-01-01T00:00:00Z"): an
+ * end date sent without milliseconds comes back as sent, so the provider sees no change in it (Microsoft Graph
+ * docs, passwordCredential resource: "ISO 8601 format and is always in UTC time").
+ */
+export function graphDateTime(date: Date): string {
+    return date.toISOString().replace(/\.000Z$/, "Z");
+}

@@ -1,0 +1,74 @@
+/**
+ * The local Azure: Entra's token endpoint, Microsoft Graph, ARM role assignments and Blob Storage for one tenant
+ * and subscription, on one loopback port, keeping state (in a file too, when given one) and logging every request.
+ * Newcomers reach it through `npm run local-azure`; tests call startLocalAzure.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { ArmService } from "./arm/service";
+import { BlobService } from "./blob";
+import { serverCertificates } from "./certificates";
+import { GraphService } from "./graph/service";
+import { listen } from "./listener";
+import { LoginService } from "./login";
+import { Router, type RequestLogEntry } from "./router";
+import type { Credential, State } from "./state";
+import { Store } from "./store";
+import { TokenIssuer } from "./tokens";
+
+export type { RequestLogEntry } from "./router";
+
+export interface LocalAzureOptions {
+    /** JSON file holding the state across restarts; its directory also keeps the TLS certificates. */
+    readonly stateFile?: string;
+    /** 0 or absent: any free port. */
+    readonly port?: number;
+    /** The clock (tokens, secret expiry, timestamps); the real one by default. */
+    readonly now?: () => Date;
+}
+
+export interface LocalAzure {
+    /** `http://127.0.0.1:PORT`: `${url}/<real host>/<real path>` is served as `https://<real host>/<real path>`. */
+    readonly url: string;
+    /** The same port as an HTTP CONNECT proxy, for HTTPS_PROXY. */
+    readonly proxyUrl: string;
+    /** The test CA that signed the real hostnames' certificate: REQUESTS_CA_BUNDLE, SSL_CERT_FILE, NODE_EXTRA_CA_CERTS. */
+    readonly caFile: string;
+    readonly tenantId: string;
+    readonly subscriptionId: string;
+    /** Graph Application.ReadWrite.OwnedBy; on ARM, RBAC Administrator conditioned to the Storage Blob roles for service principals. */
+    readonly deployer: Credential;
+    /** The "portal user": Application.ReadWrite.All and Owner of the subscription, for out-of-band changes. */
+    readonly admin: Credential;
+    /** Every request, in order. */
+    log(): RequestLogEntry[];
+    /** What the local Azure holds now (a copy): for tests that look behind the APIs, as a portal would show it. */
+    state(): State;
+    stop(): Promise<void>;
+}
+
+export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<LocalAzure> {
+    const now = options.now ?? (() => new Date());
+    const store = Store.open(options.stateFile, now());
+    const issuer = new TokenIssuer(store.state.signingKey, now);
+    const router = new Router([
+        new LoginService(store, issuer, now),
+        new GraphService(store, issuer, now),
+        new ArmService(store, issuer, now),
+        new BlobService(store, issuer, now),
+    ], issuer, now);
+    const tlsDir = options.stateFile === undefined
+        ? mkdtempSync(join(tmpdir(), "local-azure-tls-"))
+        : join(dirname(options.stateFile), "tls");
+    const certificates = serverCertificates(tlsDir, now());
+    const listener = await listen(router, certificates, options.port ?? 0);
+    const url = `http://127.0.0.1:${listener.port}`;
+    const { tenantId, subscriptionId, deployer, admin } = store.state;
+    return {
+        url, proxyUrl: url, caFile: certificates.caFile, tenantId, subscriptionId, deployer, admin,
+        log: () => [...router.entries],
+        state: () => structuredClone(store.state),
+        stop: () => listener.close(),
+    };
+}

@@ -1,0 +1,95 @@
+/**
+ * `npm run local-azure [-- --port N] [--dir DIR]`: starts the local Azure with its state in DIR/state.json and
+ * prints what to set, as lines a shell can `export` (also written to DIR/env.sh), until SIGINT or SIGTERM.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { runCommand, UsageError } from "../tools/cliArgs";
+import { startLocalAzure, type LocalAzure } from "./index";
+
+export const DEFAULT_PORT = 47443;
+export const DEFAULT_DIR = join(tmpdir(), "app-identity-local-azure");
+
+const USAGE = "usage: npm run local-azure [-- --port N] [--dir DIR]";
+
+interface Arguments {
+    readonly port: number;
+    readonly dir: string;
+}
+
+export function parseArguments(argv: readonly string[]): Arguments {
+    let values: { port?: string | undefined; dir?: string | undefined };
+    try {
+        ({ values } = parseArgs({ args: [...argv], options: { port: { type: "string" }, dir: { type: "string" } }, strict: true }));
+    } catch (error) {
+        throw new UsageError(`${(error as Error).message}; ${USAGE}`);
+    }
+    const port = values.port ?? String(DEFAULT_PORT);
+    if (!/^\d+$/.test(port) || Number(port) > 65535) {
+        throw new UsageError(`--port is ${JSON.stringify(port)}; expected a port number 1-65535, or 0 for any free one`);
+    }
+    return { port: Number(port), dir: resolve(values.dir ?? DEFAULT_DIR) };
+}
+
+/** The variables to set, in order: for the Pulumi providers (ARM_*) and for the example app (proxy and CA). */
+export function environmentFor(azure: LocalAzure): [string, string][] {
+    return [
+        ["LOCAL_AZURE_URL", azure.url],
+        ["ARM_TENANT_ID", azure.tenantId],
+        ["ARM_SUBSCRIPTION_ID", azure.subscriptionId],
+        ["ARM_CLIENT_ID", azure.deployer.clientId],
+        ["ARM_CLIENT_SECRET", azure.deployer.clientSecret],
+        ["HTTPS_PROXY", azure.proxyUrl],
+        // Loopback stays direct: the Pulumi engine and its plugins talk gRPC there.
+        ["NO_PROXY", "localhost,127.0.0.1"],
+        ["REQUESTS_CA_BUNDLE", azure.caFile],
+        ["SSL_CERT_FILE", azure.caFile],
+        ["NODE_EXTRA_CA_CERTS", azure.caFile],
+    ];
+}
+
+export function renderExports(azure: LocalAzure, dir: string): string {
+    return [
+        `# Local Azure on ${azure.url}; state in ${join(dir, "state.json")}.`,
+        "# ARM_CLIENT_SECRET is the local deployer's test credential: it opens this local Azure and nothing else.",
+        ...environmentFor(azure).map(([name, value]) => `export ${name}='${value}'`),
+        "",
+    ].join("\n");
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+    let args: Arguments;
+    try {
+        args = parseArguments(argv);
+    } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        console.error(`local-azure: ${error.message}`);
+        return 2;
+    }
+    mkdirSync(args.dir, { recursive: true, mode: 0o700 });
+    let azure: LocalAzure;
+    try {
+        azure = await startLocalAzure({ stateFile: join(args.dir, "state.json"), port: args.port });
+    } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+            console.error(`local-azure: port ${args.port} is in use (another local Azure?); pass --port N`);
+            return 1;
+        }
+        throw error;
+    }
+    const exports = renderExports(azure, args.dir);
+    writeFileSync(join(args.dir, "env.sh"), exports, { mode: 0o600 });
+    process.stdout.write(`${exports}# The same lines are in ${join(args.dir, "env.sh")}: . ${join(args.dir, "env.sh")}\n` +
+        "# Stop with Ctrl-C.\n");
+    const signal = await new Promise<NodeJS.Signals>((done) => {
+        process.once("SIGINT", done);
+        process.once("SIGTERM", done);
+    });
+    await azure.stop();
+    process.stderr.write(`local-azure: stopped (${signal}); the state stays in ${args.dir}\n`);
+    return 0;
+}
+
+if (require.main === module) runCommand("local-azure", main);

@@ -1,0 +1,124 @@
+/**
+ * The Microsoft Graph v1.0 calls terraform-provider-azuread makes for applications, service principals, owners and
+ * passwords, sent to the local Azure.
+ */
+import { GRAPH, type TokenSource } from "../shared/auth";
+import type { HttpAnswer, HttpRequest, LocalAzureClient } from "../shared/localAzure";
+import { isObject, stringOf } from "../shared/properties";
+
+export type GraphObject = Record<string, unknown>;
+export type DirectoryCollection = "applications" | "servicePrincipals";
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 429: "Too Many Requests",
+};
+
+/** A Graph error answer. The message follows go-azure-sdk's client error (sdk/client/client.go). */
+export class GraphError extends Error {
+    constructor(readonly status: number, readonly code: string, readonly graphMessage: string) {
+        super(`unexpected status ${status} (${status} ${STATUS_TEXT[status] ?? ""}) with error: ${code}: ${graphMessage}`);
+        this.name = "GraphError";
+    }
+}
+
+export class GraphClient {
+    constructor(private readonly http: LocalAzureClient, private readonly tokens: TokenSource) {}
+
+    /** The caller's object ID: the `oid` claim of its Graph token (internal/clients/client.go). */
+    async callerObjectId(): Promise<string> {
+        return (await this.tokens.claims(GRAPH)).oid;
+    }
+
+    /**
+     * `$filter=displayName eq '<name>'`, the name unescaped, then an exact comparison, as
+     * internal/services/applications/applications.go `applicationFindByName` does.
+     */
+    async applicationsNamed(displayName: string): Promise<GraphObject[]> {
+        const found = await this.list(`/v1.0/applications?$filter=${encodeURIComponent(`displayName eq '${displayName}'`)}`);
+        return found.filter((app) => app["displayName"] === displayName);
+    }
+
+    /** `$filter=appId eq '<id>'` with single quotes doubled (service_principal_resource.go, odata.EscapeSingleQuote). */
+    servicePrincipalsFor(appId: string): Promise<GraphObject[]> {
+        const filter = `appId eq '${appId.replace(/'/g, "''")}'`;
+        return this.list(`/v1.0/servicePrincipals?$filter=${encodeURIComponent(filter)}`);
+    }
+
+    async create(collection: DirectoryCollection, body: GraphObject): Promise<GraphObject> {
+        return this.object(await this.call({ method: "POST", path: `/v1.0/${collection}`, json: body }, [201]));
+    }
+
+    /** The object, or undefined when Graph answers 404. */
+    async get(collection: DirectoryCollection, id: string): Promise<GraphObject | undefined> {
+        const answer = await this.send({ method: "GET", path: `/v1.0/${collection}/${id}` });
+        if (answer.status === 404) return undefined;
+        return this.object(this.check(answer, [200]));
+    }
+
+    async patch(collection: DirectoryCollection, id: string, body: GraphObject): Promise<void> {
+        await this.call({ method: "PATCH", path: `/v1.0/${collection}/${id}`, json: body }, [204, 200]);
+    }
+
+    async delete(collection: DirectoryCollection, id: string): Promise<void> {
+        await this.call({ method: "DELETE", path: `/v1.0/${collection}/${id}` }, [204, 200]);
+    }
+
+    async owners(collection: DirectoryCollection, id: string): Promise<string[]> {
+        const owners = await this.list(`/v1.0/${collection}/${id}/owners`);
+        return owners.map((owner) => String(owner["id"]));
+    }
+
+    async addOwner(collection: DirectoryCollection, id: string, ownerId: string): Promise<void> {
+        await this.call({
+            method: "POST",
+            path: `/v1.0/${collection}/${id}/owners/$ref`,
+            json: { "@odata.id": directoryObjectUrl(ownerId) },
+        }, [204, 200]);
+    }
+
+    async removeOwner(collection: DirectoryCollection, id: string, ownerId: string): Promise<void> {
+        await this.call({ method: "DELETE", path: `/v1.0/${collection}/${id}/owners/${ownerId}/$ref` }, [204, 200]);
+    }
+
+    async addPassword(applicationId: string, credential: GraphObject): Promise<GraphObject> {
+        const answer = await this.call({
+            method: "POST",
+            path: `/v1.0/applications/${applicationId}/addPassword`,
+            json: { passwordCredential: credential },
+        }, [200, 201]);
+        return this.object(answer);
+    }
+
+    async removePassword(applicationId: string, keyId: string): Promise<void> {
+        await this.call({ method: "POST", path: `/v1.0/applications/${applicationId}/removePassword`, json: { keyId } }, [204, 200]);
+    }
+
+    private async list(path: string): Promise<GraphObject[]> {
+        const body = this.object(await this.call({ method: "GET", path }, [200]));
+        const value = body["value"];
+        return Array.isArray(value) ? value.filter(isObject) : [];
+    }
+
+    private async call(request: Omit<HttpRequest, "host" | "token">, expected: readonly number[]): Promise<HttpAnswer> {
+        return this.check(await this.send(request), expected);
+    }
+
+    private async send(request: Omit<HttpRequest, "host" | "token">): Promise<HttpAnswer> {
+        return this.http.send({ ...request, host: GRAPH, token: await this.tokens.token(GRAPH) });
+    }
+
+    private check(answer: HttpAnswer, expected: readonly number[]): HttpAnswer {
+        if (expected.includes(answer.status)) return answer;
+        const error = isObject(answer.body) && isObject(answer.body["error"]) ? answer.body["error"] : {};
+        throw new GraphError(answer.status, stringOf(error["code"]) ?? "UnknownError", stringOf(error["message"]) ?? "");
+    }
+
+    private object(answer: HttpAnswer): GraphObject {
+        return isObject(answer.body) ? answer.body : {};
+    }
+}
+
+/** How the provider names a directory object in an owners reference (`client.BaseUri + /directoryObjects/{id}`). */
+export function directoryObjectUrl(id: string): string {
+    return `https://${GRAPH}/v1.0/directoryObjects/${id}`;
+}

@@ -1,0 +1,82 @@
+/**
+ * What the local Azure holds: one tenant's directory (applications, service principals, their owners and
+ * passwords), its subscriptions' resource groups and role assignments, and the blobs of its storage accounts.
+ * Plain JSON, so that the store can write it to a file and read it back after a restart.
+ */
+export interface PasswordRecord {
+    readonly keyId: string;
+    readonly displayName: string | null;
+    readonly hint: string;
+    readonly startDateTime: string;
+    readonly endDateTime: string;
+    /** SHA-256 of the secret: like Entra, the local Azure never keeps a secret it could show again. */
+    readonly secretHash: string;
+}
+
+export interface ApplicationRecord {
+    readonly id: string;
+    readonly appId: string;
+    readonly createdDateTime: string;
+    /** Every other Graph property as last written (displayName, signInAudience, web, tags, ...). */
+    properties: Record<string, unknown>;
+    owners: string[];
+    passwords: PasswordRecord[];
+}
+
+export interface ServicePrincipalRecord {
+    readonly id: string;
+    readonly appId: string;
+    properties: Record<string, unknown>;
+    owners: string[];
+    /** Microsoft Graph application permissions granted to it (admin consent): they become the token's `roles`. */
+    graphPermissions: string[];
+}
+
+export interface RoleAssignmentRecord {
+    readonly name: string;
+    readonly scope: string;
+    readonly roleDefinitionId: string;
+    readonly principalId: string;
+    readonly principalType: string;
+    condition: string | null;
+    conditionVersion: string | null;
+    description: string | null;
+    readonly createdOn: string;
+    updatedOn: string;
+    readonly createdBy: string | null;
+    updatedBy: string | null;
+}
+
+export interface Credential {
+    readonly clientId: string;
+    /** A local test credential, made at the first start and kept in the state file so that it can be printed again. */
+    readonly clientSecret: string;
+    readonly objectId: string;
+}
+
+/** Containers and blobs by account. */
+export type BlobData = Record<string, Record<string, Record<string, StoredBlob>>>;
+
+export interface StoredBlob {
+    /** base64 */
+    readonly body: string;
+    readonly etag: string;
+    readonly modified: string;
+}
+
+export interface State {
+    readonly version: 1;
+    readonly tenantId: string;
+    readonly subscriptionId: string;
+    /** HS256 key of the token issuer (base64): kept, so that a token issued before a restart stays valid. */
+    readonly signingKey: string;
+    /** Each subscription's resource groups: the stack files' placeholders put prod in a subscription of its own. */
+    readonly subscriptions: Record<string, string[]>;
+    readonly storageAccounts: Record<string, { readonly subscriptionId: string; readonly resourceGroup: string }>;
+    readonly deployer: Credential;
+    readonly admin: Credential;
+    applications: ApplicationRecord[];
+    servicePrincipals: ServicePrincipalRecord[];
+    roleAssignments: RoleAssignmentRecord[];
+    blobs: BlobData;
+}
