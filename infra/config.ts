@@ -36,25 +36,57 @@ export const MAX_DISPLAY_NAME_LENGTH = 120;
 export const SECRET_LIFETIME_MONTHS = { min: 2, max: 24, default: 24 } as const;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The nil GUID names no tenant, subscription or directory object: Azure and Entra never issue it. */
+export const NIL_GUID = "00000000-0000-0000-0000-000000000000";
 const GUID_ALLOWED = "expected a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47";
+const NIL_ALLOWED = `expected a real GUID: the nil GUID ${NIL_GUID} names nothing in Azure or Entra`;
 const NAME = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
-// Azure's rule for resource group names: 1-90 letters, digits, '.', '_', '-', '(' or ')', not ending in '.'.
-const RESOURCE_GROUP = /^[\p{L}\p{N}._\-()]{0,89}[\p{L}\p{N}_\-()]$/u;
+/**
+ * Azure's rule for resource group names (Microsoft Learn, "Naming rules and restrictions for Azure resources",
+ * https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/resource-name-rules, Microsoft.Resources
+ * resourcegroups): 1-90 characters; underscores, hyphens, periods, parentheses, and letters or digits as .NET's
+ * Char.IsLetterOrDigit defines them, i.e. the Unicode categories Lu, Ll, Lt, Lm, Lo and Nd (not Nl or No, such as
+ * "Ⅻ" or "²"); can't end with a period. .NET counts and tests UTF-16 code units, so a character outside the
+ * Basic Multilingual Plane (two surrogates, neither a letter) is refused, and the length is the UTF-16 length.
+ */
+const RESOURCE_GROUP = /^[\p{Lu}\p{Ll}\p{Lt}\p{Lm}\p{Lo}\p{Nd}._\-()]{0,89}[\p{Lu}\p{Ll}\p{Lt}\p{Lm}\p{Lo}\p{Nd}_\-()]$/u;
+const OUTSIDE_BMP = /[\u{10000}-\u{10FFFF}]/u;
+/**
+ * Entra: at most 100 owners per application (Microsoft Learn, "Microsoft Entra service limits and restrictions",
+ * https://learn.microsoft.com/en-us/entra/identity/users/directory-service-limits-restrictions); the deploying
+ * identity is always one of them, so a stack may name 99 more.
+ */
+export const MAX_OWNERS = 99;
+/**
+ * Azure RBAC: at most 4,000 role assignments per subscription (Microsoft Learn, "Azure subscription and service
+ * limits", https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/azure-subscription-service-limits#azure-rbac-limits).
+ * A stack's count is its role assignments times its identities.
+ */
+export const MAX_ROLE_ASSIGNMENTS = 4000;
 const DEVELOPER = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 const ANCHOR = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])$/;
 
-const guid = z.string({ error: GUID_ALLOWED }).regex(GUID, { error: GUID_ALLOWED });
+const guidOf = (allowed: string) => z.string({ error: allowed }).regex(GUID, { error: allowed })
+    .refine((value) => value !== NIL_GUID, { error: NIL_ALLOWED });
+const guid = guidOf(GUID_ALLOWED);
+// terraform-provider-azuread docs/resources/application.md: owners are users or service principals, not groups.
+const OWNER_ALLOWED = "expected the object ID (GUID) of a user or service principal (Entra application owners " +
+    "cannot be groups), such as 72f988bf-86f1-41af-91ab-2d7cd011db47";
+const ownerGuid = guidOf(OWNER_ALLOWED);
 const nameSchema = (what: string) => {
     const allowed = `expected ${what}: lowercase letters, digits and '-', starting and ending with a letter or digit`;
     return z.string({ error: allowed }).regex(NAME, { error: allowed });
 };
 const roleAllowed = `expected one of: ${ROLE_NAMES.join(", ")}`;
-const resourceGroupAllowed =
-    "expected a resource group name of 1-90 letters, digits, '.', '_', '-', '(' or ')', not ending in '.'";
+const resourceGroupAllowed = "expected a resource group name of 1-90 letters, digits, '.', '_', '-', '(' or ')', " +
+    "not ending in '.' (letters and digits as Azure counts them: no characters outside the Basic Multilingual Plane)";
+const resourceGroupName = z.string({ error: resourceGroupAllowed })
+    .regex(RESOURCE_GROUP, { error: resourceGroupAllowed })
+    .refine((value) => !OUTSIDE_BMP.test(value), { error: resourceGroupAllowed });
 
 const roleAssignmentSchema = z.strictObject(
     {
-        resourceGroup: z.string({ error: resourceGroupAllowed }).regex(RESOURCE_GROUP, { error: resourceGroupAllowed }),
+        resourceGroup: resourceGroupName,
         role: z.enum(ROLE_NAMES as [string, ...string[]], { error: roleAllowed }),
     },
     { error: "expected an entry with exactly the keys resourceGroup and role" },
@@ -65,7 +97,8 @@ const stackConfigSchema = z.strictObject({
     environment: nameSchema("an environment name such as dev, test or prod").optional(),
     tenantId: guid,
     subscriptionId: guid,
-    owners: z.array(guid, { error: "expected a list of object IDs (GUIDs)" }).default([]),
+    owners: z.array(ownerGuid, { error: "expected a list of object IDs (GUIDs) of users or service principals" })
+        .default([]),
     production: z.boolean({ error: "expected true or false" }).default(false),
     secretLifetimeMonths: z
         .int({ error: lifetimeAllowed() })
@@ -84,8 +117,7 @@ const stackConfigSchema = z.strictObject({
             { error: "expected a list of developers' short names" })
         .default([]),
     productionResourceGroups: z
-        .array(z.string({ error: resourceGroupAllowed }).regex(RESOURCE_GROUP, { error: resourceGroupAllowed }),
-            { error: "expected a list of resource group names" })
+        .array(resourceGroupName, { error: "expected a list of resource group names" })
         .default([]),
 });
 
@@ -115,41 +147,78 @@ const JSON_KEYS = new Set([
     "owners", "production", "secretLifetimeMonths", "roleAssignments", "developers", "productionResourceGroups",
 ]);
 
+export interface ParseOptions {
+    /** `"<project>:<key>"` → the key as the stack file writes it (`appName`, ...), for messages. */
+    readonly keysAsWritten?: Readonly<Record<string, string>>;
+    /** Keys whose value the stack file holds encrypted (`secure:`). */
+    readonly secretKeys?: readonly string[];
+}
+
 /**
  * Parse the project's keys from Pulumi's flat config map (`"<project>:<key>": "<value as text>"`).
  * Keys of other namespaces (providers' config) are left alone.
  */
-export function parseStackConfig(project: string, stack: string, flatConfig: Record<string, string>): StackConfig {
+export function parseStackConfig(project: string, stack: string, flatConfig: Record<string, string>,
+    options: ParseOptions = {}): StackConfig {
     const stackFile = `${STACK_CONFIG_DIR}/Pulumi.${stack}.yaml`;
     const prefix = `${project}:`;
     const raw: Record<string, unknown> = {};
+    const secret = new Set(options.secretKeys ?? []);
+    const secretProblems: string[] = [];
     for (const [fullKey, text] of Object.entries(flatConfig)) {
         if (!fullKey.startsWith(prefix)) continue;
         const key = fullKey.slice(prefix.length);
+        if (secret.has(fullKey)) {
+            // Nothing this program reads is a secret, and the offline plan cannot decrypt it: say so, rather than
+            // judge the placeholder the plan sees.
+            secretProblems.push(`${stackFile}: ${options.keysAsWritten?.[fullKey] ?? fullKey} is a secure value; ` +
+                "expected a plain value: this key is not a secret, and an encrypted value hides it from review and the plan");
+            continue;
+        }
         raw[key] = JSON_KEYS.has(key) ? parseJsonOrKeep(text) : text;
     }
+    if (secretProblems.length > 0) throw new ConfigError(secretProblems);
 
+    const keyAsWritten = (key: PropertyKey) => options.keysAsWritten?.[`${prefix}${String(key)}`] ?? `${prefix}${String(key)}`;
+    const about = (key: string, text: string) => `${stackFile}: ${keyAsWritten(key)} ${text}`;
     const describe = (path: readonly PropertyKey[], allowed: string): string => {
-        const shown = `${prefix}${formatPath(path)}`;
+        const [top, ...rest] = path;
+        const shown = `${keyAsWritten(top!)}${formatPath(rest, true)}`;
         const value = valueAt(raw, path);
         const seen = value === undefined ? "is missing" : `is ${JSON.stringify(value)}`;
         return `${stackFile}: ${shown} ${seen}; ${allowed}`;
     };
 
+    // Caps first, on the raw lists: a huge stack file is refused before any per-entry work.
+    const capProblems = sizeCaps(raw, about);
+    if (capProblems.length > 0) throw new ConfigError(capProblems);
+
     const parsed = stackConfigSchema.safeParse(raw);
     if (!parsed.success) {
-        throw new ConfigError(
+        throw new ConfigError(unique(
             parsed.error.issues.flatMap((issue) =>
                 issue.code === "unrecognized_keys"
                     ? issue.keys.map((key) => describe([...issue.path, key], unknownKeyAllowed(issue.path)))
-                    : [describe(issue.path, issue.message)],
+                    : [describe(issue.path, issue.path[0] === "secretRotationAnchor"
+                        ? anchorMessage(raw["secretRotationAnchor"]) : issue.message)],
             ),
-        );
+        ));
     }
 
     const values = parsed.data;
     const environment = values.environment ?? stack;
     const problems: string[] = [];
+    if (values.environment === undefined && !NAME.test(stack)) {
+        problems.push(`${stackFile}: ${prefix}environment is missing, so the stack name ${JSON.stringify(stack)} is ` +
+            "the environment; expected an environment name such as dev, test or prod: lowercase letters, digits and " +
+            "'-', starting and ending with a letter or digit (set environment, or rename the stack)");
+    }
+    const identities = Math.max(1, values.developers.length);
+    if (values.roleAssignments.length * identities > MAX_ROLE_ASSIGNMENTS) {
+        problems.push(about("roleAssignments", `holds ${values.roleAssignments.length} entries for each of ` +
+            `${identities} developers, ${values.roleAssignments.length * identities} role assignments; expected at ` +
+            `most ${MAX_ROLE_ASSIGNMENTS} in all, Azure's limit per subscription`));
+    }
     const longest = displayNamesOf(values.appName, environment, values.developers)
         .reduce((a, b) => (b.length > a.length ? b : a));
     if (longest.length > MAX_DISPLAY_NAME_LENGTH) {
@@ -168,7 +237,7 @@ export function parseStackConfig(project: string, stack: string, flatConfig: Rec
             "reach non-production resources only"));
     }
     problems.push(...crossEnvironmentAssignments(values, describe));
-    if (problems.length > 0) throw new ConfigError(problems);
+    if (problems.length > 0) throw new ConfigError(unique(problems));
 
     return {
         stack,
@@ -190,7 +259,46 @@ export function parseStackConfig(project: string, stack: string, flatConfig: Rec
 
 /** Read this stack's config from the Pulumi runtime (the engine, or the mocks in tests and the offline plan). */
 export function loadStackConfig(): StackConfig {
-    return parseStackConfig(pulumi.getProject(), pulumi.getStack(), pulumi.runtime.allConfig());
+    const config = pulumi.runtime.allConfig();
+    // isConfigSecret is the SDK's own (@pulumi/pulumi runtime/config.js, marked @internal, so not in its typings):
+    // it reads the secret keys the language host (or setAllConfig) passed along.
+    const { isConfigSecret } = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+    const secretKeys = isConfigSecret === undefined ? [] : Object.keys(config).filter((key) => isConfigSecret(key));
+    return parseStackConfig(pulumi.getProject(), pulumi.getStack(), config, { secretKeys });
+}
+
+/**
+ * Across the project's stacks: two identities of the same name in one tenant stop the second stack's deploy
+ * (terraform-provider-azuread internal/services/applications/applications.go applicationFindByName, an exact
+ * displayName match, with preventDuplicateNames), and the stacks of one subscription share its 4,000 role
+ * assignments. One line per clash, naming the later stack file.
+ */
+export function projectProblems(stacks: readonly StackConfig[]): string[] {
+    const problems: string[] = [];
+    const named = new Map<string, StackConfig>();
+    const assignments = new Map<string, number>();
+    for (const config of stacks) {
+        for (const name of displayNamesOf(config.appName, config.environment, config.developers)) {
+            const key = `${config.tenantId}\n${name}`;
+            const first = named.get(key);
+            if (first === undefined) {
+                named.set(key, config);
+            } else {
+                problems.push(`${config.stackFile}: the identity ${JSON.stringify(name)} is also ${first.stackFile}'s, ` +
+                    `in the same tenant ${config.tenantId}; expected display names unique across the project's stacks: ` +
+                    "the provider's duplicate-name check stops the second stack's deploy (set environment or appName apart)");
+            }
+        }
+        const count = (assignments.get(config.subscriptionId) ?? 0) +
+            config.roleAssignments.length * Math.max(1, config.developers.length);
+        assignments.set(config.subscriptionId, count);
+        if (count > MAX_ROLE_ASSIGNMENTS && count - config.roleAssignments.length * Math.max(1, config.developers.length) <= MAX_ROLE_ASSIGNMENTS) {
+            problems.push(`${config.stackFile}: roleAssignments brings the stacks of subscription ` +
+                `${config.subscriptionId} to ${count} role assignments; expected at most ${MAX_ROLE_ASSIGNMENTS} in all, ` +
+                "Azure's limit per subscription (the subscription's other role assignments count too)");
+        }
+    }
+    return problems;
 }
 
 export function displayNameOf(appName: string, environment: string, developer?: string): string {
@@ -259,6 +367,33 @@ function unknownKeyAllowed(path: readonly PropertyKey[]): string {
     return `expected one of the keys: ${Object.keys(shape).join(", ")}`;
 }
 
+/** Azure's and Entra's limits that a list's length alone can break, checked before any entry is. */
+function sizeCaps(raw: Record<string, unknown>, about: (key: string, text: string) => string): string[] {
+    const problems: string[] = [];
+    const length = (key: string) => (Array.isArray(raw[key]) ? (raw[key] as unknown[]).length : 0);
+    const cap = (key: string, max: number, why: string) => {
+        if (length(key) > max) {
+            problems.push(about(key, `holds ${length(key)} entries; expected at most ${max}: ${why}`));
+        }
+    };
+    cap("owners", MAX_OWNERS, "Entra allows 100 owners per application, and the deploying identity is one");
+    cap("roleAssignments", MAX_ROLE_ASSIGNMENTS, "Azure allows 4000 role assignments per subscription");
+    cap("developers", MAX_ROLE_ASSIGNMENTS, "each developer's identity holds at least one of the subscription's " +
+        "4000 role assignments");
+    return problems;
+}
+
+/** An unquoted date reaches the program as Go's time text (see tools/stackFiles.ts): say to quote it. */
+function anchorMessage(value: unknown): string {
+    const goTime = typeof value === "string" ? /^(\d{4}-\d{2}-\d{2}) 00:00:00 \+0000 UTC$/.exec(value) : null;
+    return goTime === null ? anchorAllowed()
+        : `${anchorAllowed()}; write it in quotes ("${goTime[1]}"): unquoted, YAML reads a date and the CLI hands the program Go's time text`;
+}
+
+function unique(lines: readonly string[]): string[] {
+    return [...new Set(lines)];
+}
+
 function parseJsonOrKeep(text: string): unknown {
     try {
         return JSON.parse(text);
@@ -267,8 +402,8 @@ function parseJsonOrKeep(text: string): unknown {
     }
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
-    return path.map((part, i) => (typeof part === "number" ? `[${part}]` : `${i === 0 ? "" : "."}${String(part)}`)).join("");
+function formatPath(path: readonly PropertyKey[], nested = false): string {
+    return path.map((part, i) => (typeof part === "number" ? `[${part}]` : `${i === 0 && !nested ? "" : "."}${String(part)}`)).join("");
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {

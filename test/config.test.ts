@@ -1,17 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseStackConfig } from "../infra/config";
+import { ConfigError, parseStackConfig, projectProblems, type StackConfig } from "../infra/config";
+import { legacyAliases, legacyRoleAssignmentName, roleAssignmentLogicalName } from "../infra/names";
 import { exampleConfig, flatConfig, PROJECT, SUBSCRIPTION, TENANT, type StackValues } from "./harness";
 
 const FILE = "stacks/Pulumi.dev.yaml";
 const GUID_ALLOWED = "expected a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47";
 const ROLES = "Storage Blob Data Reader, Storage Blob Data Contributor, Storage Blob Data Owner, Storage Blob Delegator, " +
     "Owner, Contributor, Reader";
-const RG_ALLOWED = "expected a resource group name of 1-90 letters, digits, '.', '_', '-', '(' or ')', not ending in '.'";
+const RG_ALLOWED = "expected a resource group name of 1-90 letters, digits, '.', '_', '-', '(' or ')', not ending " +
+    "in '.' (letters and digits as Azure counts them: no characters outside the Basic Multilingual Plane)";
+const OWNER_ALLOWED = "expected the object ID (GUID) of a user or service principal (Entra application owners cannot " +
+    "be groups), such as 72f988bf-86f1-41af-91ab-2d7cd011db47";
+const NIL = "00000000-0000-0000-0000-000000000000";
+const NIL_ALLOWED = `expected a real GUID: the nil GUID ${NIL} names nothing in Azure or Entra`;
 const LIFETIME_ALLOWED = "expected a whole number of months from 2 to 24 (two staggered secrets need at least 2)";
 
-function problemsOf(values: StackValues): readonly string[] {
+function problemsOf(values: StackValues, stack = "dev", options: Parameters<typeof parseStackConfig>[3] = {}): readonly string[] {
     try {
-        parseStackConfig(PROJECT, "dev", flatConfig(values));
+        parseStackConfig(PROJECT, stack, flatConfig(values), options);
     } catch (error) {
         expect(error).toBeInstanceOf(ConfigError);
         return (error as ConfigError).problems;
@@ -70,10 +76,10 @@ describe("parseStackConfig", () => {
             `${FILE}: app-identity:subscriptionId is "1a2b3c4d-5e6f-4a0b-9c8d-7e6f5a4b3c2"; ${GUID_ALLOWED}`,
         ]],
         ["an owner that is not a GUID", exampleConfig({ owners: [TENANT, "alice@contoso.com"] }), [
-            `${FILE}: app-identity:owners[1] is "alice@contoso.com"; ${GUID_ALLOWED}`,
+            `${FILE}: app-identity:owners[1] is "alice@contoso.com"; ${OWNER_ALLOWED}`,
         ]],
         ["owners that are not a list", exampleConfig({ owners: TENANT }), [
-            `${FILE}: app-identity:owners is "${TENANT}"; expected a list of object IDs (GUIDs)`,
+            `${FILE}: app-identity:owners is "${TENANT}"; expected a list of object IDs (GUIDs) of users or service principals`,
         ]],
         ["a resource group with a character Azure rejects", exampleConfig({ roleAssignments: rg("rg/inventory") }), [
             `${FILE}: app-identity:roleAssignments[0].resourceGroup is "rg/inventory"; ${RG_ALLOWED}`,
@@ -177,9 +183,178 @@ describe("parseStackConfig", () => {
         expect(problemsOf(values)).toEqual(expected);
     });
 
+    it.each<[string, StackValues, string[]]>([
+        ["the nil GUID as tenant", exampleConfig({ tenantId: NIL }), [`${FILE}: app-identity:tenantId is "${NIL}"; ${NIL_ALLOWED}`]],
+        ["the nil GUID as subscription", exampleConfig({ subscriptionId: NIL }), [
+            `${FILE}: app-identity:subscriptionId is "${NIL}"; ${NIL_ALLOWED}`,
+        ]],
+        ["the nil GUID as owner", exampleConfig({ owners: [TENANT, NIL] }), [`${FILE}: app-identity:owners[1] is "${NIL}"; ${NIL_ALLOWED}`]],
+        // Char.IsLetterOrDigit: Lu, Ll, Lt, Lm, Lo, Nd only; per UTF-16 code unit.
+        ["a letter number (Nl) in a resource group", exampleConfig({ roleAssignments: rg("rg-Ⅻ") }), [
+            `${FILE}: app-identity:roleAssignments[0].resourceGroup is "rg-Ⅻ"; ${RG_ALLOWED}`,
+        ]],
+        ["a superscript digit (No) in a resource group", exampleConfig({ roleAssignments: rg("rg²") }), [
+            `${FILE}: app-identity:roleAssignments[0].resourceGroup is "rg²"; ${RG_ALLOWED}`,
+        ]],
+        ["a combining mark (Mn) in a resource group", exampleConfig({ roleAssignments: rg("rge\u0301") }), [
+            `${FILE}: app-identity:roleAssignments[0].resourceGroup is "rge\u0301"; ${RG_ALLOWED}`,
+        ]],
+        ["a letter outside the BMP in a resource group", exampleConfig({ roleAssignments: rg("rg-𝐀") }), [
+            `${FILE}: app-identity:roleAssignments[0].resourceGroup is "rg-𝐀"; ${RG_ALLOWED}`,
+        ]],
+        ["a space in a resource group", exampleConfig({ roleAssignments: rg("rg inventory") }), [
+            `${FILE}: app-identity:roleAssignments[0].resourceGroup is "rg inventory"; ${RG_ALLOWED}`,
+        ]],
+        ["100 owners: the deployer makes 101", exampleConfig({
+            owners: Array.from({ length: 100 }, (_, i) => `aaaaaaaa-0000-4000-8000-${String(i).padStart(12, "0")}`),
+        }), [
+            `${FILE}: app-identity:owners holds 100 entries; expected at most 99: Entra allows 100 owners per ` +
+                "application, and the deploying identity is one",
+        ]],
+        ["4,001 role assignments", exampleConfig({ roleAssignments: Array.from({ length: 4001 }, (_, i) => rg(`rg-${i}`)[0]) }), [
+            `${FILE}: app-identity:roleAssignments holds 4001 entries; expected at most 4000: Azure allows 4000 role ` +
+                "assignments per subscription",
+        ]],
+        ["2,001 role assignments for each of 2 developers", exampleConfig({
+            developers: ["alice", "bob"], roleAssignments: Array.from({ length: 2001 }, (_, i) => rg(`rg-${i}`)[0]),
+        }), [
+            `${FILE}: app-identity:roleAssignments holds 2001 entries for each of 2 developers, 4002 role assignments; ` +
+                "expected at most 4000 in all, Azure's limit per subscription",
+        ]],
+        ["an unquoted anchor date, which the CLI hands over as Go's time text", exampleConfig({
+            secretRotationAnchor: "2025-02-28 00:00:00 +0000 UTC",
+        }), [
+            `${FILE}: app-identity:secretRotationAnchor is "2025-02-28 00:00:00 +0000 UTC"; expected a date YYYY-MM-DD ` +
+                'on day 1-28 of a month, so that every rotation falls on the same day; write it in quotes ("2025-02-28"): ' +
+                "unquoted, YAML reads a date and the CLI hands the program Go's time text",
+        ]],
+    ])("refuses what Azure or Entra would refuse: %s", (_case, values, expected) => {
+        expect(problemsOf(values)).toEqual(expected);
+    });
+
+    it.each<[string, string, string[]]>([
+        ["Dev_1", "stacks/Pulumi.Dev_1.yaml", [
+            'stacks/Pulumi.Dev_1.yaml: app-identity:environment is missing, so the stack name "Dev_1" is the ' +
+                "environment; expected an environment name such as dev, test or prod: lowercase letters, digits and " +
+                "'-', starting and ending with a letter or digit (set environment, or rename the stack)",
+        ]],
+        ["staging.eu", "stacks/Pulumi.staging.eu.yaml", [
+            'stacks/Pulumi.staging.eu.yaml: app-identity:environment is missing, so the stack name "staging.eu" is the ' +
+                "environment; expected an environment name such as dev, test or prod: lowercase letters, digits and " +
+                "'-', starting and ending with a letter or digit (set environment, or rename the stack)",
+        ]],
+    ])("holds an environment taken from the stack name %s to the environment rule", (stack, _file, expected) => {
+        expect(problemsOf(exampleConfig(), stack)).toEqual(expected);
+    });
+
+    it("accepts a stack name the environment rule refuses when environment is set", () => {
+        expect(parseStackConfig(PROJECT, "Dev_1", flatConfig(exampleConfig({ environment: "dev" }))).environment).toBe("dev");
+    });
+
+    it("accepts a resource group of 90 UTF-16 units with letters of other scripts, and refuses 91", () => {
+        const ninety = `rg-日本-é-${"x".repeat(82)}`;
+        expect(ninety).toHaveLength(90);
+        expect(parseStackConfig(PROJECT, "dev", flatConfig(exampleConfig({ roleAssignments: rg(ninety) })))
+            .roleAssignments[0]!.resourceGroup).toBe(ninety);
+        expect(problemsOf(exampleConfig({ roleAssignments: rg(`${ninety}x`) }))).toEqual([
+            `${FILE}: app-identity:roleAssignments[0].resourceGroup is "${ninety}x"; ${RG_ALLOWED}`,
+        ]);
+    });
+
+    it("names a secure value where a plain one is needed, by the key as the file writes it", () => {
+        expect(problemsOf(exampleConfig({ tenantId: "[secret]" }), "dev", {
+            secretKeys: ["app-identity:tenantId"], keysAsWritten: { "app-identity:tenantId": "tenantId" },
+        })).toEqual([
+            `${FILE}: tenantId is a secure value; expected a plain value: this key is not a secret, and an encrypted ` +
+                "value hides it from review and the plan",
+        ]);
+    });
+
+    it("names keys as the file writes them", () => {
+        expect(problemsOf(exampleConfig({ appName: "Inventory" }), "dev", {
+            keysAsWritten: { "app-identity:appName": "appName" },
+        })).toEqual([
+            `${FILE}: appName is "Inventory"; expected the app's short name, such as inventory-api: lowercase letters, ` +
+                "digits and '-', starting and ending with a letter or digit",
+        ]);
+    });
+
     it("throws a Pulumi RunError, so the CLI prints the message without a stack trace", () => {
         expect(() => parseStackConfig(PROJECT, "dev", {})).toThrowError(
             expect.objectContaining({ name: "ConfigError", __pulumiRunError: true }),
         );
+    });
+});
+
+describe("projectProblems: what no single stack shows", () => {
+    const stack = (name: string, values: StackValues, tenant = TENANT): StackConfig =>
+        parseStackConfig(PROJECT, name, flatConfig(exampleConfig({ tenantId: tenant, ...values })));
+
+    it("finds a display name shared by two stacks of one tenant, and none across tenants", () => {
+        expect(projectProblems([
+            stack("dev", {}),
+            stack("dev2", { environment: "dev" }),
+            stack("other", { environment: "dev" }, "2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d"),
+            stack("local", { environment: "dev", developers: ["alice"] }),
+        ])).toEqual([
+            `stacks/Pulumi.dev2.yaml: the identity "inventory-api-dev" is also stacks/Pulumi.dev.yaml's, in the same ` +
+                `tenant ${TENANT}; expected display names unique across the project's stacks: the provider's ` +
+                "duplicate-name check stops the second stack's deploy (set environment or appName apart)",
+        ]);
+    });
+
+    it("counts the role assignments of every stack of one subscription against Azure's 4,000", () => {
+        const many = (count: number) => Array.from({ length: count }, (_, i) => rg(`rg-${i}`)[0]);
+        expect(projectProblems([
+            stack("dev", { roleAssignments: many(3000) }),
+            stack("test", { roleAssignments: many(1000) }),
+            stack("qa", { roleAssignments: many(1) }),
+            stack("uat", { roleAssignments: many(1) }),
+        ])).toEqual([
+            `stacks/Pulumi.qa.yaml: roleAssignments brings the stacks of subscription ${SUBSCRIPTION} to 4001 role ` +
+                "assignments; expected at most 4000 in all, Azure's limit per subscription (the subscription's other " +
+                "role assignments count too)",
+        ]);
+    });
+});
+
+describe("role assignment logical names (infra/names.ts)", () => {
+    const reader = "Storage Blob Data Reader";
+
+    it.each<[string, { identity: string; resourceGroup: string; role: string }, { identity: string; resourceGroup: string; role: string }]>([
+        ["developer a-b with rg c, developer a with rg b-c",
+            { identity: "app-local-a-b", resourceGroup: "c", role: reader }, { identity: "app-local-a", resourceGroup: "b-c", role: reader }],
+        ["rg x with Storage Blob Data Reader, rg x-storage-blob-data with Reader",
+            { identity: "app-dev", resourceGroup: "x", role: reader }, { identity: "app-dev", resourceGroup: "x-storage-blob-data", role: "Reader" }],
+    ])("tells apart what the legacy name confused: %s", (_case, first, second) => {
+        expect(legacyRoleAssignmentName(first)).toBe(legacyRoleAssignmentName(second));
+        expect(roleAssignmentLogicalName(first)).not.toBe(roleAssignmentLogicalName(second));
+    });
+
+    it("joins identity, resource group and role slug with '/', which none of them can hold", () => {
+        expect(roleAssignmentLogicalName({ identity: "inventory-api-dev", resourceGroup: "rg-inventory-dev", role: "Storage Blob Data Contributor" }))
+            .toBe("inventory-api-dev/rg-inventory-dev/storage-blob-data-contributor");
+    });
+
+    it("keeps each legacy name as an alias where it was the resource's alone, and drops a shared one", () => {
+        const refs = [
+            { identity: "app-local-a-b", resourceGroup: "c", role: reader },
+            { identity: "app-local-a", resourceGroup: "b-c", role: reader },
+            { identity: "app-local-a", resourceGroup: "rg-dev", role: reader },
+        ];
+        expect([...legacyAliases(refs)]).toEqual([
+            ["app-local-a-b/c/storage-blob-data-reader", undefined],
+            ["app-local-a/b-c/storage-blob-data-reader", undefined],
+            ["app-local-a/rg-dev/storage-blob-data-reader", "app-local-a-rg-dev-storage-blob-data-reader"],
+        ]);
+    });
+
+    it("is injective over every pair drawn from names that collide under the legacy rule", () => {
+        const identities = ["app-a", "app-a-b", "app-a-b-c"];
+        const groups = ["c", "b-c", "b", "x-storage-blob-data", "x", "rg.(1)"];
+        const roles = [reader, "Reader", "Storage Blob Data Owner", "Owner"];
+        const names = identities.flatMap((identity) => groups.flatMap((resourceGroup) =>
+            roles.map((role) => roleAssignmentLogicalName({ identity, resourceGroup, role }))));
+        expect(new Set(names).size).toBe(identities.length * groups.length * roles.length);
     });
 });

@@ -23,10 +23,21 @@ describe("Pulumi.yaml", () => {
         expect(valid).toBe(true);
     });
 
-    it("is checked by a validator that rejects what the CLI rejects: a config entry of type object", () => {
+    it("types roleAssignments as a list of objects (CLI v3.187.0 and later), with no default: required", () => {
+        const project = parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8"));
+        expect(project.config.roleAssignments).toEqual({
+            type: "array", items: { type: "object" }, description: expect.any(String),
+        });
+    });
+
+    it.each<[string, unknown]>([
+        ["a type the CLI does not know", { type: "map" }],
+        ["an items entry without a type", { type: "array", items: {} }],
+        ["a key the schema does not know", { type: "string", required: true }],
+    ])("is checked by a validator that rejects what the CLI rejects: %s", (_case, declaration) => {
         const validate = validatorForProjectFiles();
         const project = parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8"));
-        expect(validate({ ...project, config: { roleAssignments: { type: "object" } } })).toBe(false);
+        expect(validate({ ...project, config: { roleAssignments: declaration } })).toBe(false);
     });
 
     it("runs the TypeScript program in infra/ with stack config in stacks/", () => {
@@ -65,6 +76,7 @@ describe("the built-in role table", () => {
 
 describe("stack files against Pulumi.yaml's config block, as the CLI checks them", () => {
     type Declared = { type: "string" | "integer" | "boolean" | "array"; items?: { type: string }; default?: unknown };
+    const isMap = (item: unknown) => item !== null && typeof item === "object" && !Array.isArray(item);
     const declared = (parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, Declared> }).config;
     const project = readProject(ROOT);
     const typeOk = (declaration: Declared, value: unknown): boolean => {
@@ -72,7 +84,8 @@ describe("stack files against Pulumi.yaml's config block, as the CLI checks them
             case "string": return typeof value === "string";
             case "integer": return Number.isInteger(value);
             case "boolean": return typeof value === "boolean";
-            case "array": return Array.isArray(value) && value.every((item) => typeof item === declaration.items?.type);
+            case "array": return Array.isArray(value) && value.every((item) =>
+                declaration.items?.type === "object" ? isMap(item) : typeof item === declaration.items?.type);
         }
     };
 
