@@ -1,0 +1,118 @@
+/**
+ * A copy of the project that the real Pulumi CLI works on: the project file, the program, the policy pack and the
+ * stack files, with a `file://` state backend, the passphrase secrets provider and a Pulumi home of its own whose
+ * plugin cache holds the provider stand-ins at exactly the versions the SDKs request. Nothing is ever downloaded:
+ * automatic plugin acquisition and ambient plugins are off.
+ */
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../../tools/stackFiles";
+
+export const PULUMI_BIN_DIR = join(PROJECT_ROOT, ".tools", "bin");
+const PULUMI = join(PULUMI_BIN_DIR, "pulumi");
+
+/** The provider plugins the program's SDKs ask for, at their exact versions (package-lock.json). */
+export const PROVIDER_PLUGINS = [
+    { name: "azuread", version: "6.9.1" },
+    { name: "azure-native", version: "3.28.0" },
+] as const;
+
+/** The local test passphrase of every stack in an engine workspace; it protects nothing real. */
+export const TEST_PASSPHRASE = "engine-tests-only";
+
+export interface CommandResult {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+export interface AzureEnvironment {
+    readonly url: string;
+    readonly tenantId: string;
+    readonly subscriptionId: string;
+    readonly deployer: { readonly clientId: string; readonly clientSecret: string };
+}
+
+export interface EngineWorkspace {
+    readonly dir: string;
+    readonly env: NodeJS.ProcessEnv;
+    pulumi(args: readonly string[]): Promise<CommandResult>;
+    run(command: string, args: readonly string[]): Promise<CommandResult>;
+    /** Writes (or replaces) a stack file in the copy. */
+    writeStackFile(stack: string, yaml: string): void;
+    dispose(): void;
+}
+
+export function requirePulumiCli(): string {
+    if (!existsSync(PULUMI)) {
+        throw new Error(`the Pulumi CLI is not installed at ${PULUMI}: run 'bash tools/pulumi/install.sh'`);
+    }
+    return PULUMI;
+}
+
+export async function createEngineWorkspace(azure: AzureEnvironment): Promise<EngineWorkspace> {
+    requirePulumiCli();
+    const dir = mkdtempSync(join(tmpdir(), "app-identity-engine-"));
+    for (const entry of ["Pulumi.yaml", "tsconfig.json", "package.json", "infra", "policy", "stacks"]) {
+        cpSync(join(PROJECT_ROOT, entry), join(dir, entry), { recursive: true });
+    }
+    symlinkSync(join(PROJECT_ROOT, "node_modules"), join(dir, "node_modules"));
+    mkdirSync(join(dir, ".state"));
+    const home = join(dir, ".pulumi-home");
+    mkdirSync(home);
+
+    const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PATH: `${PULUMI_BIN_DIR}:${process.env["PATH"] ?? ""}`,
+        PULUMI_HOME: home,
+        PULUMI_BACKEND_URL: `file://${join(dir, ".state")}`,
+        PULUMI_CONFIG_PASSPHRASE: TEST_PASSPHRASE,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
+        PULUMI_SKIP_CONFIRMATIONS: "true",
+        NO_COLOR: "1",
+        LOCAL_AZURE_URL: azure.url,
+        ARM_TENANT_ID: azure.tenantId,
+        ARM_SUBSCRIPTION_ID: azure.subscriptionId,
+        ARM_CLIENT_ID: azure.deployer.clientId,
+        ARM_CLIENT_SECRET: azure.deployer.clientSecret,
+    };
+    const run = (command: string, args: readonly string[]) => runCommand(command, args, dir, env);
+    const workspace: EngineWorkspace = {
+        dir,
+        env,
+        pulumi: (args) => run(PULUMI, args),
+        run,
+        writeStackFile(stack, yaml) {
+            writeFileSync(join(dir, "stacks", `Pulumi.${stack}.yaml`), yaml);
+        },
+        dispose() {
+            rmSync(dir, { recursive: true, force: true });
+        },
+    };
+    for (const plugin of PROVIDER_PLUGINS) {
+        const launcher = join(dir, `pulumi-resource-${plugin.name}`);
+        writeFileSync(launcher, "#!/bin/sh\n# The provider stand-in (localazure/providers), as a plugin binary.\n" +
+            `exec node -r "${join(PROJECT_ROOT, "node_modules", "sucrase", "register", "ts")}" ` +
+            `"${join(PROJECT_ROOT, "localazure", "providers", plugin.name, "main.ts")}" "$@"\n`);
+        chmodSync(launcher, 0o755);
+        const installed = await workspace.pulumi(["plugin", "install", "resource", plugin.name, plugin.version, "--file", launcher]);
+        if (installed.code !== 0) throw new Error(`pulumi plugin install ${plugin.name} failed: ${installed.stderr}`);
+    }
+    return workspace;
+}
+
+export function runCommand(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CommandResult> {
+    return new Promise((done, fail) => {
+        const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on("error", fail);
+        child.on("close", (code) => done({ code: code ?? 1, stdout, stderr }));
+    });
+}
