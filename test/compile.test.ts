@@ -1,28 +1,48 @@
+/**
+ * The language host compiles the program from infra/, its working directory (main: infra/; pulumi/pulumi
+ * pkg/engine/project.go getPwdMain), with the tsconfig.json it finds there (@pulumi/pulumi cmd/run/run.js:
+ * PULUMI_NODEJS_TSCONFIG_PATH or "tsconfig.json", read by tsutils.loadTypeScriptCompilerOptions, whose `noCheck`
+ * becomes ts-node's transpileOnly). These tests reproduce that, and hold its options to the ones `tsc` checks with.
+ */
 import { execFile } from "node:child_process";
+import { join } from "node:path";
 import { promisify } from "node:util";
+import * as ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "./harness";
 
 const run = promisify(execFile);
+const INFRA = join(ROOT, "infra");
 
-describe("the entry point", () => {
-    // The nodejs language host registers ts-node with the project's tsconfig.json and type-checks (the default
-    // unless tsconfig sets noCheck), then requires `main` from Pulumi.yaml and calls the exported function.
-    it("compiles and loads under ts-node with type checking, as the Pulumi language host runs it", async () => {
-        const script = [
-            'require("ts-node").register({ project: "tsconfig.json", transpileOnly: false });',
-            'const program = require("./infra/");',
-            'process.stdout.write(typeof program);',
-        ].join("\n");
-        const { stdout, stderr } = await run(process.execPath, ["-e", script], { cwd: ROOT });
-        expect({ stdout, stderr }).toEqual({ stdout: "function", stderr: "" });
+function compilerOptionsOf(path: string): ts.CompilerOptions {
+    const file = ts.readConfigFile(path, (name) => ts.sys.readFile(name));
+    if (file.error !== undefined) throw new Error(ts.flattenDiagnosticMessageText(file.error.messageText, "\n"));
+    const parsed = ts.parseJsonConfigFileContent(file.config, ts.sys, join(path, ".."));
+    return parsed.options;
+}
+
+describe("the program as the language host compiles it", () => {
+    it("uses the options tsc checks with, every one of them, and only skips the check", () => {
+        const { noCheck, ...host } = compilerOptionsOf(join(INFRA, "tsconfig.json"));
+        const project = compilerOptionsOf(join(ROOT, "tsconfig.json"));
+        expect(noCheck).toBe(true);
+        expect(host).toEqual(project);
+        expect(project).toMatchObject({ strict: true, noUncheckedIndexedAccess: true, module: ts.ModuleKind.NodeNext });
     });
 
-    it("fails that load on a type error, so the check above can fail", async () => {
+    it("loads under ts-node registered as run.js registers it, in infra/, and exports the program", async () => {
         const script = [
-            'require("ts-node").register({ project: "tsconfig.json", transpileOnly: false });',
-            'require("./test/fixtures/typeError.ts");',
+            'const { loadTypeScriptCompilerOptions } = require("@pulumi/pulumi/tsutils");',
+            'const options = loadTypeScriptCompilerOptions("tsconfig.json");',
+            'require("ts-node").register({ project: "tsconfig.json", skipProject: false, transpileOnly: options.noCheck, compilerOptions: {} });',
+            'process.stdout.write(`${options.noCheck} ${typeof require("./")}`);',
         ].join("\n");
-        await expect(run(process.execPath, ["-e", script], { cwd: ROOT })).rejects.toThrow(/TS2322/);
+        const { stdout, stderr } = await run(process.execPath, ["-e", script], { cwd: INFRA });
+        expect({ stdout, stderr }).toEqual({ stdout: "true function", stderr: "" });
+    });
+
+    it("tsc over the project does fail on a type error, so skipping the check at run time loses nothing in CI", async () => {
+        await expect(run(process.execPath, [require.resolve("typescript/bin/tsc"), "--noEmit", "--strict", "--ignoreConfig",
+            join(ROOT, "test/fixtures/typeError.ts")], { cwd: ROOT })).rejects.toMatchObject({ stdout: expect.stringContaining("TS2322") });
     });
 });
