@@ -1,12 +1,12 @@
 /**
- * Blob Storage with Azure RBAC, from test/standin/blob.ts, wrapped: before each request its assignment list is
+ * Blob Storage with Azure RBAC, from localazure/standin/blob.ts, wrapped: before each request its assignment list is
  * refilled from the ARM state and its token table verifies the issuer's JWTs, so that a role assignment made or
  * deleted through ARM grants or withdraws access at the next request (as Azure's does, after its propagation
  * delay). Blobs written are kept in the state.
  */
-import type { StandInRequest, StandInResponse, StandInService } from "../test/standin/server";
-import { BlobStandIn, BLOB_HOST_SUFFIX, type Assignment } from "../test/standin/blob";
-import type { TokenClaims } from "../test/standin/entra";
+import type { StandInRequest, StandInResponse, StandInService } from "./standin/server";
+import { BlobStandIn, BLOB_HOST_SUFFIX, type Assignment } from "./standin/blob";
+import type { TokenClaims } from "./standin/entra";
 import { STORAGE_BLOB_ROLES } from "../infra/roles";
 import type { Store } from "./store";
 import type { TokenIssuer } from "./tokens";

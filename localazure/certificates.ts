@@ -1,7 +1,7 @@
 /**
  * The test CA and the server certificate for the real Azure hostnames, kept in a directory so that a restarted
  * local Azure presents the same CA (REQUESTS_CA_BUNDLE and NODE_EXTRA_CA_CERTS set earlier stay right). Made with
- * openssl as test/standin/certificates.ts does, for all four hosts and valid a year; that one covers only login and
+ * openssl as localazure/standin/certificates.ts does, for all four hosts and valid a year; that one covers only login and
  * blob, for two days.
  */
 import { execFileSync } from "node:child_process";

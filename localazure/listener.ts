@@ -1,12 +1,12 @@
 /**
  * The one loopback port: plain HTTP requests to `/<real host>/<real path>`, and HTTP CONNECT to `<real host>:443`
  * (what HTTPS_PROXY makes real SDK clients send), whose tunnel is handed to a TLS server holding the certificate
- * for the real hostnames, as test/standin/server.ts does.
+ * for the real hostnames, as localazure/standin/server.ts does.
  */
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
-import type { StandInRequest, StandInResponse } from "../test/standin/server";
+import type { StandInRequest, StandInResponse } from "./standin/server";
 import type { ServerCertificates } from "./certificates";
 import type { Router } from "./router";
 

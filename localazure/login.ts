@@ -1,12 +1,12 @@
 /**
- * Entra's token endpoint for the local tenant: test/standin/entra.ts answers (instance discovery, OpenID
+ * Entra's token endpoint for the local tenant: localazure/standin/entra.ts answers (instance discovery, OpenID
  * configuration, the client-credentials checks with Entra's AADSTS errors), fed at each request with the
  * directory's current apps, service principals and password hashes; a token it grants is then issued again as a
  * signed JWT by the token issuer, with the service principal's Graph permissions as `roles`.
  */
 import { randomUUID } from "node:crypto";
-import { EntraStandIn, LOGIN_HOST, type AppCredential } from "../test/standin/entra";
-import type { StandInRequest, StandInResponse, StandInService } from "../test/standin/server";
+import { EntraStandIn, LOGIN_HOST, type AppCredential } from "./standin/entra";
+import type { StandInRequest, StandInResponse, StandInService } from "./standin/server";
 import { hashSecret } from "./secrets";
 import type { Store } from "./store";
 import { RESOURCES, TOKEN_LIFETIME_SECONDS, type TokenIssuer } from "./tokens";
@@ -83,7 +83,7 @@ export class LoginService implements StandInService {
     }
 }
 
-/** Entra's error body, as test/standin/entra.ts writes it for the other AADSTS codes. */
+/** Entra's error body, as localazure/standin/entra.ts writes it for the other AADSTS codes. */
 function aadstsError(status: number, error: string, code: number, description: string): StandInResponse {
     const traceId = randomUUID();
     const correlationId = randomUUID();

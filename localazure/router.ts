@@ -2,7 +2,7 @@
  * One place every request passes, whether it came as `${url}/<host>/<path>` or through the CONNECT proxy: the
  * service for its host answers, and the request is logged with its status and caller.
  */
-import type { StandInRequest, StandInResponse, StandInService } from "../test/standin/server";
+import type { StandInRequest, StandInResponse, StandInService } from "./standin/server";
 import type { TokenIssuer } from "./tokens";
 
 export interface RequestLogEntry {

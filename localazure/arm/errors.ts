@@ -3,7 +3,7 @@
  * (azure-rest-api-specs specification/common-types/resource-management/v5/types.json, ErrorResponse).
  */
 import { randomUUID } from "node:crypto";
-import type { StandInResponse } from "../../test/standin/server";
+import type { StandInResponse } from "../standin/server";
 
 export class ArmError extends Error {
     constructor(readonly status: number, readonly code: string, message: string) {

@@ -2,7 +2,7 @@
  * Azure Resource Manager (https://management.azure.com): authenticates the bearer token as ARM does, checks the
  * api-version and the subscription, and serves role assignments at resource-group scope.
  */
-import type { StandInRequest, StandInResponse, StandInService } from "../../test/standin/server";
+import type { StandInRequest, StandInResponse, StandInService } from "../standin/server";
 import type { Store } from "../store";
 import { audienceMatches, RESOURCES, type AccessTokenClaims, type TokenIssuer } from "../tokens";
 import { ArmError, armErrorResponse, armHeaders, dotnetTime } from "./errors";

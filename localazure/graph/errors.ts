@@ -3,7 +3,7 @@
  * {"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}.
  */
 import { randomUUID } from "node:crypto";
-import type { StandInRequest, StandInResponse } from "../../test/standin/server";
+import type { StandInRequest, StandInResponse } from "../standin/server";
 
 export class GraphError extends Error {
     constructor(readonly status: number, readonly code: string, message: string) {

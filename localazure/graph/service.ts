@@ -3,7 +3,7 @@
  * and turns a GraphError into Graph's error response.
  */
 import { randomUUID } from "node:crypto";
-import type { StandInRequest, StandInResponse, StandInService } from "../../test/standin/server";
+import type { StandInRequest, StandInResponse, StandInService } from "../standin/server";
 import type { Store } from "../store";
 import { audienceMatches, RESOURCES, type TokenIssuer } from "../tokens";
 import { createApplication, deleteApplication, getApplication, listApplications, updateApplication } from "./applications";

@@ -14,9 +14,9 @@ import { main as envFile } from "../../tools/envFileCommand";
 import type { StackEvaluation } from "../../tools/offline/engine";
 import { runCli } from "../cli";
 import { ROOT, SHARED } from "../harness";
-import { BlobStandIn, readRoleDefinitions, type Assignment, type StorageAccount } from "../standin/blob";
-import { credentialsFromEvaluation, EntraStandIn } from "../standin/entra";
-import { startStandIn, type RunningStandIn } from "../standin/server";
+import { BlobStandIn, readRoleDefinitions, type Assignment, type StorageAccount } from "../../localazure/standin/blob";
+import { credentialsFromEvaluation, EntraStandIn } from "../../localazure/standin/entra";
+import { startStandIn, type RunningStandIn } from "../../localazure/standin/server";
 import { PYTHON_ENV, requireVenv, systemd, VENV_GUNICORN } from "./envReaders";
 import { showSecretsJson, writeOutputsFile } from "./outputs";
 
