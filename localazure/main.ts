@@ -1,6 +1,7 @@
 /**
- * `npm run local-azure [-- --port N] [--dir DIR]`: starts the local Azure with its state in DIR/state.json and
- * prints what to set, as lines a shell can `export` (also written to DIR/env.sh), until SIGINT or SIGTERM.
+ * `npm run local-azure [-- --port N] [--dir DIR]`: starts the local Azure with its state in DIR/state.json, installs
+ * the provider stand-ins into a Pulumi home under DIR, and prints what to set, as lines a shell can `export` (also
+ * written to DIR/env.sh), until SIGINT or SIGTERM.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,6 +9,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runCommand, UsageError } from "../tools/cliArgs";
 import { startLocalAzure, type LocalAzure } from "./index";
+import { installProviderPlugins, PULUMI_BIN_DIR } from "./plugins";
 
 export const DEFAULT_PORT = 47443;
 export const DEFAULT_DIR = join(tmpdir(), "app-identity-local-azure");
@@ -59,6 +61,25 @@ export function renderExports(azure: LocalAzure, dir: string): string {
     ].join("\n");
 }
 
+/**
+ * What the Pulumi CLI needs to deploy to this local Azure from the checkout: the CLI of tools/pulumi/install.sh, a
+ * Pulumi home of its own whose plugin cache holds the provider stand-ins (never the real providers: nothing is
+ * downloaded), a `file://` state backend and a passphrase for the local stacks' secrets.
+ */
+export function renderPulumiExports(dir: string): string {
+    return [
+        "# The Pulumi CLI against this local Azure: its own Pulumi home (the provider stand-ins), state and passphrase.",
+        `export PATH="${PULUMI_BIN_DIR}:$PATH"`,
+        `export PULUMI_HOME='${join(dir, "pulumi-home")}'`,
+        `export PULUMI_BACKEND_URL='file://${join(dir, "pulumi-state")}'`,
+        "export PULUMI_CONFIG_PASSPHRASE='local-azure'",
+        "export PULUMI_IGNORE_AMBIENT_PLUGINS=true",
+        "export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true",
+        "export PULUMI_SKIP_UPDATE_CHECK=true",
+        "",
+    ].join("\n");
+}
+
 async function main(argv: readonly string[]): Promise<number> {
     let args: Arguments;
     try {
@@ -79,7 +100,11 @@ async function main(argv: readonly string[]): Promise<number> {
         }
         throw error;
     }
-    const exports = renderExports(azure, args.dir);
+    mkdirSync(join(args.dir, "pulumi-state"), { recursive: true });
+    const pulumiHome = join(args.dir, "pulumi-home");
+    mkdirSync(pulumiHome, { recursive: true });
+    installProviderPlugins({ ...process.env, PULUMI_HOME: pulumiHome, PULUMI_SKIP_UPDATE_CHECK: "true" });
+    const exports = renderExports(azure, args.dir) + renderPulumiExports(args.dir);
     writeFileSync(join(args.dir, "env.sh"), exports, { mode: 0o600 });
     process.stdout.write(`${exports}# The same lines are in ${join(args.dir, "env.sh")}: . ${join(args.dir, "env.sh")}\n` +
         "# Stop with Ctrl-C.\n");

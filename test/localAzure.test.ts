@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../localazure/index";
-import { parseArguments, renderExports } from "../localazure/main";
+import { parseArguments, renderExports, renderPulumiExports } from "../localazure/main";
+import { PULUMI_BIN_DIR } from "../localazure/plugins";
 
 const GRAPH = "https://graph.microsoft.com/.default";
 const ARM = "https://management.azure.com/.default";
@@ -465,6 +466,20 @@ describe("npm run local-azure", () => {
             `export REQUESTS_CA_BUNDLE='${azure.caFile}'`,
             `export SSL_CERT_FILE='${azure.caFile}'`,
             `export NODE_EXTRA_CA_CERTS='${azure.caFile}'`,
+            "",
+        ]);
+    });
+
+    it("prints what the Pulumi CLI needs: the checkout's CLI, a Pulumi home with the stand-ins, file state, no downloads", () => {
+        expect(renderPulumiExports("/tmp/la").split("\n")).toEqual([
+            "# The Pulumi CLI against this local Azure: its own Pulumi home (the provider stand-ins), state and passphrase.",
+            `export PATH="${PULUMI_BIN_DIR}:$PATH"`,
+            "export PULUMI_HOME='/tmp/la/pulumi-home'",
+            "export PULUMI_BACKEND_URL='file:///tmp/la/pulumi-state'",
+            "export PULUMI_CONFIG_PASSPHRASE='local-azure'",
+            "export PULUMI_IGNORE_AMBIENT_PLUGINS=true",
+            "export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true",
+            "export PULUMI_SKIP_UPDATE_CHECK=true",
             "",
         ]);
     });

@@ -5,19 +5,13 @@
  * automatic plugin acquisition and ambient plugins are off.
  */
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { installProviderPlugins, PULUMI_BIN_DIR, requirePulumiCli } from "../../localazure/plugins";
 import { PROJECT_ROOT } from "../../tools/stackFiles";
 
-export const PULUMI_BIN_DIR = join(PROJECT_ROOT, ".tools", "bin");
-const PULUMI = join(PULUMI_BIN_DIR, "pulumi");
-
-/** The provider plugins the program's SDKs ask for, at their exact versions (package-lock.json). */
-export const PROVIDER_PLUGINS = [
-    { name: "azuread", version: "6.9.1" },
-    { name: "azure-native", version: "3.28.0" },
-] as const;
+export { PROVIDER_PLUGINS, PULUMI_BIN_DIR, requirePulumiCli } from "../../localazure/plugins";
 
 /** The local test passphrase of every stack in an engine workspace; it protects nothing real. */
 export const TEST_PASSPHRASE = "engine-tests-only";
@@ -45,15 +39,8 @@ export interface EngineWorkspace {
     dispose(): void;
 }
 
-export function requirePulumiCli(): string {
-    if (!existsSync(PULUMI)) {
-        throw new Error(`the Pulumi CLI is not installed at ${PULUMI}: run 'bash tools/pulumi/install.sh'`);
-    }
-    return PULUMI;
-}
-
-export async function createEngineWorkspace(azure: AzureEnvironment): Promise<EngineWorkspace> {
-    requirePulumiCli();
+export function createEngineWorkspace(azure: AzureEnvironment): Promise<EngineWorkspace> {
+    const pulumi = requirePulumiCli();
     const dir = mkdtempSync(join(tmpdir(), "app-identity-engine-"));
     for (const entry of ["Pulumi.yaml", "tsconfig.json", "package.json", "infra", "policy", "stacks"]) {
         cpSync(join(PROJECT_ROOT, entry), join(dir, entry), { recursive: true });
@@ -84,7 +71,7 @@ export async function createEngineWorkspace(azure: AzureEnvironment): Promise<En
     const workspace: EngineWorkspace = {
         dir,
         env,
-        pulumi: (args) => run(PULUMI, args),
+        pulumi: (args) => run(pulumi, args),
         run,
         writeStackFile(stack, yaml) {
             writeFileSync(join(dir, "stacks", `Pulumi.${stack}.yaml`), yaml);
@@ -93,16 +80,8 @@ export async function createEngineWorkspace(azure: AzureEnvironment): Promise<En
             rmSync(dir, { recursive: true, force: true });
         },
     };
-    for (const plugin of PROVIDER_PLUGINS) {
-        const launcher = join(dir, `pulumi-resource-${plugin.name}`);
-        writeFileSync(launcher, "#!/bin/sh\n# The provider stand-in (localazure/providers), as a plugin binary.\n" +
-            `exec node -r "${join(PROJECT_ROOT, "node_modules", "sucrase", "register", "ts")}" ` +
-            `"${join(PROJECT_ROOT, "localazure", "providers", plugin.name, "main.ts")}" "$@"\n`);
-        chmodSync(launcher, 0o755);
-        const installed = await workspace.pulumi(["plugin", "install", "resource", plugin.name, plugin.version, "--file", launcher]);
-        if (installed.code !== 0) throw new Error(`pulumi plugin install ${plugin.name} failed: ${installed.stderr}`);
-    }
-    return workspace;
+    installProviderPlugins(env);
+    return Promise.resolve(workspace);
 }
 
 export function runCommand(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CommandResult> {
