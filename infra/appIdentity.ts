@@ -5,9 +5,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { resourceGroupScope, roleAssignmentName, roleDefinitionId, slug } from "./azureIds";
+import { resourceGroupScope, roleAssignmentName, roleDefinitionId } from "./azureIds";
 import type { RoleAssignmentConfig } from "./config";
 import { toDay, toRfc3339 } from "./months";
+import { roleAssignmentLogicalName } from "./names";
 import { findRole } from "./roles";
 import type { SecretSchedule, SecretWindow, SlotName } from "./schedule";
 
@@ -26,6 +27,12 @@ export interface AppIdentityArgs {
      * "unable to replace resource ... as it is currently marked for protection").
      */
     readonly protect: boolean;
+    /**
+     * A role assignment's logical name → the name it had before (infra/names.ts legacyAliases, over every identity
+     * of the stack), if any. Without the alias a rename is a delete and a create, and the create fails: the
+     * assignment's GUID name still exists (azure-native "cannot create already existing resource").
+     */
+    readonly roleAssignmentAliases?: ReadonlyMap<string, string | undefined>;
 }
 
 export interface GrantedRole {
@@ -97,7 +104,9 @@ export class AppIdentity extends pulumi.ComponentResource {
         this.roleAssignments = args.roleAssignments.map(({ resourceGroup, role }) => {
             const scope = resourceGroupScope(args.subscriptionId, resourceGroup);
             const definition = roleDefinitionId(args.subscriptionId, requireRole(role).id);
-            return new authorization.RoleAssignment(`${name}-${resourceGroup}-${slug(role)}`, {
+            const logicalName = roleAssignmentLogicalName({ identity: name, resourceGroup, role });
+            const legacyName = args.roleAssignmentAliases?.get(logicalName);
+            return new authorization.RoleAssignment(logicalName, {
                 scope,
                 roleDefinitionId: definition,
                 principalId,
@@ -117,6 +126,11 @@ export class AppIdentity extends pulumi.ComponentResource {
                 // calculateDependentReplacements reads property dependencies only; diff compares inputs), so a
                 // rotation leaves the assignments unchanged.
                 dependsOn: [this.secrets.a, this.secrets.b],
+                // Only the name changed: an alias with no parent, type, stack or project keeps the resource's own
+                // (pulumi/pulumi sdk/nodejs/runtime/resource.ts mapAliasesForRequest sends the parent's URN;
+                // pkg/resource/deploy/step_generator.go collapseAliasToUrn fills in the rest), so the engine finds
+                // the old URN in the state and updates in place.
+                ...(legacyName === undefined ? {} : { aliases: [{ name: legacyName }] }),
             });
         });
 

@@ -29,6 +29,13 @@ export interface StackConfig {
     readonly developers: readonly string[];
     /** The project's production resource groups: only production identities may hold roles on them. */
     readonly productionResourceGroups: readonly string[];
+    /**
+     * The deploying identity's object ID, when the stack names it: the owner the program records in place of
+     * whoever runs it, so that a preview by another identity (the read-only previewer) shows no owner change.
+     */
+    readonly deployerObjectId: string | undefined;
+    /** `"<project>:<key>"` → the key as the stack file writes it, where known: what messages name. */
+    readonly keysAsWritten: Readonly<Record<string, string>>;
 }
 
 export const STACK_CONFIG_DIR = "stacks";
@@ -73,6 +80,8 @@ const guid = guidOf(GUID_ALLOWED);
 const OWNER_ALLOWED = "expected the object ID (GUID) of a user or service principal (Entra application owners " +
     "cannot be groups), such as 72f988bf-86f1-41af-91ab-2d7cd011db47";
 const ownerGuid = guidOf(OWNER_ALLOWED);
+const DEPLOYER_ALLOWED = "expected the object ID (GUID) of the identity that deploys this stack (a user or service " +
+    "principal), such as 72f988bf-86f1-41af-91ab-2d7cd011db47";
 const nameSchema = (what: string) => {
     const allowed = `expected ${what}: lowercase letters, digits and '-', starting and ending with a letter or digit`;
     return z.string({ error: allowed }).regex(NAME, { error: allowed });
@@ -119,6 +128,7 @@ const stackConfigSchema = z.strictObject({
     productionResourceGroups: z
         .array(resourceGroupName, { error: "expected a list of resource group names" })
         .default([]),
+    deployerObjectId: guidOf(DEPLOYER_ALLOWED).optional(),
 });
 
 function developerAllowed(): string {
@@ -254,7 +264,26 @@ export function parseStackConfig(project: string, stack: string, flatConfig: Rec
         roleAssignments: values.roleAssignments,
         developers: values.developers,
         productionResourceGroups: values.productionResourceGroups,
+        deployerObjectId: values.deployerObjectId?.toLowerCase(),
+        keysAsWritten: options.keysAsWritten ?? {},
     };
+}
+
+/** The key as the stack file writes it (`appName`, `app-identity:config:appName`), or `<project>:<key>`. */
+export function writtenKeyOf(config: Pick<StackConfig, "keysAsWritten">, project: string, key: string): string {
+    return config.keysAsWritten[`${project}:${key}`] ?? `${project}:${key}`;
+}
+
+/**
+ * The keys as the stack file writes them, for `loadStackConfig`: the language host hands the program keys already
+ * normalised (`app-identity:appName`), so only a caller that read the file itself (the offline plan) knows them.
+ * Set around one evaluation, as the clock is (infra/clock.ts); returns what was set before.
+ */
+let keysAsWrittenForLoad: Readonly<Record<string, string>> | undefined;
+export function setKeysAsWritten(keys: Readonly<Record<string, string>> | undefined): Readonly<Record<string, string>> | undefined {
+    const previous = keysAsWrittenForLoad;
+    keysAsWrittenForLoad = keys;
+    return previous;
 }
 
 /** Read this stack's config from the Pulumi runtime (the engine, or the mocks in tests and the offline plan). */
@@ -264,7 +293,8 @@ export function loadStackConfig(): StackConfig {
     // it reads the secret keys the language host (or setAllConfig) passed along.
     const { isConfigSecret } = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
     const secretKeys = isConfigSecret === undefined ? [] : Object.keys(config).filter((key) => isConfigSecret(key));
-    return parseStackConfig(pulumi.getProject(), pulumi.getStack(), config, { secretKeys });
+    return parseStackConfig(pulumi.getProject(), pulumi.getStack(), config,
+        { secretKeys, ...(keysAsWrittenForLoad === undefined ? {} : { keysAsWritten: keysAsWrittenForLoad }) });
 }
 
 /**

@@ -6,8 +6,9 @@ import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import { AppIdentity, type GrantedRole } from "./appIdentity";
 import { currentTime } from "./clock";
-import { ConfigError, displayNameOf, type StackConfig } from "./config";
+import { ConfigError, displayNameOf, displayNamesOf, writtenKeyOf, type StackConfig } from "./config";
 import { toDay, toRfc3339 } from "./months";
+import { legacyAliases, type RoleAssignmentRef } from "./names";
 import { defaultAnchor, rotationMonthsFor, secretSchedule, type SecretWindow } from "./schedule";
 
 export interface SecretOutput {
@@ -45,32 +46,56 @@ export async function defineStack(config: StackConfig): Promise<EnvironmentOutpu
     // Ask who deploys before registering anything: a deployer signed in to another tenant would create the apps
     // there, and the deployer must own what it creates when it holds only Application.ReadWrite.OwnedBy.
     const deployer = await azuread.getClientConfig();
+    const key = (name: string) => writtenKeyOf(config, pulumi.getProject(), name);
     if (deployer.tenantId.toLowerCase() !== config.tenantId) {
         throw new ConfigError([
-            `${config.stackFile}: ${pulumi.getProject()}:tenantId is ${JSON.stringify(config.tenantId)}; ` +
+            `${config.stackFile}: ${key("tenantId")} is ${JSON.stringify(config.tenantId)}; ` +
                 `expected the tenant the deploying identity is signed in to (${deployer.tenantId}): ` +
                 `sign in to tenant ${config.tenantId} or correct the key`,
         ]);
     }
-    const owners = [...new Set([deployer.objectId.toLowerCase(), ...config.owners])];
+    const signedIn = deployer.objectId.toLowerCase();
+    // An update must keep its own identity among the owners: with Application.ReadWrite.OwnedBy it can manage only
+    // what it owns (terraform-provider-azuread docs/resources/application_owner.md, "API Permissions"). A preview
+    // may run as another identity (the read-only previewer), which is what deployerObjectId is for.
+    if (config.deployerObjectId !== undefined && config.deployerObjectId !== signedIn && !pulumi.runtime.isDryRun()) {
+        throw new ConfigError([
+            `${config.stackFile}: ${key("deployerObjectId")} is ${JSON.stringify(config.deployerObjectId)}; expected ` +
+                `the object ID of the identity running this update (${signedIn}), which must own what it manages: ` +
+                "deploy as that identity or correct the key",
+        ]);
+    }
+    const owners = [...new Set([config.deployerObjectId ?? signedIn, ...config.owners])];
     const common = { tenantId: config.tenantId, subscriptionId: config.subscriptionId };
+    const aliases = roleAssignmentAliases(config);
 
     if (config.developers.length === 0) {
-        const { outputs, clientSecret } = defineIdentity(displayNameOf(config.appName, config.environment), config, owners);
+        const { outputs, clientSecret } = defineIdentity(displayNameOf(config.appName, config.environment), config, owners, aliases);
         return { ...common, ...outputs, clientSecret };
     }
     const developers: Record<string, IdentityOutputs> = {};
     const secrets: Record<string, pulumi.Output<string>> = {};
     for (const developer of config.developers) {
         const name = displayNameOf(config.appName, config.environment, developer);
-        const { outputs, clientSecret } = defineIdentity(name, config, owners);
+        const { outputs, clientSecret } = defineIdentity(name, config, owners, aliases);
         developers[developer] = outputs;
         secrets[developer] = clientSecret;
     }
     return { ...common, developers, developerSecrets: pulumi.secret(pulumi.all(secrets)) };
 }
 
-function defineIdentity(displayName: string, config: StackConfig, owners: string[]) {
+/**
+ * Each role assignment's former logical name, over every identity of the stack: legacy names of two identities can
+ * coincide (infra/names.ts), and the engine refuses two resources aliasing one old URN.
+ */
+function roleAssignmentAliases(config: StackConfig): ReadonlyMap<string, string | undefined> {
+    const refs: RoleAssignmentRef[] = displayNamesOf(config.appName, config.environment, config.developers)
+        .flatMap((identity) => config.roleAssignments.map(({ resourceGroup, role }) => ({ identity, resourceGroup, role })));
+    return legacyAliases(refs);
+}
+
+function defineIdentity(displayName: string, config: StackConfig, owners: string[],
+    aliases: ReadonlyMap<string, string | undefined>) {
     const rotationMonths = rotationMonthsFor(config.secretLifetimeMonths);
     const anchor = config.secretRotationAnchor ?? defaultAnchor(displayName, rotationMonths);
     const schedule = secretSchedule(anchor, config.secretLifetimeMonths, currentTime());
@@ -82,6 +107,7 @@ function defineIdentity(displayName: string, config: StackConfig, owners: string
         roleAssignments: config.roleAssignments,
         secretSchedule: schedule,
         protect: config.production,
+        roleAssignmentAliases: aliases,
     });
 
     const describe = (window: SecretWindow): SecretOutput => ({

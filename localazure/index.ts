@@ -52,11 +52,12 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
     const now = options.now ?? (() => new Date());
     const store = Store.open(options.stateFile, now());
     const issuer = new TokenIssuer(store.state.signingKey, now);
+    const blob = new BlobService(store, issuer, now);
     const router = new Router([
         new LoginService(store, issuer, now),
         new GraphService(store, issuer, now),
         new ArmService(store, issuer, now),
-        new BlobService(store, issuer, now),
+        blob,
     ], issuer, now);
     const tlsDir = options.stateFile === undefined
         ? mkdtempSync(join(tmpdir(), "local-azure-tls-"))
@@ -69,6 +70,9 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
         url, proxyUrl: url, caFile: certificates.caFile, tenantId, subscriptionId, deployer, admin,
         log: () => [...router.entries],
         state: () => structuredClone(store.state),
-        stop: () => listener.close(),
+        stop: async () => {
+            await listener.close();
+            await blob.stop();
+        },
     };
 }

@@ -21,8 +21,15 @@ export interface CheckedResource {
 export interface PolicyViolation {
     readonly policy: string;
     readonly resource: string;
+    /** The policy's message, after the config key behind the resource where one is (see `checkResources`). */
     readonly message: string;
 }
+
+/**
+ * The config key behind a resource's violation of a policy, as one line's start:
+ * `stacks/Pulumi.dev.yaml: app-identity:roleAssignments[0].role is "Owner"` (tools/offline/origins.ts).
+ */
+export type ConfigOrigin = (resourceName: string, policy: string) => string | undefined;
 
 /** Per-policy config, as `pulumi preview --policy-pack-config` takes it. */
 export type PackConfig = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
@@ -45,12 +52,15 @@ export function configFor(policy: ResourceValidationPolicy, packConfig: PackConf
  * The violations of `policies` on `resources`, judged as of `at` (the real clock when unset): a plan of another day
  * judges as of that day, as the pack would when the CLI runs it then. The policies read that instant from the
  * project's one clock, set here for the check alone; they are synchronous, so no other reading sees it.
+ * With `origin`, a violation's message starts with the config key behind the resource, where there is one, so that
+ * it reads like a config error: `<stack file>: <key> is <value>; <the policy's message>`.
  */
 export function checkResources(
     resources: readonly CheckedResource[],
     packConfig: PackConfig,
     policies: readonly ResourceValidationPolicy[] = POLICIES,
     at?: Date,
+    origin?: ConfigOrigin,
 ): PolicyViolation[] {
     const previousClock = at === undefined ? undefined : setClock(() => new Date(at.getTime()));
     try {
@@ -62,7 +72,9 @@ export function checkResources(
                 const args = validationArgs(resource, config);
                 for (const validate of validations) {
                     void validate(args, (message) => {
-                        violations.push({ policy: policy.name, resource: resource.name, message: message ?? policy.description });
+                        const text = message ?? policy.description;
+                        const key = origin?.(resource.name, policy.name);
+                        violations.push({ policy: policy.name, resource: resource.name, message: key === undefined ? text : `${key}; ${text}` });
                     });
                 }
             }

@@ -47,7 +47,28 @@ describe("parseStackConfig", () => {
             roleAssignments: [{ resourceGroup: "rg-inventory-dev", role: "Storage Blob Data Contributor" }],
             developers: [],
             productionResourceGroups: ["rg-inventory-prod", "rg-inventory-prod-archive"],
+            deployerObjectId: undefined,
+            keysAsWritten: {},
         });
+    });
+
+    it("reads deployerObjectId, in lowercase, and keeps the keys as written for the program's messages", () => {
+        const keysAsWritten = { "app-identity:deployerObjectId": "deployerObjectId" };
+        const config = parseStackConfig(PROJECT, "dev", flatConfig(exampleConfig({
+            deployerObjectId: "6A7B8C9D-0E1F-4A2B-8C3D-4E5F6A7B8C9D",
+        })), { keysAsWritten });
+        expect(config.deployerObjectId).toBe("6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d");
+        expect(config.keysAsWritten).toEqual(keysAsWritten);
+    });
+
+    it.each([
+        ["an email address", "deployer@contoso.com", "expected the object ID (GUID) of the identity that deploys this stack " +
+            "(a user or service principal), such as 72f988bf-86f1-41af-91ab-2d7cd011db47"],
+        ["the nil GUID", NIL, NIL_ALLOWED],
+    ])("refuses a deployerObjectId that is %s, naming the key as written", (_what, value, allowed) => {
+        expect(problemsOf(exampleConfig({ deployerObjectId: value }), "dev",
+            { keysAsWritten: { "app-identity:deployerObjectId": "deployerObjectId" } }))
+            .toEqual([`${FILE}: deployerObjectId is ${JSON.stringify(value)}; ${allowed}`]);
     });
 
     it("takes the environment, production flag, lifetime and anchor from config", () => {
@@ -114,7 +135,7 @@ describe("parseStackConfig", () => {
         ["a misspelt top-level key", exampleConfig({ roleAsignments: "rg" }), [
             `${FILE}: app-identity:roleAsignments is "rg"; expected one of the keys: appName, environment, tenantId, ` +
                 "subscriptionId, owners, production, secretLifetimeMonths, secretRotationAnchor, roleAssignments, " +
-                "developers, productionResourceGroups",
+                "developers, productionResourceGroups, deployerObjectId",
         ]],
         ["a display name over 120 characters", exampleConfig({ appName: "a".repeat(117) }), [
             `${FILE}: app-identity:appName is "${"a".repeat(117)}"; expected a name that keeps the display name ` +

@@ -73,7 +73,7 @@ describe("adding or removing a developer", () => {
             `${TYPES.password}::inventory-api-local-carol-secret-a`,
             `${TYPES.password}::inventory-api-local-carol-secret-b`,
             `${TYPES.servicePrincipal}::inventory-api-local-carol`,
-            `${TYPES.roleAssignment}::inventory-api-local-carol-rg-inventory-dev-storage-blob-data-contributor`,
+            `${TYPES.roleAssignment}::inventory-api-local-carol/rg-inventory-dev/storage-blob-data-contributor`,
         ].sort());
         for (const [key, resource] of without) expect(withCarol.get(key)).toEqual(resource);
 

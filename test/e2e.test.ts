@@ -2,7 +2,7 @@
  * The whole chain, as on an on-premises server: stack outputs → `npm run env-file` → systemd's parser → the
  * example app under gunicorn → DefaultAzureCredential and BlobServiceClient, all from the checkout's .venv at the
  * versions pinned in examples/blob-app/requirements.txt → the loopback stand-in of Entra and Blob Storage, which
- * enforces the stacks' role assignments.
+ * enforces the stacks' role assignments → Azurite, Microsoft's Blob Storage emulator, for what they allow.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,7 +12,7 @@ import { planRevoke } from "../tools/revoke";
 import { evaluateStack, type StackEvaluation } from "../tools/offline/engine";
 import { readProject, readStackFile } from "../tools/stackFiles";
 import { AT, PROJECT, ROOT } from "./harness";
-import { identityLogLines, startApp, startAzure, writeEnvFile, type AzureStandIn, type RunningApp } from "./support/e2e";
+import { identityLogLines, readBlob, seedBlob, startApp, startAzure, writeEnvFile, type AzureStandIn, type RunningApp } from "./support/e2e";
 import { installedVersions, pinnedVersions } from "./support/envReaders";
 
 const running: { stop(): Promise<void> }[] = [];
@@ -83,7 +83,7 @@ describe("the blob app with its stacks' identities", { timeout: 120_000 }, () =>
             .toEqual({ status: 201, body: { container: "reports", name: "2026-11.csv", bytes: 17 } });
         expect(await web.request("GET", "/blobs/reports/2026-11.csv")).toEqual({ status: 200, body: "sku,count\nA-1,12\n" });
         // What reached Storage was signed by the dev service principal, through the proxy, nowhere else.
-        expect(stand.blob.data.get("stinventorydev")?.get("reports")?.has("2026-11.csv")).toBe(true);
+        expect(await readBlob(stand.azurite, "stinventorydev", "reports", "2026-11.csv")).toEqual({ status: 200, body: "sku,count\nA-1,12\n" });
         const principal = String(dev.outputs["servicePrincipalObjectId"]!.value);
         expect([...stand.entra.issuedTokens.values()].map((claims) => claims.oid)).toEqual([principal]);
         // azure-identity 1.27's DefaultAzureCredential builds its whole chain (managed identity included) but the
@@ -100,13 +100,17 @@ describe("the blob app with its stacks' identities", { timeout: 120_000 }, () =>
     it("2. an identity holding Storage Blob Data Reader reads, and its upload is refused with 403", async () => {
         const prod = await plan("prod");
         const stand = await azure([prod]);
-        stand.blob.seed("stinventoryarchive", "archive", "2019.csv", "old,data\n");
+        await seedBlob(stand.azurite, "stinventoryarchive", "archive", "2019.csv", "old,data\n");
         const web = await app(await writeEnvFile(prod), "stinventoryarchive", stand);
         expect(await web.request("GET", "/blobs/archive/2019.csv")).toEqual({ status: 200, body: "old,data\n" });
         const upload = await web.request("PUT", "/blobs/archive/2020.csv", "new,data\n");
         expect(upload.status).toBe(403);
         expect(errorOf(upload.body).error).toBe("AuthorizationPermissionMismatch");
-        expect(stand.blob.data.get("stinventoryarchive")?.get("archive")?.has("2020.csv")).toBe(false);
+        expect(await readBlob(stand.azurite, "stinventoryarchive", "archive", "2020.csv")).toEqual({ status: 404, body: "BlobNotFound" });
+        // Azurite saw the fixture, the app's download (the SDK asks for a first range: 206) and the check above: the
+        // refused container create and upload never reached it.
+        expect(stand.azurite.requests.map(({ method, path, status }) => `${method} ${path} ${status}`)).toEqual([
+            "PUT /archive?restype=container 201", "PUT /archive/2019.csv 201", "GET /archive/2019.csv 206", "GET /archive/2020.csv 404"]);
         expect(hostsReached(stand)).toEqual(onlyAzure("stinventoryarchive"));
     });
 
@@ -114,12 +118,14 @@ describe("the blob app with its stacks' identities", { timeout: 120_000 }, () =>
         const dev = await plan("dev");
         const prod = await plan("prod");
         const stand = await azure([dev, prod]);
-        stand.blob.seed("stinventoryprod", "orders", "today.csv", "secret,business\n");
+        await seedBlob(stand.azurite, "stinventoryprod", "orders", "today.csv", "secret,business\n");
         const web = await app(await writeEnvFile(dev), "stinventoryprod", stand);
         const read = await web.request("GET", "/blobs/orders/today.csv");
         expect(read.status).toBe(403);
         expect(errorOf(read.body).error).toBe("AuthorizationPermissionMismatch");
         expect((await web.request("PUT", "/blobs/orders/evil.csv", "x")).status).toBe(403);
+        expect(stand.azurite.requests.map(({ method, path, status }) => `${method} ${path} ${status}`))
+            .toEqual(["PUT /orders?restype=container 201", "PUT /orders/today.csv 201"]);
         expect(hostsReached(stand)).toEqual(onlyAzure("stinventoryprod"));
     });
 
@@ -134,16 +140,16 @@ describe("the blob app with its stacks' identities", { timeout: 120_000 }, () =>
         let now = after;
         const stand = await azure([rotated], () => now);
         const oldApp = await app(oldFile, "stinventorydev", stand);
-        expect((await oldApp.request("PUT", "/blobs/c/old-file.txt", "still working")).status).toBe(201);
+        expect((await oldApp.request("PUT", "/blobs/rotation/old-file.txt", "still working")).status).toBe(201);
         const newApp = await app(newFile, "stinventorydev", stand);
-        expect((await newApp.request("PUT", "/blobs/c/new-file.txt", "new secret")).status).toBe(201);
+        expect((await newApp.request("PUT", "/blobs/rotation/new-file.txt", "new secret")).status).toBe(201);
         await oldApp.stop();
         await newApp.stop();
 
         // The old file carries the secret that was newest before the rotation: it ends 2028-04-17.
         now = new Date("2028-04-18T00:00:00Z");
         const expired = await app(oldFile, "stinventorydev", stand);
-        const refused = await expired.request("PUT", "/blobs/c/too-late.txt", "x");
+        const refused = await expired.request("PUT", "/blobs/rotation/too-late.txt", "x");
         expect(refused.status).toBe(502);
         expect(errorOf(refused.body).message).toContain("AADSTS7000222");
         // The environment credential failed, so the chain stopped there: no other credential was tried. Storage's
@@ -155,7 +161,7 @@ describe("the blob app with its stacks' identities", { timeout: 120_000 }, () =>
             ...Array<string>(3).fill("azure.identity._credentials.chained WARNING DefaultAzureCredential failed to retrieve a token from the included credentials."),
         ]);
         const current = await app(newFile, "stinventorydev", stand);
-        expect((await current.request("PUT", "/blobs/c/on-time.txt", "y")).status).toBe(201);
+        expect((await current.request("PUT", "/blobs/rotation/on-time.txt", "y")).status).toBe(201);
         expect(hostsReached(stand)).toEqual(onlyAzure("stinventorydev"));
     });
 
@@ -163,19 +169,19 @@ describe("the blob app with its stacks' identities", { timeout: 120_000 }, () =>
         // revoke deletes every resource of the identity and `pulumi up` creates them anew.
         const revoke = await planRevoke(ROOT, "dev", undefined);
         const replaced = revoke.resources.map((resource) => resource.urn.split("::").at(-1)!);
-        expect(replaced).toEqual(["inventory-api-dev-rg-inventory-dev-storage-blob-data-contributor", "inventory-api-dev",
+        expect(replaced).toEqual(["inventory-api-dev/rg-inventory-dev/storage-blob-data-contributor", "inventory-api-dev",
             "inventory-api-dev-secret-a", "inventory-api-dev-secret-b", "inventory-api-dev"]);
         const oldFile = await writeEnvFile(await plan("dev"));
         const afterRevoke = await plan("dev", AT, replaced);
         const stand = await azure([afterRevoke]);
 
         const leaked = await app(oldFile, "stinventorydev", stand);
-        const refused = await leaked.request("PUT", "/blobs/c/leaked.txt", "x");
+        const refused = await leaked.request("PUT", "/blobs/revoke/leaked.txt", "x");
         expect(refused.status).toBe(502);
         expect(errorOf(refused.body).message).toContain("AADSTS700016");
 
         const renewed = await app(await writeEnvFile(afterRevoke), "stinventorydev", stand);
-        expect((await renewed.request("PUT", "/blobs/c/renewed.txt", "y")).status).toBe(201);
+        expect((await renewed.request("PUT", "/blobs/revoke/renewed.txt", "y")).status).toBe(201);
         expect(hostsReached(stand)).toEqual(onlyAzure("stinventorydev"));
     });
 
@@ -183,7 +189,7 @@ describe("the blob app with its stacks' identities", { timeout: 120_000 }, () =>
         const local = await plan("local");
         const prod = await plan("prod");
         const stand = await azure([local, prod]);
-        stand.blob.seed("stinventoryprod", "orders", "today.csv", "secret,business\n");
+        await seedBlob(stand.azurite, "stinventoryprod", "orders", "today.csv", "secret,business\n");
         const aliceFile = await writeEnvFile(local, "alice");
 
         const onDev = await app(aliceFile, "stinventorydev", stand);

@@ -1,7 +1,8 @@
 /**
  * The local Azure through plain fetch, as the provider stand-ins and `pulumi up` will reach it: each route's status
  * and body for success and for the errors the real services give, the Application.ReadWrite.OwnedBy rule, the
- * request log, state kept across a restart, and Blob Storage's RBAC following ARM's role assignments.
+ * request log, state kept across a restart, and Blob Storage's RBAC following ARM's role assignments in front of
+ * Azurite, which serves what RBAC lets through and nothing else.
  */
 import { mkdtempSync, readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
@@ -9,7 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startAzurite } from "../localazure/azurite";
 import { startLocalAzure, type LocalAzure } from "../localazure/index";
+import { BlobStandIn } from "../localazure/standin/blob";
+import { STORAGE_BLOB_ROLES } from "../infra/roles";
 import { parseArguments, renderExports, renderPulumiExports } from "../localazure/main";
 import { PULUMI_BIN_DIR } from "../localazure/plugins";
 
@@ -19,6 +23,9 @@ const STORAGE = "https://storage.azure.com/.default";
 const CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
 const OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** The Server header of the stand-in's own refusals (Azure's), and of Azurite's answers (src/blob/utils/constants.ts VERSION). */
+const STAND_IN_SERVER = "Windows-Azure-Blob/1.0 Microsoft-HTTPAPI/2.0";
+const AZURITE_SERVER = "Azurite-Blob/3.35.0";
 const INNER_ERROR = { date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/), "request-id": expect.stringMatching(GUID),
     "client-request-id": expect.stringMatching(GUID) };
 
@@ -368,11 +375,13 @@ describe("Blob Storage", () => {
         const app = await deployedApp("blob-reader-app");
         const storage = await token({ clientId: app.clientId, clientSecret: app.secret }, STORAGE);
         const blobUrl = (path: string) => `${azure.url}/inventoryapidev.blob.core.windows.net${path}`;
-        const blobCall = (method: string, path: string, body?: string) =>
-            fetch(blobUrl(path), { method, body, headers: { authorization: `Bearer ${storage}`, "x-ms-version": "2021-08-06" } });
+        // Put Blob needs x-ms-blob-type, as on Azure: Azurite answers 400 MissingRequiredHeader without it.
+        const blobCall = (method: string, path: string, body?: string) => fetch(blobUrl(path), { method, body, headers: {
+            authorization: `Bearer ${storage}`, "x-ms-version": "2021-08-06", ...(body === undefined ? {} : { "x-ms-blob-type": "BlockBlob" }) } });
         const refusedBefore = await blobCall("PUT", "/inventory?restype=container");
         expect(refusedBefore.status).toBe(403);
         expect(refusedBefore.headers.get("x-ms-error-code")).toBe("AuthorizationPermissionMismatch");
+        expect(refusedBefore.headers.get("server")).toBe(STAND_IN_SERVER);
 
         const deployer = await token(azure.deployer, ARM);
         const name = "6f2a1c3e-0000-4000-8000-000000000010";
@@ -380,13 +389,62 @@ describe("Blob Storage", () => {
         expect((await blobCall("PUT", "/inventory?restype=container")).status).toBe(201);
         expect((await blobCall("PUT", "/inventory/items.json", "[1,2]")).status).toBe(201);
         const read = await blobCall("GET", "/inventory/items.json");
-        expect([read.status, await read.text()]).toEqual([200, "[1,2]"]);
+        expect([read.status, await read.text(), read.headers.get("server")]).toEqual([200, "[1,2]", AZURITE_SERVER]);
 
         expect((await call("DELETE", armPath("rg-inventory-dev", name), { token: deployer })).status).toBe(200);
         const refusedAfter = await blobCall("GET", "/inventory/items.json");
         expect(refusedAfter.status).toBe(403);
         expect(refusedAfter.headers.get("x-ms-error-code")).toBe("AuthorizationPermissionMismatch");
         expect(await refusedAfter.text()).toContain("<Code>AuthorizationPermissionMismatch</Code>");
+        expect(refusedAfter.headers.get("server")).toBe(STAND_IN_SERVER);
+    });
+
+    it("answers from Azurite past the RBAC check: a missing container is Azurite's own 404 ContainerNotFound", async () => {
+        const app = await deployedApp("blob-azurite-app");
+        const deployer = await token(azure.deployer, ARM);
+        const name = "6f2a1c3e-0000-4000-8000-000000000011";
+        expect((await call("PUT", armPath("rg-inventory-test", name), { token: deployer, body: assignmentBody(app.spObjectId) })).status).toBe(201);
+        const storage = await token({ clientId: app.clientId, clientSecret: app.secret }, STORAGE);
+        const missing = await fetch(`${azure.url}/inventoryapitest.blob.core.windows.net/no-such-container/a.txt`,
+            { headers: { authorization: `Bearer ${storage}`, "x-ms-version": "2025-11-05" } });
+        const requestId = missing.headers.get("x-ms-request-id")!;
+        expect([missing.status, missing.headers.get("server"), missing.headers.get("x-ms-error-code"), missing.headers.get("content-type")])
+            .toEqual([404, AZURITE_SERVER, "ContainerNotFound", "application/xml"]);
+        expect(requestId).toMatch(GUID);
+        // Azurite's error serializer (src/blob/errors/StorageError.ts): standalone="yes", two-space indentation, no BOM,
+        // none of which the stand-in's own refusals have.
+        const text = await missing.text();
+        const time = /\nTime:(\S+)<\/Message>/.exec(text)?.[1];
+        expect(time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+        expect(text).toBe(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Error>\n  <Code>ContainerNotFound</Code>\n` +
+            `  <Message>The specified container does not exist.\nRequestId:${requestId}\nTime:${time}</Message>\n</Error>`);
+    });
+
+    it("forwards to Azurite only what RBAC allows: a refused request never reaches it", async () => {
+        const azurite = await startAzurite(["stunit"]);
+        try {
+            const scope = `/subscriptions/${azure.subscriptionId}/resourceGroups/rg-unit`;
+            const reader = STORAGE_BLOB_ROLES.find((role) => role.name === "Storage Blob Data Reader")!.id;
+            const claims = (oid: string) => ({ aud: "https://storage.azure.com", tid: azure.tenantId, appid: oid, oid, exp: 4_102_444_800 });
+            const blob = new BlobStandIn({ stunit: { subscriptionId: azure.subscriptionId, resourceGroup: "rg-unit" } },
+                [{ scope, roleDefinitionId: `/subscriptions/${azure.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${reader}`, principalId: "reader-oid" }],
+                STORAGE_BLOB_ROLES, new Map([["reader-token", claims("reader-oid")], ["nobody-token", claims("nobody-oid")]]), azurite);
+            const send = async (method: string, path: string, token?: string, body = "") => {
+                const response = await blob.handle({ method, host: "stunit.blob.core.windows.net", url: new URL(path, "https://stunit.blob.core.windows.net"),
+                    headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), "x-ms-blob-type": "BlockBlob" }, body });
+                return [response.status, response.headers?.["x-ms-error-code"], response.headers?.["Server"]];
+            };
+            expect(await send("PUT", "/refused?restype=container")).toEqual([401, "NoAuthenticationInformation", STAND_IN_SERVER]);
+            expect(await send("PUT", "/refused?restype=container", "nobody-token")).toEqual([403, "AuthorizationPermissionMismatch", STAND_IN_SERVER]);
+            expect(await send("GET", "/refused/a.txt", "nobody-token")).toEqual([403, "AuthorizationPermissionMismatch", STAND_IN_SERVER]);
+            expect(await send("PUT", "/refused/a.txt", "reader-token", "x")).toEqual([403, "AuthorizationPermissionMismatch", STAND_IN_SERVER]);
+            expect(azurite.requests).toEqual([]);
+            // What the reader may do reaches Azurite, which knows no such container.
+            expect(await send("GET", "/refused/a.txt", "reader-token")).toEqual([404, "ContainerNotFound", AZURITE_SERVER]);
+            expect(azurite.requests).toEqual([{ method: "GET", path: "/refused/a.txt", status: 404 }]);
+        } finally {
+            await azurite.stop();
+        }
     });
 });
 
@@ -403,7 +461,7 @@ describe("state and transport", () => {
             expect((await call("PUT", armPath("rg-inventory-test", name), { token: await token(azure.deployer, ARM), body: assignmentBody(app.spObjectId) })).status).toBe(201);
             const storage = await token({ clientId: app.clientId, clientSecret: app.secret }, STORAGE);
             const blob = (path: string, method = "GET", body?: string) => fetch(`${azure.url}/inventoryapitest.blob.core.windows.net${path}`,
-                { method, body, headers: { authorization: `Bearer ${storage}` } });
+                { method, body, headers: { authorization: `Bearer ${storage}`, ...(body === undefined ? {} : { "x-ms-blob-type": "BlockBlob" }) } });
             expect((await blob("/kept?restype=container", "PUT")).status).toBe(201);
             expect((await blob("/kept/a.txt", "PUT", "still here")).status).toBe(201);
             await azure.stop();
@@ -419,8 +477,10 @@ describe("state and transport", () => {
             expect(azure.log().map((entry) => [entry.method, entry.path, entry.status])).toEqual([["GET", `/v1.0/applications/${app.appObjectId}`, 200]]);
             expect((await tokenRequest({ clientId: app.clientId, clientSecret: app.secret }, STORAGE)).status).toBe(200);
             expect((await call("GET", armPath("rg-inventory-test", name), { token: await token(azure.deployer, ARM) })).status).toBe(200);
+            // The new Azurite was filled from the state file before the first request reached it.
             const read = await blob("/kept/a.txt");
-            expect([read.status, await read.text()]).toEqual([200, "still here"]);
+            expect([read.status, await read.text(), read.headers.get("server")]).toEqual([200, "still here", AZURITE_SERVER]);
+            expect(Object.keys(azure.state().blobs["inventoryapitest"]!["kept"]!)).toEqual(["a.txt"]);
         } finally {
             await azure.stop();
             azure = shared;

@@ -1,11 +1,16 @@
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseStackConfig } from "../infra/config";
 import { checkResources, readPackConfig } from "../policy/check";
 import { POLICIES } from "../policy/policies";
+import { configOrigins } from "../tools/offline/origins";
 import { main, planStacks } from "../tools/plan";
 import { PROTECTION_NOTE, renderMarkdown, renderTable } from "../tools/render";
+import { readProject, readStackFile } from "../tools/stackFiles";
 import { runCli } from "./cli";
-import { AT, evaluateStackFile, ofType, ROOT, TYPES } from "./harness";
+import { AT, evaluateStackFile, exampleConfig, flatConfig, ofType, ROOT, SUBSCRIPTION, TENANT, TYPES } from "./harness";
 
 const FIXTURE = join(ROOT, "test", "fixtures", "project");
 
@@ -78,8 +83,8 @@ describe("npm run plan", () => {
             "  + azuread:index/applicationPassword:ApplicationPassword  inventory-api-prod-secret-a",
             "  + azuread:index/applicationPassword:ApplicationPassword  inventory-api-prod-secret-b",
             "  + azuread:index/servicePrincipal:ServicePrincipal  inventory-api-prod  [protected]",
-            "  + azure-native:authorization:RoleAssignment  inventory-api-prod-rg-inventory-prod-storage-blob-data-contributor  [protected]",
-            "  + azure-native:authorization:RoleAssignment  inventory-api-prod-rg-inventory-prod-archive-storage-blob-data-reader  [protected]",
+            "  + azure-native:authorization:RoleAssignment  inventory-api-prod/rg-inventory-prod/storage-blob-data-contributor  [protected]",
+            "  + azure-native:authorization:RoleAssignment  inventory-api-prod/rg-inventory-prod-archive/storage-blob-data-reader  [protected]",
         ]);
         expect(table.filter((line) => line.includes("[protected]:"))).toEqual([`  [protected]: ${PROTECTION_NOTE}`]);
         const markdown = await runPlan(["prod", "--format", "markdown", "--at", "2026-11-21"]);
@@ -139,8 +144,9 @@ describe("npm run plan of a future day (issue 11, item 11)", () => {
 describe("npm run plan with the guardrail policies", () => {
     const OWNER_VIOLATION = {
         policy: "role-assignment-allowed-roles",
-        resource: "orders-owner-rg-orders-dev-owner",
-        message: "role Owner (8e3af657-a8ff-443c-a75c-2fe8c4bcb635) is not allowed; allowed: Storage Blob Data Reader " +
+        resource: "orders-owner/rg-orders-dev/owner",
+        message: 'stacks/Pulumi.owner.yaml: app-identity:roleAssignments[0].role is "Owner"; ' +
+            "role Owner (8e3af657-a8ff-443c-a75c-2fe8c4bcb635) is not allowed; allowed: Storage Blob Data Reader " +
             "(2a2b9908-6ea1-4ae2-8e65-a410df84e7d1), Storage Blob Data Contributor (ba92f5b4-2d11-453d-a403-e96b0029c9fe), " +
             "Storage Blob Data Owner (b7e6dc6d-f1e8-4753-8033-0f276bb0955b), Storage Blob Delegator " +
             "(db58b8e5-c6ad-4a2a-8342-4190687cbf4a)",
@@ -155,9 +161,10 @@ describe("npm run plan with the guardrail policies", () => {
     it("shows violations in the table and markdown", async () => {
         const plan = await planStacks({ root: FIXTURE, stacks: ["owner"], at: AT });
         expect(renderTable(plan).split("\n")).toContain(
-            `  violation [role-assignment-allowed-roles] orders-owner-rg-orders-dev-owner: ${OWNER_VIOLATION.message}`);
+            `  violation [role-assignment-allowed-roles] orders-owner/rg-orders-dev/owner: ${OWNER_VIOLATION.message}`);
         expect(renderMarkdown(plan)).toContain("### ❌ Stack `owner`: 6 resources");
-        expect(renderMarkdown(plan)).toContain("- **role-assignment-allowed-roles** on `orders-owner-rg-orders-dev-owner`: role Owner");
+        expect(renderMarkdown(plan)).toContain("- **role-assignment-allowed-roles** on `orders-owner/rg-orders-dev/owner`: " +
+            'stacks/Pulumi.owner.yaml: app-identity:roleAssignments[0].role is "Owner"; role Owner');
     });
 });
 
@@ -179,5 +186,174 @@ describe("planStacks on a fixture project", () => {
                 "one of: Storage Blob Data Reader, Storage Blob Data Contributor, Storage Blob Data Owner, " +
                 "Storage Blob Delegator, Owner, Contributor, Reader",
         ]);
+    });
+});
+
+describe("npm run plan -- --deployer-tenant GUID", () => {
+    const OTHER = "99999999-9999-4999-8999-999999999999";
+
+    it("signs the fake deployer in to that tenant: the program refuses the stack with one line, before any resource", async () => {
+        const { code, stdout } = await runPlan(["dev", "--deployer-tenant", OTHER, "--format", "json", "--at", "2026-11-21"]);
+        expect(code).toBe(1);
+        expect(JSON.parse(stdout).stacks).toEqual([{
+            stack: "dev", ok: false, violations: [], resources: [], outputs: {},
+            errors: ['stacks/Pulumi.dev.yaml: app-identity:tenantId is "00000000-0000-0000-0000-00000000aaaa"; expected ' +
+                `the tenant the deploying identity is signed in to (${OTHER}): sign in to tenant ` +
+                "00000000-0000-0000-0000-00000000aaaa or correct the key"],
+        }]);
+    });
+
+    it("plans as usual when that is the stack's own tenant", async () => {
+        const { code } = await runPlan(["dev", "--deployer-tenant", "00000000-0000-0000-0000-00000000AAAA", "--at", "2026-11-21"]);
+        expect(code).toBe(0);
+    });
+
+    it("exits 2 with one line for a tenant that is not a GUID", async () => {
+        expect(await runPlan(["dev", "--deployer-tenant", "contoso.onmicrosoft.com"])).toEqual({
+            code: 2, stdout: "", stderr: 'plan: --deployer-tenant is "contoso.onmicrosoft.com"; expected a tenant ID ' +
+                "(GUID) such as 72f988bf-86f1-41af-91ab-2d7cd011db47",
+        });
+    });
+});
+
+describe("npm run plan across the project's stacks (test/fixtures/project/clash)", () => {
+    it("adds each problem to the stack whose file it names and fails that stack only", async () => {
+        const plan = await planStacks({ root: join(FIXTURE, "clash"), stacks: [], at: AT });
+        expect(plan.stacks.map(({ stack, ok, errors }) => ({ stack, ok, errors }))).toEqual([
+            { stack: "dev", ok: true, errors: [] },
+            { stack: "dev2", ok: false, errors: [
+                'stacks/Pulumi.dev2.yaml: the identity "orders-dev" is also stacks/Pulumi.dev.yaml\'s, in the same tenant ' +
+                    "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0; expected display names unique across the project's stacks: " +
+                    "the provider's duplicate-name check stops the second stack's deploy (set environment or appName apart)",
+            ] },
+            { stack: "other-tenant", ok: true, errors: [] },
+        ]);
+        // The stack is still planned: the clash is the project's, not the program's.
+        expect(plan.stacks[1]!.resources).toHaveLength(6);
+    });
+
+    it("checks every stack even when asked for one, and shows a problem only in the stack it names", async () => {
+        const only = async (stack: string) => (await planStacks({ root: join(FIXTURE, "clash"), stacks: [stack], at: AT })).stacks[0]!;
+        expect((await only("dev2")).ok).toBe(false);
+        expect((await only("dev")).ok).toBe(true);
+    });
+});
+
+describe("npm run plan names keys as the stack file writes them", () => {
+    const project = () => {
+        const dir = mkdtempSync(join(tmpdir(), "plan-keys-"));
+        copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+        mkdirSync(join(dir, "stacks"));
+        return dir;
+    };
+    const write = (dir: string, stack: string, text: string) => writeFileSync(join(dir, "stacks", `Pulumi.${stack}.yaml`), text);
+    const dirs: string[] = [];
+    afterEach(() => { for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true }); });
+
+    it("in config errors, bare keys and the old <namespace>:config:<key> form as written", async () => {
+        const dir = project();
+        dirs.push(dir);
+        write(dir, "bare", [
+            "config:",
+            "  appName: orders",
+            "  app-identity:config:tenantId: contoso.onmicrosoft.com",
+            "  subscriptionId: 1a2b3c4d-5e6f-4a0b-9c8d-7e6f5a4b3c2d",
+            "  roleAssignments:",
+            "    - resourceGroup: rg-orders-dev",
+            "      role: Storage Queue Data Reader",
+            "",
+        ].join("\n"));
+        const plan = await planStacks({ root: dir, stacks: ["bare"], at: AT });
+        expect(plan.stacks[0]).toMatchObject({ ok: false, resources: [] });
+        expect(plan.stacks[0]!.errors).toEqual([
+            'stacks/Pulumi.bare.yaml: app-identity:config:tenantId is "contoso.onmicrosoft.com"; ' +
+                "expected a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47",
+            'stacks/Pulumi.bare.yaml: roleAssignments[0].role is "Storage Queue Data Reader"; expected one of: ' +
+                "Storage Blob Data Reader, Storage Blob Data Contributor, Storage Blob Data Owner, Storage Blob Delegator, " +
+                "Owner, Contributor, Reader",
+        ]);
+    });
+
+    it("in the program's own refusal and in a policy's verdict", async () => {
+        const dir = project();
+        dirs.push(dir);
+        write(dir, "bare", [
+            "config:",
+            "  appName: orders",
+            `  tenantId: ${TENANT}`,
+            `  subscriptionId: ${SUBSCRIPTION}`,
+            "  roleAssignments:",
+            "    - resourceGroup: rg-orders-dev",
+            "      role: Storage Blob Data Reader",
+            "    - resourceGroup: rg-orders-dev",
+            "      role: Contributor",
+            "",
+        ].join("\n"));
+        const other = "99999999-9999-4999-8999-999999999999";
+        const refused = await planStacks({ root: dir, stacks: ["bare"], at: AT, deployerTenantId: other });
+        expect(refused.stacks[0]!.errors).toEqual([`stacks/Pulumi.bare.yaml: tenantId is "${TENANT}"; expected the ` +
+            `tenant the deploying identity is signed in to (${other}): sign in to tenant ${TENANT} or correct the key`]);
+        const plan = await planStacks({ root: dir, stacks: ["bare"], at: AT });
+        expect(plan.stacks[0]!.violations.map(({ resource, message }) => ({ resource, message: message.split("; ")[0] }))).toEqual([
+            { resource: "orders-bare/rg-orders-dev/contributor", message: 'stacks/Pulumi.bare.yaml: roleAssignments[1].role is "Contributor"' },
+        ]);
+    });
+});
+
+describe("a guardrail verdict names the config key behind the resource", () => {
+    const at = new Date("2026-11-21T00:00:00Z");
+    const config = (values: Record<string, unknown>, stack = "dev") =>
+        parseStackConfig("app-identity", stack, flatConfig(exampleConfig(values)));
+
+    it.each([
+        ["an assignment's role", "role-assignment-allowed-roles", "inventory-api-dev/rg-inventory-dev/storage-blob-data-contributor",
+            {}, 'stacks/Pulumi.dev.yaml: app-identity:roleAssignments[0].role is "Storage Blob Data Contributor"'],
+        ["an assignment's resource group (scope)", "role-assignment-resource-group-scope",
+            "inventory-api-dev/rg-b/storage-blob-data-reader",
+            { roleAssignments: [{ resourceGroup: "rg-a", role: "Storage Blob Data Reader" }, { resourceGroup: "rg-b", role: "Storage Blob Data Reader" }] },
+            'stacks/Pulumi.dev.yaml: app-identity:roleAssignments[1].resourceGroup is "rg-b"'],
+        ["an assignment's resource group (environment)", "role-assignment-same-environment",
+            "inventory-api-dev/rg-inventory-dev/storage-blob-data-contributor",
+            {}, 'stacks/Pulumi.dev.yaml: app-identity:roleAssignments[0].resourceGroup is "rg-inventory-dev"'],
+        ["a developer's assignment", "role-assignment-allowed-roles", "inventory-api-local-bob/rg-inventory-dev/storage-blob-data-contributor",
+            { environment: "local", developers: ["alice", "bob"] },
+            'stacks/Pulumi.dev.yaml: app-identity:roleAssignments[0].role is "Storage Blob Data Contributor"'],
+        ["an unprotected app", "production-resources-protected", "inventory-api-dev", {},
+            "stacks/Pulumi.dev.yaml: app-identity:production is false"],
+        ["an unprotected role assignment", "production-resources-protected",
+            "inventory-api-dev/rg-inventory-dev/storage-blob-data-contributor", {}, "stacks/Pulumi.dev.yaml: app-identity:production is false"],
+        ["a secret's lifetime", "client-secret-explicit-end-date", "inventory-api-dev-secret-b", { secretLifetimeMonths: 12 },
+            "stacks/Pulumi.dev.yaml: app-identity:secretLifetimeMonths is 12"],
+    ])("%s", (_what, policy, resource, values, expected) => {
+        expect(configOrigins("app-identity", config(values))(resource, policy)).toBe(expected);
+    });
+
+    it.each([
+        ["the program's principal type", "role-assignment-service-principal", "inventory-api-dev/rg-inventory-dev/storage-blob-data-contributor"],
+        ["the program's audience", "application-single-tenant", "inventory-api-dev"],
+        ["a protected secret", "production-resources-protected", "inventory-api-dev-secret-a"],
+        ["a resource of no identity", "role-assignment-allowed-roles", "someone-else/rg-inventory-dev/owner"],
+    ])("none for %s", (_what, policy, resource) => {
+        expect(configOrigins("app-identity", config({}))(resource, policy)).toBeUndefined();
+    });
+
+    it("leads the policy's message with it, and leaves verdicts with no key as the policy wrote them", async () => {
+        const plan = await evaluateStackFile("prod", at);
+        const unprotected = plan.resources.map((resource) => ({ ...resource, protect: false }));
+        const origin = configOrigins("app-identity", parseStackConfig("app-identity", "prod", readStackFile(readProject(ROOT), "prod").config));
+        expect(checkResources(unprotected, readPackConfig(), POLICIES, at, origin).map(({ resource, message }) => `${resource}: ${message}`)).toEqual([
+            "inventory-api-prod: stacks/Pulumi.prod.yaml: app-identity:production is true; stack prod is production, but this resource is not protected",
+            "inventory-api-prod: stacks/Pulumi.prod.yaml: app-identity:production is true; stack prod is production, but this resource is not protected",
+            "inventory-api-prod/rg-inventory-prod/storage-blob-data-contributor: stacks/Pulumi.prod.yaml: app-identity:production is true; " +
+                "stack prod is production, but this resource is not protected",
+            "inventory-api-prod/rg-inventory-prod-archive/storage-blob-data-reader: stacks/Pulumi.prod.yaml: app-identity:production is " +
+                "true; stack prod is production, but this resource is not protected",
+        ]);
+        const multiTenant = plan.resources.map((resource) => resource.type === TYPES.application
+            ? { ...resource, inputs: { ...resource.inputs, signInAudience: "AzureADMultipleOrgs" } } : resource);
+        expect(checkResources(multiTenant, readPackConfig(), POLICIES, at, origin)).toEqual([{
+            policy: "application-single-tenant", resource: "inventory-api-prod",
+            message: 'signInAudience is "AzureADMultipleOrgs"; expected "AzureADMyOrg"',
+        }]);
     });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
+import runProgram from "../infra";
 import { roleAssignmentName } from "../infra/azureIds";
-import { AT, countByType, evaluate, evaluateStackFile, exampleConfig, ofType, only, SUBSCRIPTION, TENANT, TYPES } from "./harness";
+import { evaluateStack, type RegisteredResource } from "../tools/offline/engine";
+import { readProject, readStackFile } from "../tools/stackFiles";
+import {
+    AT, countByType, evaluate, evaluateStackFile, exampleConfig, flatConfig, ofType, only, ROOT, SUBSCRIPTION, TENANT, TYPES,
+} from "./harness";
 
 const STACK_TENANT = "00000000-0000-0000-0000-00000000aaaa";
 const CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
@@ -51,7 +56,7 @@ describe.each([
             const scope = `/subscriptions/${subscription}/resourceGroups/${group}`;
             const roleDefinitionId = `/subscriptions/${subscription}/providers/Microsoft.Authorization/roleDefinitions/${roleId}`;
             return {
-                name: `${name}-${group}-${role!.toLowerCase().replace(/ /g, "-")}`,
+                name: `${name}/${group}/${role!.toLowerCase().replace(/ /g, "-")}`,
                 inputs: {
                     scope, roleDefinitionId, principalId, principalType: "ServicePrincipal",
                     roleAssignmentName: roleAssignmentName(scope, roleDefinitionId, principalId),
@@ -106,7 +111,7 @@ describe.each([
             [`${TYPES.password}::${name}-secret-a`]: false,
             [`${TYPES.password}::${name}-secret-b`]: false,
             ...Object.fromEntries(grants.map(([group, role]) =>
-                [`${TYPES.roleAssignment}::${name}-${group}-${role!.toLowerCase().replace(/ /g, "-")}`, protect])),
+                [`${TYPES.roleAssignment}::${name}/${group}/${role!.toLowerCase().replace(/ /g, "-")}`, protect])),
         });
     });
 
@@ -179,5 +184,108 @@ describe("the program", () => {
             { name: "inventory-api-dev-secret-b", startDate: "2025-01-10", endDate: "2027-01-10T00:00:00Z" },
         ]);
         expect(plan.outputs["secretRotatesAt"]!.value).toBe("2027-01-10");
+    });
+});
+
+describe("role assignments renamed in place (infra/names.ts)", () => {
+    const RA = `urn:pulumi:%s::app-identity::${TYPES.component}$${TYPES.roleAssignment}::`;
+    const urn = (stack: string, name: string) => `${RA.replace("%s", stack)}${name}`;
+    // The URNs the stacks in stacks/ gave their role assignments before the names changed: what deployed states hold.
+    const DEPLOYED: Record<string, string[]> = {
+        dev: [urn("dev", "inventory-api-dev-rg-inventory-dev-storage-blob-data-contributor")],
+        test: [urn("test", "inventory-api-test-rg-inventory-test-storage-blob-data-contributor")],
+        prod: [urn("prod", "inventory-api-prod-rg-inventory-prod-storage-blob-data-contributor"),
+            urn("prod", "inventory-api-prod-rg-inventory-prod-archive-storage-blob-data-reader")],
+        local: [urn("local", "inventory-api-local-alice-rg-inventory-dev-storage-blob-data-contributor"),
+            urn("local", "inventory-api-local-bob-rg-inventory-dev-storage-blob-data-contributor")],
+    };
+
+    // azure-native adds aliases of its own, for the type's former API versions under the same name: left out here.
+    const renames = (resource: RegisteredResource) => resource.aliases.filter((alias) => !alias.endsWith(`::${resource.name}`));
+
+    // The engine looks a resource up by its URN, then by its aliases (pulumi/pulumi
+    // pkg/resource/deploy/step_generator.go getOldResource): an alias equal to the deployed URN finds the old state,
+    // and with the same inputs the step is a same, not a delete and a create whose Create would fail on the GUID name.
+    it.each(Object.keys(DEPLOYED))("stack %s: each role assignment's alias is the URN it was deployed under", async (stack) => {
+        const plan = await evaluateStackFile(stack);
+        const assignments = ofType(plan, TYPES.roleAssignment);
+        expect(assignments.map(renames)).toEqual(DEPLOYED[stack]!.map((deployed) => [deployed]));
+        for (const assignment of assignments) {
+            const [deployed] = renames(assignment);
+            expect(assignment.urn).not.toBe(deployed);
+            // Only the name changed: the stack, project, parent type and type are the deployed URN's.
+            expect(assignment.urn.split("::").slice(0, 3)).toEqual(deployed!.split("::").slice(0, 3));
+        }
+    });
+
+    it("gives no alias to two role assignments whose former names coincide (the engine refuses two claims on one URN)", async () => {
+        // Developer "al" on "bo-rg" and developer "al-bo" on "rg" were both x-local-al-bo-rg-storage-blob-data-reader.
+        const plan = await evaluate("local", exampleConfig({
+            appName: "x", environment: "local", developers: ["al", "al-bo"],
+            roleAssignments: [{ resourceGroup: "bo-rg", role: "Storage Blob Data Reader" },
+                { resourceGroup: "rg", role: "Storage Blob Data Reader" }],
+        }));
+        expect(plan.errors).toEqual([]);
+        const assignments = ofType(plan, TYPES.roleAssignment).map((resource) => ({ name: resource.name, aliases: renames(resource) }));
+        expect(assignments.sort((a, b) => (a.name < b.name ? -1 : 1))).toEqual([
+            { name: "x-local-al-bo/bo-rg/storage-blob-data-reader",
+                aliases: [urn("local", "x-local-al-bo-bo-rg-storage-blob-data-reader")] },
+            { name: "x-local-al-bo/rg/storage-blob-data-reader", aliases: [] },
+            { name: "x-local-al/bo-rg/storage-blob-data-reader", aliases: [] },
+            { name: "x-local-al/rg/storage-blob-data-reader", aliases: [urn("local", "x-local-al-rg-storage-blob-data-reader")] },
+        ]);
+    });
+});
+
+describe("owners: the deploying identity, or deployerObjectId", () => {
+    const DEPLOYER = "6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d";
+    const PREVIEWER = "1b2c3d4e-5f6a-4b7c-9d8e-0f1a2b3c4d5e";
+    const CO_OWNER = "2c3d4e5f-6a7b-4c8d-8e9f-1a2b3c4d5e6f";
+    const run = (values: Record<string, unknown>, signedIn: string, preview: boolean) => evaluateStack({
+        program: runProgram, project: "app-identity", stack: "dev", config: flatConfig(exampleConfig({ owners: [CO_OWNER], ...values })),
+        at: AT, deployerObjectId: signedIn, preview,
+    });
+    const ownersOf = (plan: Awaited<ReturnType<typeof run>>) =>
+        [only(plan, TYPES.application).inputs["owners"], only(plan, TYPES.servicePrincipal).inputs["owners"]];
+
+    it("without deployerObjectId, owners start with whoever runs the program: a preview by the previewer differs from the update", async () => {
+        expect(ownersOf(await run({}, DEPLOYER, false))).toEqual([[DEPLOYER, CO_OWNER], [DEPLOYER, CO_OWNER]]);
+        expect(ownersOf(await run({}, PREVIEWER, true))).toEqual([[PREVIEWER, CO_OWNER], [PREVIEWER, CO_OWNER]]);
+    });
+
+    it("with deployerObjectId, owners start with it in the previewer's preview and in the deployer's update alike", async () => {
+        const values = { deployerObjectId: DEPLOYER.toUpperCase() };
+        expect(ownersOf(await run(values, PREVIEWER, true))).toEqual([[DEPLOYER, CO_OWNER], [DEPLOYER, CO_OWNER]]);
+        expect(ownersOf(await run(values, DEPLOYER, false))).toEqual([[DEPLOYER, CO_OWNER], [DEPLOYER, CO_OWNER]]);
+    });
+
+    it("still asks who deploys: the tenant check runs with deployerObjectId set", async () => {
+        const other = "99999999-9999-4999-8999-999999999999";
+        const plan = await evaluateStack({
+            program: runProgram, project: "app-identity", stack: "dev", config: flatConfig(exampleConfig({ deployerObjectId: DEPLOYER })),
+            at: AT, deployerTenantId: other, preview: true,
+        });
+        expect(plan.errors).toEqual([
+            `stacks/Pulumi.dev.yaml: app-identity:tenantId is "${TENANT}"; expected the tenant the deploying ` +
+                `identity is signed in to (${other}): sign in to tenant ${TENANT} or correct the key`,
+        ]);
+        expect(plan.resources).toEqual([]);
+    });
+
+    it("refuses an update by another identity than deployerObjectId, which would drop the deployer from the owners", async () => {
+        const plan = await run({ deployerObjectId: DEPLOYER }, PREVIEWER, false);
+        expect(plan.errors).toEqual([
+            `stacks/Pulumi.dev.yaml: app-identity:deployerObjectId is "${DEPLOYER}"; expected the object ID of the ` +
+                `identity running this update (${PREVIEWER}), which must own what it manages: deploy as that identity ` +
+                "or correct the key",
+        ]);
+        expect(plan.resources).toEqual([]);
+    });
+
+    it("is set in no stack file: the stacks in stacks/ own their apps by whoever deploys them", () => {
+        for (const stack of ["dev", "test", "prod", "local"]) {
+            const file = readStackFile(readProject(ROOT), stack);
+            expect(Object.keys(file.config).filter((key) => key.endsWith(":deployerObjectId"))).toEqual([]);
+        }
     });
 });

@@ -16,7 +16,7 @@ const RA = "azure-native:authorization:RoleAssignment";
 /** One identity's URNs, in the order revoke lists them (sorted). */
 function identityUrns(stack: string, identity: string, roles: readonly string[]) {
     return {
-        roles: roles.map((role) => urn(stack, RA, `${identity}-${role}`)),
+        roles: roles.map((role) => urn(stack, RA, `${identity}/${role}`)),
         app: urn(stack, APP, identity),
         secretA: urn(stack, PASSWORD, `${identity}-secret-a`),
         secretB: urn(stack, PASSWORD, `${identity}-secret-b`),
@@ -24,15 +24,18 @@ function identityUrns(stack: string, identity: string, roles: readonly string[])
     };
 }
 const PROD = identityUrns("prod", "inventory-api-prod",
-    ["rg-inventory-prod-archive-storage-blob-data-reader", "rg-inventory-prod-storage-blob-data-contributor"]);
+    ["rg-inventory-prod-archive/storage-blob-data-reader", "rg-inventory-prod/storage-blob-data-contributor"]);
 const PROD_ALL = [...PROD.roles, PROD.app, PROD.secretA, PROD.secretB, PROD.sp];
+/** The role assignments' URNs before infra/names.ts, as a prod state deployed then holds them. */
+const LEGACY_PROD_ROLES = [urn("prod", RA, "inventory-api-prod-rg-inventory-prod-archive-storage-blob-data-reader"),
+    urn("prod", RA, "inventory-api-prod-rg-inventory-prod-storage-blob-data-contributor")];
 /** What a production stack protects: app, service principal and role assignments; never the secrets. */
 const PROD_PROTECTED = [...PROD.roles, PROD.app, PROD.sp];
-const DEV = identityUrns("dev", "inventory-api-dev", ["rg-inventory-dev-storage-blob-data-contributor"]);
+const DEV = identityUrns("dev", "inventory-api-dev", ["rg-inventory-dev/storage-blob-data-contributor"]);
 const DEV_ALL = [...DEV.roles, DEV.app, DEV.secretA, DEV.secretB, DEV.sp];
-const ALICE = identityUrns("local", "inventory-api-local-alice", ["rg-inventory-dev-storage-blob-data-contributor"]);
+const ALICE = identityUrns("local", "inventory-api-local-alice", ["rg-inventory-dev/storage-blob-data-contributor"]);
 const ALICE_ALL = [...ALICE.roles, ALICE.app, ALICE.secretA, ALICE.secretB, ALICE.sp];
-const BOB = identityUrns("local", "inventory-api-local-bob", ["rg-inventory-dev-storage-blob-data-contributor"]);
+const BOB = identityUrns("local", "inventory-api-local-bob", ["rg-inventory-dev/storage-blob-data-contributor"]);
 const BOB_ALL = [...BOB.roles, BOB.app, BOB.secretA, BOB.secretB, BOB.sp];
 
 /** `pulumi stack export` of a stack holding these resources (protected where listed), as the CLI prints it. */
@@ -131,9 +134,15 @@ describe("planRevoke", () => {
         const plan = await planRevoke(ROOT, "local", "alice");
         expect(plan.identity).toBe("inventory-api-local-alice");
         expect(plan.app).toBe(ALICE.app);
-        expect(plan.resources).toEqual(ALICE_ALL.map((resource) => ({
-            urn: resource, type: resource.split("$")[1]!.split("::")[0], protect: false,
-        })));
+        expect(plan.resources.map(({ urn: resourceUrn, type, protect }) => ({ urn: resourceUrn, type, protect })))
+            .toEqual(ALICE_ALL.map((resource) => ({ urn: resource, type: resource.split("$")[1]!.split("::")[0], protect: false })));
+    });
+
+    it("knows the URN a role assignment had before its rename, where a state not yet updated holds it", async () => {
+        const plan = await planRevoke(ROOT, "prod", undefined);
+        const renamed = plan.resources.map((resource) => resource.formerUrns.filter((former) => !former.endsWith(
+            `::${resource.urn.split("::").at(-1)!}`)));
+        expect(renamed).toEqual([[LEGACY_PROD_ROLES[0]], [LEGACY_PROD_ROLES[1]], [], [], [], []]);
     });
 
     it("knows which of a production identity's resources the program protects: all but the secrets", async () => {
@@ -180,6 +189,14 @@ describe("npm run revoke: the command sequence", () => {
         const { io, calls } = fakeConsole({ states: [exported("dev", deployed)] });
         expect((await runCli((argv) => main(argv, io, ROOT), ["--stack", "dev", "--yes"])).code).toBe(0);
         expect(calls).toEqual([exportOf("dev"), destroyOf("dev", deployed), upOf("dev")]);
+    });
+
+    it("a production state from before the role assignments' rename: unprotects and destroys them under their former URNs", async () => {
+        const legacy = [...LEGACY_PROD_ROLES, PROD.app, PROD.secretA, PROD.secretB, PROD.sp];
+        const legacyProtected = [...LEGACY_PROD_ROLES, PROD.app, PROD.sp];
+        const { io, calls } = fakeConsole({ states: [exported("prod", legacy, legacyProtected)] });
+        expect((await runCli((argv) => main(argv, io, ROOT), ["--stack", "prod", "--yes"])).code).toBe(0);
+        expect(calls).toEqual([exportOf("prod"), unprotectOf("prod", legacyProtected), destroyOf("prod", legacy), upOf("prod")]);
     });
 
     it("ignores a resource pending deletion in the state, as pulumi state protect/unprotect do", async () => {

@@ -36,11 +36,13 @@ export function renderValue(value: unknown): unknown {
     return replaceMarkers(value, { secret: () => SECRET, unknown: () => UNKNOWN });
 }
 
-export function planStack(evaluation: StackEvaluation, violations: readonly Violation[] = []): PlannedStack {
+/** `projectErrors`: what the checks across the project's stacks found in this one (a clash with another stack). */
+export function planStack(evaluation: StackEvaluation, violations: readonly Violation[] = [],
+    projectErrors: readonly string[] = []): PlannedStack {
     return {
         stack: evaluation.stack,
-        ok: evaluation.ok && violations.length === 0,
-        errors: evaluation.errors,
+        ok: evaluation.ok && violations.length === 0 && projectErrors.length === 0,
+        errors: [...evaluation.errors, ...projectErrors],
         violations,
         resources: evaluation.resources.map((resource) => ({
             type: resource.type,

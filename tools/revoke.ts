@@ -47,6 +47,11 @@ export interface IdentityResource {
     readonly type: string;
     /** Whether the program protects it (the state may say otherwise until the next `pulumi up`). */
     readonly protect: boolean;
+    /**
+     * URNs its aliases name: where a state not updated since a rename still holds it (role assignments,
+     * infra/names.ts), until the next `pulumi up` moves it to `urn`.
+     */
+    readonly formerUrns: readonly string[];
 }
 
 export interface RevokePlan {
@@ -86,7 +91,7 @@ export async function planRevoke(root: string, stack: string, developer: string 
     const component = evaluation.resources.find((resource) => !resource.custom && resource.name === identity);
     const resources = evaluation.resources
         .filter((resource) => component !== undefined && resource.parent === component.urn)
-        .map(({ urn, type, protect }) => ({ urn, type, protect }))
+        .map(({ urn, type, protect, aliases }) => ({ urn, type, protect, formerUrns: aliases }))
         .sort((a, b) => (a.urn < b.urn ? -1 : 1));
     const app = resources.find((resource) => resource.type === APP_TYPE);
     if (app === undefined) throw new Error(`the program defines no app registration for ${identity}`);
@@ -271,8 +276,6 @@ class Interruptions {
 /** Runs a revoke whose plan is known and confirmed. Returns the exit code; every message goes to stderr. */
 async function runRevoke(plan: RevokePlan, io: Console, rerun: string, interruptions: Interruptions): Promise<number> {
     const stack = plan.stack;
-    const urns = plan.resources.map((resource) => resource.urn);
-
     const exported = await io.read(stateExportCommand(stack));
     if (exported === "missing") {
         console.error("revoke: the Pulumi CLI is not on PATH, so nothing was revoked. Run these where it is:");
@@ -299,7 +302,10 @@ async function runRevoke(plan: RevokePlan, io: Console, rerun: string, interrupt
     // The targets must be in the state: a destroy refuses a target it does not find (pulumi/pulumi
     // pkg/engine/deployment.go checkTargets, "no resource named ... found"). One the program has and the state
     // not yet (a role assignment just added to the config) is simply created by the up.
-    const present = urns.filter((urn) => state.has(urn));
+    // A resource renamed since the last `pulumi up` is in the state under a former URN (an alias): target that one.
+    const present = plan.resources
+        .map((resource) => [resource.urn, ...resource.formerUrns].find((urn) => state.has(urn)))
+        .filter((urn): urn is string => urn !== undefined);
     const unprotected = present.filter((urn) => state.get(urn)!.protect);
 
     const fail = async (failure: Failure, consequence: string, next: string): Promise<number> => {

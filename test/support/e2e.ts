@@ -1,5 +1,5 @@
 /**
- * The pieces of an end-to-end run: the Azure stand-in fed from offline plans, env files written by
+ * The pieces of an end-to-end run: the Azure stand-in fed from offline plans (Blob Storage's data plane in Azurite), env files written by
  * `npm run env-file`, and the example blob app under gunicorn from the checkout's .venv (the versions pinned in
  * examples/blob-app/requirements.txt) with the environment systemd would give it.
  * Every process is on loopback, bounded in time and stopped by the caller.
@@ -14,7 +14,8 @@ import { main as envFile } from "../../tools/envFileCommand";
 import type { StackEvaluation } from "../../tools/offline/engine";
 import { runCli } from "../cli";
 import { ROOT, SHARED } from "../harness";
-import { BlobStandIn, readRoleDefinitions, type Assignment, type StorageAccount } from "../../localazure/standin/blob";
+import { startAzurite, type Azurite } from "../../localazure/azurite";
+import { BlobStandIn, BLOB_HOST_SUFFIX, readRoleDefinitions, type Assignment, type StorageAccount } from "../../localazure/standin/blob";
 import { credentialsFromEvaluation, EntraStandIn } from "../../localazure/standin/entra";
 import { startStandIn, type RunningStandIn } from "../../localazure/standin/server";
 import { PYTHON_ENV, requireVenv, systemd, VENV_GUNICORN } from "./envReaders";
@@ -29,6 +30,8 @@ export interface AzureStandIn {
     readonly proxy: RecordingProxy;
     readonly entra: EntraStandIn;
     readonly blob: BlobStandIn;
+    /** The data plane behind the Blob stand-in: what got past its RBAC check, and what the accounts hold. */
+    readonly azurite: Azurite;
     stop(): Promise<void>;
 }
 
@@ -42,10 +45,32 @@ export async function startAzure(evaluations: readonly StackEvaluation[], now: (
             roleDefinitionId: String(resource.inputs["roleDefinitionId"]),
             principalId: String(resource.inputs["principalId"]),
         })));
-    const blob = new BlobStandIn(ACCOUNTS, assignments, readRoleDefinitions(SHARED), entra.issuedTokens, now);
-    const server = await startStandIn([entra, blob]);
-    const proxy = await startRecordingProxy(server.proxyUrl);
-    return { server, proxy, entra, blob, stop: async () => { await proxy.stop(); await server.stop(); } };
+    const azurite = await startAzurite(Object.keys(ACCOUNTS));
+    try {
+        const blob = new BlobStandIn(ACCOUNTS, assignments, readRoleDefinitions(SHARED), entra.issuedTokens, azurite, now);
+        const server = await startStandIn([entra, blob]);
+        const proxy = await startRecordingProxy(server.proxyUrl);
+        return { server, proxy, entra, blob, azurite, stop: async () => { await proxy.stop(); await server.stop(); await azurite.stop(); } };
+    } catch (error) {
+        await azurite.stop();
+        throw error;
+    }
+}
+
+/** Puts a blob in place as the account's administrator would (Shared Key, past RBAC): the fixture a scenario reads. */
+export async function seedBlob(azurite: Azurite, account: string, container: string, blob: string, body: string): Promise<void> {
+    const host = `${account}${BLOB_HOST_SUFFIX}`;
+    const created = await azurite.send(host, "PUT", `/${container}?restype=container`);
+    const put = await azurite.send(host, "PUT", `/${container}/${encodeURIComponent(blob)}`, { "x-ms-blob-type": "BlockBlob" }, Buffer.from(body));
+    if (![201, 409].includes(created.status) || put.status !== 201) {
+        throw new Error(`Azurite did not take the fixture ${account}/${container}/${blob}: ${created.status}, ${put.status} ${put.body.toString()}`);
+    }
+}
+
+/** A blob as Azurite holds it, read with the account key: its status and body. */
+export async function readBlob(azurite: Azurite, account: string, container: string, blob: string): Promise<{ status: number; body: string }> {
+    const reply = await azurite.send(`${account}${BLOB_HOST_SUFFIX}`, "GET", `/${container}/${encodeURIComponent(blob)}`);
+    return { status: reply.status, body: reply.status === 200 ? reply.body.toString("utf8") : reply.headers["x-ms-error-code"] ?? "" };
 }
 
 /**

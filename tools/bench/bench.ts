@@ -3,8 +3,9 @@
  *
  * Whole-process figures, each the median of several cold runs after one warm-up, with min and max and the ratio
  * to the floor measured in the same run: the floor (an empty program under the offline engine), `npm run plan` of
- * every stack, synthetic stacks of N identities (2 secrets, 2 role assignments each), the resource graph of one
- * identity, and `npm test`. Figures only: nothing here asserts a target.
+ * every stack, synthetic stacks of N identities (2 secrets, 2 role assignments each), a synthetic stack at Azure's
+ * limit (one identity with 4,000 role assignments), the resource graph of one identity, and `npm test`. Figures
+ * only: nothing here asserts a target.
  */
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -13,6 +14,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import runProgram from "../../infra";
+import { MAX_ROLE_ASSIGNMENTS } from "../../infra/config";
 import { evaluateStack, type RegisteredResource } from "../offline/engine";
 import { PROJECT_ROOT, readProject, readStackFile } from "../stackFiles";
 import { runCommand } from "../cliArgs";
@@ -46,13 +48,15 @@ export function median(values: readonly number[]): number {
 
 /** Run a command once, cold: a new process, its wall time, and (for node) its peak RSS. */
 function runOnce(command: readonly string[], cwd: string): Sample {
-    const usageFile = join(mkdtempSync(join(tmpdir(), "bench-")), "usage.json");
+    const usageDir = mkdtempSync(join(tmpdir(), "bench-usage-"));
+    const usageFile = join(usageDir, "usage.json");
     const started = process.hrtime.bigint();
     const result = spawnSync(command[0]!, command.slice(1), {
         cwd, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, BENCH_USAGE_FILE: usageFile },
     });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (result.status !== 0) {
+        rmSync(usageDir, { recursive: true, force: true });
         throw new Error(`${command.join(" ")} exited ${String(result.status)}: ${result.stderr.toString().slice(-2000)}`);
     }
     let maxRssMiB: number | undefined;
@@ -60,6 +64,8 @@ function runOnce(command: readonly string[], cwd: string): Sample {
         maxRssMiB = (JSON.parse(readFileSync(usageFile, "utf8")) as { maxRssKiB: number }).maxRssKiB / 1024;
     } catch {
         maxRssMiB = undefined; // not a node process with the hook (npm test's runner)
+    } finally {
+        rmSync(usageDir, { recursive: true, force: true });
     }
     return { seconds, maxRssMiB };
 }
@@ -78,26 +84,39 @@ function measure(name: string, command: readonly string[], runs: number, cwd = R
 
 const node = (...args: string[]) => [process.execPath, "--require", USAGE_HOOK, ...LOADER, ...args];
 
-/** A project directory with one stack of `identities` developers, each with the two role assignments below. */
-function syntheticProject(identities: number): string {
-    const dir = mkdtempSync(join(tmpdir(), `bench-${identities}-`));
+const SYNTHETIC = {
+    "app-identity:appName": "bench",
+    "app-identity:environment": "synthetic",
+    "app-identity:tenantId": "00000000-0000-0000-0000-00000000aaaa",
+    "app-identity:subscriptionId": "00000000-0000-0000-0000-00000000bbbb",
+};
+
+/** A project directory (this one's Pulumi.yaml) with one stack, `synthetic`, of the given config. */
+export function syntheticProject(config: Record<string, unknown>): string {
+    const dir = mkdtempSync(join(tmpdir(), "bench-"));
     copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
     mkdirSync(join(dir, "stacks"));
-    const developers = Array.from({ length: identities }, (_, i) => `dev-${String(i + 1).padStart(4, "0")}`);
-    writeFileSync(join(dir, "stacks", "Pulumi.synthetic.yaml"), stringify({
-        config: {
-            "app-identity:appName": "bench",
-            "app-identity:environment": "synthetic",
-            "app-identity:tenantId": "00000000-0000-0000-0000-00000000aaaa",
-            "app-identity:subscriptionId": "00000000-0000-0000-0000-00000000bbbb",
-            "app-identity:developers": developers,
-            "app-identity:roleAssignments": [
-                { resourceGroup: "rg-bench-data", role: "Storage Blob Data Contributor" },
-                { resourceGroup: "rg-bench-archive", role: "Storage Blob Data Reader" },
-            ],
-        },
-    }));
+    writeFileSync(join(dir, "stacks", "Pulumi.synthetic.yaml"), stringify({ config: { ...SYNTHETIC, ...config } }));
     return dir;
+}
+
+/** `identities` developers, each with the two role assignments below. */
+export function developersConfig(identities: number): Record<string, unknown> {
+    return {
+        "app-identity:developers": Array.from({ length: identities }, (_, i) => `dev-${String(i + 1).padStart(4, "0")}`),
+        "app-identity:roleAssignments": [
+            { resourceGroup: "rg-bench-data", role: "Storage Blob Data Contributor" },
+            { resourceGroup: "rg-bench-archive", role: "Storage Blob Data Reader" },
+        ],
+    };
+}
+
+/** One identity with `MAX_ROLE_ASSIGNMENTS` (4,000, Azure's limit per subscription) roles, each on its own group. */
+export function limitConfig(): Record<string, unknown> {
+    return {
+        "app-identity:roleAssignments": Array.from({ length: MAX_ROLE_ASSIGNMENTS },
+            (_, i) => ({ resourceGroup: `rg-bench-${String(i + 1).padStart(4, "0")}`, role: "Storage Blob Data Reader" })),
+    };
 }
 
 /** The longest chain of dependencies among one identity's resources, and how many resources it has. */
@@ -162,16 +181,25 @@ export async function main(argv: readonly string[]): Promise<number> {
     const figures: Omit<Figure, "ratioToFloor">[] = [floor];
     figures.push(measure("npm run plan (every stack)", node("tools/plan.ts", "--format", "json"), runs));
     const synthetic: Record<number, Omit<Figure, "ratioToFloor">> = {};
+    const planOf = (dir: string) => node("tools/plan.ts", "--root", dir, "synthetic", "--format", "json");
     for (const size of sizes) {
         progress(`synthetic ${size} ...`);
-        const dir = syntheticProject(size);
+        const dir = syntheticProject(developersConfig(size));
         try {
-            synthetic[size] = measure(`synthetic stack, ${size} identities`,
-                node("tools/plan.ts", "--root", dir, "synthetic", "--format", "json"), runs);
+            synthetic[size] = measure(`synthetic stack, ${size} identities`, planOf(dir), runs);
             figures.push(synthetic[size]);
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }
+    }
+    progress(`synthetic ${MAX_ROLE_ASSIGNMENTS} role assignments ...`);
+    const limit = syntheticProject(limitConfig());
+    try {
+        // The plan exits 1 unless the stack is valid: a figure here is a stack at the limit planned in full.
+        figures.push(measure(`synthetic stack, ${MAX_ROLE_ASSIGNMENTS} role assignments (Azure's limit), 1 identity`,
+            planOf(limit), runs));
+    } finally {
+        rmSync(limit, { recursive: true, force: true });
     }
     if (!values["skip-test"]) {
         progress("npm test ...");

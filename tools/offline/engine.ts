@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { setClock } from "../../infra/clock";
-import { ConfigError } from "../../infra/config";
+import { ConfigError, setKeysAsWritten } from "../../infra/config";
 import { FakeAzure } from "./fakeAzure";
 
 export interface RegisteredResource {
@@ -23,6 +23,8 @@ export interface RegisteredResource {
     readonly parent: string;
     /** URNs of the resources this one depends on (through its inputs or dependsOn). */
     readonly dependencies: readonly string[];
+    /** The former URNs its aliases stand for, as the engine computes them: where the state may hold it now. */
+    readonly aliases: readonly string[];
 }
 
 export interface StackOutput {
@@ -54,6 +56,15 @@ export interface EvaluateOptions {
     readonly at?: Date;
     /** The tenant the fake deployer signs in to; the stack's own tenantId when unset. */
     readonly deployerTenantId?: string;
+    /**
+     * The fake deployer's object ID: the stack's deployerObjectId when unset and the stack sets one (the identity
+     * the stack says deploys it), otherwise one derived from the stack.
+     */
+    readonly deployerObjectId?: string;
+    /** Run as `pulumi preview` does (`pulumi.runtime.isDryRun()` true); as `pulumi up` does when unset. */
+    readonly preview?: boolean;
+    /** `"<namespace>:<key>"` → the key as the stack file writes it, for the program's messages (tools/stackFiles.ts). */
+    readonly keysAsWritten?: Readonly<Record<string, string>>;
     /** Logical names of resources replaced since they were created (see FakeAzureOptions.replaced). */
     readonly replaced?: readonly string[];
 }
@@ -63,8 +74,9 @@ class RecordingMonitor extends MockMonitor {
     readonly registered: RegisteredResource[] = [];
 
     override async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
+        const [stack, project] = [pulumi.getStack(), pulumi.getProject()];
         this.registered.push({
-            urn: urnOf(pulumi.getStack(), pulumi.getProject(), req.getParent(), req.getType(), req.getName()),
+            urn: urnOf(stack, project, req.getParent(), req.getType(), req.getName()),
             type: req.getType(),
             name: req.getName(),
             inputs: pulumi.runtime.deserializeProperties(req.getObject(), true),
@@ -73,9 +85,32 @@ class RecordingMonitor extends MockMonitor {
             deleteBeforeReplace: req.getDeletebeforereplace() === true,
             parent: req.getParent(),
             dependencies: req.getDependenciesList(),
+            aliases: (req.getAliasesList() as AliasMessage[]).map((alias) => aliasUrn(alias, stack, project, req)),
         });
         return super.registerResource(req, callback);
     }
+}
+
+/** The parts of pulumi/pulumi proto/pulumi/alias.proto's Alias that the SDK sends (sdk/nodejs/runtime/resource.ts). */
+interface AliasMessage {
+    getUrn(): string;
+    getSpec(): {
+        getName(): string; getType(): string; getStack(): string; getProject(): string;
+        getParenturn(): string; getNoparent(): boolean;
+    } | undefined;
+}
+
+/**
+ * The old URN an alias names, as the engine collapses it (pulumi/pulumi pkg/resource/deploy/step_generator.go
+ * collapseAliasToUrn): each part left empty is the resource's own, the parent included unless noParent.
+ */
+function aliasUrn(alias: AliasMessage, stack: string, project: string,
+    req: { getParent(): string; getType(): string; getName(): string }): string {
+    const spec = alias.getSpec();
+    if (alias.getUrn() !== "" || spec === undefined) return alias.getUrn();
+    const parent = spec.getNoparent() ? "" : spec.getParenturn() || req.getParent();
+    return urnOf(spec.getStack() || stack, spec.getProject() || project, parent, spec.getType() || req.getType(),
+        spec.getName() || req.getName());
 }
 
 /**
@@ -89,18 +124,26 @@ export function urnOf(stack: string, project: string, parentUrn: string, type: s
 
 export async function evaluateStack(options: EvaluateOptions): Promise<StackEvaluation> {
     const tenantFromConfig = options.config[`${options.project}:tenantId`] ?? "";
+    const deployerObjectId = options.deployerObjectId ?? options.config[`${options.project}:deployerObjectId`];
     const fake = new FakeAzure({
         stack: options.stack,
         tenantId: options.deployerTenantId ?? tenantFromConfig,
+        ...(deployerObjectId === undefined ? {} : { deployerObjectId }),
         ...(options.replaced === undefined ? {} : { replaced: options.replaced }),
     });
     const monitor = new RecordingMonitor(fake);
-    // setMocks turns on the features mocks support; the recording monitor then takes the default one's place.
-    await pulumi.runtime.setMocks(fake, options.project, options.stack, false);
-    pulumi.runtime.setMockOptions(monitor, options.project, options.stack, false);
+    const preview = options.preview === true;
+    await pulumi.runtime.setMocks(fake, options.project, options.stack, preview);
+    pulumi.runtime.setMockOptions(monitor, options.project, options.stack, preview);
+    // setMockOptions resets the features the SDK may use to none; a real run asks its monitor for them before the
+    // program starts (@pulumi/pulumi runtime/settings.js setRootResource → awaitFeatureSupport, marked @internal).
+    // The recording monitor answers as the mock one does (all but outputValues): alias specs among them, as the
+    // engine of CLI v3.248.0 supports (pkg/resource/deploy/source_eval.go SupportsFeature).
+    await (pulumi.runtime as unknown as { awaitFeatureSupport(): Promise<void> }).awaitFeatureSupport();
     pulumi.runtime.setAllConfig(options.config, [...(options.secretKeys ?? [])]);
     const at = options.at;
     const previousClock = at === undefined ? undefined : setClock(() => new Date(at.getTime()));
+    const previousKeys = setKeysAsWritten(options.keysAsWritten);
 
     const errors: string[] = [];
     const outputs: Record<string, StackOutput> = {};
@@ -119,6 +162,7 @@ export async function evaluateStack(options: EvaluateOptions): Promise<StackEval
         // Wait until every registration has reached the monitor, so a later stack starts from a quiet runtime.
         await pulumi.runtime.disconnect().catch((error: unknown) => errors.push(messageOf(error)));
         if (previousClock !== undefined) setClock(previousClock);
+        setKeysAsWritten(previousKeys);
         Error.stackTraceLimit = stackTraceLimit;
     }
     return { stack: options.stack, ok: errors.length === 0, errors, resources: monitor.registered, outputs, fake };

@@ -72,7 +72,7 @@ export class FakeAzure implements pulumi.runtime.Mocks {
         switch (args.type) {
             case "azuread:index/application:Application": {
                 const objectId = this.guid(args.type, args.name);
-                const clientId = this.guid(args.type, `${args.name}/client`);
+                const clientId = this.guid(args.type, args.name, "/client");
                 return {
                     id: `/applications/${objectId}`,
                     state: { ...inputs, objectId, clientId, publisherDomain: "contoso.onmicrosoft.com" },
@@ -92,7 +92,7 @@ export class FakeAzure implements pulumi.runtime.Mocks {
                 };
             }
             case "azuread:index/applicationPassword:ApplicationPassword": {
-                const keyId = this.guid(args.type, `${args.name}/${String(inputs["endDate"])}`);
+                const keyId = this.guid(args.type, args.name, `/${String(inputs["endDate"])}`);
                 return {
                     id: `${String(inputs["applicationId"])}/password/${keyId}`,
                     state: { ...inputs, keyId, value: this.secretValue(args.name, String(inputs["endDate"])) },
@@ -113,17 +113,21 @@ export class FakeAzure implements pulumi.runtime.Mocks {
 
     /** A secret in Entra's alphabet, the same for the same resource and end date, new after a rotation. */
     secretValue(logicalName: string, endDate: string): string {
-        const digest = createHash("sha512").update(`${this.options.stack}|${this.generation(logicalName)}|${endDate}`).digest();
+        const digest = createHash("sha512").update(`${this.options.stack}|${this.generation(logicalName, "")}|${endDate}`).digest();
         return Array.from(digest.subarray(0, 40), (byte) => SECRET_ALPHABET[byte % SECRET_ALPHABET.length]).join("");
     }
 
-    private guid(type: string, name: string): string {
-        return uuidv5(`${this.options.stack}|${type}|${this.generation(name)}`, FAKE_NAMESPACE);
+    /** A GUID for the resource `logicalName` (and what `suffix` tells apart within it). */
+    private guid(type: string, logicalName: string, suffix = ""): string {
+        return uuidv5(`${this.options.stack}|${type}|${this.generation(logicalName, suffix)}`, FAKE_NAMESPACE);
     }
 
-    /** A resource's name, marked when it has been replaced, so that its IDs and secrets are new. */
-    private generation(name: string): string {
-        const logicalName = name.split("/")[0]!;
-        return this.options.replaced?.includes(logicalName) === true ? `${name}#replaced` : name;
+    /**
+     * A resource's name and suffix, marked when the resource has been replaced, so that its IDs and secrets are new.
+     * The logical name is passed apart from the suffix: names may hold '/' (role assignments', infra/names.ts).
+     */
+    private generation(logicalName: string, suffix: string): string {
+        const text = `${logicalName}${suffix}`;
+        return this.options.replaced?.includes(logicalName) === true ? `${text}#replaced` : text;
     }
 }
