@@ -39,6 +39,8 @@ export interface StackConfig {
 }
 
 export const STACK_CONFIG_DIR = "stacks";
+/** The namespaces whose keys someone reads besides the project's: the two providers' and the CLI's own. */
+export const PROVIDER_NAMESPACES = ["azuread", "azure-native", "pulumi"] as const;
 export const MAX_DISPLAY_NAME_LENGTH = 120;
 export const SECRET_LIFETIME_MONTHS = { min: 2, max: 24, default: 24 } as const;
 
@@ -175,7 +177,17 @@ export function parseStackConfig(project: string, stack: string, flatConfig: Rec
     const raw: Record<string, unknown> = {};
     const secret = new Set(options.secretKeys ?? []);
     const secretProblems: string[] = [];
+    const strayProblems: string[] = [];
     for (const [fullKey, text] of Object.entries(flatConfig)) {
+        const namespace = fullKey.slice(0, fullKey.indexOf(":"));
+        if (namespace !== project && !(PROVIDER_NAMESPACES as readonly string[]).includes(namespace)) {
+            // The CLI hands the program every key, whatever its namespace (pulumi/pulumi sdk/go/common/workspace
+            // loaders.go): a misspelt namespace would silently leave the key's default in force.
+            strayProblems.push(`${stackFile}: ${options.keysAsWritten?.[fullKey] ?? fullKey} is in the namespace ` +
+                `"${namespace}"; expected this project's (${project}:<key>) or a provider's ` +
+                `(${PROVIDER_NAMESPACES.join(", ")}): the CLI would hand it to no one`);
+            continue;
+        }
         if (!fullKey.startsWith(prefix)) continue;
         const key = fullKey.slice(prefix.length);
         if (secret.has(fullKey)) {
@@ -187,7 +199,7 @@ export function parseStackConfig(project: string, stack: string, flatConfig: Rec
         }
         raw[key] = JSON_KEYS.has(key) ? parseJsonOrKeep(text) : text;
     }
-    if (secretProblems.length > 0) throw new ConfigError(secretProblems);
+    if (strayProblems.length > 0 || secretProblems.length > 0) throw new ConfigError([...strayProblems, ...secretProblems]);
 
     const keyAsWritten = (key: PropertyKey) => options.keysAsWritten?.[`${prefix}${String(key)}`] ?? `${prefix}${String(key)}`;
     const about = (key: string, text: string) => `${stackFile}: ${keyAsWritten(key)} ${text}`;

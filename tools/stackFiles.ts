@@ -20,7 +20,7 @@
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Alias, isMap, isScalar, isSeq, parse, parseDocument, type Document, type Node } from "yaml";
-import { ConfigError, parseStackConfig, projectProblems, type StackConfig } from "../infra/config";
+import { ConfigError, parseStackConfig, projectProblems, PROVIDER_NAMESPACES, type StackConfig } from "../infra/config";
 
 export const SECRET_PLACEHOLDER = "[secret]";
 
@@ -45,7 +45,7 @@ export const MAX_LIST_ENTRIES = 4200;
  * program uses and Pulumi's. The CLI accepts any namespace and hands the value to no one; a misspelt
  * `app-identty:appName` would leave `appName` unset, so it is refused here.
  */
-export const OTHER_NAMESPACES = ["azuread", "azure-native", "pulumi"] as const;
+export const OTHER_NAMESPACES = PROVIDER_NAMESPACES;
 
 export type ConfigType = "string" | "integer" | "boolean" | "array" | "object";
 export interface ConfigItems {
