@@ -5,7 +5,7 @@ import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/", "bin/", "coverage/", "test/fixtures/"] },
+    { ignores: ["node_modules/", "bin/", "coverage/", "test/fixtures/", ".venv/", ".tools/"] },
     js.configs.recommended,
     { files: ["**/*.js", "**/*.cjs"], languageOptions: { sourceType: "commonjs", globals: globals.node } },
     ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files: ["**/*.ts"] })),
