@@ -1,7 +1,8 @@
 import { rmSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { MAX_ROLE_ASSIGNMENTS, parseStackConfig } from "../infra/config";
-import { developersConfig, identityGraph, limitConfig, median, syntheticProject } from "../tools/bench/bench";
+import { developersConfig, identityGraph, limitConfig, median, parseBenchArgs, syntheticProject } from "../tools/bench/bench";
+import { previewCases } from "../tools/bench/engine";
 import { readProject, readStackFile } from "../tools/stackFiles";
 import { evaluateStackFile } from "./harness";
 
@@ -28,5 +29,36 @@ describe("bench helpers", () => {
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }
+    });
+});
+
+describe("bench flags", () => {
+    it.each([
+        [[], { offline: true, engine: true }],
+        [["--skip-engine"], { offline: true, engine: false }],
+        [["--engine-only", "--runs", "3"], { offline: false, engine: true, runs: 3 }],
+    ])("%j measures %j", (argv, expected) => {
+        expect(parseBenchArgs(argv)).toMatchObject(expected);
+    });
+
+    it.each([
+        [["--skip-engine", "--engine-only"], "--skip-engine and --engine-only leave nothing to measure together; give one"],
+        [["--runs", "0"], "--runs, --test-runs and --sizes take whole numbers above 0"],
+    ])("refuses %j", (argv, message) => {
+        expect(() => parseBenchArgs(argv)).toThrow(message);
+    });
+});
+
+describe("the real engine's previews", () => {
+    it("measures the engine floor, each stack, and dev type-checked and under the policy pack, in that order", () => {
+        expect(previewCases().map(({ where, args, env }) => [where, args.join(" "), env])).toEqual([
+            ["floor", "preview --stack floor", {}],
+            ["workspace", "preview --stack dev", {}],
+            ["workspace", "preview --stack test", {}],
+            ["workspace", "preview --stack prod", {}],
+            ["workspace", "preview --stack local", {}],
+            ["workspace", "preview --stack dev", { PULUMI_NODEJS_TRANSPILE_ONLY: "false" }],
+            ["workspace", "preview --stack dev --policy-pack policy --policy-pack-config policy/config.json", {}],
+        ]);
     });
 });

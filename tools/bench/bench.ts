@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- --runs 5] [--test-runs 1] [--skip-test] [--sizes 1,10,100,500] [--json]`
+ * `npm run bench [-- --runs 5] [--test-runs 1] [--skip-test] [--sizes 1,10,100,500] [--skip-engine | --engine-only] [--json]`
  *
  * Whole-process figures, each the median of several cold runs after one warm-up, with min and max and the ratio
  * to the floor measured in the same run: the floor (an empty program under the offline engine), `npm run plan` of
  * every stack, synthetic stacks of N identities (2 secrets, 2 role assignments each), a synthetic stack at Azure's
- * limit (one identity with 4,000 role assignments), the resource graph of one identity, and `npm test`. Figures
- * only: nothing here asserts a target.
+ * limit (one identity with 4,000 role assignments), the resource graph of one identity, and `npm test`. Then the
+ * real engine (tools/bench/engine.ts): `pulumi preview` of each stack and `pulumi up` of dev against a local Azure,
+ * beside its own floor, `pulumi preview` of an empty TypeScript program. Figures only: nothing here asserts a target.
  */
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -17,34 +18,16 @@ import runProgram from "../../infra";
 import { MAX_ROLE_ASSIGNMENTS } from "../../infra/config";
 import { evaluateStack, type RegisteredResource } from "../offline/engine";
 import { PROJECT_ROOT, readProject, readStackFile } from "../stackFiles";
-import { runCommand } from "../cliArgs";
+import { runCommand, UsageError } from "../cliArgs";
+import { measureEngine, renderBreakdown, type EngineFigures } from "./engine";
+import { againstFloor, renderTable, summarize, type Figure, type Sample } from "./figures";
+
+export { median } from "./figures";
 
 const ROOT = PROJECT_ROOT;
 /** The loader `npm run plan` uses: sucrase strips the types (tsc checks them in CI). */
 const LOADER = ["-r", "sucrase/register/ts"];
 const USAGE_HOOK = join(__dirname, "reportUsage.cjs");
-
-export interface Sample {
-    readonly seconds: number;
-    readonly maxRssMiB: number | undefined;
-}
-
-export interface Figure {
-    readonly name: string;
-    readonly command: string;
-    readonly runs: number;
-    readonly median: number;
-    readonly min: number;
-    readonly max: number;
-    readonly ratioToFloor: number;
-    readonly peakRssMiB: number | undefined;
-}
-
-export function median(values: readonly number[]): number {
-    const sorted = [...values].sort((a, b) => a - b);
-    const middle = Math.floor(sorted.length / 2);
-    return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 /** Run a command once, cold: a new process, its wall time, and (for node) its peak RSS. */
 function runOnce(command: readonly string[], cwd: string): Sample {
@@ -72,14 +55,7 @@ function runOnce(command: readonly string[], cwd: string): Sample {
 
 function measure(name: string, command: readonly string[], runs: number, cwd = ROOT): Omit<Figure, "ratioToFloor"> {
     runOnce(command, cwd); // warm-up: file system caches, not the process
-    const samples = Array.from({ length: runs }, () => runOnce(command, cwd));
-    const seconds = samples.map((sample) => sample.seconds);
-    const rss = samples.map((sample) => sample.maxRssMiB).filter((value): value is number => value !== undefined);
-    return {
-        name, command: command.join(" "), runs,
-        median: median(seconds), min: Math.min(...seconds), max: Math.max(...seconds),
-        peakRssMiB: rss.length === 0 ? undefined : Math.max(...rss),
-    };
+    return summarize(name, command.join(" "), Array.from({ length: runs }, () => runOnce(command, cwd)));
 }
 
 const node = (...args: string[]) => [process.execPath, "--require", USAGE_HOOK, ...LOADER, ...args];
@@ -137,25 +113,36 @@ export function identityGraph(resources: readonly RegisteredResource[], identity
 }
 
 function render(figures: readonly Figure[], graph: { criticalPath: number; resources: number }, growth: string): string {
-    const rows = figures.map((figure) => [
-        figure.name, `${figure.median.toFixed(2)} s`, `${figure.min.toFixed(2)} s`, `${figure.max.toFixed(2)} s`,
-        `${figure.ratioToFloor.toFixed(2)}x`, figure.peakRssMiB === undefined ? "-" : `${figure.peakRssMiB.toFixed(0)} MiB`,
-        String(figure.runs),
-    ]);
-    const header = ["figure", "median", "min", "max", "vs floor", "peak RSS", "runs"];
-    const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-    const line = (cells: readonly string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd();
     return [
-        line(header),
-        line(widths.map((width) => "-".repeat(width))),
-        ...rows.map(line),
+        renderTable(figures),
         "",
         `scale: ${growth}`,
         `resource graph of one identity: critical path ${graph.criticalPath} (app -> service principal -> role assignment), ${graph.resources} resources`,
     ].join("\n");
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+function renderEngine(engine: EngineFigures): string {
+    return [
+        "the real engine (the Pulumi CLI of .tools/bin against a local Azure), each figure against the engine floor:",
+        renderTable(engine.figures),
+        "",
+        renderBreakdown(engine.breakdown),
+    ].join("\n");
+}
+
+export interface BenchOptions {
+    readonly runs: number;
+    readonly testRuns: number;
+    readonly sizes: readonly number[];
+    readonly json: boolean;
+    readonly skipTest: boolean;
+    /** The offline figures (floor, plan, synthetic stacks, npm test). */
+    readonly offline: boolean;
+    /** The real engine's figures (tools/bench/engine.ts). */
+    readonly engine: boolean;
+}
+
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     const { values } = parseArgs({
         args: [...argv],
         options: {
@@ -164,17 +151,53 @@ export async function main(argv: readonly string[]): Promise<number> {
             sizes: { type: "string", default: "1,10,100,500" },
             json: { type: "boolean", default: false },
             "skip-test": { type: "boolean", default: false },
+            "skip-engine": { type: "boolean", default: false },
+            "engine-only": { type: "boolean", default: false },
         },
     });
     const runs = Number(values.runs);
     const testRuns = Number(values["test-runs"]);
     const sizes = values.sizes.split(",").map(Number);
     if (![runs, testRuns, ...sizes].every((n) => Number.isInteger(n) && n > 0)) {
-        console.error("bench: --runs, --test-runs and --sizes take whole numbers above 0");
+        throw new UsageError("--runs, --test-runs and --sizes take whole numbers above 0");
+    }
+    if (values["skip-engine"] && values["engine-only"]) {
+        throw new UsageError("--skip-engine and --engine-only leave nothing to measure together; give one");
+    }
+    return {
+        runs, testRuns, sizes, json: values.json, skipTest: values["skip-test"],
+        offline: !values["engine-only"], engine: !values["skip-engine"],
+    };
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+    let options: BenchOptions;
+    try {
+        options = parseBenchArgs(argv);
+    } catch (error) {
+        if (!(error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS"))) throw error;
+        console.error(`bench: ${(error as Error).message}`);
         return 2;
     }
-    const progress = (text: string) => { if (!values.json) process.stderr.write(`${text}\n`); };
+    const progress = (text: string) => { if (!options.json) process.stderr.write(`${text}\n`); };
+    const offline = options.offline ? await measureOffline(options, progress) : undefined;
+    const engine = options.engine ? await measureEngine(options.runs, progress) : undefined;
+    if (options.json) {
+        console.log(JSON.stringify({ ...offline, ...(engine === undefined ? {} : { engine }) }, null, 2));
+    } else {
+        console.log([offline && render(offline.figures, offline.graph, offline.growth), engine && renderEngine(engine)]
+            .filter(Boolean).join("\n\n"));
+    }
+    return 0;
+}
 
+interface OfflineFigures {
+    readonly figures: Figure[];
+    readonly growth: string;
+    readonly graph: { criticalPath: number; resources: number };
+}
+
+async function measureOffline({ runs, testRuns, sizes, skipTest }: BenchOptions, progress: (text: string) => void): Promise<OfflineFigures> {
     progress("floor ...");
     const floor = measure("floor: empty program, offline engine", node("tools/bench/floor.ts"), runs);
     progress("plan ...");
@@ -201,7 +224,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     } finally {
         rmSync(limit, { recursive: true, force: true });
     }
-    if (!values["skip-test"]) {
+    if (!skipTest) {
         progress("npm test ...");
         figures.push(measure("npm test", ["npm", "test", "--silent", "--", "--reporter=dot"], testRuns));
     }
@@ -210,7 +233,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     const dev = await evaluateStack({ program: runProgram, project: "app-identity", stack: "dev", config: file.config });
     const graph = identityGraph(dev.resources, "inventory-api-dev");
 
-    const withRatio: Figure[] = figures.map((figure) => ({ ...figure, ratioToFloor: figure.median / floor.median }));
     const [small, large] = [synthetic[100], synthetic[500]];
     const growth = small && large
         ? `100 -> 500 identities: ${(large.median / small.median).toFixed(2)}x the time ` +
@@ -218,12 +240,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           `${((large.median - small.median) / 400 * 1000).toFixed(1)} ms and ` +
           `${(((large.peakRssMiB ?? 0) - (small.peakRssMiB ?? 0)) / 400 * 1024).toFixed(0)} KiB per identity`
         : "measure sizes 100 and 500 to see the growth";
-    if (values.json) {
-        console.log(JSON.stringify({ figures: withRatio, growth, graph }, null, 2));
-    } else {
-        console.log(render(withRatio, graph, growth));
-    }
-    return 0;
+    return { figures: againstFloor(figures, floor), growth, graph };
 }
 
 if (require.main === module) runCommand("bench", main);
