@@ -18,22 +18,26 @@ export const STAND_IN_HOSTS = ["login.microsoftonline.com", "*.blob.core.windows
 
 export function makeTestCertificates(): TestCertificates {
     const dir = mkdtempSync(join(tmpdir(), "stand-in-ca-"));
+    issueCertificates(dir, { hosts: STAND_IN_HOSTS, days: 2, caName: "app-identity test CA" });
+    return { caFile: join(dir, "ca.pem"), key: readFileSync(join(dir, "server.key")), cert: readFileSync(join(dir, "server.pem")) };
+}
+
+/** Writes ca.pem (and its key) and server.pem/server.key for `hosts` into `dir`, with openssl. */
+export function issueCertificates(dir: string, options: { hosts: readonly string[]; days: number; caName: string }): void {
     const file = (name: string) => join(dir, name);
     const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=app-identity test CA",
+    const days = String(options.days);
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", days, "-subj", `/CN=${options.caName}`,
         "-keyout", file("ca.key"), "-out", file("ca.pem"),
         "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=login.microsoftonline.com",
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${options.hosts[0] ?? "localhost"}`,
         "-keyout", file("server.key"), "-out", file("server.csr"));
     writeFileSync(file("server.ext"), [
         "basicConstraints=CA:FALSE",
         "keyUsage=critical,digitalSignature,keyEncipherment",
         "extendedKeyUsage=serverAuth",
-        `subjectAltName=${STAND_IN_HOSTS.map((host) => `DNS:${host}`).join(",")}`,
+        `subjectAltName=${options.hosts.map((host) => `DNS:${host}`).join(",")}`,
     ].join("\n"));
     openssl("x509", "-req", "-in", file("server.csr"), "-CA", file("ca.pem"), "-CAkey", file("ca.key"),
-        "-CAcreateserial", "-days", "2", "-extfile", file("server.ext"), "-out", file("server.pem"));
-
-    return { caFile: file("ca.pem"), key: readFileSync(file("server.key")), cert: readFileSync(file("server.pem")) };
+        "-CAcreateserial", "-days", days, "-extfile", file("server.ext"), "-out", file("server.pem"));
 }
