@@ -17,13 +17,14 @@
  * (src/blob/middlewares/blobStorageContext.middleware.ts, extractStoragePartsFromPath; README.md, "Production-style
  * URL"), and checks the signature over `/<account><path>` as Azure does.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { StandInRequest, StandInResponse } from "./standin/server";
+import { stopProcess } from "./stopProcess";
 
 const AZURITE_BLOB = require.resolve("azurite/dist/src/blob/main.js");
 /** Azurite's own line once it listens (src/blob/main.ts): the only way to learn the port it picked for `--blobPort 0`. */
@@ -182,6 +183,7 @@ export async function startAzurite(accounts: readonly string[]): Promise<Azurite
         },
         async stop() {
             agent.destroy();
+            // SIGTERM: Azurite closes its server (src/blob/main.ts, shutdown), then the launcher's process ends.
             await stopProcess(child);
             rmSync(workspace, { recursive: true, force: true });
         },
@@ -244,12 +246,3 @@ function splitOnce(text: string, separator: string): [string, string] {
     return at < 0 ? [text, ""] : [text.slice(0, at), text.slice(at + 1)];
 }
 
-/** SIGTERM: Azurite closes its server (src/blob/main.ts, shutdown), then the launcher's process ends. */
-async function stopProcess(child: ChildProcess): Promise<void> {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    await exited;
-    clearTimeout(timer);
-}

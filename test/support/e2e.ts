@@ -4,7 +4,7 @@
  * examples/blob-app/requirements.txt) with the environment systemd would give it.
  * Every process is on loopback, bounded in time and stopped by the caller.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, request as httpRequest, type IncomingMessage } from "node:http";
 import { connect, createServer, type AddressInfo, type Socket } from "node:net";
@@ -20,6 +20,7 @@ import { credentialsFromEvaluation, EntraStandIn } from "../../localazure/standi
 import { startStandIn, type RunningStandIn } from "../../localazure/standin/server";
 import { PYTHON_ENV, requireVenv, systemd, VENV_GUNICORN } from "./envReaders";
 import { showSecretsJson, writeOutputsFile } from "./outputs";
+import { stopProcess } from "../../localazure/stopProcess";
 
 export const ACCOUNTS = JSON.parse(readFileSync(join(ROOT, "test", "fixtures", "storage-accounts.json"), "utf8")) as
     Record<string, StorageAccount>;
@@ -225,14 +226,6 @@ export async function startApp(envFilePath: string, account: string, azure: Azur
     }
 }
 
-async function stopProcess(child: ChildProcess): Promise<void> {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    await exited;
-    clearTimeout(timer);
-}
 
 function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {

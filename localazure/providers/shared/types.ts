@@ -84,16 +84,11 @@ export interface ResourceHandler {
 /** One function (invoke) of a stand-in provider. */
 export type InvokeHandler = (args: PropertyMap, preview: boolean) => Promise<PropertyMap>;
 
-export interface StandInProvider {
+/** A stand-in provider: every resource call of one, dispatched by type, plus configure and invoke. */
+export interface StandInProvider extends ResourceHandler {
     readonly name: string;
     readonly version: string;
     /** Configure's arguments (`args`, the provider's config keys without the package prefix). */
     configure(args: PropertyMap, acceptSecrets: boolean): Promise<void>;
-    check(urn: string, olds: PropertyMap, news: PropertyMap): Promise<CheckResult>;
-    diff(request: DiffRequest): Promise<DiffResult>;
-    create(request: CreateRequest): Promise<CreateResult>;
-    read(request: ReadRequest): Promise<ReadResult>;
-    update(request: UpdateRequest): Promise<PropertyMap>;
-    delete(request: DeleteRequest): Promise<void>;
     invoke(token: string, args: PropertyMap, preview: boolean): Promise<PropertyMap>;
 }
