@@ -1,0 +1,63 @@
+/**
+ * Reads from Microsoft Graph and Azure Resource Manager as the deploying identity, through the Azure SDK's own
+ * HTTP pipeline (@azure/core-rest-pipeline): it retries throttling, and it honours HTTPS_PROXY and
+ * NODE_EXTRA_CA_CERTS, which is how the local Azure (localazure/) answers for the real host names.
+ */
+import { bearerTokenAuthenticationPolicy, createDefaultHttpClient, createPipelineFromOptions,
+    createPipelineRequest, type Pipeline } from "@azure/core-rest-pipeline";
+import type { TokenCredential } from "@azure/identity";
+
+export const GRAPH = { origin: "https://graph.microsoft.com", scope: "https://graph.microsoft.com/.default" } as const;
+export const ARM = { origin: "https://management.azure.com", scope: "https://management.azure.com/.default" } as const;
+type Api = typeof GRAPH | typeof ARM;
+
+/** An answer other than 2xx, with the service's own error code and message (Graph and ARM share the shape). */
+export class AzureRequestError extends Error {
+    constructor(readonly status: number, readonly code: string, message: string, readonly path: string) {
+        super(`${path}: ${status} ${code}: ${message}`);
+        this.name = "AzureRequestError";
+    }
+}
+
+export class AzureReader {
+    private readonly pipelines = new Map<Api, Pipeline>();
+    private readonly httpClient = createDefaultHttpClient();
+
+    constructor(private readonly credential: TokenCredential) {}
+
+    /** GET one JSON document; `path` starts with "/" and carries the query (api-version for ARM). */
+    async get<T>(api: Api, path: string): Promise<T> {
+        const request = createPipelineRequest({ url: `${api.origin}${path}`, method: "GET" });
+        request.headers.set("accept", "application/json");
+        const response = await this.pipelineFor(api).sendRequest(this.httpClient, request);
+        const body = response.bodyAsText ? JSON.parse(response.bodyAsText) as unknown : undefined;
+        if (response.status < 200 || response.status > 299) {
+            const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+            throw new AzureRequestError(response.status, error?.code ?? "Unknown", error?.message ?? "", path);
+        }
+        return body as T;
+    }
+
+    /** Every item of a paged list: Graph's `@odata.nextLink`, ARM's `nextLink`. */
+    async list<T>(api: Api, path: string): Promise<T[]> {
+        const items: T[] = [];
+        let next: string | undefined = path;
+        while (next !== undefined) {
+            const page: { value?: T[]; "@odata.nextLink"?: string; nextLink?: string } = await this.get(api, next);
+            items.push(...(page.value ?? []));
+            const link = page["@odata.nextLink"] ?? page.nextLink;
+            next = link === undefined ? undefined : link.slice(api.origin.length);
+        }
+        return items;
+    }
+
+    private pipelineFor(api: Api): Pipeline {
+        let pipeline = this.pipelines.get(api);
+        if (pipeline === undefined) {
+            pipeline = createPipelineFromOptions({});
+            pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential: this.credential, scopes: api.scope }));
+            this.pipelines.set(api, pipeline);
+        }
+        return pipeline;
+    }
+}
