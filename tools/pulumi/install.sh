@@ -88,7 +88,19 @@ else
   cat >"$host" <<HOST
 #!/bin/sh
 $model_marker (tools/pulumi/languageHost.ts says why and what it models)
-exec node -r "$root/node_modules/sucrase/register/ts" "$root/tools/pulumi/languageHost.ts" "\$@"
+# The CLI starts its language host in the project's directory (sdk/go/common/resource/plugin/plugin.go, cmd.Dir):
+# run the model of the checkout whose node_modules the project uses, so that one cached CLI serves every checkout.
+root="$root"
+dir="\$(pwd -P)"
+while [ "\$dir" != / ]; do
+  if [ -d "\$dir/node_modules" ]; then
+    candidate="\$(dirname "\$(readlink -f "\$dir/node_modules")")"
+    [ -f "\$candidate/tools/pulumi/languageHost.ts" ] && root="\$candidate"
+    break
+  fi
+  dir="\$(dirname "\$dir")"
+done
+exec node -r "\$root/node_modules/sucrase/register/ts" "\$root/tools/pulumi/languageHost.ts" "\$@"
 HOST
   chmod +x "$host"
   echo "language host: the model in tools/pulumi/languageHost.ts ($host)" >&2
