@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as authorization from "@pulumi/azure-native/authorization";
+import { adoptedAssignment, importIds, type Adoption } from "./adoption";
 import { resourceGroupScope, roleAssignmentName, roleDefinitionId } from "./azureIds";
 import type { RoleAssignmentConfig } from "./config";
 import { toDay, toRfc3339 } from "./months";
@@ -33,6 +34,8 @@ export interface AppIdentityArgs {
      * assignment's GUID name still exists (azure-native "cannot create already existing resource").
      */
     readonly roleAssignmentAliases?: ReadonlyMap<string, string | undefined>;
+    /** A hand-made identity to import rather than create (infra/adoption.ts). */
+    readonly adopt?: Adoption;
 }
 
 export interface GrantedRole {
@@ -56,6 +59,7 @@ export class AppIdentity extends pulumi.ComponentResource {
     constructor(name: string, args: AppIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("appidentity:azure:AppIdentity", name, {}, opts);
         const child = { parent: this };
+        const imports = args.adopt === undefined ? undefined : importIds(args.adopt);
 
         this.application = new azuread.Application(name, {
             displayName: args.displayName,
@@ -69,12 +73,13 @@ export class AppIdentity extends pulumi.ComponentResource {
             // A replacement (a revoke) must delete the old app before creating the new one: with
             // preventDuplicateNames, Entra refuses a second app of the same name while the first exists.
             deleteBeforeReplace: true,
+            ...(imports === undefined ? {} : { import: imports.application }),
         });
 
         this.servicePrincipal = new azuread.ServicePrincipal(name, {
             clientId: this.application.clientId,
             owners: args.owners,
-        }, { ...child, protect: args.protect });
+        }, { ...child, protect: args.protect, ...(imports?.servicePrincipal === undefined ? {} : { import: imports.servicePrincipal }) });
 
         const { current, previous } = args.secretSchedule;
         const secretFor = (window: SecretWindow) =>
@@ -106,6 +111,7 @@ export class AppIdentity extends pulumi.ComponentResource {
             const definition = roleDefinitionId(args.subscriptionId, requireRole(role).id);
             const logicalName = roleAssignmentLogicalName({ identity: name, resourceGroup, role });
             const legacyName = args.roleAssignmentAliases?.get(logicalName);
+            const adopted = adoptedAssignment(args.adopt, args.subscriptionId, { resourceGroup, role });
             return new authorization.RoleAssignment(logicalName, {
                 scope,
                 roleDefinitionId: definition,
@@ -113,7 +119,7 @@ export class AppIdentity extends pulumi.ComponentResource {
                 // Without it the SDK sends "User" and Azure answers UnmatchedPrincipalType; it also spares the
                 // PrincipalNotFound that Entra replication delay causes right after the principal is created.
                 principalType: "ServicePrincipal",
-                roleAssignmentName: principalId.apply((id) => roleAssignmentName(scope, definition, id)),
+                roleAssignmentName: adopted?.name ?? principalId.apply((id) => roleAssignmentName(scope, definition, id)),
             }, {
                 ...child,
                 protect: args.protect,
@@ -131,6 +137,7 @@ export class AppIdentity extends pulumi.ComponentResource {
                 // pkg/resource/deploy/step_generator.go collapseAliasToUrn fills in the rest), so the engine finds
                 // the old URN in the state and updates in place.
                 ...(legacyName === undefined ? {} : { aliases: [{ name: legacyName }] }),
+                ...(adopted === undefined ? {} : { import: adopted.id }),
             });
         });
 

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { adoptionKeysAllowed, adoptionProblems, adoptionSchema, type Adoption } from "./adoption";
 import { ROLE_NAMES } from "./roles";
 
 export interface RoleAssignmentConfig {
@@ -34,6 +35,8 @@ export interface StackConfig {
      * whoever runs it, so that a preview by another identity (the read-only previewer) shows no owner change.
      */
     readonly deployerObjectId: string | undefined;
+    /** A hand-made identity the first `pulumi up` imports (infra/adoption.ts), when the stack adopts one. */
+    readonly adopt: Adoption | undefined;
     /** `"<project>:<key>"` → the key as the stack file writes it, where known: what messages name. */
     readonly keysAsWritten: Readonly<Record<string, string>>;
 }
@@ -131,6 +134,11 @@ const stackConfigSchema = z.strictObject({
         .array(resourceGroupName, { error: "expected a list of resource group names" })
         .default([]),
     deployerObjectId: guidOf(DEPLOYER_ALLOWED).optional(),
+    adopt: adoptionSchema({
+        guid,
+        resourceGroup: resourceGroupName,
+        role: z.enum(ROLE_NAMES as [string, ...string[]], { error: roleAllowed }),
+    }).optional(),
 });
 
 function developerAllowed(): string {
@@ -154,9 +162,9 @@ export class ConfigError extends pulumi.RunError {
     }
 }
 
-/** The keys Pulumi.yaml types as integer, boolean or array arrive as JSON text; the rest are plain strings. */
+/** The keys Pulumi.yaml types as integer, boolean or array, and the object `adopt`, arrive as JSON text; the rest are plain strings. */
 const JSON_KEYS = new Set([
-    "owners", "production", "secretLifetimeMonths", "roleAssignments", "developers", "productionResourceGroups",
+    "owners", "production", "secretLifetimeMonths", "roleAssignments", "developers", "productionResourceGroups", "adopt",
 ]);
 
 export interface ParseOptions {
@@ -259,6 +267,7 @@ export function parseStackConfig(project: string, stack: string, flatConfig: Rec
             "reach non-production resources only"));
     }
     problems.push(...crossEnvironmentAssignments(values, describe));
+    problems.push(...adoptionProblems(values.adopt, values.roleAssignments, values.developers, describe));
     if (problems.length > 0) throw new ConfigError(unique(problems));
 
     return {
@@ -277,6 +286,7 @@ export function parseStackConfig(project: string, stack: string, flatConfig: Rec
         developers: values.developers,
         productionResourceGroups: values.productionResourceGroups,
         deployerObjectId: values.deployerObjectId?.toLowerCase(),
+        adopt: values.adopt,
         keysAsWritten: options.keysAsWritten ?? {},
     };
 }
@@ -405,6 +415,7 @@ function duplicateAssignments(assignments: readonly RoleAssignmentConfig[], desc
 }
 
 function unknownKeyAllowed(path: readonly PropertyKey[]): string {
+    if (path[0] === "adopt") return adoptionKeysAllowed(path);
     const shape = path.length === 0 ? stackConfigSchema.shape : roleAssignmentSchema.shape;
     return `expected one of the keys: ${Object.keys(shape).join(", ")}`;
 }

@@ -108,6 +108,7 @@ function defineIdentity(displayName: string, config: StackConfig, owners: string
         secretSchedule: schedule,
         protect: config.production,
         roleAssignmentAliases: aliases,
+        ...(config.adopt === undefined ? {} : { adopt: config.adopt }),
     });
 
     const describe = (window: SecretWindow): SecretOutput => ({

@@ -26,16 +26,27 @@ export class AzureReader {
     constructor(private readonly credential: TokenCredential) {}
 
     /** GET one JSON document; `path` starts with "/" and carries the query (api-version for ARM). */
-    async get<T>(api: Api, path: string): Promise<T> {
-        const request = createPipelineRequest({ url: `${api.origin}${path}`, method: "GET" });
+    get<T>(api: Api, path: string): Promise<T> {
+        return this.send<T>(api, "GET", path);
+    }
+
+    /** POST a JSON body (an action such as Graph's removePassword); the answer's JSON, if any. */
+    post<T>(api: Api, path: string, body: unknown): Promise<T> {
+        return this.send<T>(api, "POST", path, body);
+    }
+
+    private async send<T>(api: Api, method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+        const request = createPipelineRequest({ url: `${api.origin}${path}`, method,
+            ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
         request.headers.set("accept", "application/json");
+        if (body !== undefined) request.headers.set("content-type", "application/json");
         const response = await this.pipelineFor(api).sendRequest(this.httpClient, request);
-        const body = response.bodyAsText ? JSON.parse(response.bodyAsText) as unknown : undefined;
+        const answer = response.bodyAsText ? JSON.parse(response.bodyAsText) as unknown : undefined;
         if (response.status < 200 || response.status > 299) {
-            const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+            const error = (answer as { error?: { code?: string; message?: string } } | undefined)?.error;
             throw new AzureRequestError(response.status, error?.code ?? "Unknown", error?.message ?? "", path);
         }
-        return body as T;
+        return answer as T;
     }
 
     /** Every item of a paged list: Graph's `@odata.nextLink`, ARM's `nextLink`. */

@@ -102,12 +102,17 @@ export class RoleAssignmentHandler implements ResourceHandler {
         return { id, outs: outputsOf(read.status === 200 ? arm.object(read) : response) };
     }
 
-    /** Read: a 404 means the resource was deleted. */
+    /**
+     * Read: a 404 means the resource was deleted. An import (no state yet) answers the inputs "that would produce
+     * the given resource path and response" (provider/pkg/convert ResponseToSdkInputs): the path's scope and
+     * roleAssignmentName, and the request body's properties the response holds, nulls skipped.
+     */
     async read({ id, props, inputs }: ReadRequest): Promise<ReadResult> {
         const arm = this.arm();
         const answer = await arm.get(id, API_VERSION);
         if (answer.status === 404) return { id: "" };
         const outs = outputsOf(arm.object(arm.check("GET", id, answer, [200])));
+        if (Object.keys(props).length === 0) return { id, props: outs, inputs: importedInputs(id, outs) };
         const refreshed: PropertyMap = { ...inputs };
         for (const key of INPUT_OUTPUTS) {
             if (!deepEqual(props[key], outs[key])) refreshed[key] = outs[key];
@@ -144,6 +149,18 @@ export class RoleAssignmentHandler implements ResourceHandler {
         }
         throw new Error(`cannot check existence of resource '${id}': status code ${answer.status}, ${JSON.stringify(answer.body ?? "")}`);
     }
+}
+
+/** The inputs of an imported assignment: the ID's path parameters, then the body's properties read. */
+function importedInputs(id: string, outs: PropertyMap): PropertyMap {
+    const match = /^(.*)\/providers\/Microsoft\.Authorization\/roleAssignments\/([^/]+)$/i.exec(id);
+    if (match === null) throw new Error(`failed parsing id: ${id}`);
+    const inputs: PropertyMap = { scope: match[1], roleAssignmentName: match[2] };
+    for (const key of ["roleDefinitionId", "principalId", "principalType", "condition", "conditionVersion", "description",
+        "delegatedManagedIdentityResourceId"]) {
+        if (outs[key] !== undefined) inputs[key] = outs[key];
+    }
+    return inputs;
 }
 
 function requestBody(inputs: PropertyMap): ArmObject {

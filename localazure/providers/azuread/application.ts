@@ -7,7 +7,7 @@ import type {
     CheckResult, CreateRequest, CreateResult, DeleteRequest, DiffRequest, DiffResult, PropertyMap, ReadRequest,
     ReadResult, ResourceHandler, UpdateRequest,
 } from "../shared/types";
-import { bridgeCheck, bridgeDiff, plannedState, refreshedInputs, type ResourceSpec } from "./bridge";
+import { bridgeCheck, bridgeDiff, importedInputs, isImportRead, plannedState, refreshedInputs, type ResourceSpec } from "./bridge";
 import {
     diffingError, errorDiag, importAsDuplicateDiag, importAsDuplicateError, TerraformError,
 } from "./diagnostics";
@@ -114,11 +114,15 @@ export class ApplicationHandler implements ResourceHandler {
         return { id: applicationId(objectId), outs };
     }
 
-    /** applicationResourceRead: a 404 removes the resource from the state ("was not found - removing from state"). */
+    /**
+     * applicationResourceRead: a 404 removes the resource from the state ("was not found - removing from state").
+     * An import reads preventDuplicateNames as false: the attribute lives in config only, and Read sets
+     * `d.Get("prevent_duplicate_names")`, false on an empty state.
+     */
     async read({ id, props, inputs }: ReadRequest): Promise<ReadResult> {
         const outs = await this.readOutputs(objectIdOf(id), props["preventDuplicateNames"] === true);
         if (outs === undefined) return { id: "" };
-        return { id, props: outs, inputs: refreshedInputs(inputs, outs) };
+        return { id, props: outs, inputs: isImportRead(props) ? importedInputs(applicationSpec, outs) : refreshedInputs(inputs, outs) };
     }
 
     async update({ id, urn, olds, news, preview }: UpdateRequest): Promise<PropertyMap> {

@@ -108,3 +108,26 @@ export function refreshedInputs(oldInputs: PropertyMap, props: PropertyMap): Pro
     }
     return inputs;
 }
+
+/**
+ * Read's inputs on an import (a Read with an ID and no state, pkg/tfbridge/provider.go `Read`: `isRefresh :=
+ * len(req.GetProperties().GetFields()) != 0`): ExtractInputsFromOutputs takes the schema-directed path
+ * (pkg/tfbridge/schema.go extractSchemaInputsObject): every Optional or Required attribute read, but an optional one
+ * at its default or zero value, and the reserved `__defaults` key, empty.
+ */
+export function importedInputs(spec: ResourceSpec, outs: PropertyMap): PropertyMap {
+    const inputs: PropertyMap = {};
+    for (const [name, attribute] of Object.entries(spec.attributes)) {
+        const value = outs[name];
+        if (value === undefined) continue;
+        if (attribute.required !== true && (isZero(value) || deepEqual(value, attribute.default))) continue;
+        inputs[name] = value;
+    }
+    inputs["__defaults"] = [];
+    return inputs;
+}
+
+/** An import's Read: the resource has no state yet (the engine's ImportStep sends the import ID alone). */
+export function isImportRead(props: PropertyMap): boolean {
+    return Object.keys(props).length === 0;
+}

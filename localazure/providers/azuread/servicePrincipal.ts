@@ -7,7 +7,7 @@ import type {
     CheckResult, CreateRequest, CreateResult, DeleteRequest, DiffRequest, DiffResult, PropertyMap, ReadRequest,
     ReadResult, ResourceHandler, UpdateRequest,
 } from "../shared/types";
-import { bridgeCheck, bridgeDiff, plannedState, refreshedInputs, type ResourceSpec } from "./bridge";
+import { bridgeCheck, bridgeDiff, importedInputs, isImportRead, plannedState, refreshedInputs, type ResourceSpec } from "./bridge";
 import { errorDiag, importAsExistsDiag, TerraformError } from "./diagnostics";
 import { featureTags, legacyFeatures, stringList } from "./features";
 import type { GraphClient, GraphObject } from "./graph";
@@ -105,10 +105,10 @@ export class ServicePrincipalHandler implements ResourceHandler {
     }
 
     /** servicePrincipalResourceRead: a 404 removes it from the state. */
-    async read({ id, inputs }: ReadRequest): Promise<ReadResult> {
+    async read({ id, props, inputs }: ReadRequest): Promise<ReadResult> {
         const outs = await this.readOutputs(objectIdOf(id));
         if (outs === undefined) return { id: "" };
-        return { id, props: outs, inputs: refreshedInputs(inputs, outs) };
+        return { id, props: outs, inputs: isImportRead(props) ? importedInputs(servicePrincipalSpec, outs) : refreshedInputs(inputs, outs) };
     }
 
     async update({ id, urn, olds, news, preview }: UpdateRequest): Promise<PropertyMap> {

@@ -1,0 +1,155 @@
+/**
+ * Adopting an identity made by hand (issue 18), on the real engine against the local Azure: a tenant prepared
+ * through the local Graph and ARM as the portal leaves it (an app, its service principal, one secret described
+ * "Current", a role on the resource group), `npm run adopt` comparing it with stack dev, the first `pulumi up`
+ * importing it, and the cut-over to the stack's env file with no moment at which the servers' env file fails.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLocalAzure, type LocalAzure } from "../../localazure";
+import { environmentFor } from "../../localazure/main";
+import { ADMIN_OBJECT_ID } from "../../localazure/seed";
+import { BUILT_IN_ROLES } from "../../infra/roles";
+import { Portal, resourcesSummary } from "./scenario";
+import { envFileFromStack, expectOk, runTool, signIn, signInWith, type EnvFile } from "./support";
+import { createEngineWorkspace, type EngineWorkspace } from "./workspace";
+
+const STACK = "dev";
+const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+let azure: LocalAzure;
+let workspace: EngineWorkspace;
+let portal: Portal;
+/** What the portal made. */
+let hand: { appObjectId: string; clientId: string; principalId: string; keyId: string; secret: string; assignment: string };
+let newEnv: EnvFile;
+
+const toolEnv = () => ({ ...workspace.env, ...Object.fromEntries(environmentFor(azure)) });
+const adopt = (args: readonly string[]) => runTool(workspace, "adopt", ["--root", workspace.dir, "--stack", STACK, ...args], toolEnv());
+const oldEnvSignIn = () => signIn(azure, azure.tenantId, hand.clientId, hand.secret);
+/** Output with the IDs of this run replaced by names, for exact comparison. */
+function named(text: string): string {
+    const names: Record<string, string> = {
+        [hand.appObjectId]: "{app}", [hand.clientId]: "{client}", [hand.principalId]: "{sp}", [hand.keyId]: "{key}",
+        [hand.assignment]: "{assignment}", [azure.deployer.objectId]: "{deployer}",
+    };
+    return text.replace(GUID, (id) => names[id] ?? id);
+}
+
+beforeAll(async () => {
+    azure = await startLocalAzure();
+    workspace = await createEngineWorkspace(azure);
+    portal = new Portal(azure);
+    // As the portal leaves it: "New registration" (single tenant), "Certificates & secrets > New client secret"
+    // described "Current", the enterprise application, and "Add role assignment" on the resource group.
+    const app = (await portal.graph("POST", "/applications", { displayName: "inventory-api-dev", signInAudience: "AzureADMyOrg" })).body as { id: string; appId: string };
+    await portal.addOwner("applications", app.id, ADMIN_OBJECT_ID);
+    const sp = (await portal.graph("POST", "/servicePrincipals", { appId: app.appId })).body as { id: string };
+    const password = (await portal.graph("POST", `/applications/${app.id}/addPassword`,
+        { passwordCredential: { displayName: "Current" } })).body as { keyId: string; secretText: string };
+    const contributor = BUILT_IN_ROLES.find((role) => role.name === "Storage Blob Data Contributor")!.id;
+    const scope = `/subscriptions/${azure.subscriptionId}/resourceGroups/rg-inventory-dev`;
+    const assigned = await portal.assignRole(scope, `/subscriptions/${azure.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${contributor}`, sp.id);
+    hand = { appObjectId: app.id, clientId: app.appId, principalId: sp.id, keyId: password.keyId, secret: password.secretText,
+        assignment: (assigned.body as { name: string }).name };
+    expect(await oldEnvSignIn()).toEqual({ status: 200 });
+    expectOk(await workspace.pulumi(["stack", "init", STACK]), "pulumi stack init");
+}, 120_000);
+
+afterAll(async () => {
+    workspace?.dispose();
+    await azure?.stop();
+});
+
+describe("adopting a hand-made identity on the real engine", () => {
+    it("npm run adopt: not ready while the deploying identity owns neither the app nor its service principal", async () => {
+        const result = await adopt(["--client-id", hand.clientId, "--write"]);
+        expect(result.code).toBe(1);
+        expect(named(result.stdout)).toContain("the deploying identity ({deployer}) does not own the app registration\n" +
+            "    must: add it as owner (portal: App registrations > the app > Owners)");
+        expect(named(result.stdout)).toContain("the deploying identity ({deployer}) does not own the service principal\n");
+    }, 120_000);
+
+    it("npm run adopt: the exact report, then the adopt key written into the stack file", async () => {
+        await portal.addOwner("applications", hand.appObjectId, azure.deployer.objectId);
+        await portal.addOwner("servicePrincipals", hand.principalId, azure.deployer.objectId);
+        const result = await adopt(["--client-id", hand.clientId, "--write"]);
+        expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
+        expect(named(result.stdout).split("\n").map((line) => line.replace(/ends \d{4}-\d{2}-\d{2}/, "ends {date}"))).toEqual([
+            "Adopting client ID {client} as inventory-api-dev (stacks/Pulumi.dev.yaml): ready",
+            "import (the first pulumi up takes these over as they are):",
+            "  app registration \"inventory-api-dev\" (object ID {app})",
+            "  service principal (object ID {sp})",
+            "  role assignment Storage Blob Data Contributor on rg-inventory-dev (name {assignment})",
+            "change (the same pulumi up, right after the import):",
+            "  preventDuplicateNames becomes true (an import reads it as false: it lives in the stack's state only, nothing changes in Entra)",
+            "extra (left alone by the stack unless said):",
+            "  app registration owner 00000000-0000-0000-0000-00000000dddd: not in owners, so the first pulumi up removes it",
+            "    can: add it to owners in the stack file to keep it",
+            "  client secret \"Current\" (key ID {key}, ends {date}): not managed by the stack, left as it is",
+            "    can: once every server runs on the stack's env file (npm run env-file -- --stack dev), remove it: npm run adopt -- --stack dev --remove-secrets {key}",
+            "missing:",
+            "  none",
+            "wrote app-identity:adopt into stacks/Pulumi.dev.yaml: run pulumi preview --stack dev next",
+            "",
+        ]);
+    }, 120_000);
+
+    it("pulumi preview: imports and the two managed secrets, no replacement, no deletion", async () => {
+        const preview = expectOk(await workspace.pulumi(["preview", "--stack", STACK, "--diff"]), "pulumi preview");
+        // The engine's import, then an update of what the program wants otherwise (step_generator.go
+        // continueStepsFromImport): the report's "change" lines, and nothing else.
+        const steps = [...preview.stdout.matchAll(/^ {8}([-+~=]+) (\S+): \((\S+)\)$/gm)].map((match) => `${match[2]} ${match[3]}`)
+            .sort();
+        // Sorted: the engine runs steps concurrently, so their order in the display varies.
+        expect(steps).toEqual([
+            "azure-native:authorization:RoleAssignment import",
+            "azuread:index/application:Application import",
+            "azuread:index/application:Application update",
+            "azuread:index/applicationPassword:ApplicationPassword create",
+            "azuread:index/applicationPassword:ApplicationPassword create",
+            "azuread:index/servicePrincipal:ServicePrincipal import",
+        ]);
+        expect(named(preview.stdout)).toContain([
+            "          ~ owners               : [",
+            "              ~ [0]: \"00000000-0000-0000-0000-00000000dddd\" => \"{deployer}\"",
+            "              - [1]: \"{deployer}\"",
+            "            ]",
+            "          + preventDuplicateNames: true",
+        ].join("\n"));
+        expect(resourcesSummary(preview.stdout)).toEqual(["+ 4 to create", "~ 1 to update", "= 3 to import", "8 changes"]);
+        expect(preview.stdout).not.toMatch(/replace|delete/);
+    }, 300_000);
+
+    it("pulumi up imports; the old env file keeps working, and so does the stack's", async () => {
+        const up = expectOk(await workspace.pulumi(["up", "--stack", STACK, "--yes", "--skip-preview", "--suppress-outputs"]), "pulumi up");
+        expect(resourcesSummary(up.stdout)).toEqual(["+ 4 created", "~ 1 updated", "= 3 imported", "8 changes"]);
+        expect(await oldEnvSignIn()).toEqual({ status: 200 });
+        newEnv = await envFileFromStack(workspace, workspace.env, STACK);
+        expect(newEnv.variables["AZURE_CLIENT_ID"]).toBe(hand.clientId);
+        expect(await signInWith(azure, newEnv)).toEqual({ status: 200 });
+        expectOk(await workspace.pulumi(["preview", "--stack", STACK, "--expect-no-changes"]), "pulumi preview --expect-no-changes");
+        const app = azure.state().applications.filter((candidate) => candidate.appId === hand.clientId);
+        expect(app).toHaveLength(1);
+        expect(app[0]!.passwords.map((password) => password.displayName).sort())
+            .toEqual(["Current", expect.stringMatching(/^slot a, rotated /), expect.stringMatching(/^slot b, rotated /)]);
+    }, 600_000);
+
+    it("npm run adopt --remove-secrets: shows, removes; the old env file is refused, the stack's works", async () => {
+        const refused = await adopt(["--remove-secrets", hand.keyId]);
+        expect({ code: refused.code, stderr: refused.stderr })
+            .toEqual({ code: 2, stderr: "adopt: not a terminal, so no one can confirm: pass --yes to remove them\n" });
+        expect(await oldEnvSignIn()).toEqual({ status: 200 });
+        const removed = await adopt(["--remove-secrets", hand.keyId, "--yes"]);
+        expect({ code: removed.code, stderr: removed.stderr }).toEqual({ code: 0, stderr: "" });
+        expect(named(removed.stdout).replace(/ends \d{4}-\d{2}-\d{2}/, "ends {date}")).toBe([
+            "Remove 1 client secret of inventory-api-dev:",
+            "  \"Current\" (key ID {key}, ends {date})",
+            "Servers still signing in with these stop working at once.",
+            "removed {key}",
+            "",
+        ].join("\n"));
+        expect(await oldEnvSignIn()).toEqual({ status: 401, errorCode: 7000215 });
+        expect(await signInWith(azure, newEnv)).toEqual({ status: 200 });
+        expectOk(await workspace.pulumi(["preview", "--stack", STACK, "--expect-no-changes"]), "pulumi preview --expect-no-changes");
+    }, 300_000);
+});
