@@ -84,7 +84,7 @@ describe("the tenant's default app management policy", () => {
         }
     });
 
-    it("enabled with passwordLifetime P90D: a 91-day secret is refused with Graph's code, text and detail, a 90-day one added", async () => {
+    it("enabled with passwordLifetime P90D: a 91-day secret is refused with Graph's code, text and detail, an 89-day one added", async () => {
         const app = await newApp("policy-lifetime");
         const patched = await graph(adminToken, "PATCH", "/policies/defaultAppManagementPolicy", { isEnabled: true,
             applicationRestrictions: { passwordCredentials: [{ restrictionType: "passwordLifetime", maxLifetime: "P90D",
