@@ -26,9 +26,13 @@ export const STORAGE_ACCOUNTS: Record<string, { subscriptionId: string; resource
     inventoryapiarchive: { subscriptionId: PRODUCTION_SUBSCRIPTION_ID, resourceGroup: "rg-inventory-prod-archive" },
 };
 
-/** Microsoft Graph application permissions (Microsoft Graph permissions reference). */
-export const DEPLOYER_GRAPH_PERMISSIONS = ["Application.ReadWrite.OwnedBy"];
-export const ADMIN_GRAPH_PERMISSIONS = ["Application.ReadWrite.All", "Directory.ReadWrite.All"];
+/**
+ * Microsoft Graph application permissions (Microsoft Graph permissions reference). The deployer reads the tenant's
+ * app management policies before a deploy (tools/credentialPolicy.ts, docs/deployer.md section 3); the admin, the
+ * portal user of the tests, also changes them (tenantappmanagementpolicy-update: Policy.ReadWrite.ApplicationConfiguration).
+ */
+export const DEPLOYER_GRAPH_PERMISSIONS = ["Application.ReadWrite.OwnedBy", "Policy.Read.ApplicationConfiguration"];
+export const ADMIN_GRAPH_PERMISSIONS = ["Application.ReadWrite.All", "Directory.ReadWrite.All", "Policy.ReadWrite.ApplicationConfiguration"];
 
 export function seedState(now: Date): State {
     const at = now.toISOString();

@@ -64,6 +64,40 @@ export interface StoredBlob {
     readonly modified: string;
 }
 
+/**
+ * One restriction of an app management policy (Microsoft Graph v1.0 passwordCredentialConfiguration and
+ * keyCredentialConfiguration resource types): `maxLifetime` an ISO 8601 duration, required for the lifetime types.
+ */
+export interface CredentialRestriction {
+    readonly restrictionType: string;
+    readonly maxLifetime: string | null;
+    readonly restrictForAppsCreatedAfterDateTime: string | null;
+    readonly state: "enabled" | "disabled";
+}
+
+/** appManagementConfiguration: the restrictions on passwords (client secrets) and keys (certificates). */
+export interface AppManagementRestrictions {
+    readonly passwordCredentials: readonly CredentialRestriction[];
+    readonly keyCredentials: readonly CredentialRestriction[];
+}
+
+/** tenantAppManagementPolicy (the tenant's default) or appManagementPolicy (assigned to apps by `appliesTo`). */
+export interface AppManagementPolicyRecord {
+    readonly id: string;
+    displayName: string;
+    description: string;
+    isEnabled: boolean;
+    /** `restrictions` of an appManagementPolicy, `applicationRestrictions` of the tenant's default. */
+    restrictions: AppManagementRestrictions;
+    /** Object IDs of the applications it is assigned to (appliesTo); empty for the default. */
+    appliesTo: string[];
+}
+
+export interface AppManagementState {
+    defaultPolicy: AppManagementPolicyRecord;
+    policies: AppManagementPolicyRecord[];
+}
+
 export interface State {
     readonly version: 1;
     readonly tenantId: string;
@@ -79,4 +113,6 @@ export interface State {
     servicePrincipals: ServicePrincipalRecord[];
     roleAssignments: RoleAssignmentRecord[];
     blobs: BlobData;
+    /** The tenant's app management policies; absent in a state written before they were modelled (then: the default, disabled). */
+    appManagement?: AppManagementState;
 }

@@ -123,7 +123,8 @@ describe("Entra token endpoint", () => {
         expect(Object.keys(claims).sort()).toEqual(["appid", "appidacr", "aud", "exp", "iat", "idp", "iss", "nbf", "oid", "roles", "sub", "tid", "uti", "ver"]);
         expect(claims).toMatchObject({
             aud: "https://graph.microsoft.com", iss: `https://sts.windows.net/${azure.tenantId}/`, tid: azure.tenantId,
-            appid: azure.deployer.clientId, oid: azure.deployer.objectId, roles: ["Application.ReadWrite.OwnedBy"], ver: "1.0",
+            appid: azure.deployer.clientId, oid: azure.deployer.objectId,
+            roles: ["Application.ReadWrite.OwnedBy", "Policy.Read.ApplicationConfiguration"], ver: "1.0",
         });
         expect((claims["exp"] as number) - (claims["iat"] as number)).toBe(3599);
         expect(claimsOf(await token(azure.deployer, ARM))).not.toHaveProperty("roles");

@@ -207,20 +207,37 @@ describe("the CI scripts in tools/ci/", () => {
         expect(readFileSync(join(ROOT, "tools", "ci", script), "utf8").split("\n").slice(0, 20)).toContain("set -euo pipefail");
     });
 
-    it("deploy.sh runs pulumi up under the policy pack with outputs suppressed", () => {
+    const CHECK = (stack: string) => `npm run --silent credential-policy -- --stack ${stack}`;
+    const REFUSAL = "stacks/Pulumi.dev.yaml: app-identity:secretLifetimeMonths is missing, so 24; expected at most 5: (the policy)";
+
+    it("deploy.sh checks the tenant's credential policy, then runs pulumi up under the policy pack with outputs suppressed", () => {
         expect(run("deploy.sh", ["prod"])).toEqual({
-            code: 0, stdout: "up of the stack: done\n", stderr: "",
-            calls: [`up --stack prod --yes ${QUIET} ${POLICY}`],
+            code: 0, stdout: "credential policy: ok\nup of the stack: done\n", stderr: "",
+            calls: [CHECK("prod"), `up --stack prod --yes ${QUIET} ${POLICY}`],
         });
     });
 
-    it("preview.sh runs pulumi preview, refreshed, under the policy pack, and keeps its output for the comment", () => {
+    it("deploy.sh runs no pulumi up when the credential policy check refuses the stack, and fails with its code", () => {
+        expect(run("deploy.sh", ["dev"], { FAKE_CREDENTIAL_POLICY_REFUSES: REFUSAL })).toEqual({
+            code: 1, stdout: `${REFUSAL}\n`, stderr: "", calls: [CHECK("dev")],
+        });
+    });
+
+    it("preview.sh checks the credential policy, runs pulumi preview, refreshed, under the policy pack, and keeps both for the comment", () => {
         const report = join(work, "preview.txt");
         expect(run("preview.sh", ["dev"], { PREVIEW_REPORT: report })).toEqual({
-            code: 0, stdout: "preview of the stack: done\n", stderr: "",
-            calls: [`preview --stack dev --refresh ${QUIET} --color never ${POLICY}`],
+            code: 0, stdout: "credential policy: ok\npreview of the stack: done\n", stderr: "",
+            calls: [CHECK("dev"), `preview --stack dev --refresh ${QUIET} --color never ${POLICY}`],
         });
-        expect(readFileSync(report, "utf8")).toBe("preview of the stack: done\n");
+        expect(readFileSync(report, "utf8")).toBe("credential policy: ok\npreview of the stack: done\n");
+    });
+
+    it("preview.sh runs no preview when the credential policy check refuses the stack; the refusal goes to the comment", () => {
+        const report = join(work, "preview.txt");
+        expect(run("preview.sh", ["dev"], { PREVIEW_REPORT: report, FAKE_CREDENTIAL_POLICY_REFUSES: REFUSAL })).toEqual({
+            code: 1, stdout: `${REFUSAL}\n`, stderr: "", calls: [CHECK("dev")],
+        });
+        expect(readFileSync(report, "utf8")).toBe(`${REFUSAL}\n`);
     });
 
     it("preview.sh fails with the CLI's code when the preview fails", () => {

@@ -5,8 +5,15 @@
 import { randomUUID } from "node:crypto";
 import type { StandInRequest, StandInResponse } from "../standin/server";
 
+/** One entry of an error's `details` (Graph's error resource: code, message, target). */
+export interface GraphErrorDetail {
+    readonly code: string;
+    readonly message: string;
+    readonly target: string;
+}
+
 export class GraphError extends Error {
-    constructor(readonly status: number, readonly code: string, message: string) {
+    constructor(readonly status: number, readonly code: string, message: string, readonly details?: readonly GraphErrorDetail[]) {
         super(message);
     }
 }
@@ -46,6 +53,7 @@ export function graphErrorResponse(request: StandInRequest, error: GraphError, e
             error: {
                 code: error.code,
                 message: error.message,
+                ...(error.details === undefined ? {} : { details: error.details }),
                 innerError: {
                     date: new Date().toISOString().replace(/\.\d+Z$/, ""),
                     "request-id": requestId,

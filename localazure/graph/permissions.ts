@@ -11,6 +11,14 @@ import { denied } from "./errors";
 const READ = ["Application.Read.All", "Application.ReadWrite.All", "Application.ReadWrite.OwnedBy", "Directory.Read.All", "Directory.ReadWrite.All"];
 const WRITE_ALL = ["Application.ReadWrite.All", "Directory.ReadWrite.All"];
 const OWNED_BY = "Application.ReadWrite.OwnedBy";
+/**
+ * App management policies: each of these reads the default and the assigned policies (tenantappmanagementpolicy-get,
+ * appmanagementpolicy-list, appmanagementpolicy-get: Policy.Read.All, Policy.Read.ApplicationConfiguration,
+ * Policy.ReadWrite.ApplicationConfiguration); only the last changes them (tenantappmanagementpolicy-update,
+ * appmanagementpolicy-post-appmanagementpolicies, appmanagementpolicy-post-appliesto).
+ */
+const POLICY_READ = ["Policy.Read.All", "Policy.Read.ApplicationConfiguration", "Policy.ReadWrite.ApplicationConfiguration"];
+const POLICY_WRITE = ["Policy.ReadWrite.ApplicationConfiguration"];
 
 export class Caller {
     constructor(readonly claims: AccessTokenClaims) {}
@@ -25,6 +33,14 @@ export class Caller {
 
     requireRead(): void {
         if (!this.has(READ)) throw denied();
+    }
+
+    requirePolicyRead(): void {
+        if (!this.has(POLICY_READ)) throw denied();
+    }
+
+    requirePolicyWrite(): void {
+        if (!this.has(POLICY_WRITE)) throw denied();
     }
 
     /** May create an app; true when the creator must be made its owner (OwnedBy). */

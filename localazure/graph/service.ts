@@ -15,6 +15,9 @@ import { addOwner, listOwners, removeOwner } from "./owners";
 import { addPassword, removePassword } from "./passwords";
 import { Caller } from "./permissions";
 import {
+    assignPolicy, createPolicy, getDefaultPolicy, getPolicy, listApplicationPolicies, listPolicies, updateDefaultPolicy,
+} from "./policies";
+import {
     createServicePrincipal, deleteServicePrincipal, getServicePrincipal, listServicePrincipals, updateServicePrincipal,
 } from "./servicePrincipals";
 
@@ -79,6 +82,7 @@ export class GraphService implements StandInService {
             const view = found.kind === "application" ? applicationView(found.record) : servicePrincipalView(found.record, store.state);
             return { status: 200, body: { ...context("directoryObjects/$entity"), "@odata.type": `#microsoft.graph.${found.kind}`, ...view } };
         }
+        if (collection === "policies") return this.policies(request, caller, segments.slice(2), notAllowed, unknownSegment);
         if (collection !== "applications" && collection !== "servicePrincipals") throw unknownSegment(collection);
         const isApp = collection === "applications";
 
@@ -105,6 +109,37 @@ export class GraphService implements StandInService {
             const app = findApplication(store.state, id);
             return relation === "addPassword" ? addPassword(store, caller, app, request.body, now) : removePassword(store, caller, app, request.body);
         }
+        if (isApp && relation === "appManagementPolicies" && rest.length === 0) {
+            if (method !== "GET") throw notAllowed();
+            return listApplicationPolicies(store, caller, findApplication(store.state, id));
+        }
         throw unknownSegment(relation);
+    }
+
+    /** /v1.0/policies/defaultAppManagementPolicy and /v1.0/policies/appManagementPolicies[/{id}[/appliesTo/$ref]]. */
+    private policies(request: StandInRequest, caller: Caller, segments: readonly string[], notAllowed: () => GraphError,
+        unknownSegment: (segment: string | undefined) => GraphError): GraphResult {
+        const [kind, id, relation, ref, ...rest] = segments;
+        const method = request.method;
+        if (kind === "defaultAppManagementPolicy" && id === undefined) {
+            if (method === "GET") return getDefaultPolicy(this.store, caller);
+            if (method === "PATCH") return updateDefaultPolicy(this.store, caller, request.body);
+            throw notAllowed();
+        }
+        if (kind !== "appManagementPolicies") throw unknownSegment(kind ?? id);
+        if (id === undefined) {
+            if (method === "GET") return listPolicies(this.store, caller);
+            if (method === "POST") return createPolicy(this.store, caller, request.body);
+            throw notAllowed();
+        }
+        if (relation === undefined) {
+            if (method === "GET") return getPolicy(this.store, caller, id);
+            throw notAllowed();
+        }
+        if (relation === "appliesTo" && ref === "$ref" && rest.length === 0) {
+            if (method === "POST") return assignPolicy(this.store, caller, id, request.body);
+            throw notAllowed();
+        }
+        throw unknownSegment(rest.at(-1) ?? ref ?? relation);
     }
 }

@@ -14,7 +14,11 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ci_init preview "$@"
 
-# --suppress-outputs: no stack output, even masked, reaches the log or the comment; --color never: plain text
-# for the comment.
-pulumi preview --stack "$STACK" --refresh --non-interactive --suppress-outputs --suppress-permalink \
-  --suppress-progress --color never "${POLICY_ARGS[@]}" | tee "${PREVIEW_REPORT:-/dev/null}"
+# First the tenant's credential policy (npm run credential-policy, as the signed-in identity): a refusal is one line
+# per problem, in the log and the comment, and no preview runs. --suppress-outputs: no stack output, even masked,
+# reaches the log or the comment; --color never: plain text for the comment.
+{
+  npm run --silent credential-policy -- --stack "$STACK" &&
+    pulumi preview --stack "$STACK" --refresh --non-interactive --suppress-outputs --suppress-permalink \
+      --suppress-progress --color never "${POLICY_ARGS[@]}"
+} | tee "${PREVIEW_REPORT:-/dev/null}"

@@ -1,0 +1,110 @@
+/**
+ * `npm run credential-policy -- --stack NAME`
+ *
+ * Before a deploy: would the tenant's app management policy refuse this stack's credentials? Reads the default
+ * policy and those assigned to the stack's apps, as the deploying identity (the ARM_* variables the providers read),
+ * and prints one line per problem naming the stack file, the key to change, the policy and its limit. Exit 0 when
+ * the credentials fit, 1 when the policy would refuse them, 2 when the call is wrong or the stack or the policies
+ * cannot be read (tools/expiry.ts's conventions). It reads policies and app names only, never a credential.
+ */
+import { parseArgs } from "node:util";
+import { ConfigError, displayNamesOf, parseStackConfig } from "../infra/config";
+import { credentialChoiceOf, credentialPolicyProblems, describePolicy, governingPolicy, PolicyShapeError,
+    type CredentialChoice, type TenantPolicies } from "./appManagementPolicy";
+import { readTenantPolicies } from "./azure/appManagementPolicies";
+import { deployerCredential } from "./azure/credential";
+import { AzureReader, AzureRequestError } from "./azure/rest";
+import { runCommand, UsageError } from "./cliArgs";
+import { PROJECT_ROOT, readProject, readStackFile, StackFileError } from "./stackFiles";
+
+/** The narrowest permission that reads the policies (docs/deployer.md, section 3). */
+export const POLICY_PERMISSION = "Policy.Read.ApplicationConfiguration";
+
+export interface CheckDependencies {
+    readonly root: string;
+    readonly env: NodeJS.ProcessEnv;
+    readonly now: () => Date;
+    /** Reads the tenant's policies; the deployer's Graph reader unless a test gives another. */
+    readonly read?: (displayNames: readonly string[]) => Promise<TenantPolicies>;
+}
+
+/** The verdict when nothing is refused: what was checked, per identity. */
+export function renderPass(stack: string, choice: CredentialChoice, tenant: TenantPolicies): string {
+    const what = choice.credential === "secret"
+        ? `client secrets of ${choice.secretLifetimeMonths} months`
+        : `certificates of ${choice.certificateLifetimeMonths} months`;
+    const governing = tenant.identities.map((identity) => {
+        const policy = governingPolicy(tenant, identity);
+        return `${identity.identity}: ${policy === undefined ? "no policy in force" : describePolicy(policy, identity.identity).replace(/,$/, "")}`;
+    });
+    return `Stack ${stack}: ${what} fit the tenant's app management policies (${governing.join("; ")}).`;
+}
+
+/** One line for a failed read, naming the permission when Graph refused it. */
+export function describeReadError(error: unknown): string | undefined {
+    if (error instanceof AzureRequestError) {
+        const hint = error.status === 403
+            ? `; the deploying identity needs the Microsoft Graph application permission ${POLICY_PERMISSION} (docs/deployer.md, section 3)`
+            : "";
+        return `cannot read the tenant's app management policies: ${error.message}${hint}`;
+    }
+    if (error instanceof PolicyShapeError) return `cannot read the tenant's app management policies: ${error.message}`;
+    // @azure/identity's sign-in failures (AuthenticationError, CredentialUnavailableError, AggregateAuthenticationError).
+    if (error instanceof Error && /Authentication|CredentialUnavailable/.test(error.name)) {
+        return `cannot sign in as the deploying identity: ${error.message.split("\n")[0]}`;
+    }
+    return undefined;
+}
+
+export async function main(argv: readonly string[], dependencies: Partial<CheckDependencies> = {}): Promise<number> {
+    const { root = PROJECT_ROOT, env = process.env, now = () => new Date() } = dependencies;
+    let stack: string;
+    try {
+        const { values } = parseArgs({ args: [...argv], options: { stack: { type: "string" }, help: { type: "boolean", short: "h" } } });
+        if (values.help) {
+            console.log("usage: npm run credential-policy -- --stack NAME");
+            return 0;
+        }
+        if (values.stack === undefined) throw new UsageError("say which stack: --stack NAME");
+        stack = values.stack;
+    } catch (error) {
+        console.error(`credential-policy: ${(error as Error).message}`);
+        return 2;
+    }
+
+    let choice: CredentialChoice;
+    let displayNames: string[];
+    try {
+        const project = readProject(root);
+        const file = readStackFile(project, stack);
+        const config = parseStackConfig(project.name, stack, file.config, { keysAsWritten: file.keysAsWritten, secretKeys: file.secretKeys });
+        choice = credentialChoiceOf(config, project.name);
+        displayNames = displayNamesOf(config.appName, config.environment, config.developers);
+    } catch (error) {
+        if (!(error instanceof StackFileError) && !(error instanceof ConfigError)) throw error;
+        for (const problem of error.problems) console.error(`credential-policy: ${problem}`);
+        return 2;
+    }
+
+    const read = dependencies.read ??
+        ((names: readonly string[]) => readTenantPolicies(new AzureReader(deployerCredential(env).credential), names));
+    let problems: string[];
+    let tenant: TenantPolicies;
+    try {
+        tenant = await read(displayNames);
+        problems = credentialPolicyProblems(choice, tenant, now());
+    } catch (error) {
+        const line = describeReadError(error);
+        if (line === undefined) throw error;
+        console.error(`credential-policy: ${line}`);
+        return 2;
+    }
+    if (problems.length > 0) {
+        for (const problem of problems) console.log(problem);
+        return 1;
+    }
+    console.log(renderPass(stack, choice, tenant));
+    return 0;
+}
+
+if (require.main === module) runCommand("credential-policy", (argv) => main(argv), 2);
