@@ -45,6 +45,7 @@ export class LoginService implements StandInService {
                 displayName: typeof app.properties["displayName"] === "string" ? app.properties["displayName"] : "", clientId: app.appId, tenantId,
                 servicePrincipalObjectId: principal.id,
                 secrets: app.passwords.map((password) => ({ value: password.secretHash, endDate: new Date(password.endDateTime) })),
+                keyCredentials: app.keyCredentials ?? [],
             }];
         }));
     }
