@@ -140,3 +140,11 @@ describe("keyCredentials lookup", () => {
             .toBe(registered[0]);
     });
 });
+
+describe("thumbprint encodings the libraries send", () => {
+    it("takes x5t with base64 padding, as MSAL Python writes it (msal/oauth2cli/assertion.py _encode_thumbprint)", async () => {
+        const { createHash } = await import("node:crypto");
+        const padded = createHash("sha1").update(current.der).digest("base64url") + "=";
+        expect(verifyClientAssertion(assertion(current, { header: { x5t: padded } }), context())).toBeUndefined();
+    });
+});
