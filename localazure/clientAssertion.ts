@@ -10,8 +10,8 @@
  * Refusals carry the AADSTS codes Entra returns (learn.microsoft.com/entra/identity-platform/reference-error-codes)
  * with the texts Entra writes for them, as quoted in public reports (docs/certificate-signin.md lists them).
  */
-import { constants, verify, X509Certificate } from "node:crypto";
-import { findKeyCredential, type KeyCredentialRecord, type Thumbprint } from "./graph/keyCredentials";
+import { constants, verify } from "node:crypto";
+import { certificateOf, findKeyCredential, type KeyCredentialRecord, type Thumbprint } from "./graph/keyCredentials";
 
 export const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
@@ -128,7 +128,7 @@ function thumbprintOf(header: Header): Thumbprint | undefined {
 /** RS256 is RSASSA-PKCS1-v1_5, PS256 RSASSA-PSS with a salt as long as the hash (RFC 7518 §3.3, §3.5), both SHA-256. */
 function signatureVerifies(alg: unknown, signedPart: string, signature: Buffer, key: KeyCredentialRecord): boolean {
     if (alg !== "RS256" && alg !== "PS256") return false;
-    const publicKey = new X509Certificate(Buffer.from(key.key, "base64")).publicKey;
+    const publicKey = certificateOf(key).publicKey;
     const padding = alg === "RS256"
         ? { padding: constants.RSA_PKCS1_PADDING }
         : { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST };

@@ -132,6 +132,12 @@ describe("refusals, with Entra's codes", () => {
 });
 
 describe("keyCredentials lookup", () => {
+    it("reads a key given as base64 of the PEM text, as terraform-provider-azuread sends it for encoding pem", () => {
+        const fromPem = { ...keyCredentialOf(current), key: Buffer.from(current.certificatePem).toString("base64") };
+        expect([assertion(current, { alg: "RS256" }), assertion(current, { alg: "PS256" })]
+            .map((each) => verifyClientAssertion(each, context({ keyCredentials: [fromPem] })))).toEqual([undefined, undefined]);
+    });
+
     it("finds a certificate by the hash of its key, SHA-1 or SHA-256, not by the stored customKeyIdentifier", async () => {
         const { createHash } = await import("node:crypto");
         const lying = { ...keyCredentialOf(other), customKeyIdentifier: current.thumbprint };

@@ -4,7 +4,7 @@
  * base64 of the certificate's DER, `customKeyIdentifier` its SHA-1 thumbprint in upper-case hex. The token endpoint
  * reads them to find the certificate a client assertion names by thumbprint.
  */
-import { createHash } from "node:crypto";
+import { createHash, X509Certificate } from "node:crypto";
 
 export interface KeyCredentialRecord {
     readonly keyId: string;
@@ -28,7 +28,16 @@ export interface Thumbprint {
 /** The registered certificate whose DER has this thumbprint; the key itself is hashed, as a verifier must. */
 export function findKeyCredential(records: readonly KeyCredentialRecord[], thumbprint: Thumbprint): KeyCredentialRecord | undefined {
     return records.find((record) => record.type === "AsymmetricX509Cert" && record.usage === "Verify" &&
-        createHash(thumbprint.algorithm).update(Buffer.from(record.key, "base64")).digest().equals(thumbprint.value));
+        createHash(thumbprint.algorithm).update(certificateOf(record).raw).digest().equals(thumbprint.value));
+}
+
+/**
+ * The certificate a keyCredential holds. Its `key` is base64 of the DER, or of the PEM text: terraform-provider-azuread
+ * sends the latter for `encoding = "pem"` (internal/helpers/credentials/credentials.go, KeyCredentialForResource),
+ * and Graph takes both; node:crypto reads either.
+ */
+export function certificateOf(record: KeyCredentialRecord): X509Certificate {
+    return new X509Certificate(Buffer.from(record.key, "base64"));
 }
 
 /** The SHA-1 thumbprint Graph stores as customKeyIdentifier, for a DER certificate. */
