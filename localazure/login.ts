@@ -45,6 +45,7 @@ export class LoginService implements StandInService {
                 displayName: typeof app.properties["displayName"] === "string" ? app.properties["displayName"] : "", clientId: app.appId, tenantId,
                 servicePrincipalObjectId: principal.id,
                 secrets: app.passwords.map((password) => ({ value: password.secretHash, endDate: new Date(password.endDateTime) })),
+                keyCredentials: app.keyCredentials ?? [],
             }];
         }));
     }
@@ -72,7 +73,9 @@ export class LoginService implements StandInService {
         }
         const principal = this.store.state.servicePrincipals.find((sp) => sp.id === claims.oid)!;
         const roles = resource.replace(/\/+$/, "") === RESOURCES.graph ? principal.graphPermissions : [];
-        const { token } = this.issuer.issue({ aud: resource, tenantId: claims.tid, clientId: claims.appid, objectId: claims.oid, roles });
+        // A client assertion is a certificate's proof (the only kind the endpoint verifies): appidacr "2".
+        const certificate = form.has("client_assertion");
+        const { token } = this.issuer.issue({ aud: resource, tenantId: claims.tid, clientId: claims.appid, objectId: claims.oid, roles, certificate });
         return {
             ...granted,
             body: JSON.stringify({

@@ -1,7 +1,8 @@
 /**
  * The token issuer: access tokens as JWTs signed with the server's HS256 key, carrying the claims of Entra's v1.0
  * access tokens for an app (learn.microsoft.com/entra/identity-platform/access-token-claims-reference): aud, iss
- * (https://sts.windows.net/{tid}/ for v1.0), iat, nbf, exp, appid, appidacr ("1": client secret), idp, oid, sub, tid,
+ * (https://sts.windows.net/{tid}/ for v1.0), iat, nbf, exp, appid, appidacr ("1": client secret, "2": client
+ * certificate), idp, oid, sub, tid,
  * roles (application permissions), uti, ver.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
@@ -13,7 +14,7 @@ export interface AccessTokenClaims {
     readonly nbf: number;
     readonly exp: number;
     readonly appid: string;
-    readonly appidacr: "1";
+    readonly appidacr: "1" | "2";
     readonly idp: string;
     readonly oid: string;
     readonly sub: string;
@@ -37,7 +38,8 @@ export class TokenIssuer {
         this.key = Buffer.from(signingKey, "base64");
     }
 
-    issue(request: { aud: string; tenantId: string; clientId: string; objectId: string; roles: readonly string[] }):
+    issue(request: { aud: string; tenantId: string; clientId: string; objectId: string; roles: readonly string[];
+        certificate?: boolean }):
         { token: string; claims: AccessTokenClaims } {
         const iat = Math.floor(this.now().getTime() / 1000);
         const claims: AccessTokenClaims = {
@@ -45,7 +47,7 @@ export class TokenIssuer {
             iss: `https://sts.windows.net/${request.tenantId}/`,
             iat, nbf: iat, exp: iat + TOKEN_LIFETIME_SECONDS,
             appid: request.clientId,
-            appidacr: "1",
+            appidacr: request.certificate === true ? "2" : "1",
             idp: `https://sts.windows.net/${request.tenantId}/`,
             oid: request.objectId,
             sub: request.objectId,

@@ -3,6 +3,8 @@
 It follows Microsoft's guidance for Python apps hosted outside Azure: the app's identity is a service principal
 whose client ID, tenant ID and client secret reach the process as AZURE_CLIENT_ID, AZURE_TENANT_ID and
 AZURE_CLIENT_SECRET (here from systemd's EnvironmentFile=), and the code only says DefaultAzureCredential().
+With a certificate instead of a secret, AZURE_CLIENT_CERTIFICATE_PATH names the server's PEM (private key and
+certificate) and the code stays the same (docs/certificate-signin.md).
 
     PUT /blobs/<container>/<name>   store the request body (the container is created when missing)
     GET /blobs/<container>/<name>   read it back
@@ -51,7 +53,7 @@ def app(environ, start_response):
             return [data]
         return respond(start_response, 405, {"error": "MethodNotAllowed"})
     except ClientAuthenticationError as error:
-        # Sign-in to Entra ID failed (wrong, expired or revoked secret): the message carries the AADSTS code.
+        # Sign-in to Entra ID failed (wrong, expired or revoked credential): the message carries the AADSTS code.
         return respond(start_response, 502, {"error": "SignInFailed", "message": error.message})
     except HttpResponseError as error:
         return respond(start_response, error.status_code or 502, {"error": error.error_code or "StorageError"})

@@ -1,11 +1,14 @@
 /**
  * A stand-in for the Microsoft Entra token endpoint, serving the identities of an offline plan. It answers what
  * MSAL asks first (instance discovery, OpenID configuration) and the client-credentials token request, issuing a
- * token naming the service principal for the right tenant, client ID and an unexpired secret, and otherwise
+ * token naming the service principal for the right tenant, client ID and an unexpired secret or a client assertion
+ * signed with one of its certificates (localazure/clientAssertion.ts), and otherwise
  * answering as Entra does: the same error codes, AADSTS numbers and HTTP statuses.
  */
 import { randomUUID } from "node:crypto";
 import type { StackEvaluation } from "../../tools/offline/engine";
+import { JWT_BEARER, verifyClientAssertion } from "../clientAssertion";
+import type { KeyCredentialRecord } from "../graph/keyCredentials";
 import type { StandInRequest, StandInResponse, StandInService } from "./server";
 
 export const LOGIN_HOST = "login.microsoftonline.com";
@@ -16,6 +19,8 @@ export interface AppCredential {
     readonly tenantId: string;
     readonly servicePrincipalObjectId: string;
     readonly secrets: readonly { readonly value: string; readonly endDate: Date }[];
+    /** The app's registered certificates (Graph keyCredentials), for a client assertion. */
+    readonly keyCredentials?: readonly KeyCredentialRecord[];
 }
 
 export interface TokenClaims {
@@ -121,20 +126,10 @@ export class EntraStandIn implements StandInService {
                 `not found in the directory '${tenant}'. This can happen if the application has not been installed ` +
                 "by the administrator of the tenant or consented to by any user in the tenant.");
         }
-        const presented = form.get("client_secret") ?? "";
-        const matching = app.secrets.filter((secret) => secret.value === presented);
-        if (matching.length === 0) {
-            return entraError(401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret " +
-                "being sent in the request is the client secret value, not the client secret ID, for a secret added " +
-                `to app '${clientId}'.`);
-        }
         const now = this.now();
-        if (matching.every((secret) => secret.endDate.getTime() <= now.getTime())) {
-            return entraError(401, "invalid_client", 7000222, `The provided client secret keys for app '${clientId}' ` +
-                "are expired. Visit the Azure portal to create new keys for your app: " +
-                "https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: " +
-                "https://aka.ms/certCreds.");
-        }
+        const refused = form.has("client_assertion") || form.has("client_assertion_type")
+            ? this.checkAssertion(form, app, tenant, now) : this.checkSecret(form, app, now);
+        if (refused !== undefined) return refused;
         const scope = form.get("scope") ?? "";
         const claims: TokenClaims = {
             aud: scope.replace(/\/\.default$/, ""),
@@ -147,6 +142,35 @@ export class EntraStandIn implements StandInService {
             .map((part) => Buffer.from(JSON.stringify(part)).toString("base64url")).join(".");
         this.issuedTokens.set(accessToken, claims);
         return json(200, { token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: accessToken });
+    }
+
+    private checkSecret(form: URLSearchParams, app: AppCredential, now: Date): StandInResponse | undefined {
+        const clientId = app.clientId;
+        const presented = form.get("client_secret") ?? "";
+        const matching = app.secrets.filter((secret) => secret.value === presented);
+        if (matching.length === 0) {
+            return entraError(401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret " +
+                "being sent in the request is the client secret value, not the client secret ID, for a secret added " +
+                `to app '${clientId}'.`);
+        }
+        if (matching.every((secret) => secret.endDate.getTime() <= now.getTime())) {
+            return entraError(401, "invalid_client", 7000222, `The provided client secret keys for app '${clientId}' ` +
+                "are expired. Visit the Azure portal to create new keys for your app: " +
+                "https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: " +
+                "https://aka.ms/certCreds.");
+        }
+        return undefined;
+    }
+
+    /** A certificate's client assertion (localazure/clientAssertion.ts); only the JWT bearer type is one. */
+    private checkAssertion(form: URLSearchParams, app: AppCredential, tenant: string, now: Date): StandInResponse | undefined {
+        const assertion = form.get("client_assertion") ?? "";
+        if (form.get("client_assertion_type") !== JWT_BEARER || assertion === "") {
+            return entraError(401, "invalid_client", 7000218, "The request body must contain the following parameter: " +
+                "'client_assertion' or 'client_secret'.");
+        }
+        const refusal = verifyClientAssertion(assertion, { clientId: app.clientId, tenant, keyCredentials: app.keyCredentials ?? [], now });
+        return refusal === undefined ? undefined : entraError(refusal.status, refusal.error, refusal.code, refusal.description);
     }
 
     private knowsTenant(tenant: string): boolean {

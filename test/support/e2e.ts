@@ -16,7 +16,8 @@ import { runCli } from "../cli";
 import { ROOT, SHARED } from "../harness";
 import { startAzurite, type Azurite } from "../../localazure/azurite";
 import { BlobStandIn, BLOB_HOST_SUFFIX, readRoleDefinitions, type Assignment, type StorageAccount } from "../../localazure/standin/blob";
-import { credentialsFromEvaluation, EntraStandIn } from "../../localazure/standin/entra";
+import { credentialsFromEvaluation, EntraStandIn, type AppCredential } from "../../localazure/standin/entra";
+import type { KeyCredentialRecord } from "../../localazure/graph/keyCredentials";
 import { startStandIn, type RunningStandIn } from "../../localazure/standin/server";
 import { PYTHON_ENV, requireVenv, systemd, VENV_GUNICORN } from "./envReaders";
 import { showSecretsJson, writeOutputsFile } from "./outputs";
@@ -30,6 +31,8 @@ export interface AzureStandIn {
     /** In front of the stand-in: what the apps' HTTPS_PROXY and HTTP_PROXY point at. */
     readonly proxy: RecordingProxy;
     readonly entra: EntraStandIn;
+    /** The apps Entra reads at each request: replace an entry to change what is registered on it. */
+    readonly apps: AppCredential[];
     readonly blob: BlobStandIn;
     /** The data plane behind the Blob stand-in: what got past its RBAC check, and what the accounts hold. */
     readonly azurite: Azurite;
@@ -38,7 +41,8 @@ export interface AzureStandIn {
 
 /** Entra and Blob Storage as they are after `pulumi up` of these stacks, reading the time from `now`. */
 export async function startAzure(evaluations: readonly StackEvaluation[], now: () => Date): Promise<AzureStandIn> {
-    const entra = new EntraStandIn(evaluations.flatMap(credentialsFromEvaluation), now);
+    const apps = evaluations.flatMap(credentialsFromEvaluation);
+    const entra = new EntraStandIn(apps, now);
     const assignments: Assignment[] = evaluations.flatMap((evaluation) => evaluation.resources
         .filter((resource) => resource.type === "azure-native:authorization:RoleAssignment")
         .map((resource) => ({
@@ -51,7 +55,7 @@ export async function startAzure(evaluations: readonly StackEvaluation[], now: (
         const blob = new BlobStandIn(ACCOUNTS, assignments, readRoleDefinitions(SHARED), entra.issuedTokens, azurite, now);
         const server = await startStandIn([entra, blob]);
         const proxy = await startRecordingProxy(server.proxyUrl);
-        return { server, proxy, entra, blob, azurite, stop: async () => { await proxy.stop(); await server.stop(); await azurite.stop(); } };
+        return { server, proxy, entra, apps, blob, azurite, stop: async () => { await proxy.stop(); await server.stop(); await azurite.stop(); } };
     } catch (error) {
         await azurite.stop();
         throw error;
@@ -168,6 +172,26 @@ export async function writeEnvFile(evaluation: StackEvaluation, developer?: stri
     const out = join(dir, "azure.env");
     const result = await runCli(envFile, ["--from", from, "--out", out, ...(developer ? ["--developer", developer] : [])]);
     if (result.code !== 0) throw new Error(result.stderr);
+    return out;
+}
+
+/** The app's certificates as `pulumi up` leaves them in Graph (keyCredentials), for the next sign-in. */
+export function registerCertificates(azure: AzureStandIn, clientId: string, keyCredentials: readonly KeyCredentialRecord[]): void {
+    const index = azure.apps.findIndex((app) => app.clientId === clientId);
+    if (index < 0) throw new Error(`no app with client ID ${clientId} in the stand-in`);
+    azure.apps[index] = { ...azure.apps[index]!, keyCredentials: [...keyCredentials] };
+}
+
+/**
+ * An env file for a certificate identity: the tenant, the client ID and the path of the server's PEM (key and
+ * certificate), which azure-identity's EnvironmentCredential reads as AZURE_CLIENT_CERTIFICATE_PATH
+ * (azure/identity/_credentials/environment.py); no secret.
+ */
+export function writeCertificateEnvFile(evaluation: StackEvaluation, certificatePath: string): string {
+    const out = join(mkdtempSync(join(tmpdir(), "e2e-env-")), "azure.env");
+    const value = (name: string) => String(evaluation.outputs[name]!.value);
+    writeFileSync(out, [`AZURE_CLIENT_ID=${value("clientId")}`, `AZURE_TENANT_ID=${value("tenantId")}`,
+        `AZURE_CLIENT_CERTIFICATE_PATH=${certificatePath}`, ""].join("\n"), { mode: 0o600 });
     return out;
 }
 
