@@ -1,0 +1,142 @@
+/**
+ * Managed identities (issue 17): the stack config that names one, and what the program registers for it, under the
+ * offline engine (tools/offline/fakeAzure.ts answers azure-native's lookups as Azure would).
+ */
+import { describe, expect, it } from "vitest";
+import { roleAssignmentName } from "../infra/azureIds";
+import { parseStackConfig } from "../infra/config";
+import { NO_CREDENTIAL } from "../infra/managedIdentity";
+import { countByType, evaluate, exampleConfig, flatConfig, ofType, PROJECT, SUBSCRIPTION, TENANT, TYPES } from "./harness";
+
+const FILE = "stacks/Pulumi.dev.yaml";
+const CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
+const MACHINE = { kind: "arcMachine", resourceGroup: "rg-servers", name: "inventory-srv-01" };
+const OBJECT_ID = "6b1f3c2e-8d4a-4f0b-9a7e-2c5d8e1f4a3b";
+const GRANT = "appidentity:azure:ManagedIdentityGrant";
+
+function problems(values: Record<string, unknown>): string[] {
+    try {
+        parseStackConfig(PROJECT, "dev", flatConfig(exampleConfig(values)));
+        return [];
+    } catch (error) {
+        return [...(error as { problems: string[] }).problems];
+    }
+}
+
+describe("config: managedIdentity and appRegistration", () => {
+    it.each([
+        ["an Arc machine", MACHINE, { kind: "arcMachine", resourceGroup: "rg-servers", name: "inventory-srv-01" }],
+        ["a web app", { kind: "webApp", resourceGroup: "rg-web", name: "inventory-web" }, { kind: "webApp", resourceGroup: "rg-web", name: "inventory-web" }],
+        ["a user-assigned identity", { kind: "userAssigned", resourceGroup: "rg-ids", name: "id-inventory" },
+            { kind: "userAssigned", resourceGroup: "rg-ids", name: "id-inventory" }],
+        ["an object ID, lower-cased", { kind: "objectId", objectId: OBJECT_ID.toUpperCase() }, { kind: "objectId", objectId: OBJECT_ID }],
+    ])("accepts %s, with no app registration unless asked", (_what, value, expected) => {
+        const config = parseStackConfig(PROJECT, "dev", flatConfig(exampleConfig({ managedIdentity: value })));
+        expect(config.managedIdentity).toEqual(expected);
+        expect(config.appRegistration).toBe(false);
+        const migrating = parseStackConfig(PROJECT, "dev", flatConfig(exampleConfig({ managedIdentity: value, appRegistration: true })));
+        expect(migrating.appRegistration).toBe(true);
+    });
+
+    it("keeps today's default: an app registration and no managed identity", () => {
+        const config = parseStackConfig(PROJECT, "dev", flatConfig(exampleConfig()));
+        expect(config.managedIdentity).toBeUndefined();
+        expect(config.appRegistration).toBe(true);
+    });
+
+    it.each([
+        [{ managedIdentity: { kind: "vm", resourceGroup: "rg", name: "x" } },
+            `${FILE}: app-identity:managedIdentity.kind is "vm"; expected one of: arcMachine, webApp, userAssigned, objectId`],
+        [{ managedIdentity: { kind: "arcMachine", name: "x" } },
+            `${FILE}: app-identity:managedIdentity.resourceGroup is missing; expected it with kind arcMachine: the resource ` +
+            "group and name of the Microsoft.HybridCompute/machines resource"],
+        [{ managedIdentity: { kind: "objectId", objectId: OBJECT_ID, name: "x" } },
+            `${FILE}: app-identity:managedIdentity.name is "x"; expected no name with kind objectId: the identity's object (principal) ID alone`],
+        [{ managedIdentity: { kind: "objectId", objectId: "not-a-guid" } },
+            `${FILE}: app-identity:managedIdentity.objectId is "not-a-guid"; expected the managed identity's object ` +
+            "(principal) ID, a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47"],
+        [{ managedIdentity: { kind: "webApp", resourceGroup: "rg", name: "a/b" } },
+            `${FILE}: app-identity:managedIdentity.name is "a/b"; expected the resource's name: 1-260 characters, no '/'`],
+        [{ managedIdentity: { kind: "webApp", resourceGroup: "rg", name: "x", clientId: OBJECT_ID } },
+            `${FILE}: app-identity:managedIdentity.clientId is "${OBJECT_ID}"; expected one of the keys: kind, resourceGroup, name, objectId`],
+        [{ managedIdentity: "inventory-srv-01" },
+            `${FILE}: app-identity:managedIdentity is "inventory-srv-01"; expected {kind: arcMachine|webApp|userAssigned, ` +
+            "resourceGroup, name} or {kind: objectId, objectId}"],
+        [{ appRegistration: false },
+            `${FILE}: app-identity:appRegistration is false; expected true or no value without managedIdentity: the stack would have no identity at all`],
+        [{ appRegistration: "yes", managedIdentity: MACHINE }, `${FILE}: app-identity:appRegistration is "yes"; expected true or false`],
+        [{ managedIdentity: MACHINE, developers: ["alice"] },
+            `${FILE}: app-identity:managedIdentity is ${JSON.stringify(MACHINE)}; expected no managedIdentity in a stack ` +
+            "with developers: each developer's workstation gets an app identity of its own"],
+    ])("refuses %j in one line naming the file, key, value and what is allowed", (values, line) => {
+        expect(problems(values)).toEqual([line]);
+    });
+
+    it("keeps the environment guardrails: a non-production managed identity on a production group is refused", () => {
+        expect(problems({ managedIdentity: MACHINE, roleAssignments: [{ resourceGroup: "rg-inventory-prod", role: "Storage Blob Data Reader" }] }))
+            .toEqual([`${FILE}: app-identity:roleAssignments[0].resourceGroup is "rg-inventory-prod"; expected a non-production ` +
+                "resource group: it is listed in productionResourceGroups (Pulumi.yaml), and this stack is not production"]);
+    });
+});
+
+describe("program: a managed-identity stack", () => {
+    it("creates no app, service principal or secret: one grant with the stack's role assignments to the machine's principal", async () => {
+        const plan = await evaluate("dev", exampleConfig({ managedIdentity: MACHINE }));
+        expect(plan.errors).toEqual([]);
+        expect(countByType(plan)).toEqual({ [GRANT]: 1, [TYPES.roleAssignment]: 1 });
+        const managed = plan.outputs["managedIdentity"]!.value as Record<string, unknown>;
+        const principalId = managed["principalId"] as string;
+        expect(principalId).toMatch(/^[0-9a-f-]{36}$/);
+        const scope = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-inventory-dev`;
+        const roleDefinitionId = `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/${CONTRIBUTOR}`;
+        expect(ofType(plan, TYPES.roleAssignment).map(({ name, inputs, protect }) => ({ name, inputs, protect }))).toEqual([{
+            name: "inventory-api-dev-managed-identity/rg-inventory-dev/storage-blob-data-contributor",
+            inputs: {
+                scope, roleDefinitionId, principalId, principalType: "ServicePrincipal",
+                roleAssignmentName: roleAssignmentName(scope, roleDefinitionId, principalId),
+            },
+            protect: false,
+        }]);
+        expect(Object.keys(plan.outputs).sort()).toEqual(["displayName", "managedIdentity", "subscriptionId", "tenantId"]);
+        expect(managed).toEqual({
+            kind: "arcMachine",
+            resourceId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-servers/providers/Microsoft.HybridCompute/machines/inventory-srv-01`,
+            principalId,
+            roleAssignments: [{ scope, role: "Storage Blob Data Contributor" }],
+            credential: NO_CREDENTIAL,
+        });
+        expect(plan.outputs["tenantId"]!.value).toBe(TENANT);
+    });
+
+    it("grants an object ID as given, without looking anything up", async () => {
+        const plan = await evaluate("dev", exampleConfig({ managedIdentity: { kind: "objectId", objectId: OBJECT_ID } }));
+        expect(plan.errors).toEqual([]);
+        expect(ofType(plan, TYPES.roleAssignment).map(({ inputs }) => inputs["principalId"])).toEqual([OBJECT_ID]);
+        expect(plan.outputs["managedIdentity"]!.value).toMatchObject({ kind: "objectId", principalId: OBJECT_ID });
+        expect(Object.keys(plan.outputs["managedIdentity"]!.value as object)).not.toContain("resourceId");
+    });
+
+    it("during a migration keeps the app registration beside the managed identity: both principals hold the roles", async () => {
+        const plan = await evaluate("dev", exampleConfig({ managedIdentity: MACHINE, appRegistration: true }));
+        expect(plan.errors).toEqual([]);
+        expect(countByType(plan)).toEqual({
+            [GRANT]: 1, [TYPES.component]: 1, [TYPES.application]: 1, [TYPES.servicePrincipal]: 1, [TYPES.password]: 2,
+            [TYPES.roleAssignment]: 2,
+        });
+        const principals = ofType(plan, TYPES.roleAssignment).map(({ inputs }) => inputs["principalId"]);
+        expect(principals).toEqual([
+            (plan.outputs["managedIdentity"]!.value as Record<string, unknown>)["principalId"],
+            plan.outputs["servicePrincipalObjectId"]!.value,
+        ]);
+        expect(plan.outputs["clientSecret"]!.secret).toBe(true);
+    });
+
+    it("protects a production managed identity's role assignments, as an app identity's", async () => {
+        const plan = await evaluate("prod", exampleConfig({
+            production: true, managedIdentity: MACHINE,
+            roleAssignments: [{ resourceGroup: "rg-inventory-prod", role: "Storage Blob Data Contributor" }],
+        }));
+        expect(plan.errors).toEqual([]);
+        expect(ofType(plan, TYPES.roleAssignment).map(({ protect }) => protect)).toEqual([true]);
+    });
+});
