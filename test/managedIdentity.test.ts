@@ -2,7 +2,14 @@
  * Managed identities (issue 17): the stack config that names one, and what the program registers for it, under the
  * offline engine (tools/offline/fakeAzure.ts answers azure-native's lookups as Azure would).
  */
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { main as envFile } from "../tools/envFileCommand";
+import { main as expiry } from "../tools/expiry";
+import { runCli } from "./cli";
+import { showSecretsJson, writeOutputsFile } from "./support/outputs";
 import { roleAssignmentName } from "../infra/azureIds";
 import { parseStackConfig } from "../infra/config";
 import { NO_CREDENTIAL } from "../infra/managedIdentity";
@@ -138,5 +145,62 @@ describe("program: a managed-identity stack", () => {
         }));
         expect(plan.errors).toEqual([]);
         expect(ofType(plan, TYPES.roleAssignment).map(({ protect }) => protect)).toEqual([true]);
+    });
+});
+
+describe("tools: nothing to expire, no secret in the env file", () => {
+    async function outputsFile(values: Record<string, unknown>): Promise<{ file: string; principalId: string }> {
+        const plan = await evaluate("dev", exampleConfig(values));
+        const outputs = showSecretsJson(plan);
+        const dir = mkdtempSync(join(tmpdir(), "mi-outputs-"));
+        return { file: writeOutputsFile(join(dir, "outputs.json"), outputs), principalId: (outputs["managedIdentity"] as { principalId: string }).principalId };
+    }
+
+    it("npm run expiry says plainly there is no credential to expire or rotate, and exits 0", async () => {
+        const { file, principalId } = await outputsFile({ managedIdentity: MACHINE });
+        const result = await runCli(expiry, ["--from", file, "--at", "2026-11-21"]);
+        expect(result).toMatchObject({ code: 0, stderr: "" });
+        expect(result.stdout).toBe(`Client secrets of ${file} at 2026-11-21: ok\n  inventory-api-dev has no client secret: it runs ` +
+            `under a managed identity (arcMachine, principal ${principalId}) whose credential the platform holds; nothing to expire or rotate`);
+        const json = await runCli(expiry, ["--from", file, "--at", "2026-11-21", "--format", "json"]);
+        expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, secrets: [], warnings: [] });
+    });
+
+    it("npm run expiry still checks the app's secrets during a migration", async () => {
+        const { file } = await outputsFile({ managedIdentity: MACHINE, appRegistration: true });
+        const result = await runCli(expiry, ["--from", file, "--at", "2026-11-21", "--format", "json"]);
+        expect((JSON.parse(result.stdout) as { secrets: unknown[] }).secrets).toHaveLength(2);
+    });
+
+    it("the env file of an Arc stack holds the agent's endpoints and no client ID, tenant or secret", async () => {
+        const { file, principalId } = await outputsFile({ managedIdentity: MACHINE });
+        const out = join(mkdtempSync(join(tmpdir(), "mi-env-")), "azure.env");
+        const result = await runCli(envFile, ["--from", file, "--out", out]);
+        expect(result).toMatchObject({ code: 0, stdout: "" });
+        expect(result.stderr).toBe(`env-file: wrote ${out} (mode 0600) for inventory-api-dev; no client secret: it runs under the Arc agent's managed identity`);
+        expect(readFileSync(out, "utf8")).toBe([
+            `# Managed identity of inventory-api-dev (Azure Arc, principal ${principalId}), from ${file}.`,
+            "# No client secret: the Arc agent holds the credential. The service's user must be in the himds group to read",
+            "# the agent's key files (docs/managed-identity.md). Written by 'npm run env-file'.",
+            "IDENTITY_ENDPOINT='http://localhost:40342/metadata/identity/oauth2/token'",
+            "IMDS_ENDPOINT='http://localhost:40342'",
+            "",
+        ].join("\n"));
+        expect(statSync(out).mode & 0o777).toBe(0o600);
+    });
+
+    it("refuses an env file for an identity whose Azure host gives the endpoint itself", async () => {
+        const { file } = await outputsFile({ managedIdentity: { kind: "webApp", resourceGroup: "rg-web", name: "inventory-web" } });
+        const result = await runCli(envFile, ["--from", file, "--stdout"]);
+        expect(result).toEqual({ code: 1, stdout: "", stderr: `env-file: ${file} runs under a managed identity of kind webApp: its ` +
+            "Azure host gives the app the identity endpoint, and there is no env file to write (one is written for kind arcMachine only)" });
+    });
+
+    it("during a migration the env file is still the app registration's, until the server switches", async () => {
+        const { file } = await outputsFile({ managedIdentity: MACHINE, appRegistration: true });
+        const out = join(mkdtempSync(join(tmpdir(), "mi-env-")), "azure.env");
+        expect((await runCli(envFile, ["--from", file, "--out", out])).code).toBe(0);
+        expect(readFileSync(out, "utf8").split("\n").filter((line) => !line.startsWith("#")).map((line) => line.split("=")[0]))
+            .toEqual(["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET", "AZURE_SUBSCRIPTION_ID", ""]);
     });
 });

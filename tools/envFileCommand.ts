@@ -9,7 +9,7 @@
 import { parseArgs } from "node:util";
 import { AtomicWriteError, writeFileAtomically } from "./atomicWrite";
 import { describeSource, OUTPUTS_SOURCE_OPTIONS, type OutputsSourceArgs, outputsSourceFrom, runCommand, UsageError } from "./cliArgs";
-import { EnvFileError, identityFromOutputs, renderEnvFile } from "./envFile";
+import { EnvFileError, identityFromOutputs, managedIdentityFromOutputs, renderEnvFile, renderManagedIdentityEnvFile } from "./envFile";
 import { OutputsError, readStackOutputs } from "./stackOutputs";
 
 const USAGE = "usage: npm run env-file -- (--stack NAME | --from FILE|-) [--developer NAME] [--out PATH] [--stdout]";
@@ -59,14 +59,16 @@ export async function main(argv: readonly string[], terminal: Terminal = process
                 "write it with --out PATH, or pass --stdout if you mean it");
         }
         const outputs = await readStackOutputs(source, { showSecrets: true });
-        const identity = identityFromOutputs(outputs, origin, developer);
-        const content = renderEnvFile(identity, origin);
+        const managed = developer === undefined ? managedIdentityFromOutputs(outputs, origin) : undefined;
+        const identity = managed === undefined ? identityFromOutputs(outputs, origin, developer) : undefined;
+        const content = identity === undefined ? renderManagedIdentityEnvFile(managed!, origin) : renderEnvFile(identity, origin);
         if (out === undefined) {
             terminal.writeStdout(content);
         } else {
             await writeFileAtomically(out, content);
-            console.error(`env-file: wrote ${out} (mode 0600) for ${identity.displayName}; ` +
-                `its client secret expires ${identity.clientSecretExpiresAt}`);
+            console.error(identity === undefined
+                ? `env-file: wrote ${out} (mode 0600) for ${managed!.displayName}; no client secret: it runs under the Arc agent's managed identity`
+                : `env-file: wrote ${out} (mode 0600) for ${identity.displayName}; its client secret expires ${identity.clientSecretExpiresAt}`);
         }
         return 0;
     } catch (error) {
