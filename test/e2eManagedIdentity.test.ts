@@ -5,7 +5,7 @@
  * the roles the stack grants the machine's principal; and the move from a client secret to the Arc identity, with
  * requests succeeding at every step.
  */
-import { existsSync } from "node:fs";
+import { statSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import runProgram from "../infra";
@@ -88,14 +88,14 @@ describe("the blob app on an Arc-enabled server", { timeout: 180_000 }, () => {
         const web = await app(await writeEnvFile(final), stand, arcOverrides(agent));
 
         expect(await roundTrip(web, "arc.csv")).toEqual([201, 200]);
-        // The challenge, then the retry with the key file's content; the key file is gone once used.
+        // The challenge, then the retry with the key file's content, once: the token is cached for the second request.
         expect(agent.requests).toEqual([
-            "GET /metadata/identity/oauth2/token?api-version=2020-06-01&resource=https://storage.azure.com none",
-            "GET /metadata/identity/oauth2/token?api-version=2020-06-01&resource=https://storage.azure.com basic",
+            "GET /metadata/identity/oauth2/token?api-version=2020-06-01&resource=https://storage.azure.com none 401",
+            "GET /metadata/identity/oauth2/token?api-version=2020-06-01&resource=https://storage.azure.com basic 200",
         ]);
         expect(agent.keyFiles).toHaveLength(1);
         expect(agent.keyFiles[0]).toMatch(/^\/var\/opt\/azcmagent\/tokens\/[0-9a-f-]{36}\.key$/);
-        expect(existsSync(agent.keyFiles[0]!)).toBe(false);
+        expect(statSync(agent.keyFiles[0]!).mode & 0o777).toBe(0o640);
         expect(identityLogLines(web.log())).toContain(
             "azure.identity._credentials.chained INFO DefaultAzureCredential acquired a token from ManagedIdentityCredential");
         // No sign-in to Entra with a client secret at all.
@@ -106,6 +106,29 @@ describe("the blob app on an Arc-enabled server", { timeout: 180_000 }, () => {
         const refused = await web.request("GET", "/blobs/reports/arc.csv");
         expect({ status: refused.status, body: JSON.parse(refused.body) as unknown })
             .toEqual({ status: 403, body: { error: "AuthorizationPermissionMismatch" } });
+    });
+
+    it("with the agent disconnected from Azure, a running app keeps its token; a restarted one cannot sign in", async () => {
+        const final = await plan(false);
+        const principalId = principalOf(final);
+        const stand = await startAzure([final], () => AT);
+        running.push(stand);
+        const agent = await arcAgent(stand, principalId, String(final.outputs["tenantId"]!.value));
+        const web = await app(await writeEnvFile(final), stand, arcOverrides(agent));
+        expect(await roundTrip(web, "connected.csv")).toEqual([201, 200]);
+        agent.setConnected(false);
+        // azure-identity caches the token until shortly before it expires: the running process goes on.
+        expect(await roundTrip(web, "cached.csv")).toEqual([201, 200]);
+        await web.stop();
+        const restarted = await app(await writeEnvFile(final), stand, arcOverrides(agent));
+        const refused = await restarted.request("GET", "/blobs/reports/connected.csv");
+        expect(refused.status).toBe(502);
+        expect((JSON.parse(refused.body) as { error: string }).error).toBe("SignInFailed");
+        // The first sign-in, then the restarted process's: challenges answered, every token answer failed.
+        const outcomes = agent.requests.map((line) => line.split(" ").slice(-2).join(" "));
+        expect(outcomes.slice(0, 2)).toEqual(["none 401", "basic 200"]);
+        expect(outcomes.length).toBeGreaterThan(2);
+        expect(new Set(outcomes.slice(2))).toEqual(new Set(["none 401", "basic 500"]));
     });
 
     it("moves from the client secret to the Arc identity with every request succeeding", async () => {
@@ -135,6 +158,6 @@ describe("the blob app on an Arc-enabled server", { timeout: 180_000 }, () => {
         expect(assignments.map((assignment) => assignment.principalId)).toEqual([principalId]);
         expect(await roundTrip(arc, "after.csv")).toEqual([201, 200]);
         expect((await arc.request("GET", "/blobs/reports/before.csv")).status).toBe(200);
-        expect(agent.requests.filter((line) => line.endsWith(" basic"))).toHaveLength(1);
+        expect(agent.requests.filter((line) => line.endsWith(" basic 200"))).toHaveLength(1);
     });
 });

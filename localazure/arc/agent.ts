@@ -12,7 +12,8 @@
  *   extension or size), readable by root and the `himds` group only;
  * - the same request again with `Authorization: Basic <the file's content>`: 200 with the token of the machine's
  *   system-assigned identity, `expires_in` and `expires_on` as strings, as IMDS answers.
- * The key file is good for one answer: a second use, or a key of another file, is refused.
+ * Any key the agent wrote is accepted until the stand-in stops (when the real agent retires a key file is not
+ * documented); a key it did not write is refused.
  */
 import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -44,11 +45,15 @@ export interface RunningArcAgent {
     readonly identityEndpoint: string;
     /** `http://127.0.0.1:<port>`: the value for IMDS_ENDPOINT. */
     readonly imdsEndpoint: string;
-    /** Every request as `METHOD path?query [auth]`, auth being `none`, `basic` or `other`: the order of the dance. */
+    /** Every request as `METHOD path?query auth status`, auth being `none`, `basic` or `other`: the order of the dance. */
     readonly requests: string[];
-    /** Key files written so far (deleted once used). */
+    /** Key files written so far (removed when the stand-in stops). */
     readonly keyFiles: string[];
-    /** Stop answering tokens, as an agent that lost its connection to Azure and whose identity can't be refreshed. */
+    /**
+     * Disconnected from Azure: "HIMDS keeps running, but the service can't receive Microsoft Entra tokens"
+     * (Microsoft Learn, "Troubleshoot Azure Arc-enabled servers in disconnected scenarios"). The challenge still works;
+     * the token answer fails. Its exact status and body are not documented: the stand-in answers 500, an assumption.
+     */
     setConnected(connected: boolean): void;
     stop(): Promise<void>;
 }
@@ -63,7 +68,8 @@ export async function startArcAgent(options: ArcAgentOptions): Promise<RunningAr
 
     const server: Server = createServer((req, res) => {
         const url = new URL(req.url ?? "/", "http://localhost");
-        requests.push(`${req.method ?? ""} ${url.pathname}${url.search} ${authKind(req)}`);
+        const line = `${req.method ?? ""} ${url.pathname}${url.search} ${authKind(req)}`;
+        res.on("finish", () => requests.push(`${line} ${res.statusCode}`));
         answer(req, url, res);
     });
 
@@ -96,8 +102,6 @@ export async function startArcAgent(options: ArcAgentOptions): Promise<RunningAr
         if (path === undefined) {
             return json(res, 401, { error: "unauthorized", error_description: "Invalid or expired secret" });
         }
-        pending.delete(path);
-        rmSync(path, { force: true });
         if (!connected) {
             return json(res, 500, { error: "internal_error", error_description: "the agent is disconnected from Azure" });
         }
