@@ -2,18 +2,20 @@
  * Managed identities (issue 17): the stack config that names one, and what the program registers for it, under the
  * offline engine (tools/offline/fakeAzure.ts answers azure-native's lookups as Azure would).
  */
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main as envFile } from "../tools/envFileCommand";
 import { main as expiry } from "../tools/expiry";
+import { planStacks } from "../tools/plan";
 import { runCli } from "./cli";
 import { showSecretsJson, writeOutputsFile } from "./support/outputs";
 import { roleAssignmentName } from "../infra/azureIds";
 import { parseStackConfig } from "../infra/config";
 import { NO_CREDENTIAL } from "../infra/managedIdentity";
-import { countByType, evaluate, exampleConfig, flatConfig, ofType, PROJECT, SUBSCRIPTION, TENANT, TYPES } from "./harness";
+import { checkResources, readPackConfig } from "../policy/check";
+import { countByType, evaluate, exampleConfig, flatConfig, ofType, PROJECT, ROOT, SUBSCRIPTION, TENANT, TYPES } from "./harness";
 
 const FILE = "stacks/Pulumi.dev.yaml";
 const CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
@@ -202,5 +204,57 @@ describe("tools: nothing to expire, no secret in the env file", () => {
         expect((await runCli(envFile, ["--from", file, "--out", out])).code).toBe(0);
         expect(readFileSync(out, "utf8").split("\n").filter((line) => !line.startsWith("#")).map((line) => line.split("=")[0]))
             .toEqual(["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET", "AZURE_SUBSCRIPTION_ID", ""]);
+    });
+});
+
+describe("policy pack: a managed identity's role assignments are judged as an app identity's", () => {
+    it("passes a managed-identity stack, as dev and prod would", async () => {
+        for (const [stack, values] of [
+            ["dev", { managedIdentity: MACHINE }],
+            ["prod", { production: true, managedIdentity: MACHINE,
+                roleAssignments: [{ resourceGroup: "rg-inventory-prod", role: "Storage Blob Data Contributor" }] }],
+        ] as const) {
+            const plan = await evaluate(stack, exampleConfig(values));
+            expect(plan.errors).toEqual([]);
+            expect(checkResources(plan.resources, readPackConfig())).toEqual([]);
+        }
+    });
+
+    it("stops Owner with the policy's own verdict, naming the managed identity's role assignment", async () => {
+        const plan = await evaluate("dev", exampleConfig({ managedIdentity: MACHINE, roleAssignments: [
+            { resourceGroup: "rg-inventory-dev", role: "Owner" },
+        ] }));
+        expect(plan.errors).toEqual([]);
+        const violations = checkResources(plan.resources, readPackConfig());
+        expect(violations.map((violation) => [violation.policy, violation.resource])).toEqual([[
+            "role-assignment-allowed-roles", "inventory-api-dev-managed-identity/rg-inventory-dev/owner",
+        ]]);
+    });
+});
+
+describe("npm run plan: a managed-identity stack file", () => {
+    /** A copy of the project's Pulumi.yaml and dev stack file, with `extra` lines added to the stack file. */
+    function project(extra: string): string {
+        const root = mkdtempSync(join(tmpdir(), "mi-plan-"));
+        copyFileSync(join(ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
+        mkdirSync(join(root, "stacks"));
+        writeFileSync(join(root, "stacks", "Pulumi.dev.yaml"), `${readFileSync(join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8")}${extra}`);
+        return root;
+    }
+    const MACHINE_LINES = "  app-identity:managedIdentity:\n    kind: arcMachine\n    resourceGroup: rg-servers\n    name: inventory-srv-01\n";
+
+    it("plans the grant alone, and says there is no credential", async () => {
+        const plan = await planStacks({ root: project(MACHINE_LINES), stacks: ["dev"], at: new Date("2026-11-21T12:00:00Z") });
+        const [stack] = plan.stacks;
+        expect(stack).toMatchObject({ ok: true, errors: [], violations: [] });
+        expect(stack!.resources.map((resource) => resource.type)).toEqual([GRANT, TYPES.roleAssignment]);
+        expect((stack!.outputs["managedIdentity"] as { credential: string }).credential).toBe(NO_CREDENTIAL);
+    });
+
+    it("refuses what a deploy would, naming the key as the stack file writes it", async () => {
+        const plan = await planStacks({ root: project(MACHINE_LINES.replace("arcMachine", "arcmachine")), stacks: ["dev"] });
+        expect(plan.stacks[0]).toMatchObject({ ok: false, resources: [], errors: [
+            `${FILE}: app-identity:managedIdentity.kind is "arcmachine"; expected one of: arcMachine, webApp, userAssigned, objectId`,
+        ] });
     });
 });
