@@ -146,9 +146,9 @@ describe("the blob app on an Arc-enabled server", { timeout: 180_000 }, () => {
 
         const old = await app(await writeEnvFile(migrating), stand);
         expect(await roundTrip(old, "before.csv")).toEqual([201, 200]);
-        // Step 2: the new env file (npm run env-file after step 1's outputs without the app: the final stack's) and a
+        // Step 2: the managed identity's env file from step 1's outputs (npm run env-file -- --managed-identity) and a
         // restart; here the new process starts beside the old one, and both serve.
-        const arc = await app(await writeEnvFile(final), stand, arcOverrides(agent));
+        const arc = await app(await writeEnvFile(migrating, undefined, ["--managed-identity"]), stand, arcOverrides(agent));
         expect(await roundTrip(arc, "during-arc.csv")).toEqual([201, 200]);
         expect(await roundTrip(old, "during-secret.csv")).toEqual([201, 200]);
         await old.stop();

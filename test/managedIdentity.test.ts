@@ -155,7 +155,7 @@ describe("tools: nothing to expire, no secret in the env file", () => {
         const plan = await evaluate("dev", exampleConfig(values));
         const outputs = showSecretsJson(plan);
         const dir = mkdtempSync(join(tmpdir(), "mi-outputs-"));
-        return { file: writeOutputsFile(join(dir, "outputs.json"), outputs), principalId: (outputs["managedIdentity"] as { principalId: string }).principalId };
+        return { file: writeOutputsFile(join(dir, "outputs.json"), outputs), principalId: (outputs["managedIdentity"] as { principalId: string } | undefined)?.principalId ?? "" };
     }
 
     it("npm run expiry says plainly there is no credential to expire or rotate, and exits 0", async () => {
@@ -189,6 +189,20 @@ describe("tools: nothing to expire, no secret in the env file", () => {
             "",
         ].join("\n"));
         expect(statSync(out).mode & 0o777).toBe(0o600);
+    });
+
+    it("--managed-identity writes the Arc file from a migration's outputs; refused where there is no managed identity", async () => {
+        const { file, principalId } = await outputsFile({ managedIdentity: MACHINE, appRegistration: true });
+        const out = join(mkdtempSync(join(tmpdir(), "mi-env-")), "azure.env");
+        expect((await runCli(envFile, ["--from", file, "--managed-identity", "--out", out])).code).toBe(0);
+        expect(readFileSync(out, "utf8").split("\n").filter((line) => !line.startsWith("#"))).toEqual([
+            "IDENTITY_ENDPOINT='http://localhost:40342/metadata/identity/oauth2/token'", "IMDS_ENDPOINT='http://localhost:40342'", "",
+        ]);
+        expect(readFileSync(out, "utf8")).toContain(principalId);
+        const plain = await outputsFile({});
+        expect(await runCli(envFile, ["--from", plain.file, "--managed-identity", "--stdout"])).toEqual({ code: 1, stdout: "",
+            stderr: `env-file: the outputs of ${plain.file} have no 'managedIdentity': set managedIdentity in the stack file and ` +
+                "run pulumi up first (docs/managed-identity.md)" });
     });
 
     it("refuses an env file for an identity whose Azure host gives the endpoint itself", async () => {

@@ -133,11 +133,17 @@ export interface ManagedIdentityRef {
 
 /**
  * The managed identity of a stack that has no app registration (infra/managedIdentity.ts), or undefined for a stack
- * with one (an app identity, or a migration that still has it: its env file is the app's until the switch).
+ * with one (an app identity, or a migration that still has it: its env file is the app's until the switch, unless
+ * `preferManaged` asks for the managed identity's, which the switch installs).
  */
-export function managedIdentityFromOutputs(outputs: Record<string, unknown>, origin: string): ManagedIdentityRef | undefined {
+export function managedIdentityFromOutputs(outputs: Record<string, unknown>, origin: string, preferManaged = false):
+    ManagedIdentityRef | undefined {
     const managed = outputs["managedIdentity"];
-    if (managed === null || typeof managed !== "object" || outputs["clientId"] !== undefined) return undefined;
+    if (preferManaged && (managed === null || typeof managed !== "object")) {
+        throw new EnvFileError(`the outputs of ${origin} have no 'managedIdentity': set managedIdentity in the stack ` +
+            "file and run pulumi up first (docs/managed-identity.md)");
+    }
+    if (managed === null || typeof managed !== "object" || (outputs["clientId"] !== undefined && !preferManaged)) return undefined;
     const { kind, principalId } = managed as Record<string, unknown>;
     const displayName = outputs["displayName"];
     if (typeof kind !== "string" || typeof principalId !== "string" || !GUID.test(principalId) || typeof displayName !== "string") {

@@ -170,11 +170,11 @@ export function identityLogLines(log: string): string[] {
 }
 
 /** The env file `npm run env-file` writes from a stack's outputs (as `--show-secrets` prints them). */
-export async function writeEnvFile(evaluation: StackEvaluation, developer?: string): Promise<string> {
+export async function writeEnvFile(evaluation: StackEvaluation, developer?: string, extraArgs: readonly string[] = []): Promise<string> {
     const dir = mkdtempSync(join(tmpdir(), "e2e-env-"));
     const from = writeOutputsFile(join(dir, "outputs.json"), showSecretsJson(evaluation));
     const out = join(dir, "azure.env");
-    const result = await runCli(envFile, ["--from", from, "--out", out, ...(developer ? ["--developer", developer] : [])]);
+    const result = await runCli(envFile, ["--from", from, "--out", out, ...(developer ? ["--developer", developer] : []), ...extraArgs]);
     if (result.code !== 0) throw new Error(result.stderr);
     return out;
 }
