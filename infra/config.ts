@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { adoptionKeysAllowed, adoptionProblems, adoptionSchema, type Adoption } from "./adoption";
+import { managedIdentityProblems, managedIdentitySchema, toManagedIdentityConfig, type ManagedIdentityConfig } from "./managedIdentity";
 import { ROLE_NAMES } from "./roles";
 
 export interface RoleAssignmentConfig {
@@ -37,6 +38,10 @@ export interface StackConfig {
     readonly deployerObjectId: string | undefined;
     /** A hand-made identity the first `pulumi up` imports (infra/adoption.ts), when the stack adopts one. */
     readonly adopt: Adoption | undefined;
+    /** The managed identity the app runs under, if any (infra/managedIdentity.ts). */
+    readonly managedIdentity: ManagedIdentityConfig | undefined;
+    /** Whether the stack has an app registration: always without managedIdentity; with it, during a migration only. */
+    readonly appRegistration: boolean;
     /** `"<project>:<key>"` → the key as the stack file writes it, where known: what messages name. */
     readonly keysAsWritten: Readonly<Record<string, string>>;
 }
@@ -87,6 +92,8 @@ const OWNER_ALLOWED = "expected the object ID (GUID) of a user or service princi
 const ownerGuid = guidOf(OWNER_ALLOWED);
 const DEPLOYER_ALLOWED = "expected the object ID (GUID) of the identity that deploys this stack (a user or service " +
     "principal), such as 72f988bf-86f1-41af-91ab-2d7cd011db47";
+const MANAGED_IDENTITY_ALLOWED = "expected the managed identity's object (principal) ID, a GUID such as " +
+    "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const nameSchema = (what: string) => {
     const allowed = `expected ${what}: lowercase letters, digits and '-', starting and ending with a letter or digit`;
     return z.string({ error: allowed }).regex(NAME, { error: allowed });
@@ -139,6 +146,8 @@ const stackConfigSchema = z.strictObject({
         resourceGroup: resourceGroupName,
         role: z.enum(ROLE_NAMES as [string, ...string[]], { error: roleAllowed }),
     }).optional(),
+    managedIdentity: managedIdentitySchema(guidOf(MANAGED_IDENTITY_ALLOWED), resourceGroupName).optional(),
+    appRegistration: z.boolean({ error: "expected true or false" }).optional(),
 });
 
 function developerAllowed(): string {
@@ -162,9 +171,10 @@ export class ConfigError extends pulumi.RunError {
     }
 }
 
-/** The keys Pulumi.yaml types as integer, boolean or array, and the object `adopt`, arrive as JSON text; the rest are plain strings. */
+/** The keys Pulumi.yaml types as integer, boolean or array, and the objects `adopt` and `managedIdentity`, arrive as JSON text; the rest are plain strings. */
 const JSON_KEYS = new Set([
     "owners", "production", "secretLifetimeMonths", "roleAssignments", "developers", "productionResourceGroups", "adopt",
+    "managedIdentity", "appRegistration",
 ]);
 
 export interface ParseOptions {
@@ -268,6 +278,7 @@ export function parseStackConfig(project: string, stack: string, flatConfig: Rec
     }
     problems.push(...crossEnvironmentAssignments(values, describe));
     problems.push(...adoptionProblems(values.adopt, values.roleAssignments, values.developers, describe));
+    problems.push(...identityChoiceProblems(values, describe));
     if (problems.length > 0) throw new ConfigError(unique(problems));
 
     return {
@@ -287,6 +298,8 @@ export function parseStackConfig(project: string, stack: string, flatConfig: Rec
         productionResourceGroups: values.productionResourceGroups,
         deployerObjectId: values.deployerObjectId?.toLowerCase(),
         adopt: values.adopt,
+        managedIdentity: values.managedIdentity === undefined ? undefined : toManagedIdentityConfig(values.managedIdentity),
+        appRegistration: values.appRegistration ?? values.managedIdentity === undefined,
         keysAsWritten: options.keysAsWritten ?? {},
     };
 }
@@ -389,6 +402,34 @@ function crossEnvironmentAssignments(
     });
 }
 
+/**
+ * A managed identity replaces the app registration, or stands beside it while servers move to it
+ * (appRegistration: true); a stack without either has no identity, and developers' laptops have no managed identity.
+ */
+function identityChoiceProblems(
+    values: z.infer<typeof stackConfigSchema>,
+    describe: Describe,
+): string[] {
+    const problems: string[] = [];
+    if (values.managedIdentity === undefined) {
+        if (values.appRegistration === false) {
+            problems.push(describe(["appRegistration"], "expected true or no value without managedIdentity: " +
+                "the stack would have no identity at all"));
+        }
+        return problems;
+    }
+    problems.push(...managedIdentityProblems(values.managedIdentity, describe));
+    if (values.developers.length > 0) {
+        problems.push(describe(["managedIdentity"], "expected no managedIdentity in a stack with developers: " +
+            "each developer's workstation gets an app identity of its own"));
+    }
+    if (values.adopt !== undefined && values.appRegistration !== true) {
+        problems.push(describe(["adopt"], "expected no adopt in a stack whose app runs under managedIdentity alone: " +
+            "there is no app registration to import (set appRegistration: true while servers still use the adopted app)"));
+    }
+    return problems;
+}
+
 function duplicateDevelopers(developers: readonly string[], describe: Describe): string[] {
     return developers.flatMap((developer, index) => {
         const first = developers.indexOf(developer);
@@ -416,6 +457,7 @@ function duplicateAssignments(assignments: readonly RoleAssignmentConfig[], desc
 
 function unknownKeyAllowed(path: readonly PropertyKey[]): string {
     if (path[0] === "adopt") return adoptionKeysAllowed(path);
+    if (path[0] === "managedIdentity") return `expected one of the keys: ${Object.keys(stackConfigSchema.shape.managedIdentity.unwrap().shape).join(", ")}`;
     const shape = path.length === 0 ? stackConfigSchema.shape : roleAssignmentSchema.shape;
     return `expected one of the keys: ${Object.keys(shape).join(", ")}`;
 }

@@ -8,6 +8,7 @@ import { AppIdentity, type GrantedRole } from "./appIdentity";
 import { currentTime } from "./clock";
 import { ConfigError, displayNameOf, displayNamesOf, writtenKeyOf, type StackConfig } from "./config";
 import { toDay, toRfc3339 } from "./months";
+import { defineManagedIdentity, type ManagedIdentityOutputs } from "./managedIdentity";
 import { legacyAliases, type RoleAssignmentRef } from "./names";
 import { defaultAnchor, rotationMonthsFor, secretSchedule, type SecretWindow } from "./schedule";
 
@@ -34,6 +35,14 @@ export type EnvironmentOutputs = IdentityOutputs & {
     readonly clientSecret: pulumi.Output<string>;
 };
 
+/** A stack whose app runs under a managed identity: no client ID, no secret (infra/managedIdentity.ts). */
+export interface ManagedIdentityStackOutputs {
+    readonly tenantId: string;
+    readonly subscriptionId: string;
+    readonly displayName: string;
+    readonly managedIdentity: ManagedIdentityOutputs;
+}
+
 export interface DevelopersOutputs {
     readonly tenantId: string;
     readonly subscriptionId: string;
@@ -42,7 +51,8 @@ export interface DevelopersOutputs {
     readonly developerSecrets: pulumi.Output<Record<string, string>>;
 }
 
-export async function defineStack(config: StackConfig): Promise<EnvironmentOutputs | DevelopersOutputs> {
+export async function defineStack(config: StackConfig):
+    Promise<EnvironmentOutputs | DevelopersOutputs | ManagedIdentityStackOutputs | (EnvironmentOutputs & ManagedIdentityStackOutputs)> {
     // Ask who deploys before registering anything: a deployer signed in to another tenant would create the apps
     // there, and the deployer must own what it creates when it holds only Application.ReadWrite.OwnedBy.
     const deployer = await azuread.getClientConfig();
@@ -69,6 +79,18 @@ export async function defineStack(config: StackConfig): Promise<EnvironmentOutpu
     const common = { tenantId: config.tenantId, subscriptionId: config.subscriptionId };
     const aliases = roleAssignmentAliases(config);
 
+    if (config.managedIdentity !== undefined) {
+        const displayName = displayNameOf(config.appName, config.environment);
+        const managedIdentity = await defineManagedIdentity({
+            displayName, identity: config.managedIdentity, subscriptionId: config.subscriptionId,
+            roleAssignments: config.roleAssignments, protect: config.production,
+            where: `${config.stackFile}: ${key("managedIdentity")}`,
+        });
+        if (!config.appRegistration) return { ...common, displayName, managedIdentity };
+        // A migration: the app registration stays beside the managed identity until every server uses the latter.
+        const { outputs, clientSecret } = defineIdentity(displayName, config, owners, aliases);
+        return { ...common, ...outputs, clientSecret, managedIdentity };
+    }
     if (config.developers.length === 0) {
         const { outputs, clientSecret } = defineIdentity(displayNameOf(config.appName, config.environment), config, owners, aliases);
         return { ...common, ...outputs, clientSecret };

@@ -6,6 +6,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { connectMachine } from "./arm/machines";
 import { ArmService } from "./arm/service";
 import { BlobService } from "./blob";
 import { serverCertificates } from "./certificates";
@@ -43,6 +44,11 @@ export interface LocalAzure {
     readonly admin: Credential;
     /** Every request, in order. */
     log(): RequestLogEntry[];
+    /**
+     * Connects an Arc-enabled server with its system-assigned identity, as `azcmagent connect` and the platform do
+     * (localazure/arm/machines.ts): the machine's resource ID and its identity's principal (object) ID.
+     */
+    connectArcMachine(resourceGroup: string, name: string): { readonly id: string; readonly principalId: string };
     /** What the local Azure holds now (a copy): for tests that look behind the APIs, as a portal would show it. */
     state(): State;
     stop(): Promise<void>;
@@ -69,6 +75,8 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
     return {
         url, proxyUrl: url, caFile: certificates.caFile, tenantId, subscriptionId, deployer, admin,
         log: () => [...router.entries],
+        connectArcMachine: (resourceGroup, name) => store.change((state) =>
+            connectMachine(state, subscriptionId, resourceGroup, name, now().toISOString())),
         state: () => structuredClone(store.state),
         stop: async () => {
             await listener.close();

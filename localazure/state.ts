@@ -51,6 +51,13 @@ export interface RoleAssignmentRecord {
     updatedBy: string | null;
 }
 
+/** An ARM resource other than a role assignment (an Arc machine), as a GET answers it. */
+export interface ArmResourceRecord {
+    readonly id: string;
+    readonly type: string;
+    readonly body: Record<string, unknown>;
+}
+
 export interface Credential {
     readonly clientId: string;
     /** A local test credential, made at the first start and kept in the state file so that it can be printed again. */
@@ -116,6 +123,8 @@ export interface State {
     applications: ApplicationRecord[];
     servicePrincipals: ServicePrincipalRecord[];
     roleAssignments: RoleAssignmentRecord[];
+    /** Arc machines (localazure/arm/machines.ts); absent in a state written before they were modelled. */
+    armResources?: ArmResourceRecord[];
     blobs: BlobData;
     /** The tenant's app management policies; absent in a state written before they were modelled (then: the default, disabled). */
     appManagement?: AppManagementState;

@@ -46,6 +46,15 @@ describe("app-identity:adopt in the stack file", () => {
         expect(problemsOf({ adopt: adoptKey, developers: ["alice"] })).toEqual([`stacks/Pulumi.dev.yaml: ${PROJECT}:adopt is ` +
             `${JSON.stringify(adoptKey)}; expected no adopt key in a stack with developers: adopt one environment's identity, in a stack without developers`]);
     });
+
+    it("refuses it in a stack whose app runs under a managed identity alone, and accepts it during a migration", () => {
+        const managedIdentity = { kind: "objectId", objectId: "6f0c2a4e-1111-4b2c-9d3e-5a6b7c8d9e0f" };
+        expect(problemsOf({ adopt: adoptKey, managedIdentity })).toEqual([`stacks/Pulumi.dev.yaml: ${PROJECT}:adopt is ` +
+            `${JSON.stringify(adoptKey)}; expected no adopt in a stack whose app runs under managedIdentity alone: there is no ` +
+            "app registration to import (set appRegistration: true while servers still use the adopted app)"]);
+        expect(parseStackConfig(PROJECT, "dev", flatConfig(exampleConfig({ adopt: adoptKey, managedIdentity,
+            appRegistration: true }))).adopt).toEqual(adoptKey);
+    });
 });
 
 function existing(overrides: Partial<ExistingIdentity["application"]> = {}, roleAssignments = [

@@ -112,3 +112,62 @@ function describeCharacter(char: string): string {
 function sanitizeComment(text: string): string {
     return text.replace(/[^\x20-\x7e]/g, "?");
 }
+
+/**
+ * The Azure Connected Machine agent's endpoints, as the agent sets them on an Arc-enabled server (Microsoft Learn,
+ * "Authenticate against Azure resources with Azure Arc-enabled servers"). azure-identity picks its Arc credential only
+ * when both variables are set (azure/identity/_credentials/managed_identity.py: IDENTITY_ENDPOINT and IMDS_ENDPOINT
+ * without IDENTITY_HEADER), and a systemd service does not read the login environment that holds them: the env file
+ * carries them.
+ */
+export const ARC_ENDPOINTS = {
+    IDENTITY_ENDPOINT: "http://localhost:40342/metadata/identity/oauth2/token",
+    IMDS_ENDPOINT: "http://localhost:40342",
+} as const;
+
+export interface ManagedIdentityRef {
+    readonly displayName: string;
+    readonly kind: string;
+    readonly principalId: string;
+}
+
+/**
+ * The managed identity of a stack that has no app registration (infra/managedIdentity.ts), or undefined for a stack
+ * with one (an app identity, or a migration that still has it: its env file is the app's until the switch, unless
+ * `preferManaged` asks for the managed identity's, which the switch installs).
+ */
+export function managedIdentityFromOutputs(outputs: Record<string, unknown>, origin: string, preferManaged = false):
+    ManagedIdentityRef | undefined {
+    const managed = outputs["managedIdentity"];
+    if (preferManaged && (managed === null || typeof managed !== "object")) {
+        throw new EnvFileError(`the outputs of ${origin} have no 'managedIdentity': set managedIdentity in the stack ` +
+            "file and run pulumi up first (docs/managed-identity.md)");
+    }
+    if (managed === null || typeof managed !== "object" || (outputs["clientId"] !== undefined && !preferManaged)) return undefined;
+    const { kind, principalId } = managed as Record<string, unknown>;
+    const displayName = outputs["displayName"];
+    if (typeof kind !== "string" || typeof principalId !== "string" || !GUID.test(principalId) || typeof displayName !== "string") {
+        throw new EnvFileError(`the outputs of ${origin} have a 'managedIdentity' without kind and principalId; ` +
+            "expected the outputs of this project's stack");
+    }
+    return { displayName, kind, principalId };
+}
+
+/**
+ * The env file of an app on an Arc-enabled server: the agent's endpoints, and no client ID, tenant or secret, which
+ * would make DefaultAzureCredential sign in as an app registration first (EnvironmentCredential comes before
+ * ManagedIdentityCredential in its chain).
+ */
+export function renderManagedIdentityEnvFile(identity: ManagedIdentityRef, origin: string): string {
+    if (identity.kind !== "arcMachine") {
+        throw new EnvFileError(`${origin} runs under a managed identity of kind ${identity.kind}: its Azure host gives the ` +
+            "app the identity endpoint, and there is no env file to write (one is written for kind arcMachine only)");
+    }
+    return [
+        `# Managed identity of ${sanitizeComment(identity.displayName)} (Azure Arc, principal ${identity.principalId}), from ${sanitizeComment(origin)}.`,
+        "# No client secret: the Arc agent holds the credential. The service's user must be in the himds group to read",
+        "# the agent's key files (docs/managed-identity.md). Written by 'npm run env-file'.",
+        ...Object.entries(ARC_ENDPOINTS).map(([key, value]) => `${key}='${value}'`),
+        "",
+    ].join("\n");
+}

@@ -9,10 +9,10 @@
 import { parseArgs } from "node:util";
 import { AtomicWriteError, writeFileAtomically } from "./atomicWrite";
 import { describeSource, OUTPUTS_SOURCE_OPTIONS, type OutputsSourceArgs, outputsSourceFrom, runCommand, UsageError } from "./cliArgs";
-import { EnvFileError, identityFromOutputs, renderEnvFile } from "./envFile";
+import { EnvFileError, identityFromOutputs, managedIdentityFromOutputs, renderEnvFile, renderManagedIdentityEnvFile } from "./envFile";
 import { OutputsError, readStackOutputs } from "./stackOutputs";
 
-const USAGE = "usage: npm run env-file -- (--stack NAME | --from FILE|-) [--developer NAME] [--out PATH] [--stdout]";
+const USAGE = "usage: npm run env-file -- (--stack NAME | --from FILE|-) [--developer NAME] [--managed-identity] [--out PATH] [--stdout]";
 
 export interface Terminal {
     /** Whether standard output is a terminal. */
@@ -26,13 +26,15 @@ const processTerminal: Terminal = {
 };
 
 export async function main(argv: readonly string[], terminal: Terminal = processTerminal): Promise<number> {
-    let source: OutputsSourceArgs, out: string | undefined, toStdout: boolean, developer: string | undefined;
+    let source: OutputsSourceArgs, out: string | undefined, toStdout: boolean, developer: string | undefined, managedOnly: boolean;
     try {
         const { values } = parseArgs({
             args: [...argv],
             options: {
                 ...OUTPUTS_SOURCE_OPTIONS,
                 developer: { type: "string" },
+                // During a move to a managed identity (docs/managed-identity.md): the file the switched server reads.
+                "managed-identity": { type: "boolean", default: false },
                 out: { type: "string" },
                 stdout: { type: "boolean", default: false },
                 help: { type: "boolean", short: "h" },
@@ -46,6 +48,8 @@ export async function main(argv: readonly string[], terminal: Terminal = process
         out = values.out;
         toStdout = values.stdout;
         developer = values.developer;
+        managedOnly = values["managed-identity"];
+        if (managedOnly && developer !== undefined) throw new UsageError("--managed-identity and --developer: developers have no managed identity");
         if (out !== undefined && toStdout) throw new UsageError("--out and --stdout name two destinations; give one");
     } catch (error) {
         console.error(`env-file: ${(error as Error).message}`);
@@ -59,14 +63,16 @@ export async function main(argv: readonly string[], terminal: Terminal = process
                 "write it with --out PATH, or pass --stdout if you mean it");
         }
         const outputs = await readStackOutputs(source, { showSecrets: true });
-        const identity = identityFromOutputs(outputs, origin, developer);
-        const content = renderEnvFile(identity, origin);
+        const managed = developer === undefined ? managedIdentityFromOutputs(outputs, origin, managedOnly) : undefined;
+        const identity = managed === undefined ? identityFromOutputs(outputs, origin, developer) : undefined;
+        const content = identity === undefined ? renderManagedIdentityEnvFile(managed!, origin) : renderEnvFile(identity, origin);
         if (out === undefined) {
             terminal.writeStdout(content);
         } else {
             await writeFileAtomically(out, content);
-            console.error(`env-file: wrote ${out} (mode 0600) for ${identity.displayName}; ` +
-                `its client secret expires ${identity.clientSecretExpiresAt}`);
+            console.error(identity === undefined
+                ? `env-file: wrote ${out} (mode 0600) for ${managed!.displayName}; no client secret: it runs under the Arc agent's managed identity`
+                : `env-file: wrote ${out} (mode 0600) for ${identity.displayName}; its client secret expires ${identity.clientSecretExpiresAt}`);
         }
         return 0;
     } catch (error) {

@@ -27,6 +27,8 @@ export interface ExpiryReport {
     readonly ok: boolean;
     readonly secrets: readonly SecretExpiry[];
     readonly warnings: readonly string[];
+    /** Said instead of a table when the stack has no client secret at all (a managed identity's). */
+    readonly note?: string;
 }
 
 export interface Thresholds {
@@ -61,6 +63,19 @@ export function secretsFromOutputs(outputs: Record<string, unknown>, origin: str
             return { identity, name, endDate: new Date(endDate) };
         });
     });
+}
+
+/**
+ * A stack whose app runs under a managed identity alone (infra/managedIdentity.ts) has no secret: say so plainly,
+ * rather than fail for want of a `secrets` list. Undefined for any stack with secrets (a migration's included).
+ */
+export function noCredentialNote(outputs: Record<string, unknown>): string | undefined {
+    const managed = outputs["managedIdentity"];
+    if (outputs["secrets"] !== undefined || managed === null || typeof managed !== "object") return undefined;
+    const { kind, principalId } = managed as Record<string, unknown>;
+    const name = typeof outputs["displayName"] === "string" ? outputs["displayName"] : "the stack";
+    return `${name} has no client secret: it runs under a managed identity (${String(kind)}, principal ` +
+        `${String(principalId)}) whose credential the platform holds; nothing to expire or rotate`;
 }
 
 export function assessExpiry(secrets: readonly SecretDates[], at: Date, thresholds: Thresholds): ExpiryReport {
@@ -104,6 +119,7 @@ export function assessExpiry(secrets: readonly SecretDates[], at: Date, threshol
 }
 
 export function renderExpiryTable(report: ExpiryReport, origin: string): string {
+    if (report.note !== undefined) return `Client secrets of ${origin} at ${report.at.slice(0, 10)}: ok\n  ${report.note}`;
     const rows = report.secrets.map((secret) => [
         secret.name, secret.newest ? "newest" : "previous", `ends ${secret.endDate.slice(0, 10)}`,
         `${secret.daysLeft} days left`, secret.state === "previous" ? "ok" : secret.state.toUpperCase(),
@@ -157,7 +173,9 @@ export async function main(argv: readonly string[], now: () => Date = () => new 
     let report: ExpiryReport;
     try {
         const outputs = await readStackOutputs(source, { showSecrets: false });
-        report = assessExpiry(secretsFromOutputs(outputs, origin), at, thresholds);
+        const note = noCredentialNote(outputs);
+        report = note === undefined ? assessExpiry(secretsFromOutputs(outputs, origin), at, thresholds)
+            : { at: at.toISOString(), ok: true, secrets: [], warnings: [], note };
     } catch (error) {
         if (!(error instanceof OutputsError)) throw error;
         console.error(`expiry: ${error.message}`);

@@ -6,6 +6,7 @@ import type { StandInRequest, StandInResponse, StandInService } from "../standin
 import type { Store } from "../store";
 import { audienceMatches, RESOURCES, type AccessTokenClaims, type TokenIssuer } from "../tokens";
 import { ArmError, armErrorResponse, armHeaders, dotnetTime } from "./errors";
+import { getMachine, MACHINE_ROUTE } from "./machines";
 import { deleteRoleAssignment, getRoleAssignment, listRoleAssignments, putRoleAssignment, type ArmResult } from "./roleAssignments";
 
 export const ARM_HOST = "management.azure.com";
@@ -58,12 +59,25 @@ export class ArmService implements StandInService {
         return verification.claims;
     }
 
+    private subscription(subscriptionId: string): string {
+        const subscription = Object.keys(this.store.state.subscriptions).find((id) => id === subscriptionId.toLowerCase());
+        if (subscription === undefined) {
+            throw new ArmError(404, "SubscriptionNotFound", `The subscription '${subscriptionId}' could not be found.`);
+        }
+        return subscription;
+    }
+
     private route(request: StandInRequest): ArmResult {
         const apiVersion = request.url.searchParams.get("api-version");
         if (apiVersion === null) {
             throw new ArmError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
         }
         const caller = this.authenticate(request);
+        const machine = MACHINE_ROUTE.exec(request.url.pathname);
+        if (machine !== null && request.method === "GET") {
+            const [, subscriptionId = "", resourceGroup = "", name = ""] = machine.map((part) => decodeURIComponent(part ?? ""));
+            return getMachine(this.store, caller, this.subscription(subscriptionId), resourceGroup, name, apiVersion);
+        }
         const match = ROUTE.exec(request.url.pathname);
         if (match === null) {
             throw new ArmError(404, "InvalidResourceType", `The local Azure serves no resource at '${request.url.pathname}'.`);

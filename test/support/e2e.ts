@@ -39,17 +39,14 @@ export interface AzureStandIn {
     stop(): Promise<void>;
 }
 
-/** Entra and Blob Storage as they are after `pulumi up` of these stacks, reading the time from `now`. */
-export async function startAzure(evaluations: readonly StackEvaluation[], now: () => Date): Promise<AzureStandIn> {
+/**
+ * Entra and Blob Storage as they are after `pulumi up` of these stacks, reading the time from `now`. `assignments`,
+ * when given, is the list the Blob stand-in judges by (the caller may change it, as a later `pulumi up` would).
+ */
+export async function startAzure(evaluations: readonly StackEvaluation[], now: () => Date,
+    assignments: Assignment[] = roleAssignmentsOf(evaluations)): Promise<AzureStandIn> {
     const apps = evaluations.flatMap(credentialsFromEvaluation);
     const entra = new EntraStandIn(apps, now);
-    const assignments: Assignment[] = evaluations.flatMap((evaluation) => evaluation.resources
-        .filter((resource) => resource.type === "azure-native:authorization:RoleAssignment")
-        .map((resource) => ({
-            scope: String(resource.inputs["scope"]),
-            roleDefinitionId: String(resource.inputs["roleDefinitionId"]),
-            principalId: String(resource.inputs["principalId"]),
-        })));
     const azurite = await startAzurite(Object.keys(ACCOUNTS));
     try {
         const blob = new BlobStandIn(ACCOUNTS, assignments, readRoleDefinitions(SHARED), entra.issuedTokens, azurite, now);
@@ -60,6 +57,17 @@ export async function startAzure(evaluations: readonly StackEvaluation[], now: (
         await azurite.stop();
         throw error;
     }
+}
+
+/** The role assignments these stacks register, as the Blob stand-in judges them. */
+export function roleAssignmentsOf(evaluations: readonly StackEvaluation[]): Assignment[] {
+    return evaluations.flatMap((evaluation) => evaluation.resources
+        .filter((resource) => resource.type === "azure-native:authorization:RoleAssignment")
+        .map((resource) => ({
+            scope: String(resource.inputs["scope"]),
+            roleDefinitionId: String(resource.inputs["roleDefinitionId"]),
+            principalId: String(resource.inputs["principalId"]),
+        })));
 }
 
 /** Puts a blob in place as the account's administrator would (Shared Key, past RBAC): the fixture a scenario reads. */
@@ -166,11 +174,11 @@ export function identityLogLines(log: string): string[] {
 }
 
 /** The env file `npm run env-file` writes from a stack's outputs (as `--show-secrets` prints them). */
-export async function writeEnvFile(evaluation: StackEvaluation, developer?: string): Promise<string> {
+export async function writeEnvFile(evaluation: StackEvaluation, developer?: string, extraArgs: readonly string[] = []): Promise<string> {
     const dir = mkdtempSync(join(tmpdir(), "e2e-env-"));
     const from = writeOutputsFile(join(dir, "outputs.json"), showSecretsJson(evaluation));
     const out = join(dir, "azure.env");
-    const result = await runCli(envFile, ["--from", from, "--out", out, ...(developer ? ["--developer", developer] : [])]);
+    const result = await runCli(envFile, ["--from", from, "--out", out, ...(developer ? ["--developer", developer] : []), ...extraArgs]);
     if (result.code !== 0) throw new Error(result.stderr);
     return out;
 }
@@ -203,8 +211,15 @@ export interface RunningApp {
     stop(): Promise<void>;
 }
 
-/** The example app under gunicorn, with the variables systemd's parser reads from the env file. */
-export async function startApp(envFilePath: string, account: string, azure: AzureStandIn): Promise<RunningApp> {
+/** The env file's variables the app's process gets: Azure's, and the Arc agent's endpoints (tools/envFile.ts). */
+const PASSED_ON = /^(AZURE_[A-Z_]+|IDENTITY_ENDPOINT|IMDS_ENDPOINT)$/;
+
+/**
+ * The example app under gunicorn, with the variables systemd's parser reads from the env file. `overrides` replace
+ * some of them, such as the Arc agent's endpoints, where a stand-in listens on another port than the real agent.
+ */
+export async function startApp(envFilePath: string, account: string, azure: AzureStandIn,
+    overrides: Readonly<Record<string, string>> = {}): Promise<RunningApp> {
     const variables = systemd([envFilePath])[0]!;
     const port = await freePort();
     const child = spawn(requireVenv(VENV_GUNICORN), ["--bind", `127.0.0.1:${port}`, "--workers", "1", "--timeout", "30",
@@ -212,13 +227,14 @@ export async function startApp(envFilePath: string, account: string, azure: Azur
         // Only what systemd would pass: the env file's variables, the unit's Environment= line, and no HOME with
         // an Azure CLI or a token cache in it.
         env: {
-            ...Object.fromEntries(Object.entries(variables).filter(([key]) => key.startsWith("AZURE_"))),
+            ...Object.fromEntries(Object.entries(variables).filter(([key]) => PASSED_ON.test(key))),
             STORAGE_ACCOUNT_URL: `https://${account}.blob.core.windows.net`,
             ...proxyEnvironment(azure.proxy),
             REQUESTS_CA_BUNDLE: azure.server.caFile,
             ...PYTHON_ENV,
             PATH: "/usr/bin:/bin",
             HOME: mkdtempSync(join(tmpdir(), "e2e-home-")),
+            ...overrides,
         },
         stdio: ["ignore", "ignore", "pipe"],
     });

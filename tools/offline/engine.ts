@@ -128,6 +128,7 @@ export async function evaluateStack(options: EvaluateOptions): Promise<StackEval
     const fake = new FakeAzure({
         stack: options.stack,
         tenantId: options.deployerTenantId ?? tenantFromConfig,
+        subscriptionId: options.config[`${options.project}:subscriptionId`] ?? "",
         ...(deployerObjectId === undefined ? {} : { deployerObjectId }),
         ...(options.replaced === undefined ? {} : { replaced: options.replaced }),
     });

@@ -21,6 +21,8 @@ export interface FakeAzureOptions {
     readonly stack: string;
     /** The tenant the fake deployer is signed in to. */
     readonly tenantId: string;
+    /** The subscription the azure-native provider reads resources from in the invokes below: the stack's. */
+    readonly subscriptionId?: string;
     /** The fake deployer's object ID; derived from the stack when unset. */
     readonly deployerObjectId?: string;
     /**
@@ -56,9 +58,40 @@ export class FakeAzure implements pulumi.runtime.Mocks {
                     clientId: this.guid("deployer", "client"),
                     objectId: this.deployerObjectId,
                 };
+            // pulumi-azure-native 3.28.0's invokes of infra/managedIdentity.ts: the resource read back (a GET), its
+            // properties flattened, with a system-assigned identity's principal (as an Arc machine or a web app
+            // with identity type SystemAssigned) or a user-assigned identity's own principal.
+            case "azure-native:hybridcompute:getMachine":
+            case "azure-native:web:getWebApp": {
+                const { id, name } = this.resourceOf(args);
+                return { id, name, identity: { type: "SystemAssigned", principalId: this.guid(args.token, id), tenantId: this.options.tenantId } };
+            }
+            case "azure-native:managedidentity:getUserAssignedIdentity": {
+                const { id, name } = this.resourceOf(args);
+                return {
+                    id, name, type: "Microsoft.ManagedIdentity/userAssignedIdentities",
+                    principalId: this.guid(args.token, id), clientId: this.guid(args.token, id, "/client"), tenantId: this.options.tenantId,
+                };
+            }
             default:
                 throw new Error(`the offline engine does not answer the invoke ${args.token}`);
         }
+    }
+
+    /** The Azure resource ID an invoke of azure-native reads, in the stack's subscription. */
+    private resourceOf(args: MockCallArgs): { id: string; name: string } {
+        const types: Record<string, [string, string]> = {
+            "azure-native:hybridcompute:getMachine": ["Microsoft.HybridCompute/machines", "machineName"],
+            "azure-native:web:getWebApp": ["Microsoft.Web/sites", "name"],
+            "azure-native:managedidentity:getUserAssignedIdentity": ["Microsoft.ManagedIdentity/userAssignedIdentities", "resourceName"],
+        };
+        const [type, nameKey] = types[args.token]!;
+        const inputs = args.inputs as Record<string, unknown>;
+        const name = String(inputs[nameKey]);
+        return {
+            id: `/subscriptions/${this.options.subscriptionId ?? ""}/resourceGroups/${String(inputs["resourceGroupName"])}/providers/${type}/${name}`,
+            name,
+        };
     }
 
     newResource(args: MockResourceArgs): MockResourceResult {
