@@ -48,6 +48,9 @@ describe("parseStackConfig", () => {
             developers: [],
             productionResourceGroups: ["rg-inventory-prod", "rg-inventory-prod-archive"],
             deployerObjectId: undefined,
+            credential: "secret",
+            developerCredentials: {},
+            certificateLifetimeMonths: 12,
             keysAsWritten: {},
         });
     });
@@ -135,7 +138,7 @@ describe("parseStackConfig", () => {
         ["a misspelt top-level key", exampleConfig({ roleAsignments: "rg" }), [
             `${FILE}: app-identity:roleAsignments is "rg"; expected one of the keys: appName, environment, tenantId, ` +
                 "subscriptionId, owners, production, secretLifetimeMonths, secretRotationAnchor, roleAssignments, " +
-                "developers, productionResourceGroups, deployerObjectId",
+                "developers, productionResourceGroups, deployerObjectId, credential, developerCredentials, certificateLifetimeMonths",
         ]],
         ["a display name over 120 characters", exampleConfig({ appName: "a".repeat(117) }), [
             `${FILE}: app-identity:appName is "${"a".repeat(117)}"; expected a name that keeps the display name ` +
