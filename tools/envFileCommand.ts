@@ -10,9 +10,12 @@ import { parseArgs } from "node:util";
 import { AtomicWriteError, writeFileAtomically } from "./atomicWrite";
 import { describeSource, OUTPUTS_SOURCE_OPTIONS, type OutputsSourceArgs, outputsSourceFrom, runCommand, UsageError } from "./cliArgs";
 import { EnvFileError, identityFromOutputs, renderEnvFile } from "./envFile";
+import {
+    certificateIdentityFromOutputs, checkCertificateFile, identityOutputsOf, renderCertificateEnvFile, signsInWithCertificate,
+} from "./envFileCertificate";
 import { OutputsError, readStackOutputs } from "./stackOutputs";
 
-const USAGE = "usage: npm run env-file -- (--stack NAME | --from FILE|-) [--developer NAME] [--out PATH] [--stdout]";
+const USAGE = "usage: npm run env-file -- (--stack NAME | --from FILE|-) [--developer NAME] [--certificate-path PATH] [--out PATH] [--stdout]";
 
 export interface Terminal {
     /** Whether standard output is a terminal. */
@@ -27,12 +30,14 @@ const processTerminal: Terminal = {
 
 export async function main(argv: readonly string[], terminal: Terminal = processTerminal): Promise<number> {
     let source: OutputsSourceArgs, out: string | undefined, toStdout: boolean, developer: string | undefined;
+    let certificatePath: string | undefined;
     try {
         const { values } = parseArgs({
             args: [...argv],
             options: {
                 ...OUTPUTS_SOURCE_OPTIONS,
                 developer: { type: "string" },
+                "certificate-path": { type: "string" },
                 out: { type: "string" },
                 stdout: { type: "boolean", default: false },
                 help: { type: "boolean", short: "h" },
@@ -46,6 +51,7 @@ export async function main(argv: readonly string[], terminal: Terminal = process
         out = values.out;
         toStdout = values.stdout;
         developer = values.developer;
+        certificatePath = values["certificate-path"];
         if (out !== undefined && toStdout) throw new UsageError("--out and --stdout name two destinations; give one");
     } catch (error) {
         console.error(`env-file: ${(error as Error).message}`);
@@ -59,6 +65,26 @@ export async function main(argv: readonly string[], terminal: Terminal = process
                 "write it with --out PATH, or pass --stdout if you mean it");
         }
         const outputs = await readStackOutputs(source, { showSecrets: true });
+        const identityOutputs = identityOutputsOf(outputs, developer);
+        if (signsInWithCertificate(identityOutputs)) {
+            if (certificatePath === undefined) {
+                throw new UsageError(`${origin}${developer === undefined ? "" : ` (developer ${developer})`} signs in with a ` +
+                    "certificate: give the server's key and certificate file with --certificate-path PATH");
+            }
+            const identity = certificateIdentityFromOutputs(identityOutputs, origin);
+            checkCertificateFile(certificatePath, identity);
+            const content = renderCertificateEnvFile(identity, origin, certificatePath);
+            if (out === undefined) terminal.writeStdout(content);
+            else {
+                await writeFileAtomically(out, content);
+                console.error(`env-file: wrote ${out} (mode 0600) for ${identity.displayName}; it signs in with ${certificatePath}`);
+            }
+            return 0;
+        }
+        if (certificatePath !== undefined) {
+            throw new UsageError(`${origin} signs in with a client secret; --certificate-path is for an identity with ` +
+                "certificates (an env file never carries both)");
+        }
         const identity = identityFromOutputs(outputs, origin, developer);
         const content = renderEnvFile(identity, origin);
         if (out === undefined) {
