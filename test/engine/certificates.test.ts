@@ -73,7 +73,10 @@ describe("credential: certificate on the real engine", () => {
     it("pulumi up registers both slots' certificates as Graph keyCredentials, with their thumbprints and dates, and no secret", async () => {
         current = commit("2026-07-10", "2026-07-10T00:00:00Z", "2027-07-10T00:00:00Z");
         previous = commit("2026-01-10", "2026-01-10T00:00:00Z", "2027-01-10T00:00:00Z");
-        expectOk(await pulumi(["up", "--stack", "dev", "--yes", "--skip-preview"]), "pulumi up");
+        // Under the guardrail pack in the real analyzer: the certificates' policies pass.
+        const up = expectOk(await pulumi(["up", "--stack", "dev", "--yes", "--skip-preview", "--policy-pack", "policy",
+            "--policy-pack-config", "policy/config.json"]), "pulumi up");
+        expect(up.stdout).toContain("app-identity-guardrails@v0.1.0");
         expect(keyCredentials()).toEqual([
             expectedCredential(previous, "2026-01-10T00:00:00Z", "2027-01-10T00:00:00Z"),
             expectedCredential(current, "2026-07-10T00:00:00Z", "2027-07-10T00:00:00Z"),
