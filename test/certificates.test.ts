@@ -29,11 +29,11 @@ function opensslThumbprint(pem: string): string {
     return out.trim().replace(/^sha1 Fingerprint=/i, "").replaceAll(":", "");
 }
 
-function check(fixture: CertificateFixture, now = AT) {
+function check(fixture: CertificateFixture, now = AT, lifetimeMonths = 12) {
     setCertificatesRoot(fixture.root);
     return readCertificates({
         stackFile: FILE, credentialKey: "app-identity:credential", displayName: NAME,
-        schedule: secretSchedule(new Date(`${ANCHOR}T00:00:00Z`), 12, now), now, makeCommand: "MAKE",
+        schedule: secretSchedule(new Date(`${ANCHOR}T00:00:00Z`), lifetimeMonths, now), now, makeCommand: "MAKE",
     });
 }
 
@@ -109,6 +109,18 @@ describe("readCertificates: the committed certificates of the current and previo
         arrange(certs);
         const read = check(certs);
         expect(read.problems).toEqual([message]);
+    });
+});
+
+describe("readCertificates with an odd lifetime (7 months, a rotation every 3)", () => {
+    // The only case where the start rule alone refuses: a start a month early still ends late enough, within 7 months.
+    it("refuses a certificate that starts before its rotation, though it lives long enough and no longer than 7 months", () => {
+        const certs = fixture();
+        certs.commit(NAME, "2026-10-10", "2026-09-10T00:00:00Z", "2027-04-10T00:00:00Z");
+        expect(check(certs, AT, 7).problems).toEqual([`${FILE}: app-identity:credential is "certificate", and ` +
+            `stacks/certificates/${NAME}/2026-10-10.pem is valid from 2026-09-10T00:00:00Z to 2027-04-10T00:00:00Z; expected, ` +
+            "for the rotation of 2026-10-10 (slot b), a start on or after 2026-10-10 and before the next rotation 2027-01-10, " +
+            "and an end no earlier than 2027-04-10, when slot b rotates again"]);
     });
 });
 
