@@ -12,6 +12,8 @@ import { toDay, toRfc3339 } from "./months";
 import { roleAssignmentLogicalName } from "./names";
 import { findRole } from "./roles";
 import type { SecretSchedule, SecretWindow, SlotName } from "./schedule";
+import { registerCertificates } from "./certificateResources";
+import type { SlotCertificate } from "./certificates";
 
 export interface AppIdentityArgs {
     /** The app registration's display name, such as `inventory-api-dev`. */
@@ -21,6 +23,11 @@ export interface AppIdentityArgs {
     readonly subscriptionId: string;
     readonly roleAssignments: readonly RoleAssignmentConfig[];
     readonly secretSchedule: SecretSchedule;
+    /**
+     * Set for an identity that signs in with certificates: these are registered (infra/certificateResources.ts)
+     * and no client secret is made.
+     */
+    readonly certificates?: readonly SlotCertificate[];
     /**
      * A production identity: protect the app, the service principal and the role assignments, whose deletion is
      * the accident to prevent. Never the client secrets: a rotation replaces them, and the engine refuses to replace
@@ -46,13 +53,15 @@ export interface GrantedRole {
 export class AppIdentity extends pulumi.ComponentResource {
     readonly application: azuread.Application;
     readonly servicePrincipal: azuread.ServicePrincipal;
-    readonly secrets: Readonly<Record<SlotName, azuread.ApplicationPassword>>;
+    /** Both slots' secrets; none for an identity with certificates. */
+    readonly secrets: Partial<Readonly<Record<SlotName, azuread.ApplicationPassword>>>;
+    readonly certificates: readonly azuread.ApplicationCertificate[];
     readonly roleAssignments: readonly authorization.RoleAssignment[];
 
     readonly clientId: pulumi.Output<string>;
     readonly servicePrincipalObjectId: pulumi.Output<string>;
-    /** The newest secret's value: what env files carry. */
-    readonly clientSecret: pulumi.Output<string>;
+    /** The newest secret's value: what env files carry. Unset for an identity with certificates. */
+    readonly clientSecret: pulumi.Output<string> | undefined;
     readonly clientSecretExpiresAt: string;
     readonly grantedRoles: readonly GrantedRole[];
 
@@ -82,6 +91,8 @@ export class AppIdentity extends pulumi.ComponentResource {
         }, { ...child, protect: args.protect, ...(imports?.servicePrincipal === undefined ? {} : { import: imports.servicePrincipal }) });
 
         const { current, previous } = args.secretSchedule;
+        this.certificates = args.certificates === undefined ? []
+            : registerCertificates(name, this.application.id, args.certificates, child);
         const secretFor = (window: SecretWindow) =>
             new azuread.ApplicationPassword(`${name}-secret-${window.slot}`, {
                 applicationId: this.application.id,
@@ -95,11 +106,12 @@ export class AppIdentity extends pulumi.ComponentResource {
                 // sdk/nodejs/resource.ts): a protected secret could never rotate.
                 protect: false,
             });
-        const currentSecret = secretFor(current);
-        const previousSecret = secretFor(previous);
+        const currentSecret = args.certificates === undefined ? secretFor(current) : undefined;
+        const previousSecret = args.certificates === undefined ? secretFor(previous) : undefined;
         this.secrets = current.slot === "a"
             ? { a: currentSecret, b: previousSecret }
             : { a: previousSecret, b: currentSecret };
+        const credentials = [...Object.values(this.secrets), ...this.certificates].filter((resource) => resource !== undefined);
 
         const principalId = this.servicePrincipal.objectId;
         this.grantedRoles = args.roleAssignments.map(({ resourceGroup, role }) => ({
@@ -131,7 +143,7 @@ export class AppIdentity extends pulumi.ComponentResource {
                 // secrets too. A dependsOn edge never forces a replacement (step_generator.go
                 // calculateDependentReplacements reads property dependencies only; diff compares inputs), so a
                 // rotation leaves the assignments unchanged.
-                dependsOn: [this.secrets.a, this.secrets.b],
+                dependsOn: credentials,
                 // Only the name changed: an alias with no parent, type, stack or project keeps the resource's own
                 // (pulumi/pulumi sdk/nodejs/runtime/resource.ts mapAliasesForRequest sends the parent's URN;
                 // pkg/resource/deploy/step_generator.go collapseAliasToUrn fills in the rest), so the engine finds
@@ -143,10 +155,13 @@ export class AppIdentity extends pulumi.ComponentResource {
 
         this.clientId = this.application.clientId;
         this.servicePrincipalObjectId = principalId;
-        this.clientSecret = pulumi.secret(currentSecret.value);
+        this.clientSecret = currentSecret === undefined ? undefined : pulumi.secret(currentSecret.value);
         this.clientSecretExpiresAt = toRfc3339(current.endDate);
 
-        this.registerOutputs({
+        this.registerOutputs(currentSecret === undefined ? {
+            clientId: this.clientId,
+            servicePrincipalObjectId: this.servicePrincipalObjectId,
+        } : {
             clientId: this.clientId,
             servicePrincipalObjectId: this.servicePrincipalObjectId,
             clientSecret: this.clientSecret,

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { adoptionKeysAllowed, adoptionProblems, adoptionSchema, type Adoption } from "./adoption";
 import { managedIdentityProblems, managedIdentitySchema, toManagedIdentityConfig, type ManagedIdentityConfig } from "./managedIdentity";
+import { CERTIFICATE_LIFETIME_MONTHS, CREDENTIALS, type Credential } from "./certificates";
 import { ROLE_NAMES } from "./roles";
 
 export interface RoleAssignmentConfig {
@@ -42,6 +43,11 @@ export interface StackConfig {
     readonly managedIdentity: ManagedIdentityConfig | undefined;
     /** Whether the stack has an app registration: always without managedIdentity; with it, during a migration only. */
     readonly appRegistration: boolean;
+    /** How the stack's identities sign in: client secrets (the default) or certificates (infra/certificates.ts). */
+    readonly credential: Credential;
+    /** A developers' stack: each listed developer's own choice, over `credential`. */
+    readonly developerCredentials: Readonly<Record<string, Credential>>;
+    readonly certificateLifetimeMonths: number;
     /** `"<project>:<key>"` → the key as the stack file writes it, where known: what messages name. */
     readonly keysAsWritten: Readonly<Record<string, string>>;
 }
@@ -90,6 +96,8 @@ const guid = guidOf(GUID_ALLOWED);
 const OWNER_ALLOWED = "expected the object ID (GUID) of a user or service principal (Entra application owners " +
     "cannot be groups), such as 72f988bf-86f1-41af-91ab-2d7cd011db47";
 const ownerGuid = guidOf(OWNER_ALLOWED);
+const CREDENTIAL_ALLOWED = "expected secret (client secrets, the default) or certificate (a key pair made on the " +
+    "server, its public certificate committed under stacks/certificates/)";
 const DEPLOYER_ALLOWED = "expected the object ID (GUID) of the identity that deploys this stack (a user or service " +
     "principal), such as 72f988bf-86f1-41af-91ab-2d7cd011db47";
 const MANAGED_IDENTITY_ALLOWED = "expected the managed identity's object (principal) ID, a GUID such as " +
@@ -148,7 +156,21 @@ const stackConfigSchema = z.strictObject({
     }).optional(),
     managedIdentity: managedIdentitySchema(guidOf(MANAGED_IDENTITY_ALLOWED), resourceGroupName).optional(),
     appRegistration: z.boolean({ error: "expected true or false" }).optional(),
+    credential: z.enum(CREDENTIALS as [Credential, ...Credential[]], { error: CREDENTIAL_ALLOWED }).default("secret"),
+    developerCredentials: z.record(z.string(), z.enum(CREDENTIALS as [Credential, ...Credential[]], { error: CREDENTIAL_ALLOWED }),
+        { error: "expected a map of developers' short names to secret or certificate, such as {alice: certificate}" })
+        .default({}),
+    certificateLifetimeMonths: z
+        .int({ error: certificateLifetimeAllowed() })
+        .min(CERTIFICATE_LIFETIME_MONTHS.min, { error: certificateLifetimeAllowed() })
+        .max(CERTIFICATE_LIFETIME_MONTHS.max, { error: certificateLifetimeAllowed() })
+        .default(CERTIFICATE_LIFETIME_MONTHS.default),
 });
+
+function certificateLifetimeAllowed(): string {
+    const { min, max } = CERTIFICATE_LIFETIME_MONTHS;
+    return `expected a whole number of months from ${min} to ${max} (two staggered certificates need at least 2)`;
+}
 
 function developerAllowed(): string {
     return "expected a developer's short name: 2-32 lowercase letters, digits and '-', starting with a letter";
@@ -171,10 +193,13 @@ export class ConfigError extends pulumi.RunError {
     }
 }
 
-/** The keys Pulumi.yaml types as integer, boolean or array, and the objects `adopt` and `managedIdentity`, arrive as JSON text; the rest are plain strings. */
+/**
+ * The keys Pulumi.yaml types as integer, boolean or array, and the objects (`adopt`, `managedIdentity`,
+ * `developerCredentials`), arrive as JSON text; the rest are plain strings.
+ */
 const JSON_KEYS = new Set([
     "owners", "production", "secretLifetimeMonths", "roleAssignments", "developers", "productionResourceGroups", "adopt",
-    "managedIdentity", "appRegistration",
+    "managedIdentity", "appRegistration", "certificateLifetimeMonths", "developerCredentials",
 ]);
 
 export interface ParseOptions {
@@ -279,6 +304,12 @@ export function parseStackConfig(project: string, stack: string, flatConfig: Rec
     problems.push(...crossEnvironmentAssignments(values, describe));
     problems.push(...adoptionProblems(values.adopt, values.roleAssignments, values.developers, describe));
     problems.push(...identityChoiceProblems(values, describe));
+    for (const developer of Object.keys(values.developerCredentials)) {
+        if (!values.developers.includes(developer)) {
+            problems.push(describe(["developerCredentials", developer], "expected a developer listed in developers " +
+                `(${values.developers.join(", ") || "none"})`));
+        }
+    }
     if (problems.length > 0) throw new ConfigError(unique(problems));
 
     return {
@@ -300,8 +331,16 @@ export function parseStackConfig(project: string, stack: string, flatConfig: Rec
         adopt: values.adopt,
         managedIdentity: values.managedIdentity === undefined ? undefined : toManagedIdentityConfig(values.managedIdentity),
         appRegistration: values.appRegistration ?? values.managedIdentity === undefined,
+        credential: values.credential,
+        developerCredentials: values.developerCredentials,
+        certificateLifetimeMonths: values.certificateLifetimeMonths,
         keysAsWritten: options.keysAsWritten ?? {},
     };
+}
+
+/** How one identity of the stack signs in: a developer's own choice, else the stack's. */
+export function credentialOf(config: Pick<StackConfig, "credential" | "developerCredentials">, developer?: string): Credential {
+    return (developer === undefined ? undefined : config.developerCredentials[developer]) ?? config.credential;
 }
 
 /** The key as the stack file writes it (`appName`, `app-identity:config:appName`), or `<project>:<key>`. */

@@ -6,6 +6,9 @@ import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import { AppIdentity, type GrantedRole } from "./appIdentity";
 import { currentTime } from "./clock";
+import {
+    certificateOutputsOf, certificatePlan, type CertificateIdentityOutputs, type CertificateIdentityPlan,
+} from "./certificateIdentity";
 import { ConfigError, displayNameOf, displayNamesOf, writtenKeyOf, type StackConfig } from "./config";
 import { toDay, toRfc3339 } from "./months";
 import { defineManagedIdentity, type ManagedIdentityOutputs } from "./managedIdentity";
@@ -18,8 +21,10 @@ export interface SecretOutput {
     readonly endDate: string;
 }
 
-/** What a stack exports of one identity, but its secret value. */
-export interface IdentityOutputs {
+/** What a stack exports of one identity, but its secret value: with client secrets, or with certificates. */
+export type IdentityOutputs = SecretIdentityOutputs | CertificateIdentityOutputs;
+
+export interface SecretIdentityOutputs {
     readonly displayName: string;
     readonly clientId: pulumi.Output<string>;
     readonly clientSecretExpiresAt: string;
@@ -29,11 +34,11 @@ export interface IdentityOutputs {
     readonly roleAssignments: readonly GrantedRole[];
 }
 
-export type EnvironmentOutputs = IdentityOutputs & {
+export type EnvironmentOutputs = (SecretIdentityOutputs & {
     readonly tenantId: string;
     readonly subscriptionId: string;
     readonly clientSecret: pulumi.Output<string>;
-};
+}) | (CertificateIdentityOutputs & { readonly tenantId: string; readonly subscriptionId: string });
 
 /** A stack whose app runs under a managed identity: no client ID, no secret (infra/managedIdentity.ts). */
 export interface ManagedIdentityStackOutputs {
@@ -47,12 +52,17 @@ export interface DevelopersOutputs {
     readonly tenantId: string;
     readonly subscriptionId: string;
     readonly developers: Readonly<Record<string, IdentityOutputs>>;
-    /** The newest secret of each developer, in one secret output: `developers` stays readable in a preview. */
+    /**
+     * The newest secret of each developer with client secrets, in one secret output: `developers` stays readable in
+     * a preview.
+     */
     readonly developerSecrets: pulumi.Output<Record<string, string>>;
 }
 
 export async function defineStack(config: StackConfig):
     Promise<EnvironmentOutputs | DevelopersOutputs | ManagedIdentityStackOutputs | (EnvironmentOutputs & ManagedIdentityStackOutputs)> {
+    // The committed certificates are read and checked before anything is asked or registered.
+    const certificates = certificatePlan(config, currentTime());
     // Ask who deploys before registering anything: a deployer signed in to another tenant would create the apps
     // there, and the deployer must own what it creates when it holds only Application.ReadWrite.OwnedBy.
     const deployer = await azuread.getClientConfig();
@@ -88,20 +98,23 @@ export async function defineStack(config: StackConfig):
         });
         if (!config.appRegistration) return { ...common, displayName, managedIdentity };
         // A migration: the app registration stays beside the managed identity until every server uses the latter.
-        const { outputs, clientSecret } = defineIdentity(displayName, config, owners, aliases);
-        return { ...common, ...outputs, clientSecret, managedIdentity };
+        const identity = defineIdentity(displayName, config, owners, aliases, certificates.get(displayName));
+        return "credential" in identity.outputs ? { ...common, ...identity.outputs, managedIdentity }
+            : { ...common, ...identity.outputs, clientSecret: identity.clientSecret!, managedIdentity };
     }
     if (config.developers.length === 0) {
-        const { outputs, clientSecret } = defineIdentity(displayNameOf(config.appName, config.environment), config, owners, aliases);
-        return { ...common, ...outputs, clientSecret };
+        const name = displayNameOf(config.appName, config.environment);
+        const identity = defineIdentity(name, config, owners, aliases, certificates.get(name));
+        return "credential" in identity.outputs ? { ...common, ...identity.outputs }
+            : { ...common, ...identity.outputs, clientSecret: identity.clientSecret! };
     }
     const developers: Record<string, IdentityOutputs> = {};
     const secrets: Record<string, pulumi.Output<string>> = {};
     for (const developer of config.developers) {
         const name = displayNameOf(config.appName, config.environment, developer);
-        const { outputs, clientSecret } = defineIdentity(name, config, owners, aliases);
+        const { outputs, clientSecret } = defineIdentity(name, config, owners, aliases, certificates.get(name));
         developers[developer] = outputs;
-        secrets[developer] = clientSecret;
+        if (clientSecret !== undefined) secrets[developer] = clientSecret;
     }
     return { ...common, developers, developerSecrets: pulumi.secret(pulumi.all(secrets)) };
 }
@@ -117,10 +130,11 @@ function roleAssignmentAliases(config: StackConfig): ReadonlyMap<string, string 
 }
 
 function defineIdentity(displayName: string, config: StackConfig, owners: string[],
-    aliases: ReadonlyMap<string, string | undefined>) {
+    aliases: ReadonlyMap<string, string | undefined>, certificates?: CertificateIdentityPlan):
+    { outputs: IdentityOutputs; clientSecret: pulumi.Output<string> | undefined } {
     const rotationMonths = rotationMonthsFor(config.secretLifetimeMonths);
     const anchor = config.secretRotationAnchor ?? defaultAnchor(displayName, rotationMonths);
-    const schedule = secretSchedule(anchor, config.secretLifetimeMonths, currentTime());
+    const schedule = certificates?.schedule ?? secretSchedule(anchor, config.secretLifetimeMonths, currentTime());
 
     const identity = new AppIdentity(displayName, {
         displayName,
@@ -131,14 +145,18 @@ function defineIdentity(displayName: string, config: StackConfig, owners: string
         protect: config.production,
         roleAssignmentAliases: aliases,
         ...(config.adopt === undefined ? {} : { adopt: config.adopt }),
+        ...(certificates === undefined ? {} : { certificates: certificates.certificates }),
     });
+    if (certificates !== undefined) {
+        return { outputs: certificateOutputsOf(displayName, identity, certificates), clientSecret: undefined };
+    }
 
     const describe = (window: SecretWindow): SecretOutput => ({
         name: `${displayName}-secret-${window.slot}`,
         startDate: toDay(window.rotatedAt),
         endDate: toRfc3339(window.endDate),
     });
-    const outputs: IdentityOutputs = {
+    const outputs: SecretIdentityOutputs = {
         displayName,
         clientId: identity.clientId,
         clientSecretExpiresAt: identity.clientSecretExpiresAt,

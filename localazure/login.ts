@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { EntraStandIn, LOGIN_HOST, type AppCredential } from "./standin/entra";
 import type { StandInRequest, StandInResponse, StandInService } from "./standin/server";
+import { storedKeyCredentials } from "./graph/keyCredentials";
 import { hashSecret } from "./secrets";
 import type { Store } from "./store";
 import { RESOURCES, TOKEN_LIFETIME_SECONDS, type TokenIssuer } from "./tokens";
@@ -45,7 +46,8 @@ export class LoginService implements StandInService {
                 displayName: typeof app.properties["displayName"] === "string" ? app.properties["displayName"] : "", clientId: app.appId, tenantId,
                 servicePrincipalObjectId: principal.id,
                 secrets: app.passwords.map((password) => ({ value: password.secretHash, endDate: new Date(password.endDateTime) })),
-                keyCredentials: app.keyCredentials ?? [],
+                // Where Graph's PATCH keeps them (localazure/graph/keyCredentials.ts): what `pulumi up` registered.
+                keyCredentials: storedKeyCredentials(app.properties),
             }];
         }));
     }

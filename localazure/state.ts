@@ -3,7 +3,6 @@
  * passwords), its subscriptions' resource groups and role assignments, and the blobs of its storage accounts.
  * Plain JSON, so that the store can write it to a file and read it back after a restart.
  */
-import type { KeyCredentialRecord } from "./graph/keyCredentials";
 
 export interface PasswordRecord {
     readonly keyId: string;
@@ -23,8 +22,6 @@ export interface ApplicationRecord {
     properties: Record<string, unknown>;
     owners: string[];
     passwords: PasswordRecord[];
-    /** Its certificates (Graph keyCredentials), which the token endpoint verifies client assertions with. */
-    keyCredentials?: KeyCredentialRecord[];
 }
 
 export interface ServicePrincipalRecord {

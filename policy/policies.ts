@@ -12,6 +12,7 @@ import type { PolicyConfigSchema, ReportViolation, ResourceValidationArgs, Resou
 import { currentTime } from "../infra/clock";
 import { toRfc3339 } from "../infra/months";
 import { BUILT_IN_ROLES, STORAGE_BLOB_ROLES } from "../infra/roles";
+import { CERTIFICATE_POLICIES } from "./certificatePolicies";
 
 export const TYPES = {
     application: "azuread:index/application:Application",
@@ -216,5 +217,5 @@ export const productionProtected: ResourceValidationPolicy = {
 
 export const POLICIES: readonly ResourceValidationPolicy[] = [
     resourceGroupScope, allowedRoles, servicePrincipalOnly, secretEndDate, singleTenant, sameEnvironment,
-    productionProtected,
+    productionProtected, ...CERTIFICATE_POLICIES,
 ];

@@ -157,7 +157,7 @@ describe("the local Azure's token endpoint", () => {
         const clientId = "5b0f6a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b";
         store.change((state) => {
             state.applications.push({ id: "0d1e2f30-4152-4637-8899-aabbccddeeff", appId: clientId, createdDateTime: now.toISOString(),
-                properties: { displayName: "inventory-api-dev" }, owners: [], passwords: [], keyCredentials: [keyCredentialOf(registered)] });
+                properties: { displayName: "inventory-api-dev", keyCredentials: [keyCredentialOf(registered)] }, owners: [], passwords: [] });
             state.servicePrincipals.push({ id: "1e2f3041-5263-4748-99aa-bbccddeeff00", appId: clientId, properties: {}, owners: [], graphPermissions: [] });
         });
         const post = () => {
@@ -171,7 +171,7 @@ describe("the local Azure's token endpoint", () => {
         const token = (JSON.parse(granted.body) as { access_token: string }).access_token;
         expect(decode(token.split(".")[1]!)).toMatchObject({ appid: clientId, appidacr: "2", oid: "1e2f3041-5263-4748-99aa-bbccddeeff00",
             aud: "https://storage.azure.com" });
-        store.change((state) => { state.applications.at(-1)!.keyCredentials = []; });
+        store.change((state) => { state.applications.at(-1)!.properties["keyCredentials"] = []; });
         const refused = post();
         expect({ status: refused.status, codes: (JSON.parse(refused.body) as { error_codes: number[] }).error_codes })
             .toEqual({ status: 401, codes: [700027] });

@@ -50,6 +50,9 @@ describe("parseStackConfig", () => {
             deployerObjectId: undefined,
             managedIdentity: undefined,
             appRegistration: true,
+            credential: "secret",
+            developerCredentials: {},
+            certificateLifetimeMonths: 12,
             keysAsWritten: {},
         });
     });
@@ -137,7 +140,8 @@ describe("parseStackConfig", () => {
         ["a misspelt top-level key", exampleConfig({ roleAsignments: "rg" }), [
             `${FILE}: app-identity:roleAsignments is "rg"; expected one of the keys: appName, environment, tenantId, ` +
                 "subscriptionId, owners, production, secretLifetimeMonths, secretRotationAnchor, roleAssignments, " +
-                "developers, productionResourceGroups, deployerObjectId, adopt, managedIdentity, appRegistration",
+                "developers, productionResourceGroups, deployerObjectId, adopt, managedIdentity, appRegistration, credential, " +
+                "developerCredentials, certificateLifetimeMonths",
         ]],
         ["a display name over 120 characters", exampleConfig({ appName: "a".repeat(117) }), [
             `${FILE}: app-identity:appName is "${"a".repeat(117)}"; expected a name that keeps the display name ` +

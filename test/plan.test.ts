@@ -324,6 +324,8 @@ describe("a guardrail verdict names the config key behind the resource", () => {
             "inventory-api-dev/rg-inventory-dev/storage-blob-data-contributor", {}, "stacks/Pulumi.dev.yaml: app-identity:production is false"],
         ["a secret's lifetime", "client-secret-explicit-end-date", "inventory-api-dev-secret-b", { secretLifetimeMonths: 12 },
             "stacks/Pulumi.dev.yaml: app-identity:secretLifetimeMonths is 12"],
+        ["a certificate's lifetime", "client-certificate-explicit-dates", "inventory-api-dev-certificate-a", { certificateLifetimeMonths: 24 },
+            "stacks/Pulumi.dev.yaml: app-identity:certificateLifetimeMonths is 24"],
     ])("%s", (_what, policy, resource, values, expected) => {
         expect(configOrigins("app-identity", config(values))(resource, policy)).toBe(expected);
     });

@@ -7,6 +7,7 @@ import {
     allowedRoles, productionProtected, resourceGroupScope, sameEnvironment, secretEndDate, servicePrincipalOnly,
     singleTenant, TYPES,
 } from "../policy/policies";
+import { CERTIFICATE_TYPE, certificateDates, certificateUnprotected } from "../policy/certificatePolicies";
 import { listStacks, readProject, readStackFile } from "../tools/stackFiles";
 import { ROOT } from "./harness";
 
@@ -236,5 +237,30 @@ describe("the policy pack, policy/index.ts", () => {
         } finally {
             child.kill();
         }
+    });
+});
+
+describe("client-certificate-explicit-dates and client-certificate-unprotected", () => {
+    const certificate = (inputs: Record<string, unknown>, protect = false) => resource("dev", CERTIFICATE_TYPE,
+        { applicationId: "/applications/x", type: "AsymmetricX509Cert", encoding: "pem", value: "[secret]", ...inputs }, protect);
+    const both = [certificateDates, certificateUnprotected];
+    it("passes explicit dates within 24 months, unprotected", () => {
+        expect(messages(both, [certificate({ startDate: "2026-07-10T00:00:00Z", endDate: "2028-07-10T00:00:00Z" })])).toEqual([]);
+    });
+    it.each([
+        [{ startDate: "2026-07-10T00:00:00Z", endDate: "2028-07-10T00:00:01Z" }, false,
+            ["endDate 2028-07-10T00:00:01Z is more than 24 months after startDate 2026-07-10T00:00:00Z"]],
+        [{ endDate: "2027-07-10T00:00:00Z" }, false, ["startDate is null; expected an RFC 3339 date"]],
+        [{ startDate: "2026-07-10T00:00:00Z", endDateRelative: "8760h" }, false,
+            ["endDateRelative is set; use an explicit endDate instead", "endDate is null; expected an RFC 3339 date"]],
+        [{ startDate: "2026-07-10T00:00:00Z", endDate: "2027-07-10T00:00:00Z" }, true,
+            ["this certificate is protected; a rotation replaces it, and the engine refuses to replace a protected resource: leave certificates unprotected"]],
+    ])("refuses %j (protected: %s)", (inputs, protect, expected) => {
+        expect(messages(both, [certificate(inputs, protect)])).toEqual(expected);
+    });
+    it("takes the maximum from config", () => {
+        const config = { "client-certificate-explicit-dates": { maxLifetimeMonths: 12 } };
+        expect(messages(both, [certificate({ startDate: "2026-07-10T00:00:00Z", endDate: "2027-07-11T00:00:00Z" })], config))
+            .toEqual(["endDate 2027-07-11T00:00:00Z is more than 12 months after startDate 2026-07-10T00:00:00Z"]);
     });
 });

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { applicationOutputs, applicationSpec } from "../localazure/providers/azuread/application";
+import { applicationCertificateSpec, certificateOutputs } from "../localazure/providers/azuread/applicationCertificate";
 import { applicationPasswordSpec, passwordOutputs } from "../localazure/providers/azuread/applicationPassword";
 import type { ResourceSpec } from "../localazure/providers/azuread/bridge";
 import { clientConfig } from "../localazure/providers/azuread/clientConfig";
@@ -89,6 +90,7 @@ describe.each([
     ["Application", applicationSpec],
     ["ServicePrincipal", servicePrincipalSpec],
     ["ApplicationPassword", applicationPasswordSpec],
+    ["ApplicationCertificate", applicationCertificateSpec],
 ] as [string, ResourceSpec][])("azuread %s inputs", (_name, spec) => {
     const resource = schema.resources[spec.token] as SchemaResource;
 
@@ -124,12 +126,21 @@ describe("azuread outputs", () => {
         expect((schema.resources["azuread:index/applicationPassword:ApplicationPassword"] as SchemaResource).properties["value"]).toEqual({ secret: true, type: "string" });
     });
 
+    it("ApplicationCertificate: every required output, the value marked secret as the schema does", () => {
+        const credential = { keyId: graphPassword.keyId, type: "AsymmetricX509Cert", usage: "Verify", key: null,
+            customKeyIdentifier: "A".repeat(40), displayName: null, startDateTime: "2026-01-01T00:00:00Z", endDateTime: "2027-01-01T00:00:00Z" };
+        const outs = certificateOutputs(OBJECT_ID, graphPassword.keyId, credential, { value: "-----BEGIN CERTIFICATE-----", encoding: "pem" }, false);
+        checkOutputs("azuread:index/applicationCertificate:ApplicationCertificate", outs, true);
+        expect((schema.resources["azuread:index/applicationCertificate:ApplicationCertificate"] as SchemaResource).properties["value"]).toEqual({ secret: true, type: "string" });
+    });
+
     it("previews: planned outputs are schema properties", async () => {
         const provider = new AzureAdProvider(NOWHERE);
         const cases: [string, PropertyMap][] = [
             ["azuread:index/application:Application", { displayName: "a", signInAudience: "AzureADMyOrg", preventDuplicateNames: false, owners: [OWNER] }],
             ["azuread:index/servicePrincipal:ServicePrincipal", { clientId: APP_ID, accountEnabled: true, owners: [OWNER] }],
             ["azuread:index/applicationPassword:ApplicationPassword", { applicationId: `/applications/${OBJECT_ID}`, endDate: "2028-01-01T00:00:00Z" }],
+            ["azuread:index/applicationCertificate:ApplicationCertificate", { applicationId: `/applications/${OBJECT_ID}`, value: "x", encoding: "pem", type: "AsymmetricX509Cert" }],
         ];
         for (const [token, inputs] of cases) {
             const { outs } = await provider.create({ urn: `urn:pulumi:dev::p::${token}::x`, inputs, preview: true });

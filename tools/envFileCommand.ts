@@ -10,9 +10,12 @@ import { parseArgs } from "node:util";
 import { AtomicWriteError, writeFileAtomically } from "./atomicWrite";
 import { describeSource, OUTPUTS_SOURCE_OPTIONS, type OutputsSourceArgs, outputsSourceFrom, runCommand, UsageError } from "./cliArgs";
 import { EnvFileError, identityFromOutputs, managedIdentityFromOutputs, renderEnvFile, renderManagedIdentityEnvFile } from "./envFile";
+import {
+    certificateIdentityFromOutputs, checkCertificateFile, identityOutputsOf, renderCertificateEnvFile, signsInWithCertificate,
+} from "./envFileCertificate";
 import { OutputsError, readStackOutputs } from "./stackOutputs";
 
-const USAGE = "usage: npm run env-file -- (--stack NAME | --from FILE|-) [--developer NAME] [--managed-identity] [--out PATH] [--stdout]";
+const USAGE = "usage: npm run env-file -- (--stack NAME | --from FILE|-) [--developer NAME] [--certificate-path PATH] [--managed-identity] [--out PATH] [--stdout]";
 
 export interface Terminal {
     /** Whether standard output is a terminal. */
@@ -26,13 +29,15 @@ const processTerminal: Terminal = {
 };
 
 export async function main(argv: readonly string[], terminal: Terminal = processTerminal): Promise<number> {
-    let source: OutputsSourceArgs, out: string | undefined, toStdout: boolean, developer: string | undefined, managedOnly: boolean;
+    let source: OutputsSourceArgs, out: string | undefined, toStdout: boolean, developer: string | undefined;
+    let certificatePath: string | undefined, managedOnly: boolean;
     try {
         const { values } = parseArgs({
             args: [...argv],
             options: {
                 ...OUTPUTS_SOURCE_OPTIONS,
                 developer: { type: "string" },
+                "certificate-path": { type: "string" },
                 // During a move to a managed identity (docs/managed-identity.md): the file the switched server reads.
                 "managed-identity": { type: "boolean", default: false },
                 out: { type: "string" },
@@ -48,8 +53,12 @@ export async function main(argv: readonly string[], terminal: Terminal = process
         out = values.out;
         toStdout = values.stdout;
         developer = values.developer;
+        certificatePath = values["certificate-path"];
         managedOnly = values["managed-identity"];
         if (managedOnly && developer !== undefined) throw new UsageError("--managed-identity and --developer: developers have no managed identity");
+        if (managedOnly && certificatePath !== undefined) {
+            throw new UsageError("--managed-identity and --certificate-path: a managed identity's file carries no credential");
+        }
         if (out !== undefined && toStdout) throw new UsageError("--out and --stdout name two destinations; give one");
     } catch (error) {
         console.error(`env-file: ${(error as Error).message}`);
@@ -64,15 +73,47 @@ export async function main(argv: readonly string[], terminal: Terminal = process
         }
         const outputs = await readStackOutputs(source, { showSecrets: true });
         const managed = developer === undefined ? managedIdentityFromOutputs(outputs, origin, managedOnly) : undefined;
-        const identity = managed === undefined ? identityFromOutputs(outputs, origin, developer) : undefined;
-        const content = identity === undefined ? renderManagedIdentityEnvFile(managed!, origin) : renderEnvFile(identity, origin);
+        if (managed !== undefined) {
+            if (certificatePath !== undefined) {
+                throw new UsageError(`${origin} runs under a managed identity; --certificate-path is for an identity with certificates`);
+            }
+            const content = renderManagedIdentityEnvFile(managed, origin);
+            if (out === undefined) terminal.writeStdout(content);
+            else {
+                await writeFileAtomically(out, content);
+                console.error(`env-file: wrote ${out} (mode 0600) for ${managed.displayName}; no client secret: it runs under ` +
+                    "the Arc agent's managed identity");
+            }
+            return 0;
+        }
+        const identityOutputs = identityOutputsOf(outputs, developer);
+        if (signsInWithCertificate(identityOutputs)) {
+            if (certificatePath === undefined) {
+                throw new UsageError(`${origin}${developer === undefined ? "" : ` (developer ${developer})`} signs in with a ` +
+                    "certificate: give the server's key and certificate file with --certificate-path PATH");
+            }
+            const identity = certificateIdentityFromOutputs(identityOutputs, origin);
+            checkCertificateFile(certificatePath, identity);
+            const content = renderCertificateEnvFile(identity, origin, certificatePath);
+            if (out === undefined) terminal.writeStdout(content);
+            else {
+                await writeFileAtomically(out, content);
+                console.error(`env-file: wrote ${out} (mode 0600) for ${identity.displayName}; it signs in with ${certificatePath}`);
+            }
+            return 0;
+        }
+        if (certificatePath !== undefined) {
+            throw new UsageError(`${origin} signs in with a client secret; --certificate-path is for an identity with ` +
+                "certificates (an env file never carries both)");
+        }
+        const identity = identityFromOutputs(outputs, origin, developer);
+        const content = renderEnvFile(identity, origin);
         if (out === undefined) {
             terminal.writeStdout(content);
         } else {
             await writeFileAtomically(out, content);
-            console.error(identity === undefined
-                ? `env-file: wrote ${out} (mode 0600) for ${managed!.displayName}; no client secret: it runs under the Arc agent's managed identity`
-                : `env-file: wrote ${out} (mode 0600) for ${identity.displayName}; its client secret expires ${identity.clientSecretExpiresAt}`);
+            console.error(`env-file: wrote ${out} (mode 0600) for ${identity.displayName}; ` +
+                `its client secret expires ${identity.clientSecretExpiresAt}`);
         }
         return 0;
     } catch (error) {

@@ -13,6 +13,8 @@ import { OutputsError, readStackOutputs } from "./stackOutputs";
 export type SecretState = "ok" | "warn" | "fail" | "expired" | "previous";
 
 export interface SecretExpiry {
+    /** Set for a certificate (an identity with `credential: certificate`); a client secret otherwise. */
+    readonly credential?: "certificate";
     /** The identity the secret belongs to: the stack's, or a developer's in a local-development stack. */
     readonly identity: string;
     readonly name: string;
@@ -29,6 +31,15 @@ export interface ExpiryReport {
     readonly warnings: readonly string[];
     /** Said instead of a table when the stack has no client secret at all (a managed identity's). */
     readonly note?: string;
+    /** When each identity with certificates needs its next one committed; only when the stack has such identities. */
+    readonly due?: readonly CertificateDue[];
+}
+
+export interface CertificateDue {
+    readonly identity: string;
+    /** `YYYY-MM-DD`: the next rotation, for which a certificate must be made and committed by then. */
+    readonly dueAt: string;
+    readonly daysLeft: number;
 }
 
 export interface Thresholds {
@@ -37,6 +48,7 @@ export interface Thresholds {
 }
 
 export interface SecretDates {
+    readonly credential?: "certificate";
     readonly identity: string;
     readonly name: string;
     readonly endDate: Date;
@@ -49,18 +61,16 @@ export interface SecretDates {
 export function secretsFromOutputs(outputs: Record<string, unknown>, origin: string): SecretDates[] {
     const shapeError = () => new OutputsError(`the outputs of ${origin} have no 'secrets' list of {name, startDate, ` +
         "endDate}; deploy the stack with this version of the program (pulumi up) first");
-    const developers = outputs["developers"];
-    const identities: [string, unknown][] = developers !== null && typeof developers === "object"
-        ? Object.entries(developers).map(([name, entry]) => [name, (entry as { secrets?: unknown } | null)?.secrets])
-        : [[typeof outputs["displayName"] === "string" ? outputs["displayName"] : "stack", outputs["secrets"]]];
-    return identities.flatMap(([identity, secrets]) => {
+    const identities: [string, unknown, boolean][] = identityOutputsOf(outputs).map(([identity, entry]) =>
+        entry["credential"] === "certificate" ? [identity, entry["certificates"], true] : [identity, entry["secrets"], false]);
+    return identities.flatMap(([identity, secrets, certificate]) => {
         if (!Array.isArray(secrets) || secrets.length === 0) throw shapeError();
         return secrets.map((entry: unknown) => {
             const { name, endDate } = (entry ?? {}) as { name?: unknown; endDate?: unknown };
             if (typeof name !== "string" || typeof endDate !== "string" || Number.isNaN(Date.parse(endDate))) {
                 throw shapeError();
             }
-            return { identity, name, endDate: new Date(endDate) };
+            return { ...(certificate ? { credential: "certificate" as const } : {}), identity, name, endDate: new Date(endDate) };
         });
     });
 }
@@ -78,6 +88,24 @@ export function noCredentialNote(outputs: Record<string, unknown>): string | und
         `${String(principalId)}) whose credential the platform holds; nothing to expire or rotate`;
 }
 
+/** Each identity's outputs, by name: the stack's one, or each developer's. */
+function identityOutputsOf(outputs: Record<string, unknown>): [string, Record<string, unknown>][] {
+    const developers = outputs["developers"];
+    return developers !== null && typeof developers === "object"
+        ? Object.entries(developers).map(([name, entry]) => [name, (entry ?? {}) as Record<string, unknown>])
+        : [[typeof outputs["displayName"] === "string" ? outputs["displayName"] : "stack", outputs]];
+}
+
+/** The next certificate each identity with certificates needs (`certificateDueAt`), as of `at`. */
+export function certificatesDue(outputs: Record<string, unknown>, at: Date): CertificateDue[] {
+    return identityOutputsOf(outputs)
+        .filter(([, entry]) => entry["credential"] === "certificate" && typeof entry["certificateDueAt"] === "string")
+        .map(([identity, entry]) => {
+            const dueAt = String(entry["certificateDueAt"]);
+            return { identity, dueAt, daysLeft: daysBetween(at, new Date(`${dueAt}T00:00:00Z`)) };
+        });
+}
+
 export function assessExpiry(secrets: readonly SecretDates[], at: Date, thresholds: Thresholds): ExpiryReport {
     const newestEnd = new Map<string, number>();
     for (const secret of secrets) {
@@ -90,44 +118,64 @@ export function assessExpiry(secrets: readonly SecretDates[], at: Date, threshol
             b.endDate.getTime() - a.endDate.getTime())
         .map((secret): SecretExpiry => {
             const newest = secret.endDate.getTime() === newestEnd.get(secret.identity);
+            const what = secret.credential === "certificate" ? "certificate" : "client secret";
+            const fix = secret.credential === "certificate"
+                ? "commit the certificate that is due (npm run certificate -- new) and run pulumi up" : "run pulumi up";
             const daysLeft = daysBetween(at, secret.endDate);
             const expired = secret.endDate.getTime() <= at.getTime();
             let state: SecretState;
             if (expired) {
                 state = "expired";
                 warnings.push(newest
-                    ? `${secret.name}, the newest client secret, expired on ${toDay(secret.endDate)}: run pulumi up now`
-                    : `${secret.name} expired on ${toDay(secret.endDate)}: a rotation was missed; run pulumi up`);
+                    ? `${secret.name}, the newest ${what}, expired on ${toDay(secret.endDate)}: ${fix} now`
+                    : `${secret.name} expired on ${toDay(secret.endDate)}: a rotation was missed; ${fix}`);
             } else if (!newest) {
                 // The previous secret retires at the next rotation by design: its end date is no cause for alarm.
                 state = "previous";
             } else if (daysLeft <= thresholds.failDays) {
                 state = "fail";
-                warnings.push(`${secret.name}, the newest client secret, ends in ${daysLeft} days ` +
-                    `(within --fail-days ${thresholds.failDays}): a rotation is overdue; run pulumi up`);
+                warnings.push(`${secret.name}, the newest ${what}, ends in ${daysLeft} days ` +
+                    `(within --fail-days ${thresholds.failDays}): a rotation is overdue; ${fix}`);
             } else if (daysLeft <= thresholds.warnDays) {
                 state = "warn";
-                warnings.push(`${secret.name}, the newest client secret, ends in ${daysLeft} days ` +
+                warnings.push(`${secret.name}, the newest ${what}, ends in ${daysLeft} days ` +
                     `(within --warn-days ${thresholds.warnDays})`);
             } else {
                 state = "ok";
             }
-            return { identity: secret.identity, name: secret.name, endDate: toRfc3339(secret.endDate), daysLeft, newest, state };
+            return { ...(secret.credential === undefined ? {} : { credential: secret.credential }), identity: secret.identity,
+                name: secret.name, endDate: toRfc3339(secret.endDate), daysLeft, newest, state };
         });
     const ok = assessed.every((secret) => secret.state !== "expired" && secret.state !== "fail");
     return { at: at.toISOString(), ok, secrets: assessed, warnings };
 }
 
+/**
+ * A certificate is made by hand: say when the next is due, and warn within --warn-days of it (after the due day the
+ * deploy refuses to go on until it is committed, and the newest certificate then ends within half a lifetime).
+ */
+export function withCertificatesDue(report: ExpiryReport, due: readonly CertificateDue[], thresholds: Thresholds): ExpiryReport {
+    if (due.length === 0) return report;
+    const warnings = due.filter((entry) => entry.daysLeft <= thresholds.warnDays).map((entry) => entry.daysLeft < 0
+        ? `the next certificate of ${entry.identity} was due ${entry.dueAt} (${-entry.daysLeft} days ago): until it is ` +
+            "committed, pulumi up refuses the stack; make it on the server with npm run certificate -- new"
+        : `the next certificate of ${entry.identity} is due ${entry.dueAt} (in ${entry.daysLeft} days): make it on the server ` +
+            "with npm run certificate -- new and commit it before then");
+    return { ...report, warnings: [...report.warnings, ...warnings], due };
+}
+
 export function renderExpiryTable(report: ExpiryReport, origin: string): string {
     if (report.note !== undefined) return `Client secrets of ${origin} at ${report.at.slice(0, 10)}: ok\n  ${report.note}`;
+    const dueLines = (report.due ?? []).map((due) => `  next certificate of ${due.identity} due ${due.dueAt} (${due.daysLeft} days)`);
     const rows = report.secrets.map((secret) => [
         secret.name, secret.newest ? "newest" : "previous", `ends ${secret.endDate.slice(0, 10)}`,
         `${secret.daysLeft} days left`, secret.state === "previous" ? "ok" : secret.state.toUpperCase(),
     ]);
     const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
     return [
-        `Client secrets of ${origin} at ${report.at.slice(0, 10)}: ${report.ok ? "ok" : "FAILED"}`,
+        `${report.due === undefined ? "Client secrets" : "Credentials"} of ${origin} at ${report.at.slice(0, 10)}: ${report.ok ? "ok" : "FAILED"}`,
         ...rows.map((row) => `  ${row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd()}`),
+        ...dueLines,
         ...report.warnings.map((warning) => `warning: ${warning}`),
     ].join("\n");
 }
@@ -174,7 +222,8 @@ export async function main(argv: readonly string[], now: () => Date = () => new 
     try {
         const outputs = await readStackOutputs(source, { showSecrets: false });
         const note = noCredentialNote(outputs);
-        report = note === undefined ? assessExpiry(secretsFromOutputs(outputs, origin), at, thresholds)
+        report = note === undefined
+            ? withCertificatesDue(assessExpiry(secretsFromOutputs(outputs, origin), at, thresholds), certificatesDue(outputs, at), thresholds)
             : { at: at.toISOString(), ok: true, secrets: [], warnings: [], note };
     } catch (error) {
         if (!(error instanceof OutputsError)) throw error;

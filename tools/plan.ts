@@ -14,6 +14,7 @@ import { resolve } from "node:path";
 import { checkResources, readPackConfig } from "../policy/check";
 import { POLICIES } from "../policy/policies";
 import { ConfigError, parseStackConfig, STACK_CONFIG_DIR } from "../infra/config";
+import { setCertificatesRoot } from "../infra/certificates";
 import { evaluateStack } from "./offline/engine";
 import { configOrigins } from "./offline/origins";
 import { planStack, renderJson, renderMarkdown, renderTable, type Plan, type PlannedStack } from "./render";
@@ -40,6 +41,8 @@ export async function planStacks(options: PlanOptions): Promise<Plan> {
     // Once, over every stack of the project: each line names the stack file it is about (infra/config.ts).
     const acrossStacks = projectStackProblems(project);
     const planned: PlannedStack[] = [];
+    // The committed certificates are the planned project's (stacks/certificates/ under --root), as for the CLI.
+    const previousCertificatesRoot = setCertificatesRoot(options.root);
     for (const stack of stacks) {
         let file: StackFile;
         try {
@@ -66,6 +69,7 @@ export async function planStacks(options: PlanOptions): Promise<Plan> {
         const prefix = `${STACK_CONFIG_DIR}/Pulumi.${stack}.yaml: `;
         planned.push(planStack(evaluation, violations, acrossStacks.filter((line) => line.startsWith(prefix))));
     }
+    setCertificatesRoot(previousCertificatesRoot);
     return { at: (options.at ?? new Date()).toISOString(), stacks: planned };
 }
 

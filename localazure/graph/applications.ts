@@ -7,6 +7,7 @@ import type { Store } from "../store";
 import { newId } from "../secrets";
 import { badRequest } from "./errors";
 import { findApplication } from "./directory";
+import { keyCredentialsFromPatch, storedKeyCredentials } from "./keyCredentials";
 import { applicationView, jsonObject, writableProperties, type GraphResult } from "./model";
 import { context, parseEqualsFilter } from "./odata";
 import { ownerIdsFromBind } from "./owners";
@@ -19,6 +20,7 @@ export function createApplication(store: Store, caller: Caller, body: string, no
     if (typeof properties["displayName"] !== "string" || properties["displayName"] === "") {
         throw badRequest("Invalid value specified for property 'displayName' of resource 'Application'.");
     }
+    if ("keyCredentials" in properties) properties["keyCredentials"] = keyCredentialsFromPatch([], properties["keyCredentials"]);
     const owners = ownerIdsFromBind(store.state, input["owners@odata.bind"]);
     // Application.ReadWrite.OwnedBy: the calling service principal becomes an owner of what it creates.
     if (becomesOwner && !owners.includes(caller.objectId)) owners.push(caller.objectId);
@@ -35,18 +37,26 @@ export function listApplications(store: Store, caller: Caller, filter: string | 
     const equals = parseEqualsFilter(filter, ["displayName", "appId"], "Application");
     const apps = store.state.applications.filter((app) => equals === undefined ||
         (equals.property === "appId" ? app.appId : app.properties["displayName"]) === equals.value);
-    return { status: 200, body: { ...context("applications"), value: apps.map(applicationView) } };
+    return { status: 200, body: { ...context("applications"), value: apps.map((app) => applicationView(app)) } };
 }
 
-export function getApplication(store: Store, caller: Caller, id: string): GraphResult {
+export function getApplication(store: Store, caller: Caller, id: string, select: string | null = null): GraphResult {
     caller.requireRead();
-    return { status: 200, body: { ...context("applications/$entity"), ...applicationView(findApplication(store.state, id)) } };
+    const app = findApplication(store.state, id);
+    // keyCredentials' keys only on $select for a single object (keyCredential resource type).
+    if (select === "keyCredentials") {
+        return { status: 200, body: { ...context("applications(keyCredentials)/$entity"), keyCredentials: applicationView(app, true)["keyCredentials"] } };
+    }
+    return { status: 200, body: { ...context("applications/$entity"), ...applicationView(app) } };
 }
 
 export function updateApplication(store: Store, caller: Caller, id: string, body: string): GraphResult {
     const app = findApplication(store.state, id);
     caller.requireWrite(app.owners);
     const properties = writableProperties(jsonObject(body), "application");
+    if ("keyCredentials" in properties) {
+        properties["keyCredentials"] = keyCredentialsFromPatch(storedKeyCredentials(app.properties), properties["keyCredentials"]);
+    }
     if ("displayName" in properties && (typeof properties["displayName"] !== "string" || properties["displayName"] === "")) {
         throw badRequest("Invalid value specified for property 'displayName' of resource 'Application'.");
     }

@@ -5,6 +5,7 @@
  */
 import type { ApplicationRecord, PasswordRecord, ServicePrincipalRecord, State } from "../state";
 import { badRequest, GraphError } from "./errors";
+import { keyCredentialsView, storedKeyCredentials } from "./keyCredentials";
 
 export interface GraphResult {
     readonly status: number;
@@ -91,9 +92,10 @@ export function passwordView(password: PasswordRecord): Record<string, unknown> 
     };
 }
 
-export function applicationView(app: ApplicationRecord): Record<string, unknown> {
+export function applicationView(app: ApplicationRecord, withKeys = false): Record<string, unknown> {
     return {
         id: app.id, ...APPLICATION_DEFAULTS, ...app.properties, appId: app.appId, createdDateTime: app.createdDateTime,
+        keyCredentials: keyCredentialsView(storedKeyCredentials(app.properties), withKeys),
         passwordCredentials: app.passwords.map(passwordView),
     };
 }

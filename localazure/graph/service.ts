@@ -92,7 +92,7 @@ export class GraphService implements StandInService {
             throw notAllowed();
         }
         if (relation === undefined) {
-            if (method === "GET") return isApp ? getApplication(store, caller, id) : getServicePrincipal(store, caller, id);
+            if (method === "GET") return isApp ? getApplication(store, caller, id, request.url.searchParams.get("$select")) : getServicePrincipal(store, caller, id);
             if (method === "PATCH") return isApp ? updateApplication(store, caller, id, request.body) : updateServicePrincipal(store, caller, id, request.body);
             if (method === "DELETE") return isApp ? deleteApplication(store, caller, id) : deleteServicePrincipal(store, caller, id);
             throw notAllowed();

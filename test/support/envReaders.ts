@@ -114,7 +114,7 @@ export const dotenvPackage: EnvReader = (files) => files.map((file) => parseDote
 
 /** bash, sourcing the file with `set -a` as a shell script or a container entrypoint would. */
 export const bash: EnvReader = (files) => {
-    const script = 'for f in "$@"; do (set -a; . "$f"; for k in AZURE_CLIENT_ID AZURE_TENANT_ID AZURE_CLIENT_SECRET ' +
+    const script = 'for f in "$@"; do (set -a; . "$f"; for k in AZURE_CLIENT_ID AZURE_TENANT_ID AZURE_CLIENT_SECRET AZURE_CLIENT_CERTIFICATE_PATH ' +
         'AZURE_SUBSCRIPTION_ID; do printf "%s=%s\\0" "$k" "${!k-}"; done; printf "\\0"); done';
     const printed = execFileSync("/bin/bash", ["-c", script, "bash", ...files], { env: {}, encoding: "utf8" });
     return printed.split("\0\0").slice(0, files.length).map((block) => Object.fromEntries(

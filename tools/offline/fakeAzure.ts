@@ -131,6 +131,15 @@ export class FakeAzure implements pulumi.runtime.Mocks {
                     state: { ...inputs, keyId, value: this.secretValue(args.name, String(inputs["endDate"])) },
                 };
             }
+            case "azuread:index/applicationCertificate:ApplicationCertificate": {
+                // key_id is Optional+Computed: the provider makes a random UUID when none is given
+                // (terraform-provider-azuread internal/services/applications/application_certificate_resource.go).
+                const keyId = this.guid(args.type, args.name, `/${String(inputs["endDate"])}`);
+                return {
+                    id: `${String(inputs["applicationId"])}/certificate/${keyId}`,
+                    state: { ...inputs, keyId },
+                };
+            }
             case "azure-native:authorization:RoleAssignment": {
                 const name = String(inputs["roleAssignmentName"]);
                 return {

@@ -9,6 +9,7 @@ import { displayNamesOf, writtenKeyOf, type StackConfig } from "../../infra/conf
 import { roleAssignmentLogicalName } from "../../infra/names";
 import type { ConfigOrigin } from "../../policy/check";
 import { allowedRoles, productionProtected, resourceGroupScope, sameEnvironment, secretEndDate } from "../../policy/policies";
+import { certificateDates } from "../../policy/certificatePolicies";
 
 
 /** Where a policy's verdict on a role assignment points: the entry's role, or its resource group. */
@@ -22,11 +23,13 @@ export function configOrigins(project: string, config: StackConfig): ConfigOrigi
     const entries = new Map<string, number>();
     const identities = new Set(displayNamesOf(config.appName, config.environment, config.developers));
     const secrets = new Set<string>();
+    const certificates = new Set<string>();
     for (const identity of identities) {
         config.roleAssignments.forEach(({ resourceGroup, role }, index) => {
             entries.set(roleAssignmentLogicalName({ identity, resourceGroup, role }), index);
         });
         secrets.add(`${identity}-secret-a`).add(`${identity}-secret-b`);
+        certificates.add(`${identity}-certificate-a`).add(`${identity}-certificate-b`);
     }
     const line = (key: string, path: string, value: unknown) =>
         `${config.stackFile}: ${writtenKeyOf(config, project, key)}${path} is ${JSON.stringify(value)}`;
@@ -42,6 +45,9 @@ export function configOrigins(project: string, config: StackConfig): ConfigOrigi
         }
         if (policy === secretEndDate.name && secrets.has(resourceName)) {
             return line("secretLifetimeMonths", "", config.secretLifetimeMonths);
+        }
+        if (policy === certificateDates.name && certificates.has(resourceName)) {
+            return line("certificateLifetimeMonths", "", config.certificateLifetimeMonths);
         }
         // The rest (single tenant, principal type, a protected secret) is the program's doing, not a key's.
         return undefined;

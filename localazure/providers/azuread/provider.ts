@@ -4,6 +4,7 @@ import { DispatchingProvider } from "../shared/dispatch";
 import { LocalAzureClient, localAzureUrl } from "../shared/localAzure";
 import type { InvokeHandler, PropertyMap, ResourceHandler } from "../shared/types";
 import { APPLICATION, ApplicationHandler } from "./application";
+import { APPLICATION_CERTIFICATE, ApplicationCertificateHandler } from "./applicationCertificate";
 import { APPLICATION_PASSWORD, ApplicationPasswordHandler } from "./applicationPassword";
 import { clientConfig, GET_CLIENT_CONFIG } from "./clientConfig";
 import { GraphClient } from "./graph";
@@ -33,6 +34,7 @@ export class AzureAdProvider extends DispatchingProvider {
             [APPLICATION]: new ApplicationHandler(graph),
             [SERVICE_PRINCIPAL]: new ServicePrincipalHandler(graph),
             [APPLICATION_PASSWORD]: new ApplicationPasswordHandler(graph, { secretOutputs: () => this.configured().secretOutputs }),
+            [APPLICATION_CERTIFICATE]: new ApplicationCertificateHandler(graph, { secretOutputs: () => this.configured().secretOutputs }),
         };
         this.functions = {
             [GET_CLIENT_CONFIG]: async () => {
