@@ -3,7 +3,11 @@
  * documents them, one exact line per problem, and the command's exit codes with the policies read by a stand-in.
  * The real Graph path is in test/engine/credentialPolicy.test.ts.
  */
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { PROJECT_ROOT } from "../tools/stackFiles";
 import {
     credentialChoiceOf, credentialPolicyProblems, longestSpan, mostMonthsWithin, type CredentialChoice, type Policy, type Restriction,
     type TenantPolicies,
@@ -11,6 +15,8 @@ import {
 import { describeDuration, parseIsoDuration } from "../tools/isoDuration";
 import { main } from "../tools/credentialPolicy";
 import { AzureRequestError } from "../tools/azure/rest";
+import { parseStackConfig } from "../infra/config";
+import { exampleConfig, flatConfig, PROJECT, type StackValues } from "./harness";
 
 const DAY = 86_400_000;
 const NOW = new Date("2026-12-01T00:00:00Z");
@@ -123,14 +129,29 @@ describe("credentialPolicyProblems", () => {
     });
 });
 
-describe("credentialChoiceOf: the two keys of the certificates feature, read defensively", () => {
-    const config = { stackFile: "stacks/Pulumi.dev.yaml", keysAsWritten: {}, secretLifetimeMonths: 24 };
-    it("absent: a secret, and 12-month certificates", () => {
-        expect(credentialChoiceOf(config, "app-identity")).toEqual(DEV);
+describe("credentialChoiceOf: the stack's credential, and each developer's own", () => {
+    const parsed = (values: StackValues, stack = "dev") => parseStackConfig(PROJECT, stack, flatConfig(exampleConfig(values)));
+    it("a stack of today: secrets of 24 months, certificates of 12 if it switches", () => {
+        expect(credentialChoiceOf(parsed({}), PROJECT)).toEqual(DEV);
     });
-    it("present: as parsed", () => {
-        expect(credentialChoiceOf({ ...config, credential: "certificate", certificateLifetimeMonths: 6 } as typeof config, "app-identity"))
-            .toMatchObject({ credential: "certificate", certificateLifetimeMonths: 6 });
+    it("certificates, as parsed", () => {
+        expect(credentialChoiceOf(parsed({ credential: "certificate", certificateLifetimeMonths: 6 }), PROJECT))
+            .toEqual({ ...DEV, credential: "certificate", certificateLifetimeMonths: 6 });
+    });
+    it("a developer whose certificate overrides the stack's secrets is judged as a certificate, and named by that key", () => {
+        const choice = credentialChoiceOf(parsed({ environment: "local", developers: ["alice", "bob"],
+            developerCredentials: { alice: "certificate", bob: "secret" } }, "local"), PROJECT);
+        expect(choice.developerCredentials).toEqual({ "inventory-api-local-alice": { developer: "alice", credential: "certificate" } });
+        const noSecrets = defaultPolicy(true, [restriction("passwordAddition")], [restriction("asymmetricKeyLifetime", "P90D")]);
+        expect(credentialPolicyProblems({ ...choice, stackFile: "stacks/Pulumi.local.yaml" },
+            tenant(noSecrets, [], undefined, ["inventory-api-local-alice", "inventory-api-local-bob"]), NOW)).toEqual([
+            "stacks/Pulumi.local.yaml: app-identity:certificateLifetimeMonths is missing, so 12; expected at most 2: " +
+                "the tenant's default app management policy limits certificates to P90D (90 days), and a 12-month one lives up to " +
+                "366 days (CredentialInvalidLifetimeAsPerAppPolicy)",
+            "stacks/Pulumi.local.yaml: app-identity:credential is missing, so \"secret\"; expected \"certificate\": the tenant's " +
+                "default app management policy allows no client secrets (passwordAddition), so Entra refuses each new one " +
+                "(CredentialTypeNotAllowedAsPerAppPolicy)",
+        ]);
     });
 });
 
@@ -161,6 +182,25 @@ describe("npm run credential-policy", () => {
         expect(result).toEqual({ code: 1, err: [], asked: [["inventory-api-local-alice", "inventory-api-local-bob"]],
             out: [`stacks/Pulumi.local.yaml: app-identity:secretLifetimeMonths is 6; expected at most 2: ${DEFAULT_NAME} limits client ` +
                 "secrets to P90D (90 days), and a 6-month one lives up to 184 days (CredentialInvalidLifetimeAsPerAppPolicy)"] });
+    });
+
+    it("exit 0 without reading Graph: a stack under a managed identity alone has no credential to judge", async () => {
+        const root = mkdtempSync(join(tmpdir(), "credential-policy-"));
+        cpSync(join(PROJECT_ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
+        mkdirSync(join(root, "stacks"));
+        writeFileSync(join(root, "stacks", "Pulumi.arc.yaml"), [
+            "config:", "  app-identity:appName: inventory-api",
+            "  app-identity:tenantId: 00000000-0000-0000-0000-00000000aaaa",
+            "  app-identity:subscriptionId: 00000000-0000-0000-0000-00000000bbbb",
+            "  app-identity:managedIdentity: {kind: objectId, objectId: 6f0c2a4e-1111-4b2c-9d3e-5a6b7c8d9e0f}",
+            "  app-identity:roleAssignments:", "    - {resourceGroup: rg-inventory-dev, role: Storage Blob Data Reader}", ""].join("\n"));
+        const out: string[] = [];
+        vi.spyOn(console, "log").mockImplementation((line: string) => { out.push(line); });
+        const read = vi.fn();
+        expect(await main(["--stack", "arc"], { root, now: () => NOW, read })).toBe(0);
+        expect(read).not.toHaveBeenCalled();
+        expect(out).toEqual(["Stack arc: no app registration, so no client secret or certificate for the tenant's app management " +
+            "policies to judge (the app runs under a managed identity)."]);
     });
 
     it("exit 2: Graph refuses the read, and the line names the permission to grant", async () => {

@@ -12,6 +12,7 @@
  * - passwordAddition refuses every client secret; passwordLifetime and asymmetricKeyLifetime cap the time from a
  *   credential's start to its end at maxLifetime.
  */
+import { displayNameOf, type StackConfig } from "../infra/config";
 import { addMonths } from "../infra/months";
 import { describeDuration, parseIsoDuration } from "./isoDuration";
 
@@ -20,13 +21,15 @@ export type CredentialKind = "secret" | "certificate";
 /** A policy that is not in the documented shape (Graph's answer, or a maxLifetime that is not a duration). */
 export class PolicyShapeError extends Error {}
 
-/** What the stack asks for. The lead builds it from the parsed config (`credentialChoiceOf`). */
+/** What the stack asks for, from the parsed config (`credentialChoiceOf`). */
 export interface CredentialChoice {
     readonly stackFile: string;
     readonly project: string;
     /** `"<project>:<key>"` → the key as the stack file writes it; a key the file does not set is absent. */
     readonly keysAsWritten: Readonly<Record<string, string>>;
     readonly credential: CredentialKind;
+    /** A developer's own choice (`developerCredentials`), by the identity's display name, where it overrides `credential`. */
+    readonly developerCredentials?: Readonly<Record<string, { readonly developer: string; readonly credential: CredentialKind }>>;
     readonly secretLifetimeMonths: number;
     readonly certificateLifetimeMonths: number;
 }
@@ -63,25 +66,25 @@ export interface TenantPolicies {
 
 /** Two staggered slots need at least 2 months (README "Client secrets and rotation"; infra/config.ts SECRET_LIFETIME_MONTHS). */
 export const MIN_STAGGERED_MONTHS = 2;
-export const DEFAULTS = { credential: "secret", secretLifetimeMonths: 24, certificateLifetimeMonths: 12 } as const;
 const MS_PER_DAY = 86_400_000;
 
 /**
- * The choice from the parsed config. `credential` and `certificateLifetimeMonths` come with the certificates
- * feature: read defensively, absent meaning "secret" and 12.
+ * The choice from the parsed config: the stack's credential, and each developer's own where `developerCredentials`
+ * overrides it (each identity is judged by what it will be given).
  */
-export function credentialChoiceOf(config: {
-    readonly stackFile: string; readonly keysAsWritten: Readonly<Record<string, string>>; readonly secretLifetimeMonths: number;
-}, project: string): CredentialChoice {
-    const extra = config as { credential?: unknown; certificateLifetimeMonths?: unknown };
+export function credentialChoiceOf(config: StackConfig, project: string): CredentialChoice {
+    const overrides = Object.entries(config.developerCredentials)
+        .filter(([, credential]) => credential !== config.credential)
+        .map(([developer, credential]): [string, { developer: string; credential: CredentialKind }] =>
+            [displayNameOf(config.appName, config.environment, developer), { developer, credential }]);
     return {
         stackFile: config.stackFile,
         project,
         keysAsWritten: config.keysAsWritten,
-        credential: extra.credential === "certificate" ? "certificate" : DEFAULTS.credential,
+        credential: config.credential,
+        ...(overrides.length === 0 ? {} : { developerCredentials: Object.fromEntries(overrides) }),
         secretLifetimeMonths: config.secretLifetimeMonths,
-        certificateLifetimeMonths: typeof extra.certificateLifetimeMonths === "number"
-            ? extra.certificateLifetimeMonths : DEFAULTS.certificateLifetimeMonths,
+        certificateLifetimeMonths: config.certificateLifetimeMonths,
     };
 }
 
@@ -137,20 +140,26 @@ export function credentialPolicyProblems(choice: CredentialChoice, tenant: Tenan
         if (policy === undefined) continue;
         const createdAt = identity.createdDateTime === undefined ? now : new Date(identity.createdDateTime);
         const named = describePolicy(policy, identity.identity);
-        if (choice.credential === "secret") {
+        const own = choice.developerCredentials?.[identity.identity];
+        // The key to change for this identity: its developer's entry when it overrides the stack's credential.
+        const forIdentity: CredentialChoice = own === undefined ? choice : { ...choice, credential: own.credential };
+        const seenCredential = own === undefined ? seen("credential", choice.credential)
+            : `${choice.stackFile}: ${key("developerCredentials")}.${own.developer} is ${JSON.stringify(own.credential)}`;
+        if (forIdentity.credential === "secret") {
             if (inForce(policy.passwordCredentials, "passwordAddition", createdAt) !== undefined) {
-                problems.push(`${seen("credential", "secret")}; expected "certificate": ${named} allows no client secrets ` +
+                problems.push(`${seenCredential}; expected "certificate": ${named} allows no client secrets ` +
                     "(passwordAddition), so Entra refuses each new one (CredentialTypeNotAllowedAsPerAppPolicy)");
                 continue;
             }
             const lifetime = inForce(policy.passwordCredentials, "passwordLifetime", createdAt);
             if (lifetime !== undefined) {
-                problems.push(...lifetimeProblem(choice, seen, named, lifetime, "secretLifetimeMonths", choice.secretLifetimeMonths, "client secrets"));
+                problems.push(...lifetimeProblem(forIdentity, seen, seenCredential, named, lifetime, "secretLifetimeMonths",
+                    choice.secretLifetimeMonths, "client secrets"));
             }
         } else {
             const lifetime = inForce(policy.keyCredentials, "asymmetricKeyLifetime", createdAt);
             if (lifetime !== undefined) {
-                problems.push(...lifetimeProblem(choice, seen, named, lifetime, "certificateLifetimeMonths",
+                problems.push(...lifetimeProblem(forIdentity, seen, seenCredential, named, lifetime, "certificateLifetimeMonths",
                     choice.certificateLifetimeMonths, "certificates"));
             }
         }
@@ -158,7 +167,7 @@ export function credentialPolicyProblems(choice: CredentialChoice, tenant: Tenan
     return [...new Set(problems)];
 }
 
-function lifetimeProblem(choice: CredentialChoice, seen: (name: string, value: unknown) => string, named: string,
+function lifetimeProblem(choice: CredentialChoice, seen: (name: string, value: unknown) => string, seenCredential: string, named: string,
     restriction: Restriction, name: string, months: number, what: string): string[] {
     const limit = restriction.maxLifetime === null ? undefined : parseIsoDuration(restriction.maxLifetime);
     if (limit === undefined) {
@@ -171,7 +180,7 @@ function lifetimeProblem(choice: CredentialChoice, seen: (name: string, value: u
     const most = mostMonthsWithin(limit, months);
     if (most < MIN_STAGGERED_MONTHS) {
         const fix = choice.credential === "secret"
-            ? `${seen("credential", "secret")}; expected "certificate": `
+            ? `${seenCredential}; expected "certificate": `
             : `${seen(name, months)}; expected at least ${MIN_STAGGERED_MONTHS}, which this tenant refuses: `;
         return [`${fix}${cap}, less than the ${MIN_STAGGERED_MONTHS} months two staggered ${what} need ` +
             "(CredentialInvalidLifetimeAsPerAppPolicy)" +

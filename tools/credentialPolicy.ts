@@ -79,7 +79,8 @@ export async function main(argv: readonly string[], dependencies: Partial<CheckD
         const file = readStackFile(project, stack);
         const config = parseStackConfig(project.name, stack, file.config, { keysAsWritten: file.keysAsWritten, secretKeys: file.secretKeys });
         choice = credentialChoiceOf(config, project.name);
-        displayNames = displayNamesOf(config.appName, config.environment, config.developers);
+        // A stack under a managed identity alone has no app, so no credential a policy could refuse.
+        displayNames = config.appRegistration ? displayNamesOf(config.appName, config.environment, config.developers) : [];
     } catch (error) {
         if (!(error instanceof StackFileError) && !(error instanceof ConfigError)) throw error;
         for (const problem of error.problems) console.error(`credential-policy: ${problem}`);
@@ -90,6 +91,11 @@ export async function main(argv: readonly string[], dependencies: Partial<CheckD
         ((names: readonly string[]) => readTenantPolicies(new AzureReader(deployerCredential(env).credential), names));
     let problems: string[];
     let tenant: TenantPolicies;
+    if (displayNames.length === 0) {
+        console.log(`Stack ${stack}: no app registration, so no client secret or certificate for the tenant's app ` +
+            "management policies to judge (the app runs under a managed identity).");
+        return 0;
+    }
     try {
         tenant = await read(displayNames);
         problems = credentialPolicyProblems(choice, tenant, now());
