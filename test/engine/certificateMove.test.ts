@@ -121,7 +121,10 @@ describe("moving a stack from client secrets to certificates without downtime", 
         workspace.writeStackFile(STACK, MOVING_FILE);
 
         const mark = azure.log().length;
-        const up = expectOk(await pulumi(["up", "--stack", STACK, "--yes", "--skip-preview"]), "pulumi up keeping the secrets");
+        // Under the guardrail pack in the real analyzer: the secrets' and the certificate's policies pass side by side.
+        const up = expectOk(await pulumi(["up", "--stack", STACK, "--yes", "--skip-preview", "--policy-pack", "policy",
+            "--policy-pack-config", "policy/config.json"]), "pulumi up keeping the secrets");
+        expect(up.stdout).toContain("app-identity-guardrails@v0.1.0");
         expect(summary(up.stdout)).toEqual(["+ 1 created", "7 unchanged"]);
         expect([...up.stdout.matchAll(/^ {1,4}\+ {2}(\S+) (\S+) created/gm)].map((match) => `${match[1]!} ${match[2]!}`))
             .toEqual([`azuread:index:ApplicationCertificate ${NAME}-certificate-b`]);
