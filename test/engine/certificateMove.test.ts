@@ -78,8 +78,8 @@ async function signInWithCertificate(tenant: string, clientId: string, pem: stri
     return response.status === 200 ? { status: 200 } : { status: response.status, errorCode: body.error_codes?.[0] ?? -1 };
 }
 
-/** The resource summary lines of an update, as the CLI prints them. */
-const summary = (stdout: string) => [...stdout.matchAll(/^ {4}([-+~] \d+ \w+|\d+ unchanged)$/gm)].map((match) => match[1]);
+/** The lines of an update's "Resources:" summary, as the CLI prints them (e.g. "3 changes. 5 unchanged"). */
+const summary = (stdout: string) => (/^Resources:\n((?: {4}.+\n)+)/m.exec(stdout)?.[1] ?? "").trimEnd().split("\n").map((line) => line.trim());
 const passwordKeyIds = () => appNamed(azure, NAME).passwords.map((password) => password.keyId).sort();
 
 beforeAll(async () => {
