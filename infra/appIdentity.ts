@@ -29,6 +29,11 @@ export interface AppIdentityArgs {
      */
     readonly certificates?: readonly SlotCertificate[];
     /**
+     * With certificates, keep the two secrets too (keepSecretsUntilSwitched): servers still on their secret keep
+     * signing in while each moves to its certificate. The secrets' inputs are the same as before, so they stay.
+     */
+    readonly keepSecrets?: boolean;
+    /**
      * A production identity: protect the app, the service principal and the role assignments, whose deletion is
      * the accident to prevent. Never the client secrets: a rotation replaces them, and the engine refuses to replace
      * a resource protected in both the old and the new state (pulumi/pulumi pkg/resource/deploy/step_generator.go,
@@ -53,7 +58,7 @@ export interface GrantedRole {
 export class AppIdentity extends pulumi.ComponentResource {
     readonly application: azuread.Application;
     readonly servicePrincipal: azuread.ServicePrincipal;
-    /** Both slots' secrets; none for an identity with certificates. */
+    /** Both slots' secrets; none for an identity with certificates, unless it keeps them until switched. */
     readonly secrets: Partial<Readonly<Record<SlotName, azuread.ApplicationPassword>>>;
     readonly certificates: readonly azuread.ApplicationCertificate[];
     readonly roleAssignments: readonly authorization.RoleAssignment[];
@@ -106,8 +111,9 @@ export class AppIdentity extends pulumi.ComponentResource {
                 // sdk/nodejs/resource.ts): a protected secret could never rotate.
                 protect: false,
             });
-        const currentSecret = args.certificates === undefined ? secretFor(current) : undefined;
-        const previousSecret = args.certificates === undefined ? secretFor(previous) : undefined;
+        const withSecrets = args.certificates === undefined || args.keepSecrets === true;
+        const currentSecret = withSecrets ? secretFor(current) : undefined;
+        const previousSecret = withSecrets ? secretFor(previous) : undefined;
         this.secrets = current.slot === "a"
             ? { a: currentSecret, b: previousSecret }
             : { a: previousSecret, b: currentSecret };

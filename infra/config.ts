@@ -48,6 +48,11 @@ export interface StackConfig {
     /** A developers' stack: each listed developer's own choice, over `credential`. */
     readonly developerCredentials: Readonly<Record<string, Credential>>;
     readonly certificateLifetimeMonths: number;
+    /**
+     * A move from client secrets to certificates without downtime: the identities with certificates keep their two
+     * secrets beside the certificates until every server runs on its certificate (docs/certificates.md).
+     */
+    readonly keepSecretsUntilSwitched: boolean;
     /** `"<project>:<key>"` → the key as the stack file writes it, where known: what messages name. */
     readonly keysAsWritten: Readonly<Record<string, string>>;
 }
@@ -165,6 +170,7 @@ const stackConfigSchema = z.strictObject({
         .min(CERTIFICATE_LIFETIME_MONTHS.min, { error: certificateLifetimeAllowed() })
         .max(CERTIFICATE_LIFETIME_MONTHS.max, { error: certificateLifetimeAllowed() })
         .default(CERTIFICATE_LIFETIME_MONTHS.default),
+    keepSecretsUntilSwitched: z.boolean({ error: "expected true or false" }).default(false),
 });
 
 function certificateLifetimeAllowed(): string {
@@ -199,7 +205,7 @@ export class ConfigError extends pulumi.RunError {
  */
 const JSON_KEYS = new Set([
     "owners", "production", "secretLifetimeMonths", "roleAssignments", "developers", "productionResourceGroups", "adopt",
-    "managedIdentity", "appRegistration", "certificateLifetimeMonths", "developerCredentials",
+    "managedIdentity", "appRegistration", "certificateLifetimeMonths", "developerCredentials", "keepSecretsUntilSwitched",
 ]);
 
 export interface ParseOptions {
@@ -310,6 +316,11 @@ export function parseStackConfig(project: string, stack: string, flatConfig: Rec
                 `(${values.developers.join(", ") || "none"})`));
         }
     }
+    const signingIn = values.developers.length === 0 ? [undefined] : values.developers;
+    if (values.keepSecretsUntilSwitched && !signingIn.some((developer) => credentialOf(values, developer) === "certificate")) {
+        problems.push(describe(["keepSecretsUntilSwitched"], "expected it only with credential: certificate (or a " +
+            "developer's certificate in developerCredentials): it keeps the client secrets while servers move to certificates"));
+    }
     if (problems.length > 0) throw new ConfigError(unique(problems));
 
     return {
@@ -334,6 +345,7 @@ export function parseStackConfig(project: string, stack: string, flatConfig: Rec
         credential: values.credential,
         developerCredentials: values.developerCredentials,
         certificateLifetimeMonths: values.certificateLifetimeMonths,
+        keepSecretsUntilSwitched: values.keepSecretsUntilSwitched,
         keysAsWritten: options.keysAsWritten ?? {},
     };
 }

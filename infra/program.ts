@@ -21,8 +21,15 @@ export interface SecretOutput {
     readonly endDate: string;
 }
 
-/** What a stack exports of one identity, but its secret value: with client secrets, or with certificates. */
-export type IdentityOutputs = SecretIdentityOutputs | CertificateIdentityOutputs;
+/**
+ * What a stack exports of one identity, but its secret value: with client secrets, with certificates, or with both
+ * while it moves to certificates (keepSecretsUntilSwitched).
+ */
+export type IdentityOutputs = SecretIdentityOutputs | CertificateIdentityOutputs | SwitchingIdentityOutputs;
+
+/** Certificates registered, and the secrets kept until every server runs on its certificate. */
+export type SwitchingIdentityOutputs = CertificateIdentityOutputs &
+    Pick<SecretIdentityOutputs, "clientSecretExpiresAt" | "secrets" | "secretRotatesAt">;
 
 export interface SecretIdentityOutputs {
     readonly displayName: string;
@@ -38,7 +45,11 @@ export type EnvironmentOutputs = (SecretIdentityOutputs & {
     readonly tenantId: string;
     readonly subscriptionId: string;
     readonly clientSecret: pulumi.Output<string>;
-}) | (CertificateIdentityOutputs & { readonly tenantId: string; readonly subscriptionId: string });
+}) | (CertificateIdentityOutputs & { readonly tenantId: string; readonly subscriptionId: string }) | (SwitchingIdentityOutputs & {
+    readonly tenantId: string;
+    readonly subscriptionId: string;
+    readonly clientSecret: pulumi.Output<string>;
+});
 
 /** A stack whose app runs under a managed identity: no client ID, no secret (infra/managedIdentity.ts). */
 export interface ManagedIdentityStackOutputs {
@@ -99,14 +110,14 @@ export async function defineStack(config: StackConfig):
         if (!config.appRegistration) return { ...common, displayName, managedIdentity };
         // A migration: the app registration stays beside the managed identity until every server uses the latter.
         const identity = defineIdentity(displayName, config, owners, aliases, certificates.get(displayName));
-        return "credential" in identity.outputs ? { ...common, ...identity.outputs, managedIdentity }
-            : { ...common, ...identity.outputs, clientSecret: identity.clientSecret!, managedIdentity };
+        return identity.clientSecret === undefined ? { ...common, ...identity.outputs as CertificateIdentityOutputs, managedIdentity }
+            : { ...common, ...identity.outputs, clientSecret: identity.clientSecret, managedIdentity };
     }
     if (config.developers.length === 0) {
         const name = displayNameOf(config.appName, config.environment);
         const identity = defineIdentity(name, config, owners, aliases, certificates.get(name));
-        return "credential" in identity.outputs ? { ...common, ...identity.outputs }
-            : { ...common, ...identity.outputs, clientSecret: identity.clientSecret! };
+        return identity.clientSecret === undefined ? { ...common, ...identity.outputs as CertificateIdentityOutputs }
+            : { ...common, ...identity.outputs, clientSecret: identity.clientSecret };
     }
     const developers: Record<string, IdentityOutputs> = {};
     const secrets: Record<string, pulumi.Output<string>> = {};
@@ -134,7 +145,8 @@ function defineIdentity(displayName: string, config: StackConfig, owners: string
     { outputs: IdentityOutputs; clientSecret: pulumi.Output<string> | undefined } {
     const rotationMonths = rotationMonthsFor(config.secretLifetimeMonths);
     const anchor = config.secretRotationAnchor ?? defaultAnchor(displayName, rotationMonths);
-    const schedule = certificates?.schedule ?? secretSchedule(anchor, config.secretLifetimeMonths, currentTime());
+    // The secrets' own schedule, whatever the credential: kept secrets must keep their inputs, or they would rotate.
+    const schedule = secretSchedule(anchor, config.secretLifetimeMonths, currentTime());
 
     const identity = new AppIdentity(displayName, {
         displayName,
@@ -145,9 +157,9 @@ function defineIdentity(displayName: string, config: StackConfig, owners: string
         protect: config.production,
         roleAssignmentAliases: aliases,
         ...(config.adopt === undefined ? {} : { adopt: config.adopt }),
-        ...(certificates === undefined ? {} : { certificates: certificates.certificates }),
+        ...(certificates === undefined ? {} : { certificates: certificates.certificates, keepSecrets: config.keepSecretsUntilSwitched }),
     });
-    if (certificates !== undefined) {
+    if (certificates !== undefined && identity.clientSecret === undefined) {
         return { outputs: certificateOutputsOf(displayName, identity, certificates), clientSecret: undefined };
     }
 
@@ -156,12 +168,18 @@ function defineIdentity(displayName: string, config: StackConfig, owners: string
         startDate: toDay(window.rotatedAt),
         endDate: toRfc3339(window.endDate),
     });
-    const outputs: SecretIdentityOutputs = {
-        displayName,
-        clientId: identity.clientId,
+    const secretOutputs = {
         clientSecretExpiresAt: identity.clientSecretExpiresAt,
         secrets: [describe(schedule.current), describe(schedule.previous)],
         secretRotatesAt: toDay(schedule.nextRotation),
+    };
+    if (certificates !== undefined) {
+        return { outputs: { ...certificateOutputsOf(displayName, identity, certificates), ...secretOutputs }, clientSecret: identity.clientSecret };
+    }
+    const outputs: SecretIdentityOutputs = {
+        displayName,
+        clientId: identity.clientId,
+        ...secretOutputs,
         servicePrincipalObjectId: identity.servicePrincipalObjectId,
         roleAssignments: identity.grantedRoles,
     };

@@ -53,6 +53,7 @@ describe("parseStackConfig", () => {
             credential: "secret",
             developerCredentials: {},
             certificateLifetimeMonths: 12,
+            keepSecretsUntilSwitched: false,
             keysAsWritten: {},
         });
     });
@@ -141,7 +142,7 @@ describe("parseStackConfig", () => {
             `${FILE}: app-identity:roleAsignments is "rg"; expected one of the keys: appName, environment, tenantId, ` +
                 "subscriptionId, owners, production, secretLifetimeMonths, secretRotationAnchor, roleAssignments, " +
                 "developers, productionResourceGroups, deployerObjectId, adopt, managedIdentity, appRegistration, credential, " +
-                "developerCredentials, certificateLifetimeMonths",
+                "developerCredentials, certificateLifetimeMonths, keepSecretsUntilSwitched",
         ]],
         ["a display name over 120 characters", exampleConfig({ appName: "a".repeat(117) }), [
             `${FILE}: app-identity:appName is "${"a".repeat(117)}"; expected a name that keeps the display name ` +

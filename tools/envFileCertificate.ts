@@ -37,6 +37,11 @@ export function signsInWithCertificate(identityOutputs: Record<string, unknown>)
     return identityOutputs["credential"] === "certificate";
 }
 
+/** An identity with certificates that still has its secrets, during a move (keepSecretsUntilSwitched). */
+export function keepsSecrets(identityOutputs: Record<string, unknown>): boolean {
+    return Array.isArray(identityOutputs["secrets"]);
+}
+
 export function certificateIdentityFromOutputs(identityOutputs: Record<string, unknown>, origin: string): CertificateIdentity {
     const text = (key: string): string => {
         const value = identityOutputs[key];

@@ -11,7 +11,8 @@ import { AtomicWriteError, writeFileAtomically } from "./atomicWrite";
 import { describeSource, OUTPUTS_SOURCE_OPTIONS, type OutputsSourceArgs, outputsSourceFrom, runCommand, UsageError } from "./cliArgs";
 import { EnvFileError, identityFromOutputs, managedIdentityFromOutputs, renderEnvFile, renderManagedIdentityEnvFile } from "./envFile";
 import {
-    certificateIdentityFromOutputs, checkCertificateFile, identityOutputsOf, renderCertificateEnvFile, signsInWithCertificate,
+    certificateIdentityFromOutputs, checkCertificateFile, identityOutputsOf, keepsSecrets, renderCertificateEnvFile,
+    signsInWithCertificate,
 } from "./envFileCertificate";
 import { OutputsError, readStackOutputs } from "./stackOutputs";
 
@@ -87,7 +88,9 @@ export async function main(argv: readonly string[], terminal: Terminal = process
             return 0;
         }
         const identityOutputs = identityOutputsOf(outputs, developer);
-        if (signsInWithCertificate(identityOutputs)) {
+        // While a stack keeps its secrets until every server is switched (keepSecretsUntilSwitched), the identity has
+        // both: --certificate-path asks for the certificate's file, its absence for the secret's, never both in one.
+        if (signsInWithCertificate(identityOutputs) && (certificatePath !== undefined || !keepsSecrets(identityOutputs))) {
             if (certificatePath === undefined) {
                 throw new UsageError(`${origin}${developer === undefined ? "" : ` (developer ${developer})`} signs in with a ` +
                     "certificate: give the server's key and certificate file with --certificate-path PATH");

@@ -61,8 +61,11 @@ export interface SecretDates {
 export function secretsFromOutputs(outputs: Record<string, unknown>, origin: string): SecretDates[] {
     const shapeError = () => new OutputsError(`the outputs of ${origin} have no 'secrets' list of {name, startDate, ` +
         "endDate}; deploy the stack with this version of the program (pulumi up) first");
-    const identities: [string, unknown, boolean][] = identityOutputsOf(outputs).map(([identity, entry]) =>
-        entry["credential"] === "certificate" ? [identity, entry["certificates"], true] : [identity, entry["secrets"], false]);
+    // An identity moving to certificates (keepSecretsUntilSwitched) has both: each is listed, and judged on its own.
+    const identities: [string, unknown, boolean][] = identityOutputsOf(outputs).flatMap(([identity, entry]) =>
+        entry["credential"] !== "certificate" ? [[identity, entry["secrets"], false] as [string, unknown, boolean]]
+            : [[identity, entry["certificates"], true] as [string, unknown, boolean],
+                ...(entry["secrets"] === undefined ? [] : [[identity, entry["secrets"], false] as [string, unknown, boolean]])]);
     return identities.flatMap(([identity, secrets, certificate]) => {
         if (!Array.isArray(secrets) || secrets.length === 0) throw shapeError();
         return secrets.map((entry: unknown) => {
@@ -107,17 +110,18 @@ export function certificatesDue(outputs: Record<string, unknown>, at: Date): Cer
 }
 
 export function assessExpiry(secrets: readonly SecretDates[], at: Date, thresholds: Thresholds): ExpiryReport {
+    // The newest of each identity's kind: while an identity keeps its secrets beside its certificates, each kind
+    // has a newest that servers may be using.
+    const kindOf = (secret: SecretDates) => `${secret.identity}\n${secret.credential ?? "secret"}`;
     const newestEnd = new Map<string, number>();
-    for (const secret of secrets) {
-        newestEnd.set(secret.identity, Math.max(newestEnd.get(secret.identity) ?? -Infinity, secret.endDate.getTime()));
-    }
-    const identityOrder = [...newestEnd.keys()];
+    for (const secret of secrets) newestEnd.set(kindOf(secret), Math.max(newestEnd.get(kindOf(secret)) ?? -Infinity, secret.endDate.getTime()));
+    const identityOrder = [...new Set(secrets.map((secret) => secret.identity))];
     const warnings: string[] = [];
     const assessed = [...secrets]
         .sort((a, b) => identityOrder.indexOf(a.identity) - identityOrder.indexOf(b.identity) ||
             b.endDate.getTime() - a.endDate.getTime())
         .map((secret): SecretExpiry => {
-            const newest = secret.endDate.getTime() === newestEnd.get(secret.identity);
+            const newest = secret.endDate.getTime() === newestEnd.get(kindOf(secret));
             const what = secret.credential === "certificate" ? "certificate" : "client secret";
             const fix = secret.credential === "certificate"
                 ? "commit the certificate that is due (npm run certificate -- new) and run pulumi up" : "run pulumi up";
