@@ -48,7 +48,8 @@ export function identityFromOutputs(outputs: Record<string, unknown>, origin: st
     return checkedIdentity(identityOutputs, origin);
 }
 
-function checkedIdentity(outputs: Record<string, unknown>, origin: string): Identity {
+/** Readers of a stack's outputs that name the missing or malformed key, never its value. */
+export function outputReaders(outputs: Record<string, unknown>, origin: string) {
     const text = (key: string): string => {
         const value = outputs[key];
         if (typeof value !== "string" || value === "") {
@@ -63,6 +64,11 @@ function checkedIdentity(outputs: Record<string, unknown>, origin: string): Iden
         }
         return value;
     };
+    return { text, guid };
+}
+
+function checkedIdentity(outputs: Record<string, unknown>, origin: string): Identity {
+    const { text, guid } = outputReaders(outputs, origin);
     const identity: Identity = {
         clientId: guid("clientId"),
         tenantId: guid("tenantId"),
@@ -79,12 +85,20 @@ function checkedIdentity(outputs: Record<string, unknown>, origin: string): Iden
 }
 
 export function renderEnvFile(identity: Identity, origin: string): string {
-    const entries: [string, string][] = [
+    return renderLines([
+        `# Microsoft Entra ID identity ${sanitizeComment(identity.displayName)}, from ${sanitizeComment(origin)}.`,
+        `# The client secret expires ${sanitizeComment(identity.clientSecretExpiresAt)}; write this file again after each rotation.`,
+        "# Written by 'npm run env-file'. Keep it mode 0600, readable by the service's user only.",
+    ], [
         ["AZURE_CLIENT_ID", identity.clientId],
         ["AZURE_TENANT_ID", identity.tenantId],
         ["AZURE_CLIENT_SECRET", identity.clientSecret],
         ["AZURE_SUBSCRIPTION_ID", identity.subscriptionId],
-    ];
+    ]);
+}
+
+/** The comment lines, then `KEY='value'` lines, each value checked to read alike in every reader (above). */
+export function renderLines(header: readonly string[], entries: readonly (readonly [string, string])[]): string {
     for (const [key, value] of entries) {
         const unsafe = UNSAFE.exec(value);
         if (unsafe !== null) {
@@ -95,11 +109,6 @@ export function renderEnvFile(identity: Identity, origin: string): string {
                     : ""));
         }
     }
-    const header = [
-        `# Microsoft Entra ID identity ${sanitizeComment(identity.displayName)}, from ${sanitizeComment(origin)}.`,
-        `# The client secret expires ${sanitizeComment(identity.clientSecretExpiresAt)}; write this file again after each rotation.`,
-        "# Written by 'npm run env-file'. Keep it mode 0600, readable by the service's user only.",
-    ];
     return [...header, ...entries.map(([key, value]) => `${key}='${value}'`), ""].join("\n");
 }
 
@@ -109,7 +118,7 @@ function describeCharacter(char: string): string {
     return named[char] ?? `the character U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
 }
 
-function sanitizeComment(text: string): string {
+export function sanitizeComment(text: string): string {
     return text.replace(/[^\x20-\x7e]/g, "?");
 }
 

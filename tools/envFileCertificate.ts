@@ -7,10 +7,7 @@
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { isAbsolute } from "node:path";
-import { EnvFileError } from "./envFile";
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const UNSAFE = /['\\$`]|[^\x20-\x7e]/;
+import { EnvFileError, outputReaders, renderLines, sanitizeComment as comment } from "./envFile";
 
 export interface CertificateIdentity {
     readonly clientId: string;
@@ -43,18 +40,7 @@ export function keepsSecrets(identityOutputs: Record<string, unknown>): boolean 
 }
 
 export function certificateIdentityFromOutputs(identityOutputs: Record<string, unknown>, origin: string): CertificateIdentity {
-    const text = (key: string): string => {
-        const value = identityOutputs[key];
-        if (typeof value !== "string" || value === "") {
-            throw new EnvFileError(`the outputs of ${origin} have no '${key}'; expected the outputs of this project's stack`);
-        }
-        return value;
-    };
-    const guid = (key: string): string => {
-        const value = text(key);
-        if (!GUID.test(value)) throw new EnvFileError(`the outputs of ${origin} have '${key}' ${JSON.stringify(value)}; expected a GUID`);
-        return value;
-    };
+    const { text, guid } = outputReaders(identityOutputs, origin);
     const certificates = identityOutputs["certificates"];
     if (!Array.isArray(certificates) || certificates.length === 0) {
         throw new EnvFileError(`the outputs of ${origin} have no 'certificates'; expected the outputs of this project's stack`);
@@ -97,24 +83,15 @@ export function checkCertificateFile(path: string, identity: CertificateIdentity
 }
 
 export function renderCertificateEnvFile(identity: CertificateIdentity, origin: string, certificatePath: string): string {
-    const entries: [string, string][] = [
-        ["AZURE_CLIENT_ID", identity.clientId],
-        ["AZURE_TENANT_ID", identity.tenantId],
-        ["AZURE_CLIENT_CERTIFICATE_PATH", certificatePath],
-        ["AZURE_SUBSCRIPTION_ID", identity.subscriptionId],
-    ];
-    for (const [key, value] of entries) {
-        if (UNSAFE.test(value)) {
-            throw new EnvFileError(`${key} holds a character that env file readers do not all read alike; nothing was written`);
-        }
-    }
-    const comment = (text: string) => text.replace(/[^\x20-\x7e]/g, "?");
-    return [
+    return renderLines([
         `# Microsoft Entra ID identity ${comment(identity.displayName)}, from ${comment(origin)}; it signs in with a certificate.`,
         `# The newest certificate expires ${comment(identity.certificateExpiresAt)}; the next is due ${comment(identity.certificateDueAt)}: ` +
             "make it with 'npm run certificate -- new', then write this file again.",
         "# Written by 'npm run env-file'. Keep it mode 0600, readable by the service's user only.",
-        ...entries.map(([key, value]) => `${key}='${value}'`),
-        "",
-    ].join("\n");
+    ], [
+        ["AZURE_CLIENT_ID", identity.clientId],
+        ["AZURE_TENANT_ID", identity.tenantId],
+        ["AZURE_CLIENT_CERTIFICATE_PATH", certificatePath],
+        ["AZURE_SUBSCRIPTION_ID", identity.subscriptionId],
+    ]);
 }

@@ -73,50 +73,12 @@ export async function main(argv: readonly string[], terminal: Terminal = process
                 "write it with --out PATH, or pass --stdout if you mean it");
         }
         const outputs = await readStackOutputs(source, { showSecrets: true });
-        const managed = developer === undefined ? managedIdentityFromOutputs(outputs, origin, managedOnly) : undefined;
-        if (managed !== undefined) {
-            if (certificatePath !== undefined) {
-                throw new UsageError(`${origin} runs under a managed identity; --certificate-path is for an identity with certificates`);
-            }
-            const content = renderManagedIdentityEnvFile(managed, origin);
-            if (out === undefined) terminal.writeStdout(content);
-            else {
-                await writeFileAtomically(out, content);
-                console.error(`env-file: wrote ${out} (mode 0600) for ${managed.displayName}; no client secret: it runs under ` +
-                    "the Arc agent's managed identity");
-            }
-            return 0;
-        }
-        const identityOutputs = identityOutputsOf(outputs, developer);
-        // While a stack keeps its secrets until every server is switched (keepSecretsUntilSwitched), the identity has
-        // both: --certificate-path asks for the certificate's file, its absence for the secret's, never both in one.
-        if (signsInWithCertificate(identityOutputs) && (certificatePath !== undefined || !keepsSecrets(identityOutputs))) {
-            if (certificatePath === undefined) {
-                throw new UsageError(`${origin}${developer === undefined ? "" : ` (developer ${developer})`} signs in with a ` +
-                    "certificate: give the server's key and certificate file with --certificate-path PATH");
-            }
-            const identity = certificateIdentityFromOutputs(identityOutputs, origin);
-            checkCertificateFile(certificatePath, identity);
-            const content = renderCertificateEnvFile(identity, origin, certificatePath);
-            if (out === undefined) terminal.writeStdout(content);
-            else {
-                await writeFileAtomically(out, content);
-                console.error(`env-file: wrote ${out} (mode 0600) for ${identity.displayName}; it signs in with ${certificatePath}`);
-            }
-            return 0;
-        }
-        if (certificatePath !== undefined) {
-            throw new UsageError(`${origin} signs in with a client secret; --certificate-path is for an identity with ` +
-                "certificates (an env file never carries both)");
-        }
-        const identity = identityFromOutputs(outputs, origin, developer);
-        const content = renderEnvFile(identity, origin);
+        const { content, wrote } = envFileFor(outputs, origin, developer, certificatePath, managedOnly);
         if (out === undefined) {
             terminal.writeStdout(content);
         } else {
             await writeFileAtomically(out, content);
-            console.error(`env-file: wrote ${out} (mode 0600) for ${identity.displayName}; ` +
-                `its client secret expires ${identity.clientSecretExpiresAt}`);
+            console.error(`env-file: wrote ${out} (mode 0600) for ${wrote}`);
         }
         return 0;
     } catch (error) {
@@ -132,6 +94,39 @@ export async function main(argv: readonly string[], terminal: Terminal = process
         }
         throw error;
     }
+}
+
+/** The file's text, and what the line after writing it says: one kind of credential per file, never two. */
+function envFileFor(outputs: Record<string, unknown>, origin: string, developer: string | undefined,
+    certificatePath: string | undefined, managedOnly: boolean): { content: string; wrote: string } {
+    const managed = developer === undefined ? managedIdentityFromOutputs(outputs, origin, managedOnly) : undefined;
+    if (managed !== undefined) {
+        if (certificatePath !== undefined) {
+            throw new UsageError(`${origin} runs under a managed identity; --certificate-path is for an identity with certificates`);
+        }
+        return { content: renderManagedIdentityEnvFile(managed, origin),
+            wrote: `${managed.displayName}; no client secret: it runs under the Arc agent's managed identity` };
+    }
+    const identityOutputs = identityOutputsOf(outputs, developer);
+    // While a stack keeps its secrets until every server is switched (keepSecretsUntilSwitched), the identity has
+    // both: --certificate-path asks for the certificate's file, its absence for the secret's, never both in one.
+    if (signsInWithCertificate(identityOutputs) && (certificatePath !== undefined || !keepsSecrets(identityOutputs))) {
+        if (certificatePath === undefined) {
+            throw new UsageError(`${origin}${developer === undefined ? "" : ` (developer ${developer})`} signs in with a ` +
+                "certificate: give the server's key and certificate file with --certificate-path PATH");
+        }
+        const identity = certificateIdentityFromOutputs(identityOutputs, origin);
+        checkCertificateFile(certificatePath, identity);
+        return { content: renderCertificateEnvFile(identity, origin, certificatePath),
+            wrote: `${identity.displayName}; it signs in with ${certificatePath}` };
+    }
+    if (certificatePath !== undefined) {
+        throw new UsageError(`${origin} signs in with a client secret; --certificate-path is for an identity with ` +
+            "certificates (an env file never carries both)");
+    }
+    const identity = identityFromOutputs(outputs, origin, developer);
+    return { content: renderEnvFile(identity, origin),
+        wrote: `${identity.displayName}; its client secret expires ${identity.clientSecretExpiresAt}` };
 }
 
 if (require.main === module) runCommand("env-file", main);

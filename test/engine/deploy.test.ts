@@ -10,6 +10,7 @@ import { startLocalAzure, type LocalAzure } from "../../localazure";
 import { PROJECT_ROOT } from "../../tools/stackFiles";
 import { PYTHON_ENV, requireVenv } from "../support/envReaders";
 import { createEngineWorkspace, runCommand, type EngineWorkspace } from "./workspace";
+import { pulumiOk as sharedPulumiOk } from "./support";
 
 const STACKS = ["dev", "test", "prod", "local"] as const;
 const POLICY_ARGS = ["--policy-pack", "policy", "--policy-pack-config", "policy/config.json"];
@@ -31,11 +32,7 @@ afterAll(async () => {
     await azure?.stop();
 });
 
-async function pulumiOk(args: readonly string[]) {
-    const result = await workspace.pulumi(args);
-    if (result.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
-    return result;
-}
+const pulumiOk = (args: readonly string[]) => sharedPulumiOk(workspace, args);
 
 function appsNamed(displayName: string) {
     return azure.state().applications.filter((app) => app.properties["displayName"] === displayName);

@@ -15,6 +15,7 @@ import {
     type Verdict, withProgramKeyNames,
 } from "./differentialSupport";
 import { createEngineWorkspace, type CommandResult, type EngineWorkspace } from "./workspace";
+import { pulumiOk as sharedPulumiOk } from "./support";
 
 /** Fixed, so that a failing case is made again by the next run; change it to explore other files. */
 const SEED = 1311;
@@ -42,11 +43,7 @@ let workspace: EngineWorkspace;
 let planExit: number;
 const outcomes = new Map<string, Outcome>();
 
-async function pulumiOk(args: readonly string[]): Promise<CommandResult> {
-    const result = await workspace.pulumi(args);
-    if (result.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
-    return result;
-}
+const pulumiOk = (args: readonly string[]) => sharedPulumiOk(workspace, args);
 
 const stackFile = (stack: string) => readFileSync(join(workspace.dir, "stacks", `Pulumi.${stack}.yaml`), "utf8");
 

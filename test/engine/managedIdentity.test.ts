@@ -11,6 +11,7 @@ import { startLocalAzure, type LocalAzure } from "../../localazure";
 import { roleAssignmentName } from "../../infra/azureIds";
 import { PROJECT_ROOT } from "../../tools/stackFiles";
 import { createEngineWorkspace, type EngineWorkspace } from "./workspace";
+import { pulumiOk as sharedPulumiOk } from "./support";
 
 const POLICY_ARGS = ["--policy-pack", "policy", "--policy-pack-config", "policy/config.json"];
 const CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
@@ -39,11 +40,7 @@ afterAll(async () => {
     await azure?.stop();
 });
 
-async function pulumiOk(args: readonly string[]) {
-    const result = await workspace.pulumi(args);
-    if (result.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
-    return result;
-}
+const pulumiOk = (args: readonly string[]) => sharedPulumiOk(workspace, args);
 
 const devScope = () => `/subscriptions/${azure.subscriptionId}/resourceGroups/rg-inventory-dev`;
 const definition = () => `/subscriptions/${azure.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${CONTRIBUTOR}`;

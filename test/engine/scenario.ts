@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { startLocalAzure, type LocalAzure, type RequestLogEntry } from "../../localazure";
 import { PROJECT_ROOT } from "../../tools/stackFiles";
 import { createEngineWorkspace, requirePulumiCli, runCommand, type CommandResult, type EngineWorkspace } from "./workspace";
+import { expectOk } from "./support";
 
 export const APP = "azuread:index/application:Application";
 export const SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal";
@@ -49,13 +50,7 @@ export async function openScenario(stacks: readonly string[], options: ScenarioO
     }
     const pulumi = (args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}) =>
         runCommand(requirePulumiCli(), args, workspace.dir, withEnv(workspace.env, extraEnv));
-    const pulumiOk = async (args: readonly string[]) => {
-        const result = await pulumi(args);
-        if (result.code !== 0) {
-            throw new Error(`pulumi ${args.join(" ")} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
-        }
-        return result;
-    };
+    const pulumiOk = async (args: readonly string[]) => expectOk(await pulumi(args), `pulumi ${args.join(" ")}`);
     const scenario: Scenario = {
         azure, workspace, portal: new Portal(azure), pulumi, pulumiOk,
         async dispose() {

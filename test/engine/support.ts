@@ -64,6 +64,11 @@ export function expectOk(result: CommandResult, what: string): CommandResult {
     return result;
 }
 
+/** `pulumi ARGS` in the workspace, failing with everything the CLI said when it exits non-zero. */
+export async function pulumiOk(workspace: EngineWorkspace, args: readonly string[]): Promise<CommandResult> {
+    return expectOk(await workspace.pulumi(args), `pulumi ${args.join(" ")}`);
+}
+
 /**
  * `npm run SCRIPT -- ARGS` in the workspace: the command of package.json's script (`node -r sucrase/register/ts
  * tools/X.ts`), with this node and the checkout's tools/, without npm's own start-up.
