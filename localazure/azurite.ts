@@ -69,6 +69,12 @@ export interface Azurite {
     forward(request: StandInRequest): Promise<StandInResponse>;
     /** A request as the account's owner would send it with the account key: for fixtures and for reading back. */
     send(host: string, method: string, pathAndQuery: string, headers?: Record<string, string>, body?: Buffer): Promise<AzuriteReply>;
+    /**
+     * Deletes every container of every account (Azurite removes a container and its blobs at once:
+     * src/blob/persistence/LokiBlobMetadataStore.ts, deleteContainer), checks that none is left and empties
+     * `requests`: the emulator as a fresh start leaves it, for the next user of one that is shared.
+     */
+    reset(): Promise<void>;
     stop(): Promise<void>;
 }
 
@@ -96,6 +102,8 @@ export async function startAzurite(accounts: readonly string[]): Promise<Azurite
     /** Waiting for the access log line of the request numbered `count`: resolved when it has been read. */
     const logWaiters: { count: number; resolve: () => void }[] = [];
     let sent = 0;
+    /** Access log lines read since the start: `requests` is emptied by a reset, this count never. */
+    let logged = 0;
     let output = "";
     let pending = "";
     const port = await new Promise<number>((resolve, reject) => {
@@ -108,7 +116,8 @@ export async function startAzurite(accounts: readonly string[]): Promise<Azurite
                 const access = ACCESS_LINE.exec(line);
                 if (access !== null) {
                     requests.push({ method: access[1]!, path: access[2]!, status: Number(access[3]) });
-                    for (const waiter of logWaiters.filter((candidate) => candidate.count <= requests.length)) {
+                    logged += 1;
+                    for (const waiter of logWaiters.filter((candidate) => candidate.count <= logged)) {
                         logWaiters.splice(logWaiters.indexOf(waiter), 1);
                         waiter.resolve();
                     }
@@ -159,8 +168,15 @@ export async function startAzurite(accounts: readonly string[]): Promise<Azurite
         return reply;
     }
 
+    /** The containers of an account, from List Containers (one page: Azurite's default holds 5,000). */
+    async function containerNames(host: string): Promise<string[]> {
+        const listed = await send(host, "GET", "/?comp=list");
+        if (listed.status !== 200) throw new Error(`Azurite did not list the containers of ${host}: ${listed.status}`);
+        return [...listed.body.toString("utf8").matchAll(/<Container><Name>([^<]+)<\/Name>/g)].map((match) => match[1]!);
+    }
+
     function loggedAs(count: number): Promise<void> {
-        if (requests.length >= count) return Promise.resolve();
+        if (logged >= count) return Promise.resolve();
         return new Promise<void>((resolve) => {
             const waiter = { count, resolve };
             logWaiters.push(waiter);
@@ -180,6 +196,18 @@ export async function startAzurite(accounts: readonly string[]): Promise<Azurite
             const reply = await send(request.host, request.method, `${request.url.pathname}${request.url.search}`,
                 forwardedHeaders(request.headers), Buffer.from(request.body, "utf8"));
             return { status: reply.status, headers: reply.headers, body: reply.body.toString("utf8") };
+        },
+        async reset() {
+            for (const account of keys.keys()) {
+                const host = `${account}.blob.core.windows.net`;
+                for (const container of await containerNames(host)) {
+                    const deleted = await send(host, "DELETE", `/${container}?restype=container`);
+                    if (deleted.status !== 202) throw new Error(`Azurite kept the container ${account}/${container}: ${deleted.status}`);
+                }
+                const left = await containerNames(host);
+                if (left.length > 0) throw new Error(`Azurite still holds ${left.map((name) => `${account}/${name}`).join(", ")} after a reset`);
+            }
+            requests.splice(0);
         },
         async stop() {
             agent.destroy();

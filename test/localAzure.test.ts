@@ -447,6 +447,29 @@ describe("Blob Storage", () => {
             await azurite.stop();
         }
     });
+
+    it("reset leaves Azurite as a fresh start: no container in any account, nothing in the request log", async () => {
+        const azurite = await startAzurite(["stone", "sttwo"]);
+        try {
+            const put = (account: string, path: string, headers: Record<string, string> = {}) =>
+                azurite.send(`${account}.blob.core.windows.net`, "PUT", path, headers, Buffer.from("x"));
+            expect((await put("stone", "/reports?restype=container")).status).toBe(201);
+            expect((await put("stone", "/reports/a.txt", { "x-ms-blob-type": "BlockBlob" })).status).toBe(201);
+            expect((await put("sttwo", "/archive?restype=container")).status).toBe(201);
+            await azurite.reset();
+            expect(azurite.requests).toEqual([]);
+            // The same names can be made again at once, and the blob is gone with its container.
+            expect((await put("stone", "/reports?restype=container")).status).toBe(201);
+            const gone = await azurite.send("stone.blob.core.windows.net", "GET", "/reports/a.txt");
+            expect([gone.status, gone.headers["x-ms-error-code"]]).toEqual([404, "BlobNotFound"]);
+            expect(azurite.requests).toEqual([
+                { method: "PUT", path: "/reports?restype=container", status: 201 },
+                { method: "GET", path: "/reports/a.txt", status: 404 },
+            ]);
+        } finally {
+            await azurite.stop();
+        }
+    });
 });
 
 describe("state and transport", () => {

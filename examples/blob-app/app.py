@@ -17,15 +17,17 @@ import os
 
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceExistsError
 from azure.identity import DefaultAzureCredential
-from azure.storage.blob import BlobServiceClient, ExponentialRetry
+from azure.storage.blob import BlobServiceClient, LinearRetry
 
 credential = DefaultAzureCredential()
 # The SDK's default retries (15 s, then longer, for a minute) suit batch jobs, not a web request holding a
-# worker: retry twice, within seconds, and let the caller see the error.
+# worker: retry twice, a second apart (0-2 s with jitter), and let the caller see the error. Not ExponentialRetry:
+# its wait is initial_backoff + increment_base ** retry, so even (1, 2) waits 3 s and then 5 s
+# (azure/storage/blob/_shared/policies.py, ExponentialRetry.get_backoff_time and StorageRetryPolicy.increment).
 blob_service = BlobServiceClient(
     os.environ["STORAGE_ACCOUNT_URL"],
     credential=credential,
-    retry_policy=ExponentialRetry(initial_backoff=1, increment_base=2, retry_total=2, random_jitter_range=1),
+    retry_policy=LinearRetry(backoff=1, retry_total=2, random_jitter_range=1),
 )
 
 

@@ -47,16 +47,28 @@ export async function startAzure(evaluations: readonly StackEvaluation[], now: (
     assignments: Assignment[] = roleAssignmentsOf(evaluations)): Promise<AzureStandIn> {
     const apps = evaluations.flatMap(credentialsFromEvaluation);
     const entra = new EntraStandIn(apps, now);
-    const azurite = await startAzurite(Object.keys(ACCOUNTS));
-    try {
-        const blob = new BlobStandIn(ACCOUNTS, assignments, readRoleDefinitions(SHARED), entra.issuedTokens, azurite, now);
-        const server = await startStandIn([entra, blob]);
-        const proxy = await startRecordingProxy(server.proxyUrl);
-        return { server, proxy, entra, apps, blob, azurite, stop: async () => { await proxy.stop(); await server.stop(); await azurite.stop(); } };
-    } catch (error) {
-        await azurite.stop();
+    const azurite = await emptyAzurite();
+    const blob = new BlobStandIn(ACCOUNTS, assignments, readRoleDefinitions(SHARED), entra.issuedTokens, azurite, now);
+    const server = await startStandIn([entra, blob]);
+    const proxy = await startRecordingProxy(server.proxyUrl);
+    return { server, proxy, entra, apps, blob, azurite, stop: async () => { await proxy.stop(); await server.stop(); } };
+}
+
+let sharedAzurite: Promise<Azurite> | undefined;
+
+/**
+ * One Azurite for every scenario of this test worker, emptied before each (no container, no request in its log):
+ * an emulator costs about a second of CPU to start, and the scenarios run one at a time. It ends with the worker,
+ * whose exit closes its stdin (localazure/azurite.ts).
+ */
+async function emptyAzurite(): Promise<Azurite> {
+    sharedAzurite ??= startAzurite(Object.keys(ACCOUNTS)).catch((error: unknown) => {
+        sharedAzurite = undefined;
         throw error;
-    }
+    });
+    const azurite = await sharedAzurite;
+    await azurite.reset();
+    return azurite;
 }
 
 /** The role assignments these stacks register, as the Blob stand-in judges them. */
