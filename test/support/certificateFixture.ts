@@ -1,4 +1,7 @@
-/** Committed certificates for tests: a project root of their own, one RSA key reused, exact dates. */
+/**
+ * Committed certificates for tests: a project root of their own, exact dates, and one RSA key for every fixture of
+ * the test worker (the program reads only the public certificates; generating a key costs a tenth of a second or more).
+ */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -11,9 +14,10 @@ export interface CertificateFixture {
     commit(displayName: string, rotationDay: string, notBefore: string, notAfter: string, extra?: string): SelfSigned;
 }
 
+let key: string | undefined;
+
 export function certificateFixture(): CertificateFixture {
     const root = mkdtempSync(join(tmpdir(), "app-identity-certs-"));
-    let key: string | undefined;
     return {
         root,
         commit(displayName, rotationDay, notBefore, notAfter, extra = "") {

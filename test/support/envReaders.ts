@@ -100,14 +100,24 @@ export const pythonDotenv: EnvReader = (files) => {
     return JSON.parse(execFileSync(requireVenv(), ["-c", script, ...files], { env: { ...PYTHON_ENV }, encoding: "utf8" })) as Variables[];
 };
 
-/** Node's own parser: `node --env-file=FILE`, printing the variables it set. */
-export const nodeEnvFile: EnvReader = (files) => files.map((file) => {
-    const script = "process.stdout.write(JSON.stringify(Object.fromEntries(Object.entries(process.env)" +
-        ".filter(([k]) => k.startsWith('AZURE_')))))";
-    return JSON.parse(execFileSync(process.execPath, [`--env-file=${file}`, "-e", script], {
+/**
+ * Node's own parser, the one behind `node --env-file=FILE`: process.loadEnvFile runs the same Dotenv::ParsePath and
+ * SetEnvironment as that flag (nodejs/node src/node_process_methods.cc, LoadEnvFile). One process reads every file,
+ * clearing the AZURE_ variables before each, where a process a file cost a Node start-up each.
+ */
+export const nodeEnvFile: EnvReader = (files) => {
+    const script = [
+        "const azure = () => Object.keys(process.env).filter((k) => k.startsWith('AZURE_'));",
+        "process.stdout.write(JSON.stringify(process.argv.slice(1).map((file) => {",
+        "    for (const key of azure()) delete process.env[key];",
+        "    process.loadEnvFile(file);",
+        "    return Object.fromEntries(azure().map((key) => [key, process.env[key]]));",
+        "})));",
+    ].join("\n");
+    return JSON.parse(execFileSync(process.execPath, ["-e", script, ...files], {
         env: { PATH: process.env["PATH"] ?? "" }, encoding: "utf8",
-    })) as Variables;
-});
+    })) as Variables[];
+};
 
 /** The dotenv package, as a Node app loads it. */
 export const dotenvPackage: EnvReader = (files) => files.map((file) => parseDotenv(readFileSync(file)));
