@@ -139,17 +139,18 @@ describe("the blob app with its stacks' identities", { timeout: 120_000 }, () =>
 
         let now = after;
         const stand = await azure([rotated], () => now);
-        const oldApp = await app(oldFile, "stinventorydev", stand);
+        // Two servers side by side, one on each file, as during a rollout (started together: each start is a wait).
+        const [oldApp, newApp] = await Promise.all([app(oldFile, "stinventorydev", stand), app(newFile, "stinventorydev", stand)]);
         expect((await oldApp.request("PUT", "/blobs/rotation/old-file.txt", "still working")).status).toBe(201);
-        const newApp = await app(newFile, "stinventorydev", stand);
         expect((await newApp.request("PUT", "/blobs/rotation/new-file.txt", "new secret")).status).toBe(201);
-        await oldApp.stop();
-        await newApp.stop();
+        await Promise.all([oldApp.stop(), newApp.stop()]);
 
         // The old file carries the secret that was newest before the rotation: it ends 2028-04-17.
         now = new Date("2028-04-18T00:00:00Z");
-        const expired = await app(oldFile, "stinventorydev", stand);
-        const refused = await expired.request("PUT", "/blobs/rotation/too-late.txt", "x");
+        const [expired, current] = await Promise.all([app(oldFile, "stinventorydev", stand), app(newFile, "stinventorydev", stand)]);
+        const [refused, onTime] = await Promise.all([expired.request("PUT", "/blobs/rotation/too-late.txt", "x"),
+            current.request("PUT", "/blobs/rotation/on-time.txt", "y")]);
+        expect(onTime.status).toBe(201);
         expect(refused.status).toBe(502);
         expect(errorOf(refused.body).message).toContain("AADSTS7000222");
         // The environment credential failed, so the chain stopped there: no other credential was tried. Storage's
@@ -160,8 +161,6 @@ describe("the blob app with its stacks' identities", { timeout: 120_000 }, () =>
             `azure.identity._credentials.managed_identity INFO ManagedIdentityCredential will use IMDS with client_id: ${String(rotated.outputs["clientId"]!.value)}`,
             ...Array<string>(3).fill("azure.identity._credentials.chained WARNING DefaultAzureCredential failed to retrieve a token from the included credentials."),
         ]);
-        const current = await app(newFile, "stinventorydev", stand);
-        expect((await current.request("PUT", "/blobs/rotation/on-time.txt", "y")).status).toBe(201);
         expect(hostsReached(stand)).toEqual(onlyAzure("stinventorydev"));
     });
 
@@ -175,13 +174,14 @@ describe("the blob app with its stacks' identities", { timeout: 120_000 }, () =>
         const afterRevoke = await plan("dev", AT, replaced);
         const stand = await azure([afterRevoke]);
 
-        const leaked = await app(oldFile, "stinventorydev", stand);
-        const refused = await leaked.request("PUT", "/blobs/revoke/leaked.txt", "x");
+        // A server still on the leaked file and one on the file written after the revoke, side by side.
+        const [leaked, renewed] = await Promise.all([app(oldFile, "stinventorydev", stand),
+            app(await writeEnvFile(afterRevoke), "stinventorydev", stand)]);
+        const [refused, accepted] = await Promise.all([leaked.request("PUT", "/blobs/revoke/leaked.txt", "x"),
+            renewed.request("PUT", "/blobs/revoke/renewed.txt", "y")]);
         expect(refused.status).toBe(502);
         expect(errorOf(refused.body).message).toContain("AADSTS700016");
-
-        const renewed = await app(await writeEnvFile(afterRevoke), "stinventorydev", stand);
-        expect((await renewed.request("PUT", "/blobs/revoke/renewed.txt", "y")).status).toBe(201);
+        expect(accepted.status).toBe(201);
         expect(hostsReached(stand)).toEqual(onlyAzure("stinventorydev"));
     });
 

@@ -93,18 +93,18 @@ describe("the blob app signing in with a certificate", { timeout: 180_000 }, () 
             await web.stop();
             return { status: reply.status, message: signInError(reply.body) };
         };
-        const unknownReply = await refusal(unknown);
+        // Three servers at once, each on its own certificate: unknown, expired, and slot a while it is registered.
+        const [unknownReply, expiredReply, beforeRevoke] = await Promise.all([refusal(unknown), refusal(expired), refusal(slotA)]);
         expect(unknownReply.status).toBe(502);
         expect(unknownReply.message).toContain("AADSTS700027: The certificate with identifier used to sign the client assertion is " +
             `not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${unknown.thumbprint}'`);
 
-        const expiredReply = await refusal(expired);
         expect(expiredReply.status).toBe(502);
         expect(expiredReply.message).toContain("AADSTS700027: Client assertion contains an invalid signature. [Reason - The key used " +
             `is expired., Thumbprint of key used by client: '${expired.thumbprint}'`);
 
         // Revoked: slot a is removed from keyCredentials; a process that signs in afterwards is refused.
-        expect((await refusal(slotA)).status).toBe(201);
+        expect(beforeRevoke.status).toBe(201);
         registerCertificates(stand, clientId, [keyCredentialOf(expired)]);
         const revokedReply = await refusal(slotA);
         expect(revokedReply.status).toBe(502);
