@@ -1,13 +1,13 @@
 import { defineConfig } from "vitest/config";
 
 // Two projects (vitest docs, "Parallel and Sequential Test Files": project-level maxWorkers, sequence.groupOrder):
-// - unit: three files at a time. vitest's default on 2 cores is one (cpus - 1), which ran the files in series; the
-//   end-to-end and local-Azure files mostly wait on gunicorn, Azurite and the Storage SDK's retries, so a third
-//   worker still finds a core (on 2 cores: 78 s with one, 56 s with two, 44 s with three). The files share their
-//   worker's modules (isolate: false): each fork loads the Pulumi SDK and the providers' SDKs once (about 2.5 s of
-//   CPU a file), not once per file. Safe because every program run goes through tools/offline/engine.ts, which
-//   sets the SDK's mocks, config and clock anew for each stack and restores the clock and keys after it; no test
-//   file mocks modules or stubs globals.
+// - unit: four files at a time. vitest's default on 2 cores is one (cpus - 1), which ran the files in series; the
+//   end-to-end files wait on gunicorn, Python's sign-in retries and the Arc agent, all three at once near the start,
+//   so more workers than cores keep both busy (on 2 cores, measured: 52 s with two, 45 s with three, 43 s with
+//   four). The files share their worker's modules (isolate: false): each fork loads the Pulumi SDK and the
+//   providers' SDKs once, not once a file (about 2.5 s of CPU a file). Safe because every program run goes through
+//   tools/offline/engine.ts, which sets the SDK's mocks, config and clock anew for each stack and restores the clock
+//   and keys after it; no test file mocks modules or stubs globals.
 // - engine: the real-engine files (test/engine), one at a time and after the unit files, so that no two `pulumi up`s
 //   compete for the cores and each test's time limit keeps its meaning.
 export default defineConfig({
@@ -24,7 +24,7 @@ export default defineConfig({
                     name: "unit",
                     include: ["test/**/*.test.ts"],
                     exclude: ["test/engine/**"],
-                    maxWorkers: 3,
+                    maxWorkers: 4,
                     isolate: false,
                     sequence: { groupOrder: 0 },
                 },
