@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { main, planRevoke, processConsole, shellLine, type CommandResult, type Console } from "../tools/revoke";
 import { runCli, withPath } from "./cli";
 import { ROOT } from "./harness";
+import { fakeCommandsDir } from "./support/fakeCommands";
 
 const TYPE = "appidentity:azure:AppIdentity";
 const urn = (stack: string, type: string, name: string) => `urn:pulumi:${stack}::app-identity::${TYPE}$${type}::${name}`;
@@ -418,7 +419,7 @@ describe("npm run revoke: --print-commands and a missing CLI", () => {
     });
 });
 
-describe("npm run revoke with a stand-in Pulumi CLI (test/fixtures/bin/pulumi)", () => {
+describe("npm run revoke with a stand-in Pulumi CLI (test/fixtures/fakes/pulumi-revoke.sh)", () => {
     const dirs: string[] = [];
     afterEach(() => { for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true }); });
 
@@ -433,7 +434,7 @@ describe("npm run revoke with a stand-in Pulumi CLI (test/fixtures/bin/pulumi)",
         const sleeps: number[] = [];
         const io: Console = { ...processConsole, isInteractive: false, sleep: (seconds) => { sleeps.push(seconds); return Promise.resolve(); } };
         try {
-            const result = await withPath(`${join(ROOT, "test", "fixtures", "bin")}:${process.env["PATH"]}`,
+            const result = await withPath(`${fakeCommandsDir(dir, { pulumi: "pulumi-revoke.sh" })}:${process.env["PATH"]}`,
                 () => runCli((argv) => main(argv, io, ROOT), ["--stack", "dev", "--yes"]));
             expect(result.code).toBe(0);
         } finally {

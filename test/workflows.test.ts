@@ -6,6 +6,7 @@ import { parse } from "yaml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ciScripts, lintWorkflows, shellcheck, workflowFiles } from "../tools/lintWorkflows";
 import { ROOT } from "./harness";
+import { fakeCommandsDir } from "./support/fakeCommands";
 
 type Step = { name?: string; uses?: string; run?: string; if?: string; with?: Record<string, unknown>; env?: Record<string, string> };
 type Job = { environment?: string; needs?: string | string[]; concurrency?: { group: string; "cancel-in-progress": boolean };
@@ -172,7 +173,12 @@ describe("the GitHub Actions workflows", () => {
 
 describe("the CI scripts in tools/ci/", () => {
     let work: string;
-    beforeEach(() => { work = mkdtempSync(join(tmpdir(), "ci-scripts-")); });
+    /** The fake pulumi, npm and gh (test/fixtures/fakes), first on the scripts' PATH. */
+    let fakes: string;
+    beforeEach(() => {
+        work = mkdtempSync(join(tmpdir(), "ci-scripts-"));
+        fakes = fakeCommandsDir(work, { pulumi: "pulumi-ci.sh", npm: "npm-ci.sh", gh: "gh-ci.sh" });
+    });
     afterEach(() => { rmSync(work, { recursive: true, force: true }); });
 
     // Values no output may show: a backend URL can hold a SAS token, and the passphrase decrypts the state.
@@ -184,7 +190,7 @@ describe("the CI scripts in tools/ci/", () => {
     function run(script: string, args: readonly string[], env: Record<string, string | undefined> = {}) {
         const log = join(work, "pulumi.log");
         const base: Record<string, string | undefined> = {
-            PATH: `${join(FIXTURES, "bin")}:/usr/bin:/bin`, HOME: work, FAKE_PULUMI_LOG: log,
+            PATH: `${fakes}:/usr/bin:/bin`, HOME: work, FAKE_PULUMI_LOG: log,
             FAKE_PULUMI_OUTPUTS: join(FIXTURES, "outputs-valid.json"), PULUMI_BACKEND_URL: BACKEND,
             PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
         };
