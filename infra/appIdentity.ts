@@ -10,7 +10,7 @@ import { resourceGroupScope, roleAssignmentName, roleDefinitionId } from "./azur
 import type { RoleAssignmentConfig } from "./config";
 import { toDay, toRfc3339 } from "./months";
 import { roleAssignmentLogicalName } from "./names";
-import { findRole } from "./roles";
+import { findRole } from "../common/builtInRoles";
 import type { SecretSchedule, SecretWindow, SlotName } from "./schedule";
 import { registerCertificates } from "./certificateResources";
 import type { SlotCertificate } from "./certificates";

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { adoptionKeysAllowed, adoptionProblems, adoptionSchema, type Adoption } from "./adoption";
 import { managedIdentityProblems, managedIdentitySchema, toManagedIdentityConfig, type ManagedIdentityConfig } from "./managedIdentity";
 import { CERTIFICATE_LIFETIME_MONTHS, CREDENTIALS, type Credential } from "./certificates";
-import { ROLE_NAMES } from "./roles";
+import { ROLE_NAMES } from "../common/builtInRoles";
 
 export interface RoleAssignmentConfig {
     readonly resourceGroup: string;
@@ -529,7 +529,7 @@ function sizeCaps(raw: Record<string, unknown>, about: (key: string, text: strin
     return problems;
 }
 
-/** An unquoted date reaches the program as Go's time text (see tools/stackFiles.ts): say to quote it. */
+/** An unquoted date reaches the program as Go's time text (see tools/stacks/stackFiles.ts): say to quote it. */
 function anchorMessage(value: unknown): string {
     const goTime = typeof value === "string" ? /^(\d{4}-\d{2}-\d{2}) 00:00:00 \+0000 UTC$/.exec(value) : null;
     return goTime === null ? anchorAllowed()

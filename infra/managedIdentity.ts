@@ -18,7 +18,7 @@ import { resourceGroupScope, roleAssignmentName, roleDefinitionId } from "./azur
 import type { GrantedRole } from "./appIdentity";
 import type { RoleAssignmentConfig } from "./config";
 import { roleAssignmentLogicalName } from "./names";
-import { findRole } from "./roles";
+import { findRole } from "../common/builtInRoles";
 
 /** The kinds a stack file names, and the Azure resource type each one reads its principal from. */
 export const MANAGED_IDENTITY_KINDS = {

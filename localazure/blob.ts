@@ -14,7 +14,7 @@ import type { StandInRequest, StandInResponse, StandInService } from "./standin/
 import { BlobStandIn, BLOB_HOST_SUFFIX, type Assignment } from "./standin/blob";
 import type { TokenClaims } from "./standin/entra";
 import { startAzurite, type Azurite, type AzuriteReply } from "./azurite";
-import { STORAGE_BLOB_ROLES } from "../infra/roles";
+import { STORAGE_BLOB_ROLES } from "../common/builtInRoles";
 import type { Store } from "./store";
 import type { TokenIssuer } from "./tokens";
 

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { runCommand, UsageError } from "../tools/cliArgs";
+import { runCommand, UsageError } from "../common/cliArgs";
 import { startLocalAzure, type LocalAzure } from "./index";
 import { installProviderPlugins, PULUMI_BIN_DIR } from "./plugins";
 

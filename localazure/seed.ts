@@ -28,7 +28,7 @@ export const STORAGE_ACCOUNTS: Record<string, { subscriptionId: string; resource
 
 /**
  * Microsoft Graph application permissions (Microsoft Graph permissions reference). The deployer reads the tenant's
- * app management policies before a deploy (tools/credentialPolicy.ts, docs/deployer.md section 3); the admin, the
+ * app management policies before a deploy (tools/credentialPolicy/command.ts, docs/deployer.md section 3); the admin, the
  * portal user of the tests, also changes them (tenantappmanagementpolicy-update: Policy.ReadWrite.ApplicationConfiguration).
  */
 export const DEPLOYER_GRAPH_PERMISSIONS = ["Application.ReadWrite.OwnedBy", "Policy.Read.ApplicationConfiguration"];

@@ -11,7 +11,7 @@
 import type { PolicyConfigSchema, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { currentTime } from "../infra/clock";
 import { toRfc3339 } from "../infra/months";
-import { BUILT_IN_ROLES, STORAGE_BLOB_ROLES } from "../infra/roles";
+import { BUILT_IN_ROLES, STORAGE_BLOB_ROLES } from "../common/builtInRoles";
 import { CERTIFICATE_POLICIES } from "./certificatePolicies";
 
 export const TYPES = {

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main as envFile } from "../tools/envFileCommand";
+import { main as envFile } from "../tools/envFile/command";
 import type { StackEvaluation } from "../tools/offline/engine";
 import { runCli } from "./cli";
 import { evaluateStackFile, ROOT } from "./harness";

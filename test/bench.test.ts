@@ -1,9 +1,9 @@
 import { rmSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { MAX_ROLE_ASSIGNMENTS, parseStackConfig } from "../infra/config";
-import { developersConfig, identityGraph, limitConfig, median, parseBenchArgs, syntheticProject } from "../tools/bench/bench";
+import { developersConfig, identityGraph, limitConfig, median, parseBenchArgs, syntheticProject } from "../tools/bench/command";
 import { previewCases } from "../tools/bench/engine";
-import { readProject, readStackFile } from "../tools/stackFiles";
+import { readProject, readStackFile } from "../tools/stacks/stackFiles";
 import { evaluateStackFile } from "./harness";
 
 describe("bench helpers", () => {

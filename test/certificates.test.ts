@@ -6,8 +6,8 @@ import { readCertificates, setCertificatesRoot } from "../infra/certificates";
 import { ConfigError, parseStackConfig } from "../infra/config";
 import { secretSchedule } from "../infra/schedule";
 import { certificateFixture, type CertificateFixture } from "./support/certificateFixture";
-import { planStacks } from "../tools/plan";
-import { renderJson } from "../tools/render";
+import { planStacks } from "../tools/plan/command";
+import { renderJson } from "../tools/plan/render";
 import { AT, countByType, evaluate, exampleConfig, flatConfig, ofType, PROJECT, ROOT, TYPES } from "./harness";
 
 const NAME = "inventory-api-dev";

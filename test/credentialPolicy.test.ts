@@ -1,5 +1,5 @@
 /**
- * The credential policy check (tools/appManagementPolicy.ts, tools/credentialPolicy.ts): Entra's rules as Graph
+ * The credential policy check (tools/credentialPolicy/appManagementPolicy.ts, tools/credentialPolicy/command.ts): Entra's rules as Graph
  * documents them, one exact line per problem, and the command's exit codes with the policies read by a stand-in.
  * The real Graph path is in test/engine/credentialPolicy.test.ts.
  */
@@ -7,13 +7,13 @@ import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { PROJECT_ROOT } from "../tools/stackFiles";
+import { PROJECT_ROOT } from "../tools/stacks/stackFiles";
 import {
     credentialChoiceOf, credentialPolicyProblems, longestSpan, mostMonthsWithin, type CredentialChoice, type Policy, type Restriction,
     type TenantPolicies,
-} from "../tools/appManagementPolicy";
-import { describeDuration, parseIsoDuration } from "../tools/isoDuration";
-import { main } from "../tools/credentialPolicy";
+} from "../tools/credentialPolicy/appManagementPolicy";
+import { describeDuration, parseIsoDuration } from "../common/isoDuration";
+import { main } from "../tools/credentialPolicy/command";
 import { AzureRequestError } from "../tools/azure/rest";
 import { parseStackConfig } from "../infra/config";
 import { exampleConfig, flatConfig, PROJECT, type StackValues } from "./harness";

@@ -13,7 +13,7 @@ import { startArcAgent, type RunningArcAgent } from "../localazure/arc/agent";
 import type { Assignment } from "../localazure/standin/blob";
 import type { TokenClaims } from "../localazure/standin/entra";
 import { evaluateStack, type StackEvaluation } from "../tools/offline/engine";
-import { readProject, readStackFile } from "../tools/stackFiles";
+import { readProject, readStackFile } from "../tools/stacks/stackFiles";
 import { AT, PROJECT, ROOT } from "./harness";
 import { identityLogLines, roleAssignmentsOf, startApp, startAzure, writeEnvFile, type AzureStandIn, type RunningApp } from "./support/e2e";
 

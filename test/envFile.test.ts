@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { main } from "../tools/envFileCommand";
-import { renderEnvFile, type Identity } from "../tools/envFile";
+import { main } from "../tools/envFile/command";
+import { renderEnvFile, type Identity } from "../tools/envFile/envFile";
 import { runCli, withPath } from "./cli";
 import { evaluateStackFile, ROOT } from "./harness";
 import { installedVersions, pinnedVersions, READERS, requireVenv, type Variables } from "./support/envReaders";
@@ -43,7 +43,7 @@ describe("the Python readers", () => {
 
     it("fail, never skip, without the venv, saying how to make it", () => {
         expect(() => requireVenv("/nonexistent/.venv/bin/python")).toThrow(new Error(
-            "/nonexistent/.venv/bin/python is missing: run 'bash tools/install-python.sh', which makes .venv/ with the " +
+            "/nonexistent/.venv/bin/python is missing: run 'bash tools/setup/python.sh', which makes .venv/ with the " +
             "packages pinned in examples/blob-app/requirements-test.txt"));
     });
 });

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { certificatePath, setCertificatesRoot } from "../infra/certificates";
 import { makeSelfSigned, type SelfSigned } from "../tools/certificate/selfSigned";
-import { main } from "../tools/envFileCommand";
+import { main } from "../tools/envFile/command";
 import { evaluate, exampleConfig } from "./harness";
 import { READERS } from "./support/envReaders";
 import { showSecretsJson, writeOutputsFile } from "./support/outputs";

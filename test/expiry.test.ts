@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { assessExpiry, main } from "../tools/expiry";
+import { assessExpiry, main } from "../tools/expiry/command";
 import { runCli, withPath } from "./cli";
 import { ROOT } from "./harness";
 
@@ -77,7 +77,7 @@ describe("npm run expiry", () => {
 
     it("reads the outputs from standard input with --from -", async () => {
         const { spawnSync } = await import("node:child_process");
-        const result = spawnSync(process.execPath, ["-r", "sucrase/register/ts", "tools/expiry.ts",
+        const result = spawnSync(process.execPath, ["-r", "sucrase/register/ts", "tools/expiry/command.ts",
             "--from", "-", "--at", "2026-11-17"], { cwd: ROOT, input: readFileSync(DEV), encoding: "utf8" });
         expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
         expect(result.stdout.split("\n")[0]).toBe("Client secrets of standard input at 2026-11-17: ok");

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { certificatePath, setCertificatesRoot } from "../infra/certificates";
 import { makeSelfSigned } from "../tools/certificate/selfSigned";
-import { main } from "../tools/expiry";
+import { main } from "../tools/expiry/command";
 import { evaluate, exampleConfig } from "./harness";
 import { showSecretsJson, writeOutputsFile } from "./support/outputs";
 

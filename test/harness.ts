@@ -5,7 +5,7 @@
 import runProgram from "../infra";
 import { resolve } from "node:path";
 import { evaluateStack, type RegisteredResource, type StackEvaluation } from "../tools/offline/engine";
-import { readProject, readStackFile } from "../tools/stackFiles";
+import { readProject, readStackFile } from "../tools/stacks/stackFiles";
 
 export const ROOT = resolve(__dirname, "..");
 export const SHARED = resolve(ROOT, "..", "shared");

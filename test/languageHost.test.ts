@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { constructArguments, constructConfig, parseOptions, requiredPackages } from "../tools/pulumi/languageHost";
-import { PROJECT_ROOT } from "../tools/stackFiles";
+import { PROJECT_ROOT } from "../tools/stacks/stackFiles";
 
 describe("the Node.js language host model (main.go)", () => {
     const base = {

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAzurite } from "../localazure/azurite";
 import { startLocalAzure, type LocalAzure } from "../localazure/index";
 import { BlobStandIn } from "../localazure/standin/blob";
-import { STORAGE_BLOB_ROLES } from "../infra/roles";
+import { STORAGE_BLOB_ROLES } from "../common/builtInRoles";
 import { parseArguments, renderExports, renderPulumiExports } from "../localazure/main";
 import { PULUMI_BIN_DIR } from "../localazure/plugins";
 

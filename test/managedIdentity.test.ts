@@ -6,15 +6,15 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main as envFile } from "../tools/envFileCommand";
-import { main as expiry } from "../tools/expiry";
-import { planStacks } from "../tools/plan";
+import { main as envFile } from "../tools/envFile/command";
+import { main as expiry } from "../tools/expiry/command";
+import { planStacks } from "../tools/plan/command";
 import { runCli } from "./cli";
 import { showSecretsJson, writeOutputsFile } from "./support/outputs";
 import { roleAssignmentName } from "../infra/azureIds";
 import { parseStackConfig } from "../infra/config";
 import { NO_CREDENTIAL } from "../infra/managedIdentity";
-import { checkResources, readPackConfig } from "../policy/check";
+import { checkResources, readPackConfig } from "../tools/plan/policyCheck";
 import { countByType, evaluate, exampleConfig, flatConfig, ofType, PROJECT, ROOT, SUBSCRIPTION, TENANT, TYPES } from "./harness";
 
 const FILE = "stacks/Pulumi.dev.yaml";

@@ -3,12 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseStackConfig } from "../infra/config";
-import { checkResources, readPackConfig } from "../policy/check";
+import { checkResources, readPackConfig } from "../tools/plan/policyCheck";
 import { POLICIES } from "../policy/policies";
 import { configOrigins } from "../tools/offline/origins";
-import { main, planStacks } from "../tools/plan";
-import { PROTECTION_NOTE, renderMarkdown, renderTable } from "../tools/render";
-import { readProject, readStackFile } from "../tools/stackFiles";
+import { main, planStacks } from "../tools/plan/command";
+import { PROTECTION_NOTE, renderMarkdown, renderTable } from "../tools/plan/render";
+import { readProject, readStackFile } from "../tools/stacks/stackFiles";
 import { runCli } from "./cli";
 import { AT, evaluateStackFile, exampleConfig, flatConfig, ofType, ROOT, SUBSCRIPTION, TENANT, TYPES } from "./harness";
 

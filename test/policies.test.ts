@@ -2,13 +2,13 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { currentTime, setClock } from "../infra/clock";
-import { checkResources, configFor, readPackConfig, type CheckedResource, type PackConfig } from "../policy/check";
+import { checkResources, configFor, readPackConfig, type CheckedResource, type PackConfig } from "../tools/plan/policyCheck";
 import {
     allowedRoles, productionProtected, resourceGroupScope, sameEnvironment, secretEndDate, servicePrincipalOnly,
     singleTenant, TYPES,
 } from "../policy/policies";
 import { CERTIFICATE_TYPE, certificateDates, certificateUnprotected } from "../policy/certificatePolicies";
-import { listStacks, readProject, readStackFile } from "../tools/stackFiles";
+import { listStacks, readProject, readStackFile } from "../tools/stacks/stackFiles";
 import { ROOT } from "./harness";
 
 const SUB = "1a2b3c4d-5e6f-4a0b-9c8d-7e6f5a4b3c2d";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import runProgram from "../infra";
 import { roleAssignmentName } from "../infra/azureIds";
 import { evaluateStack, type RegisteredResource } from "../tools/offline/engine";
-import { readProject, readStackFile } from "../tools/stackFiles";
+import { readProject, readStackFile } from "../tools/stacks/stackFiles";
 import {
     AT, countByType, evaluate, evaluateStackFile, exampleConfig, flatConfig, ofType, only, ROOT, SUBSCRIPTION, TENANT, TYPES,
 } from "./harness";

@@ -4,8 +4,8 @@ import Ajv2020 from "ajv/dist/2020";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { SECRET_LIFETIME_MONTHS } from "../infra/config";
-import { STORAGE_BLOB_ROLES } from "../infra/roles";
-import { listStacks, readProject, readStackFile } from "../tools/stackFiles";
+import { STORAGE_BLOB_ROLES } from "../common/builtInRoles";
+import { listStacks, readProject, readStackFile } from "../tools/stacks/stackFiles";
 import { ROOT, SHARED } from "./harness";
 
 const readJson = (path: string) => JSON.parse(readFileSync(path, "utf8"));

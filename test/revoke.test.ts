@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { main, planRevoke, processConsole, shellLine, type CommandResult, type Console } from "../tools/revoke";
+import { main, planRevoke, processConsole, shellLine, type CommandResult, type Console } from "../tools/revoke/command";
 import { runCli, withPath } from "./cli";
 import { ROOT } from "./harness";
 import { fakeCommandsDir } from "./support/fakeCommands";

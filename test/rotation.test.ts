@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { addMonths } from "../infra/months";
-import { planStacks } from "../tools/plan";
+import { planStacks } from "../tools/plan/command";
 import { evaluate, evaluateStackFile, exampleConfig, ofType, ROOT, TYPES } from "./harness";
 
 const passwordInputs = async (at: Date) => {

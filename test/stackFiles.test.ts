@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "../infra/config";
 import {
     projectStackProblems, readProject, readStackText, resolvePlain, stackNameProblem, StackFileError,
-} from "../tools/stackFiles";
+} from "../tools/stacks/stackFiles";
 import { ROOT, SUBSCRIPTION, TENANT } from "./harness";
 
 const FILE = "stacks/Pulumi.dev.yaml";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { parse } from "yaml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ciScripts, lintWorkflows, shellcheck, workflowFiles } from "../tools/lintWorkflows";
+import { ciScripts, lintWorkflows, shellcheck, workflowFiles } from "../tools/lint/command";
 import { ROOT } from "./harness";
 import { fakeCommandsDir } from "./support/fakeCommands";
 

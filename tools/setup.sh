@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Everything the project runs, on a fresh Debian machine (root, or sudo): the Debian packages the tests run
-# (tools/install-readers.sh), the npm packages of package-lock.json, the Python packages the app pins in .venv
-# (tools/install-python.sh) and the Pulumi CLI at the SDK's version (tools/pulumi/install.sh). Safe to run again.
+# (tools/setup/readers.sh), the npm packages of package-lock.json, the Python packages the app pins in .venv
+# (tools/setup/python.sh) and the Pulumi CLI at the SDK's version (tools/pulumi/install.sh). Safe to run again.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 step() { printf '\n== %s\n' "$*"; }
-step "Debian packages (tools/install-readers.sh)"
-bash tools/install-readers.sh
+step "Debian packages (tools/setup/readers.sh)"
+bash tools/setup/readers.sh
 step "npm packages (npm ci)"
 npm ci --no-audit --no-fund
-step "Python packages, pinned, in .venv (tools/install-python.sh)"
-bash tools/install-python.sh
+step "Python packages, pinned, in .venv (tools/setup/python.sh)"
+bash tools/setup/python.sh
 step "the Pulumi CLI at the SDK's version (tools/pulumi/install.sh)"
 bash tools/pulumi/install.sh

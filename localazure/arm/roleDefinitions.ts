@@ -3,7 +3,7 @@
  * learn.microsoft.com/azure/role-based-access-control/built-in-roles), and what each lets a principal do with role
  * assignments.
  */
-import { BUILT_IN_ROLES, STORAGE_BLOB_ROLES } from "../../infra/roles";
+import { BUILT_IN_ROLES, STORAGE_BLOB_ROLES } from "../../common/builtInRoles";
 
 export const ROLE_IDS = {
     owner: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",

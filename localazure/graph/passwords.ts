@@ -6,7 +6,7 @@
 import type { ApplicationRecord, PasswordRecord } from "../state";
 import type { Store } from "../store";
 import { hashSecret, hintOf, isGuid, newId, newSecret } from "../secrets";
-import { parseIsoDuration } from "../../tools/isoDuration";
+import { parseIsoDuration } from "../../common/isoDuration";
 import { badRequest, GraphError, notFound } from "./errors";
 import { jsonObject, type GraphResult } from "./model";
 import { context } from "./odata";

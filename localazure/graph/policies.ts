@@ -8,7 +8,7 @@
  *   GET /applications/{id}/appManagementPolicies (the application resource's appManagementPolicies relationship).
  * An assigned policy is adopted "over the tenant-wide tenantAppManagementPolicy setting" (appmanagementpolicy-post-appliesto).
  */
-import { parseIsoDuration } from "../../tools/isoDuration";
+import { parseIsoDuration } from "../../common/isoDuration";
 import { newId } from "../secrets";
 import type {
     AppManagementPolicyRecord, AppManagementRestrictions, AppManagementState, ApplicationRecord, CredentialRestriction, State,

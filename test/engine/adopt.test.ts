@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../../localazure";
 import { environmentFor } from "../../localazure/main";
 import { ADMIN_OBJECT_ID } from "../../localazure/seed";
-import { BUILT_IN_ROLES } from "../../infra/roles";
+import { BUILT_IN_ROLES } from "../../common/builtInRoles";
 import { Portal, resourcesSummary } from "./scenario";
 import { envFileFromStack, expectOk, runTool, signIn, signInWith, type EnvFile } from "./support";
 import { createEngineWorkspace, type EngineWorkspace } from "./workspace";

@@ -16,7 +16,7 @@ import { startLocalAzure, type LocalAzure } from "../../localazure";
 import { JWT_BEARER } from "../../localazure/clientAssertion";
 import { certificatePath } from "../../infra/certificates";
 import { makeSelfSigned } from "../../tools/certificate/selfSigned";
-import { PROJECT_ROOT } from "../../tools/stackFiles";
+import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import { appNamed, expectOk, MovableClock, pulumiWith, runTool, signIn, utc, writesSince, type SignInResult } from "./support";
 import { createEngineWorkspace, type EngineWorkspace } from "./workspace";
 

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../../localazure";
 import { certificatePath } from "../../infra/certificates";
 import { makeSelfSigned } from "../../tools/certificate/selfSigned";
-import { PROJECT_ROOT } from "../../tools/stackFiles";
+import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import { appNamed, expectOk, MovableClock, pulumiWith, utc, writesSince } from "./support";
 import { createEngineWorkspace, type EngineWorkspace } from "./workspace";
 

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../../localazure";
-import { PROJECT_ROOT } from "../../tools/stackFiles";
+import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import { PYTHON_ENV, requireVenv } from "../support/envReaders";
 import { createEngineWorkspace, runCommand, type EngineWorkspace } from "./workspace";
 import { pulumiOk as sharedPulumiOk } from "./support";
@@ -74,7 +74,7 @@ describe("pulumi on the real engine against the local Azure", () => {
     it("the real outputs become an env file (mode 0600) with which the Azure SDK for Python signs in", async () => {
         const envFile = join(workspace.dir, "dev.env");
         const written = await runCommand(process.execPath,
-            ["-r", "sucrase/register/ts", join(PROJECT_ROOT, "tools/envFileCommand.ts"), "--stack", "dev", "--out", envFile],
+            ["-r", "sucrase/register/ts", join(PROJECT_ROOT, "tools/envFile/command.ts"), "--stack", "dev", "--out", envFile],
             workspace.dir, workspace.env);
         expect(written.code).toBe(0);
         expect(statSync(envFile).mode & 0o777).toBe(0o600);

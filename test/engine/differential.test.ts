@@ -9,7 +9,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../../localazure";
-import { PROJECT_ROOT } from "../../tools/stackFiles";
+import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import {
     CIPHERTEXT, generateCases, INVALID_KINDS, mapLimit, planVerdict, previewVerdict, type PlannedStackJson, type StackCase,
     type Verdict, withProgramKeyNames,
@@ -65,7 +65,7 @@ beforeAll(async () => {
     }
     const files = new Map(CASES.map(({ stack }) => [stack, stackFile(stack)]));
     const previews = await mapLimit(CASES, CONCURRENCY, ({ stack }) => workspace.pulumi(["preview", "--stack", stack, "--json"]));
-    const plan = await workspace.run(process.execPath, ["-r", "sucrase/register/ts", join(PROJECT_ROOT, "tools/plan.ts"),
+    const plan = await workspace.run(process.execPath, ["-r", "sucrase/register/ts", join(PROJECT_ROOT, "tools/plan/command.ts"),
         "--root", workspace.dir, ...CASES.map(({ stack }) => stack), "--format", "json"]);
     planExit = plan.code;
     const planned = (JSON.parse(plan.stdout) as { stacks: PlannedStackJson[] }).stacks;

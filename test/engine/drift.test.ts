@@ -17,7 +17,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resourceGroupScope, roleDefinitionId } from "../../infra/azureIds";
-import { findRole } from "../../infra/roles";
+import { findRole } from "../../common/builtInRoles";
 import { ADMIN_OBJECT_ID, SUBSCRIPTION_ID } from "../../localazure/seed";
 import {
     driftCheck, identityIn, openScenario, outputOf, resourcesSummary, stateOf, stepLine,

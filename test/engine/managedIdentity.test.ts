@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../../localazure";
 import { roleAssignmentName } from "../../infra/azureIds";
-import { PROJECT_ROOT } from "../../tools/stackFiles";
+import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import { createEngineWorkspace, type EngineWorkspace } from "./workspace";
 import { pulumiOk as sharedPulumiOk } from "./support";
 

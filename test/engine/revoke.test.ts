@@ -1,9 +1,9 @@
 /**
- * `npm run revoke` on the real engine (issue 13, "Revoke"): tools/revoke.ts runs the real CLI against the local
+ * `npm run revoke` on the real engine (issue 13, "Revoke"): tools/revoke/command.ts runs the real CLI against the local
  * Azure, for the production stack and for one developer of the local stack at once, then for prod again with a
  * step made to fail midway by a change made in the portal.
  *
- * tools/revoke.ts plans from, and runs the CLI in, the project it belongs to (tools/stackFiles.ts PROJECT_ROOT),
+ * tools/revoke/command.ts plans from, and runs the CLI in, the project it belongs to (tools/stacks/stackFiles.ts PROJECT_ROOT),
  * so the scenario runs the workspace's own copy of tools/ (as `npm run revoke` does, from the project's folder).
  */
 import { join } from "node:path";
@@ -33,7 +33,7 @@ afterAll(async () => {
 /** `npm run revoke -- ARGS`, as npm runs it: from the project's folder, with the workspace's environment. */
 function revoke(args: readonly string[]): Promise<CommandResult> {
     const { dir, env } = scenario.workspace;
-    return runCommand(process.execPath, ["-r", "sucrase/register/ts", join(dir, "tools", "revoke.ts"), ...args], dir, env);
+    return runCommand(process.execPath, ["-r", "sucrase/register/ts", join(dir, "tools", "revoke", "command.ts"), ...args], dir, env);
 }
 
 /** What revoke itself says (its lines start with "revoke:"), apart from the CLI's output. */

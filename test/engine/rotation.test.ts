@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { describe, it, type ExpectStatic } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../../localazure";
 import { hashSecret } from "../../localazure/secrets";
-import { PROJECT_ROOT } from "../../tools/stackFiles";
+import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import {
     addDays, appNamed, envFileFromStack, expectOk, MovableClock, pulumiWith, renewDeployerSecret, signInWith, utc,
     writesSince, type EnvFile, type SignInResult,

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { startLocalAzure, type LocalAzure, type RequestLogEntry } from "../../localazure";
-import { PROJECT_ROOT } from "../../tools/stackFiles";
+import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import { createEngineWorkspace, requirePulumiCli, runCommand, type CommandResult, type EngineWorkspace } from "./workspace";
 import { expectOk } from "./support";
 
@@ -32,7 +32,7 @@ export interface Scenario {
 export interface ScenarioOptions {
     /**
      * Copy the project's tools into the workspace too, so that a tool that works on the project it belongs to
-     * (tools/stackFiles.ts PROJECT_ROOT, its parent folder) plans from the workspace and runs the CLI there.
+     * (tools/stacks/stackFiles.ts PROJECT_ROOT, two folders up) plans from the workspace and runs the CLI there.
      */
     readonly tools?: boolean;
 }

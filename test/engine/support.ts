@@ -6,8 +6,8 @@
 import { cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LocalAzure, RequestLogEntry } from "../../localazure";
-import { identityFromOutputs, renderEnvFile } from "../../tools/envFile";
-import { PROJECT_ROOT } from "../../tools/stackFiles";
+import { identityFromOutputs, renderEnvFile } from "../../tools/envFile/envFile";
+import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import { requirePulumiCli, runCommand, TEST_PASSPHRASE, type CommandResult, type EngineWorkspace } from "./workspace";
 
 /** The preload that moves `Date` in the node processes of a CLI call (see the file). */

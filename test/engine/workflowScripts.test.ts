@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_OBJECT_ID } from "../../localazure/seed";
 import { startLocalAzure, type LocalAzure } from "../../localazure";
 import { environmentFor } from "../../localazure/main";
-import { PROJECT_ROOT } from "../../tools/stackFiles";
+import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import { appNamed, copyIntoWorkspace, expectOk, graphAsAdmin, MovableClock, secretValues, utc, writesSince } from "./support";
 import { createEngineWorkspace, runCommand, type CommandResult, type EngineWorkspace } from "./workspace";
 

@@ -9,7 +9,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { installProviderPlugins, PULUMI_BIN_DIR, requirePulumiCli } from "../../localazure/plugins";
-import { PROJECT_ROOT } from "../../tools/stackFiles";
+import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 
 export { PROVIDER_PLUGINS, PULUMI_BIN_DIR, requirePulumiCli } from "../../localazure/plugins";
 
@@ -42,7 +42,7 @@ export interface EngineWorkspace {
 export function createEngineWorkspace(azure: AzureEnvironment): Promise<EngineWorkspace> {
     const pulumi = requirePulumiCli();
     const dir = mkdtempSync(join(tmpdir(), "app-identity-engine-"));
-    for (const entry of ["Pulumi.yaml", "tsconfig.json", "package.json", "infra", "policy", "stacks"]) {
+    for (const entry of ["Pulumi.yaml", "tsconfig.json", "package.json", "common", "infra", "policy", "stacks"]) {
         cpSync(join(PROJECT_ROOT, entry), join(dir, entry), { recursive: true });
     }
     symlinkSync(join(PROJECT_ROOT, "node_modules"), join(dir, "node_modules"));

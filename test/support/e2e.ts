@@ -10,7 +10,7 @@ import { createServer as createHttpServer, request as httpRequest, type Incoming
 import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main as envFile } from "../../tools/envFileCommand";
+import { main as envFile } from "../../tools/envFile/command";
 import type { StackEvaluation } from "../../tools/offline/engine";
 import { runCli } from "../cli";
 import { ROOT, SHARED } from "../harness";
@@ -223,7 +223,7 @@ export interface RunningApp {
     stop(): Promise<void>;
 }
 
-/** The env file's variables the app's process gets: Azure's, and the Arc agent's endpoints (tools/envFile.ts). */
+/** The env file's variables the app's process gets: Azure's, and the Arc agent's endpoints (tools/envFile/envFile.ts). */
 const PASSED_ON = /^(AZURE_[A-Z_]+|IDENTITY_ENDPOINT|IMDS_ENDPOINT)$/;
 
 /**

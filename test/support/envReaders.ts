@@ -12,7 +12,7 @@ import { parse as parseDotenv } from "dotenv";
 
 export const SYSTEMD_ENV_GENERATOR = "/usr/lib/systemd/user-environment-generators/30-systemd-environment-d-generator";
 
-/** The virtual environment tools/install-python.sh makes: the Python the tests run, as users install it. */
+/** The virtual environment tools/setup/python.sh makes: the Python the tests run, as users install it. */
 export const VENV = resolve(__dirname, "..", "..", ".venv");
 export const VENV_PYTHON = join(VENV, "bin", "python");
 export const VENV_GUNICORN = join(VENV, "bin", "gunicorn");
@@ -26,7 +26,7 @@ export type EnvReader = (files: readonly string[]) => Variables[];
 /** The venv's python or gunicorn, or an error saying how to make it. */
 export function requireVenv(program: string = VENV_PYTHON): string {
     if (!existsSync(program)) {
-        throw new Error(`${program} is missing: run 'bash tools/install-python.sh', which makes .venv/ with the ` +
+        throw new Error(`${program} is missing: run 'bash tools/setup/python.sh', which makes .venv/ with the ` +
             "packages pinned in examples/blob-app/requirements-test.txt");
     }
     return program;

@@ -6,7 +6,7 @@
 import type { Adoption, AdoptedRoleAssignment } from "../../infra/adoption";
 import { resourceGroupScope } from "../../infra/azureIds";
 import { displayNameOf, type StackConfig } from "../../infra/config";
-import { BUILT_IN_ROLES } from "../../infra/roles";
+import { BUILT_IN_ROLES } from "../../common/builtInRoles";
 import type { ExistingIdentity, ExistingRoleAssignment } from "./existing";
 
 export type FindingKind = "import" | "change" | "extra" | "missing";

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import type { Adoption } from "../../infra/adoption";
-import { writeFileAtomically } from "../atomicWrite";
+import { writeFileAtomically } from "../../common/atomicWrite";
 
 export function withAdoptKey(text: string, project: string, adopt: Adoption): string {
     const document = parseDocument(text);

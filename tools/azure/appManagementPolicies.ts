@@ -5,7 +5,7 @@
  * the policies assigned to it (GET /v1.0/applications/{id}/appManagementPolicies). Each needs
  * Policy.Read.ApplicationConfiguration (or Policy.Read.All); the app lookup, the deployer's Application permission.
  */
-import { PolicyShapeError, type IdentityPolicies, type Policy, type Restriction, type TenantPolicies } from "../appManagementPolicy";
+import { PolicyShapeError, type IdentityPolicies, type Policy, type Restriction, type TenantPolicies } from "../credentialPolicy/appManagementPolicy";
 import { GRAPH, type AzureReader } from "./rest";
 
 interface GraphApplication {

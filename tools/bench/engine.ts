@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalAzure } from "../../localazure";
 import { createEngineWorkspace, requirePulumiCli } from "../../test/engine/workspace";
-import { PROJECT_ROOT } from "../stackFiles";
+import { PROJECT_ROOT } from "../stacks/stackFiles";
 import { againstFloor, summarize, type Figure, type Sample } from "./figures";
 
 export const ENGINE_STACKS = ["dev", "test", "prod", "local"] as const;

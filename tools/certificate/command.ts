@@ -4,7 +4,7 @@
  * Run on the server that will use the certificate. It makes a key pair there, dated for the rotation that is due
  * (the stack's schedule, infra/certificateIdentity.ts), and writes:
  * - `DIR/<identity>-<rotation day>.pem`: the private key and the certificate in one PEM file, mode 0600, written
- *   atomically (tools/atomicWrite.ts). That is the file azure-identity's CertificateCredential and
+ *   atomically (common/atomicWrite.ts). That is the file azure-identity's CertificateCredential and
  *   EnvironmentCredential's AZURE_CLIENT_CERTIFICATE_PATH read ("a PEM or PKCS12 certificate file including the
  *   private key", azure/identity/_credentials/environment.py; certificate.py load_pem_certificate reads the key and
  *   the certificate from the same bytes). It never leaves the server;
@@ -21,9 +21,9 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { writeFileAtomically } from "../atomicWrite";
-import { parseDateArgument, runCommand, UsageError } from "../cliArgs";
-import { PROJECT_ROOT, readProject, readStackFile, StackFileError } from "../stackFiles";
+import { writeFileAtomically } from "../../common/atomicWrite";
+import { parseDateArgument, runCommand, UsageError } from "../../common/cliArgs";
+import { PROJECT_ROOT, readProject, readStackFile, StackFileError } from "../stacks/stackFiles";
 import { certificateSchedule } from "../../infra/certificateIdentity";
 import { certificatePath } from "../../infra/certificates";
 import { ConfigError, displayNameOf, parseStackConfig } from "../../infra/config";

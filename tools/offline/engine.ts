@@ -63,7 +63,7 @@ export interface EvaluateOptions {
     readonly deployerObjectId?: string;
     /** Run as `pulumi preview` does (`pulumi.runtime.isDryRun()` true); as `pulumi up` does when unset. */
     readonly preview?: boolean;
-    /** `"<namespace>:<key>"` → the key as the stack file writes it, for the program's messages (tools/stackFiles.ts). */
+    /** `"<namespace>:<key>"` → the key as the stack file writes it, for the program's messages (tools/stacks/stackFiles.ts). */
     readonly keysAsWritten?: Readonly<Record<string, string>>;
     /** Logical names of resources replaced since they were created (see FakeAzureOptions.replaced). */
     readonly replaced?: readonly string[];

@@ -7,7 +7,7 @@
  */
 import { displayNamesOf, writtenKeyOf, type StackConfig } from "../../infra/config";
 import { roleAssignmentLogicalName } from "../../infra/names";
-import type { ConfigOrigin } from "../../policy/check";
+import type { ConfigOrigin } from "../plan/policyCheck";
 import { allowedRoles, productionProtected, resourceGroupScope, sameEnvironment, secretEndDate } from "../../policy/policies";
 import { certificateDates } from "../../policy/certificatePolicies";
 

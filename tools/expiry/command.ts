@@ -6,9 +6,9 @@
  * cannot be had or the call is wrong. It reads only names and dates: it never asks for or prints a secret value.
  */
 import { parseArgs } from "node:util";
-import { daysBetween, toDay, toRfc3339 } from "../infra/months";
-import { describeSource, OUTPUTS_SOURCE_OPTIONS, outputsSourceFrom, parseDateArgument, parseDaysArgument, runCommand, UsageError } from "./cliArgs";
-import { OutputsError, readStackOutputs } from "./stackOutputs";
+import { daysBetween, toDay, toRfc3339 } from "../../infra/months";
+import { describeSource, OUTPUTS_SOURCE_OPTIONS, outputsSourceFrom, parseDateArgument, parseDaysArgument, runCommand, UsageError } from "../../common/cliArgs";
+import { OutputsError, readStackOutputs } from "../stacks/stackOutputs";
 
 export type SecretState = "ok" | "warn" | "fail" | "expired" | "previous";
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, the system programs the tests run for real: systemd's env-file parser, Python
-# with its venv module (tools/install-python.sh then installs the pinned Python packages: the Azure SDK,
+# with its venv module (tools/setup/python.sh then installs the pinned Python packages: the Azure SDK,
 # python-dotenv, gunicorn), openssl, which makes the stand-in's test CA, and shellcheck for tools/ci. The tests
 # fail, never skip, when one is missing.
 set -euo pipefail

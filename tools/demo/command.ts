@@ -7,10 +7,10 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startLocalAzure } from "../localazure";
-import { createEngineWorkspace, runCommand, type CommandResult } from "../test/engine/workspace";
-import { runCommand as runTool, UsageError } from "./cliArgs";
-import { PROJECT_ROOT } from "./stackFiles";
+import { startLocalAzure } from "../../localazure";
+import { createEngineWorkspace, runCommand, type CommandResult } from "../../test/engine/workspace";
+import { runCommand as runTool, UsageError } from "../../common/cliArgs";
+import { PROJECT_ROOT } from "../stacks/stackFiles";
 
 const USAGE = "usage: npm run demo [-- --stack NAME] [--keep]";
 const VENV_PYTHON = join(PROJECT_ROOT, ".venv", "bin", "python");
@@ -40,7 +40,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
 
     step("the offline plan of every stack (npm run plan)");
-    const plan = await runCommand(process.execPath, ["-r", "sucrase/register/ts", join(PROJECT_ROOT, "tools/plan.ts")],
+    const plan = await runCommand(process.execPath, ["-r", "sucrase/register/ts", join(PROJECT_ROOT, "tools/plan/command.ts")],
         PROJECT_ROOT, process.env);
     process.stdout.write(plan.stdout);
     process.stderr.write(plan.stderr);
@@ -64,7 +64,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         step(`the env file from the stack's outputs (npm run env-file -- --stack ${stack} --out FILE)`);
         const envFile = join(workspace.dir, `${stack}.env`);
         require0("env-file", await runCommand(process.execPath, ["-r", "sucrase/register/ts",
-            join(PROJECT_ROOT, "tools/envFileCommand.ts"), "--stack", stack, "--out", envFile], workspace.dir, workspace.env));
+            join(PROJECT_ROOT, "tools/envFile/command.ts"), "--stack", stack, "--out", envFile], workspace.dir, workspace.env));
         console.log(`${envFile} (mode 0600): AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET`);
 
         step("DefaultAzureCredential() in Python signs in with it (examples/token-check/token_check.py)");

@@ -2,8 +2,8 @@
  * Turns stack evaluations into what a reviewer reads: a table for the terminal, markdown for a pull-request
  * comment, JSON for machines. Secret values never get this far as text: they are shown as `[secret]`.
  */
-import type { StackEvaluation } from "./offline/engine";
-import { replaceMarkers } from "./offline/markers";
+import type { StackEvaluation } from "../offline/engine";
+import { replaceMarkers } from "../offline/markers";
 
 export const SECRET = "[secret]";
 export const UNKNOWN = "[unknown]";

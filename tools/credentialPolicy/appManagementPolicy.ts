@@ -1,6 +1,6 @@
 /**
  * Would the tenant's app management policy refuse the stack's credentials? A pure function of the stack's choice
- * and the policies read from Graph (tools/credentialPolicy.ts reads them), one line per problem, each naming the
+ * and the policies read from Graph (tools/credentialPolicy/command.ts reads them), one line per problem, each naming the
  * stack file, the key as written, its value, the policy and its limit. The rules are Entra's as Microsoft Graph
  * documents them (learn.microsoft.com/graph/api/resources/appmanagementpolicy, tenantappmanagementpolicy,
  * passwordcredentialconfiguration, keycredentialconfiguration) and as the local Graph enforces them
@@ -12,9 +12,9 @@
  * - passwordAddition refuses every client secret; passwordLifetime and asymmetricKeyLifetime cap the time from a
  *   credential's start to its end at maxLifetime.
  */
-import { displayNameOf, type StackConfig } from "../infra/config";
-import { addMonths } from "../infra/months";
-import { describeDuration, parseIsoDuration } from "./isoDuration";
+import { displayNameOf, type StackConfig } from "../../infra/config";
+import { addMonths } from "../../infra/months";
+import { describeDuration, parseIsoDuration } from "../../common/isoDuration";
 
 export type CredentialKind = "secret" | "certificate";
 

@@ -17,8 +17,8 @@ import { stringify } from "yaml";
 import runProgram from "../../infra";
 import { MAX_ROLE_ASSIGNMENTS } from "../../infra/config";
 import { evaluateStack, type RegisteredResource } from "../offline/engine";
-import { PROJECT_ROOT, readProject, readStackFile } from "../stackFiles";
-import { runCommand, UsageError } from "../cliArgs";
+import { PROJECT_ROOT, readProject, readStackFile } from "../stacks/stackFiles";
+import { runCommand, UsageError } from "../../common/cliArgs";
 import { measureEngine, renderBreakdown, type EngineFigures } from "./engine";
 import { againstFloor, renderTable, summarize, type Figure, type Sample } from "./figures";
 
@@ -202,9 +202,9 @@ async function measureOffline({ runs, testRuns, sizes, skipTest }: BenchOptions,
     const floor = measure("floor: empty program, offline engine", node("tools/bench/floor.ts"), runs);
     progress("plan ...");
     const figures: Omit<Figure, "ratioToFloor">[] = [floor];
-    figures.push(measure("npm run plan (every stack)", node("tools/plan.ts", "--format", "json"), runs));
+    figures.push(measure("npm run plan (every stack)", node("tools/plan/command.ts", "--format", "json"), runs));
     const synthetic: Record<number, Omit<Figure, "ratioToFloor">> = {};
-    const planOf = (dir: string) => node("tools/plan.ts", "--root", dir, "synthetic", "--format", "json");
+    const planOf = (dir: string) => node("tools/plan/command.ts", "--root", dir, "synthetic", "--format", "json");
     for (const size of sizes) {
         progress(`synthetic ${size} ...`);
         const dir = syntheticProject(developersConfig(size));

@@ -20,12 +20,12 @@
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Alias, isMap, isScalar, isSeq, parse, parseDocument, type Document, type Node } from "yaml";
-import { ConfigError, parseStackConfig, projectProblems, PROVIDER_NAMESPACES, type StackConfig } from "../infra/config";
+import { ConfigError, parseStackConfig, projectProblems, PROVIDER_NAMESPACES, type StackConfig } from "../../infra/config";
 
 export const SECRET_PLACEHOLDER = "[secret]";
 
 /** This checkout: the project the commands work on unless told otherwise. */
-export const PROJECT_ROOT = resolve(__dirname, "..");
+export const PROJECT_ROOT = resolve(__dirname, "..", "..");
 
 /**
  * Our cap, not the CLI's: 4,000 role assignments (Azure's limit per subscription) take about 320 KB of YAML, so a

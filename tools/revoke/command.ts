@@ -25,14 +25,14 @@
  *
  * Without the Pulumi CLI it prints the exact commands to run where the CLI is.
  */
-import runProgram from "../infra";
+import runProgram from "../../infra";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
-import { ConfigError, displayNamesOf, parseStackConfig } from "../infra/config";
-import { runCommand, UsageError } from "./cliArgs";
-import { evaluateStack } from "./offline/engine";
-import { PROJECT_ROOT, readProject, readStackFile, StackFileError } from "./stackFiles";
+import { ConfigError, displayNamesOf, parseStackConfig } from "../../infra/config";
+import { runCommand, UsageError } from "../../common/cliArgs";
+import { evaluateStack } from "../offline/engine";
+import { PROJECT_ROOT, readProject, readStackFile, StackFileError } from "../stacks/stackFiles";
 
 const USAGE = "usage: npm run revoke -- --stack NAME [--developer NAME] [--yes] [--print-commands]";
 const APP_TYPE = "azuread:index/application:Application";

@@ -2,7 +2,7 @@
  * The env file of an identity that signs in with a certificate: AZURE_CLIENT_CERTIFICATE_PATH, the server's PEM
  * holding the private key and the certificate, in place of AZURE_CLIENT_SECRET. EnvironmentCredential takes a
  * secret before a certificate when both are set (azure-identity, azure/identity/_credentials/environment.py), so a
- * file never carries both. The same `KEY='value'` form as tools/envFile.ts.
+ * file never carries both. The same `KEY='value'` form as tools/envFile/envFile.ts.
  */
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";

@@ -5,9 +5,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { setClock } from "../infra/clock";
-import { replaceMarkers } from "../tools/offline/markers";
-import { POLICIES } from "./policies";
+import { setClock } from "../../infra/clock";
+import { replaceMarkers } from "../offline/markers";
+import { POLICIES } from "../../policy/policies";
 
 export interface CheckedResource {
     readonly urn: string;
@@ -34,7 +34,7 @@ export type ConfigOrigin = (resourceName: string, policy: string) => string | un
 /** Per-policy config, as `pulumi preview --policy-pack-config` takes it. */
 export type PackConfig = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 
-export const PACK_CONFIG_FILE = join(__dirname, "config.json");
+export const PACK_CONFIG_FILE = join(__dirname, "..", "..", "policy", "config.json");
 
 export function readPackConfig(path = PACK_CONFIG_FILE): PackConfig {
     return JSON.parse(readFileSync(path, "utf8")) as PackConfig;

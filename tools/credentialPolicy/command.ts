@@ -5,17 +5,17 @@
  * policy and those assigned to the stack's apps, as the deploying identity (the ARM_* variables the providers read),
  * and prints one line per problem naming the stack file, the key to change, the policy and its limit. Exit 0 when
  * the credentials fit, 1 when the policy would refuse them, 2 when the call is wrong or the stack or the policies
- * cannot be read (tools/expiry.ts's conventions). It reads policies and app names only, never a credential.
+ * cannot be read (tools/expiry/command.ts's conventions). It reads policies and app names only, never a credential.
  */
 import { parseArgs } from "node:util";
-import { ConfigError, displayNamesOf, parseStackConfig } from "../infra/config";
+import { ConfigError, displayNamesOf, parseStackConfig } from "../../infra/config";
 import { credentialChoiceOf, credentialPolicyProblems, describePolicy, governingPolicy, PolicyShapeError,
     type CredentialChoice, type TenantPolicies } from "./appManagementPolicy";
-import { readTenantPolicies } from "./azure/appManagementPolicies";
-import { deployerCredential } from "./azure/credential";
-import { AzureReader, AzureRequestError } from "./azure/rest";
-import { runCommand, UsageError } from "./cliArgs";
-import { PROJECT_ROOT, readProject, readStackFile, StackFileError } from "./stackFiles";
+import { readTenantPolicies } from "../azure/appManagementPolicies";
+import { deployerCredential } from "../azure/credential";
+import { AzureReader, AzureRequestError } from "../azure/rest";
+import { runCommand, UsageError } from "../../common/cliArgs";
+import { PROJECT_ROOT, readProject, readStackFile, StackFileError } from "../stacks/stackFiles";
 
 /** The narrowest permission that reads the policies (docs/deployer.md, section 3). */
 export const POLICY_PERMISSION = "Policy.Read.ApplicationConfiguration";

@@ -8,18 +8,18 @@
  * signs the fake deployer in to another tenant than the stack's, to see the program refuse it. Exit 0 when every
  * stack is valid and violates no policy, 1 otherwise, 2 for a usage mistake.
  */
-import runProgram from "../infra";
+import runProgram from "../../infra";
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { checkResources, readPackConfig } from "../policy/check";
-import { POLICIES } from "../policy/policies";
-import { ConfigError, parseStackConfig, STACK_CONFIG_DIR } from "../infra/config";
-import { setCertificatesRoot } from "../infra/certificates";
-import { evaluateStack } from "./offline/engine";
-import { configOrigins } from "./offline/origins";
+import { checkResources, readPackConfig } from "./policyCheck";
+import { POLICIES } from "../../policy/policies";
+import { ConfigError, parseStackConfig, STACK_CONFIG_DIR } from "../../infra/config";
+import { setCertificatesRoot } from "../../infra/certificates";
+import { evaluateStack } from "../offline/engine";
+import { configOrigins } from "../offline/origins";
 import { planStack, renderJson, renderMarkdown, renderTable, type Plan, type PlannedStack } from "./render";
-import { listStacks, PROJECT_ROOT, projectStackProblems, readProject, readStackFile, StackFileError, type StackFile } from "./stackFiles";
-import { parseDateArgument, runCommand, UsageError } from "./cliArgs";
+import { listStacks, PROJECT_ROOT, projectStackProblems, readProject, readStackFile, StackFileError, type StackFile } from "../stacks/stackFiles";
+import { parseDateArgument, runCommand, UsageError } from "../../common/cliArgs";
 
 const FORMATS = { table: renderTable, markdown: renderMarkdown, json: renderJson } as const;
 type Format = keyof typeof FORMATS;

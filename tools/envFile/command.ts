@@ -7,14 +7,14 @@
  * usage mistake. It never prints the secret anywhere but into the file, or the pipe, asked for.
  */
 import { parseArgs } from "node:util";
-import { AtomicWriteError, writeFileAtomically } from "./atomicWrite";
-import { describeSource, OUTPUTS_SOURCE_OPTIONS, type OutputsSourceArgs, outputsSourceFrom, runCommand, UsageError } from "./cliArgs";
+import { AtomicWriteError, writeFileAtomically } from "../../common/atomicWrite";
+import { describeSource, OUTPUTS_SOURCE_OPTIONS, type OutputsSourceArgs, outputsSourceFrom, runCommand, UsageError } from "../../common/cliArgs";
 import { EnvFileError, identityFromOutputs, managedIdentityFromOutputs, renderEnvFile, renderManagedIdentityEnvFile } from "./envFile";
 import {
     certificateIdentityFromOutputs, checkCertificateFile, identityOutputsOf, keepsSecrets, renderCertificateEnvFile,
     signsInWithCertificate,
-} from "./envFileCertificate";
-import { OutputsError, readStackOutputs } from "./stackOutputs";
+} from "./certificate";
+import { OutputsError, readStackOutputs } from "../stacks/stackOutputs";
 
 const USAGE = "usage: npm run env-file -- (--stack NAME | --from FILE|-) [--developer NAME] [--certificate-path PATH] [--managed-identity] [--out PATH] [--stdout]";
 

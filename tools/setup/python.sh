@@ -4,7 +4,7 @@
 # there, never from the system's Python. A second run with the same pins and a working venv does nothing.
 # PYTHON=/path/to/python3 chooses the interpreter (3.11 or later); python3 on PATH otherwise.
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
 venv="$root/.venv"
 requirements="$root/examples/blob-app/requirements-test.txt"
 python="${PYTHON:-python3}"
