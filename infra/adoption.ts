@@ -20,7 +20,7 @@
  */
 import { z } from "zod";
 import { resourceGroupScope } from "./azureIds";
-import type { RoleAssignmentConfig } from "./config";
+import type { RoleAssignmentConfig } from "./grants";
 
 export interface AdoptedRoleAssignment {
     readonly resourceGroup: string;

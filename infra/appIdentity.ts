@@ -7,7 +7,7 @@ import * as azuread from "@pulumi/azuread";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { adoptedAssignment, importIds, type Adoption } from "./adoption";
 import { resourceGroupScope, roleAssignmentName, roleDefinitionId } from "./azureIds";
-import type { RoleAssignmentConfig } from "./config";
+import type { GrantedRole, RoleAssignmentConfig } from "./grants";
 import { toDay, toRfc3339 } from "./months";
 import { roleAssignmentLogicalName } from "./names";
 import { findRole } from "../common/builtInRoles";
@@ -48,11 +48,6 @@ export interface AppIdentityArgs {
     readonly roleAssignmentAliases?: ReadonlyMap<string, string | undefined>;
     /** A hand-made identity to import rather than create (infra/adoption.ts). */
     readonly adopt?: Adoption;
-}
-
-export interface GrantedRole {
-    readonly scope: string;
-    readonly role: string;
 }
 
 export class AppIdentity extends pulumi.ComponentResource {

@@ -4,7 +4,8 @@
  * them. Public data only: no private key is ever read, and nothing here is secret.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { AppIdentity, GrantedRole } from "./appIdentity";
+import type { AppIdentity } from "./appIdentity";
+import type { GrantedRole } from "./grants";
 import { readCertificates, type SlotCertificate } from "./certificates";
 import { ConfigError, credentialOf, displayNameOf, writtenKeyOf, type StackConfig } from "./config";
 import { toDay } from "./months";

@@ -8,11 +8,7 @@ import { adoptionKeysAllowed, adoptionProblems, adoptionSchema, type Adoption } 
 import { managedIdentityProblems, managedIdentitySchema, toManagedIdentityConfig, type ManagedIdentityConfig } from "./managedIdentity";
 import { CERTIFICATE_LIFETIME_MONTHS, CREDENTIALS, type Credential } from "./certificates";
 import { ROLE_NAMES } from "../common/builtInRoles";
-
-export interface RoleAssignmentConfig {
-    readonly resourceGroup: string;
-    readonly role: string;
-}
+import type { RoleAssignmentConfig } from "./grants";
 
 export interface StackConfig {
     readonly stack: string;

@@ -15,8 +15,7 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as web from "@pulumi/azure-native/web";
 import { z } from "zod";
 import { resourceGroupScope, roleAssignmentName, roleDefinitionId } from "./azureIds";
-import type { GrantedRole } from "./appIdentity";
-import type { RoleAssignmentConfig } from "./config";
+import type { GrantedRole, RoleAssignmentConfig } from "./grants";
 import { roleAssignmentLogicalName } from "./names";
 import { findRole } from "../common/builtInRoles";
 

@@ -4,7 +4,8 @@
  */
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
-import { AppIdentity, type GrantedRole } from "./appIdentity";
+import { AppIdentity } from "./appIdentity";
+import type { GrantedRole } from "./grants";
 import { currentTime } from "./clock";
 import {
     certificateOutputsOf, certificatePlan, type CertificateIdentityOutputs, type CertificateIdentityPlan,
