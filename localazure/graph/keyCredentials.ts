@@ -17,7 +17,7 @@
 import { createHash, X509Certificate } from "node:crypto";
 import { isGuid, newId } from "../secrets";
 import { badRequest } from "./errors";
-import { graphDateTime } from "./passwords";
+import { graphDateTime } from "./odata";
 
 export interface KeyCredential {
     readonly customKeyIdentifier: string;

@@ -1,4 +1,4 @@
-/** The OData pieces of Graph this API needs: `$filter=<property> eq '<value>'` and `@odata.context`. */
+/** The OData pieces of Graph this API needs: `$filter=<property> eq '<value>'`, `@odata.context` and date-times. */
 import { GraphError } from "./errors";
 
 export const GRAPH_BASE = "https://graph.microsoft.com/v1.0";
@@ -25,4 +25,13 @@ export function parseEqualsFilter(filter: string | null, allowed: readonly strin
             `Unsupported or invalid query filter clause specified for property '${match?.[1] ?? filter}' of resource '${resource}'.`);
     }
     return { property: match[1]!, value: match[2]!.replace(/''/g, "'") };
+}
+
+/**
+ * Graph writes a DateTimeOffset in ISO 8601 UTC with no fraction when it is zero ("2027-01-01T00:00:00Z"): an
+ * end date sent without milliseconds comes back as sent, so the provider sees no change in it (Microsoft Graph
+ * docs, passwordCredential resource: "ISO 8601 format and is always in UTC time").
+ */
+export function graphDateTime(date: Date): string {
+    return date.toISOString().replace(/\.000Z$/, "Z");
 }

@@ -9,7 +9,7 @@ import { hashSecret, hintOf, isGuid, newId, newSecret } from "../secrets";
 import { parseIsoDuration } from "../../common/isoDuration";
 import { badRequest, GraphError, notFound } from "./errors";
 import { jsonObject, type GraphResult } from "./model";
-import { context } from "./odata";
+import { context, graphDateTime } from "./odata";
 import type { Caller } from "./permissions";
 import { governingPolicy, restrictionInForce } from "./policies";
 
@@ -91,13 +91,4 @@ export function removePassword(store: Store, caller: Caller, app: ApplicationRec
         app.passwords = app.passwords.filter((password) => password.keyId !== keyId);
     });
     return { status: 204 };
-}
-
-/**
- * Graph writes a DateTimeOffset in ISO 8601 UTC with no fraction when it is zero ("2027-01-01T00:00:00Z"): an
- * end date sent without milliseconds comes back as sent, so the provider sees no change in it (Microsoft Graph
- * docs, passwordCredential resource: "ISO 8601 format and is always in UTC time").
- */
-export function graphDateTime(date: Date): string {
-    return date.toISOString().replace(/\.000Z$/, "Z");
 }
