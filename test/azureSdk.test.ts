@@ -17,7 +17,8 @@ import { evaluateStackFile, ROOT } from "./harness";
 import { proxyEnvironment, startRecordingProxy, type RecordingProxy } from "./support/e2e";
 import { installedVersions, pinnedVersions, PYTHON_ENV, requireVenv, systemd, type Variables } from "./support/envReaders";
 import { showSecretsJson, writeOutputsFile } from "./support/outputs";
-import { credentialsFromEvaluation, EntraStandIn, LOGIN_HOST } from "../localazure/standin/entra";
+import { EntraStandIn, LOGIN_HOST } from "../localazure/standin/entra";
+import { credentialsFromEvaluation } from "./support/planCredentials";
 import { startStandIn, type RunningStandIn } from "../localazure/standin/server";
 
 const run = promisify(execFile);

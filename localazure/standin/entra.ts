@@ -6,7 +6,6 @@
  * answering as Entra does: the same error codes, AADSTS numbers and HTTP statuses.
  */
 import { randomUUID } from "node:crypto";
-import type { StackEvaluation } from "../../tools/offline/engine";
 import { JWT_BEARER, verifyClientAssertion } from "../clientAssertion";
 import type { KeyCredentialRecord } from "../graph/keyCredentials";
 import type { StandInRequest, StandInResponse, StandInService } from "./server";
@@ -29,28 +28,6 @@ export interface TokenClaims {
     readonly appid: string;
     readonly oid: string;
     readonly exp: number;
-}
-
-/** The apps, service principals and secrets the offline engine's fake Azure issued for a stack. */
-export function credentialsFromEvaluation(evaluation: StackEvaluation): AppCredential[] {
-    const tenantId = String(evaluation.outputs["tenantId"]?.value);
-    const issued = evaluation.fake.issued;
-    const state = (type: string) => issued.filter((resource) => resource.type === type);
-    return state("azuread:index/application:Application").map((app) => {
-        const clientId = String(app.state["clientId"]);
-        const principal = state("azuread:index/servicePrincipal:ServicePrincipal")
-            .find((sp) => sp.state["clientId"] === clientId);
-        const secrets = state("azuread:index/applicationPassword:ApplicationPassword")
-            .filter((password) => password.state["applicationId"] === app.id)
-            .map((password) => ({ value: String(password.state["value"]), endDate: new Date(String(password.state["endDate"])) }));
-        return {
-            displayName: String(app.state["displayName"]),
-            clientId,
-            tenantId,
-            servicePrincipalObjectId: String(principal?.state["objectId"]),
-            secrets,
-        };
-    });
 }
 
 export class EntraStandIn implements StandInService {
