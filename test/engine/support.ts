@@ -71,7 +71,7 @@ export async function pulumiOk(workspace: EngineWorkspace, args: readonly string
 
 /**
  * `npm run SCRIPT -- ARGS` in the workspace: the command of package.json's script (`node -r sucrase/register/ts
- * tools/X.ts`), with this node and the checkout's tools/, without npm's own start-up.
+ * tools/X/command.ts`), with this node and the checkout's tools/, without npm's own start-up.
  */
 export function runTool(workspace: EngineWorkspace, script: string, args: readonly string[], env: NodeJS.ProcessEnv = workspace.env): Promise<CommandResult> {
     const { scripts } = JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
