@@ -1,9 +1,10 @@
+import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { MAX_ROLE_ASSIGNMENTS, parseStackConfig } from "../infra/config";
-import { developersConfig, identityGraph, limitConfig, median, parseBenchArgs, syntheticProject } from "../tools/bench/command";
+import { developersConfig, identityGraph, limitConfig, median, parseBenchArgs, planNodeFlags, syntheticProject } from "../tools/bench/command";
 import { previewCases } from "../tools/bench/engine";
-import { readProject, readStackFile } from "../tools/stacks/stackFiles";
+import { PROJECT_ROOT, readProject, readStackFile } from "../tools/stacks/stackFiles";
 import { evaluateStackFile } from "./harness";
 
 describe("bench helpers", () => {
@@ -29,6 +30,20 @@ describe("bench helpers", () => {
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }
+    });
+});
+
+describe("the plan as users start it", () => {
+    it("gives node the flags of package.json's plan script: a young generation of 64 MiB, so that the SDK's short-lived promises die young", () => {
+        expect(planNodeFlags()).toEqual(["--max-semi-space-size=64"]);
+    });
+});
+
+describe("the SDK's floor at Azure's limit", () => {
+    it("registers exactly the RoleAssignments asked for, and nothing of the project", () => {
+        const run = (count: number) => spawnSync(process.execPath, ["-r", "sucrase/register/ts", "tools/bench/sdkFloor.ts", String(count)],
+            { cwd: PROJECT_ROOT, encoding: "utf8" }).status;
+        expect([run(3), run(Number.NaN)]).toEqual([0, 1]);
     });
 });
 

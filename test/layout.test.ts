@@ -40,7 +40,7 @@ describe("the README's layout map", () => {
 
 describe("npm scripts that run a command", () => {
     const commands = Object.entries(scripts)
-        .map(([name, line]) => [name, /^node -r sucrase\/register\/ts (\S+)/.exec(line)?.[1]] as const)
+        .map(([name, line]) => [name, /^node (?:--\S+ )*-r sucrase\/register\/ts (\S+)/.exec(line)?.[1]] as const)
         .filter((entry): entry is readonly [string, string] => entry[1] !== undefined);
 
     it("run a tools/<name>/command.ts, or the local Azure's main.ts", () => {

@@ -59,6 +59,15 @@ function measure(name: string, command: readonly string[], runs: number, cwd = R
 }
 
 const node = (...args: string[]) => [process.execPath, "--require", USAGE_HOOK, ...LOADER, ...args];
+/** A process as `npm run plan` starts it: with the Node flags of package.json's plan script. */
+const plan = (...args: string[]) => [process.execPath, ...planNodeFlags(), "--require", USAGE_HOOK, ...LOADER, ...args];
+
+/** The V8 flags `npm run plan` gives node (package.json's script: `node <flags> -r sucrase/register/ts ...`). */
+export function planNodeFlags(root = ROOT): string[] {
+    const script = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts["plan"]!;
+    const words = script.split(/\s+/);
+    return words.slice(words.indexOf("node") + 1, words.indexOf("-r"));
+}
 
 const SYNTHETIC = {
     "app-identity:appName": "bench",
@@ -202,9 +211,9 @@ async function measureOffline({ runs, testRuns, sizes, skipTest }: BenchOptions,
     const floor = measure("floor: empty program, offline engine", node("tools/bench/floor.ts"), runs);
     progress("plan ...");
     const figures: Omit<Figure, "ratioToFloor">[] = [floor];
-    figures.push(measure("npm run plan (every stack)", node("tools/plan/command.ts", "--format", "json"), runs));
+    figures.push(measure("npm run plan (every stack)", plan("tools/plan/command.ts", "--format", "json"), runs));
     const synthetic: Record<number, Omit<Figure, "ratioToFloor">> = {};
-    const planOf = (dir: string) => node("tools/plan/command.ts", "--root", dir, "synthetic", "--format", "json");
+    const planOf = (dir: string) => plan("tools/plan/command.ts", "--root", dir, "synthetic", "--format", "json");
     for (const size of sizes) {
         progress(`synthetic ${size} ...`);
         const dir = syntheticProject(developersConfig(size));
@@ -224,6 +233,9 @@ async function measureOffline({ runs, testRuns, sizes, skipTest }: BenchOptions,
     } finally {
         rmSync(limit, { recursive: true, force: true });
     }
+    progress(`SDK floor, ${MAX_ROLE_ASSIGNMENTS} role assignments ...`);
+    figures.push(measure(`SDK floor: ${MAX_ROLE_ASSIGNMENTS} bare azure-native RoleAssignments, nothing of the project`,
+        plan("tools/bench/sdkFloor.ts", String(MAX_ROLE_ASSIGNMENTS)), runs));
     if (!skipTest) {
         progress("npm test ...");
         figures.push(measure("npm test", ["npm", "test", "--silent", "--", "--reporter=dot"], testRuns));
