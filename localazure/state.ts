@@ -116,6 +116,8 @@ export interface State {
     readonly subscriptions: Record<string, string[]>;
     readonly storageAccounts: Record<string, { readonly subscriptionId: string; readonly resourceGroup: string }>;
     readonly deployer: Credential;
+    /** The read-only preview identity (docs/deployer.md section 7); absent in a state written before it was seeded. */
+    readonly previewer?: Credential;
     readonly admin: Credential;
     applications: ApplicationRecord[];
     servicePrincipals: ServicePrincipalRecord[];

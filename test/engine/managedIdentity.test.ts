@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../../localazure";
 import { roleAssignmentName } from "../../infra/azureIds";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
-import { createEngineWorkspace, type EngineWorkspace } from "./workspace";
+import { createEngineWorkspace, requirePulumiCli, runCommand, type EngineWorkspace } from "./workspace";
 import { pulumiOk as sharedPulumiOk } from "./support";
 
 const POLICY_ARGS = ["--policy-pack", "policy", "--policy-pack-config", "policy/config.json"];
@@ -45,9 +45,13 @@ const pulumiOk = (args: readonly string[]) => sharedPulumiOk(workspace, args);
 const devScope = () => `/subscriptions/${azure.subscriptionId}/resourceGroups/rg-inventory-dev`;
 const definition = () => `/subscriptions/${azure.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${CONTRIBUTOR}`;
 
-/** The role assignments on the dev resource group, as the local ARM holds them: principal, type, role, scope, name. */
+/**
+ * The role assignments the stack made on the dev resource group, as the local ARM holds them: principal, type, role,
+ * scope, name (not the deployer's and the previewer's own, which the tenant administrator made: docs/deployer.md).
+ */
 function devAssignments() {
-    return azure.state().roleAssignments.filter((assignment) => assignment.scope === devScope())
+    const seeded = [azure.deployer.objectId, azure.previewer?.objectId];
+    return azure.state().roleAssignments.filter((assignment) => assignment.scope === devScope() && !seeded.includes(assignment.principalId))
         .map(({ principalId, principalType, roleDefinitionId, scope, name }) => ({ principalId, principalType, roleDefinitionId, scope, name }))
         .sort((a, b) => a.principalId.localeCompare(b.principalId));
 }
@@ -100,6 +104,35 @@ describe("secret → Arc identity on the real engine", () => {
         const outputs = JSON.parse((await pulumiOk(["stack", "output", "--json", "--stack", "dev"])).stdout) as Record<string, unknown>;
         expect(Object.keys(outputs).sort()).toEqual(["displayName", "managedIdentity", "subscriptionId", "tenantId"]);
     }, 300_000);
+
+    it("the preview identity previews the Arc stack with --refresh: Reader on rg-servers and the stacks' groups is enough", async () => {
+        workspace.writeStackFile("dev", `${DEV_FILE}${MACHINE_YAML}\n`);
+        const previewer = azure.previewer!;
+        const result = await runCommand(requirePulumiCli(), ["preview", "--stack", "dev", "--refresh", "--expect-no-changes", ...POLICY_ARGS],
+            workspace.dir, { ...workspace.env, ARM_CLIENT_ID: previewer.clientId, ARM_CLIENT_SECRET: previewer.clientSecret });
+        expect(result.stderr, result.stdout).toBe("");
+        expect(result.code).toBe(0);
+    }, 300_000);
+
+    // Issue 24, defect 5: the lookup needs read on the machine's resource group (docs/managed-identity.md section 1),
+    // which the documented deployer holds on rg-servers only; ARM refuses a read elsewhere with 403 AuthorizationFailed.
+    it.each([["the deployer", "deployer"], ["the preview identity", "previewer"]] as const)(
+        "a machine in a resource group %s cannot read stops the %s's command with ARM's AuthorizationFailed, nothing registered",
+        async (_label, who) => {
+            const elsewhere = azure.connectArcMachine("rg-elsewhere", "inventory-srv-02");
+            workspace.writeStackFile("dev", `${DEV_FILE}${MACHINE_YAML.replace("rg-servers", "rg-elsewhere").replace("inventory-srv-01", "inventory-srv-02")}\n`);
+            const identity = who === "deployer" ? azure.deployer : azure.previewer!;
+            const before = devAssignments();
+            const command = who === "deployer" ? ["up", "--yes", "--skip-preview"] : ["preview"];
+            const result = await runCommand(requirePulumiCli(), [...command, "--stack", "dev", ...POLICY_ARGS], workspace.dir,
+                { ...workspace.env, ARM_CLIENT_ID: identity.clientId, ARM_CLIENT_SECRET: identity.clientSecret });
+            expect(result.code).not.toBe(0);
+            expect((result.stdout + result.stderr).replace(/\s+/g, " ")).toContain(`ERROR CODE: AuthorizationFailed The client '${identity.clientId}' ` +
+                `with object id '${identity.objectId}' does not have authorization to perform action ` +
+                `'Microsoft.HybridCompute/machines/read' over scope '${elsewhere.id}' or the scope is invalid. ` +
+                "If access was recently granted, please refresh your credentials.");
+            expect(devAssignments()).toEqual(before);
+        }, 300_000);
 
     it("a machine that is not there stops the update before anything is registered", async () => {
         workspace.writeStackFile("dev", `${DEV_FILE}${MACHINE_YAML.replace("inventory-srv-01", "inventory-srv-99")}\n`);
