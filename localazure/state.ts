@@ -48,6 +48,17 @@ export interface RoleAssignmentRecord {
     updatedBy: string | null;
 }
 
+/**
+ * An object in the directory's deleted items (localazure/graph/deletedItems.ts): kept whole, credentials and owners
+ * included, until it is restored or deleted for good.
+ */
+export interface DeletedItemRecord {
+    readonly kind: "application" | "servicePrincipal";
+    readonly deletedDateTime: string;
+    readonly application?: ApplicationRecord;
+    readonly servicePrincipal?: ServicePrincipalRecord;
+}
+
 /** An ARM resource other than a role assignment (an Arc machine), as a GET answers it. */
 export interface ArmResourceRecord {
     readonly id: string;
@@ -122,6 +133,8 @@ export interface State {
     applications: ApplicationRecord[];
     servicePrincipals: ServicePrincipalRecord[];
     roleAssignments: RoleAssignmentRecord[];
+    /** Deleted applications and service principals (Graph directory/deletedItems); absent in a state written before they were modelled. */
+    deletedItems?: DeletedItemRecord[];
     /** Arc machines (localazure/arm/machines.ts); absent in a state written before they were modelled. */
     armResources?: ArmResourceRecord[];
     blobs: BlobData;

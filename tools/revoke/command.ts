@@ -3,7 +3,9 @@
  *
  * Revokes an app identity at once, all or nothing: its app registration, service principal, client secrets and
  * role assignments are deleted with `pulumi destroy --target` on exactly their URNs, then created anew by
- * `pulumi up`. Deleting the old app ends every permission the leaked credential had.
+ * `pulumi up`. Deleting the old app ends every permission the leaked credential had, once it is deleted for good:
+ * Entra keeps a deleted app restorable, credentials included, for 30 days, so revoke also removes the old app and
+ * service principal from the directory's deleted items (purge.ts).
  *
  * Why not `pulumi up --target-replace`: a preview still calls the provider's Create, flagged as preview, and the
  * Terraform bridge computes the diff there (pulumi/pulumi-terraform-bridge pkg/tfbridge/provider.go, Create:
@@ -32,10 +34,12 @@ import { parseArgs } from "node:util";
 import { ConfigError, displayNamesOf, parseStackConfig } from "../../infra/config";
 import { runCommand, UsageError } from "../../common/cliArgs";
 import { evaluateStack } from "../offline/engine";
+import { graphDeleter, purgeByHand, purgeDeleted, type DeleteOnce } from "./purge";
 import { PROJECT_ROOT, readProject, readStackFile, StackFileError } from "../stacks/stackFiles";
 
 const USAGE = "usage: npm run revoke -- --stack NAME [--developer NAME] [--yes] [--print-commands]";
 const APP_TYPE = "azuread:index/application:Application";
+const SP_TYPE = "azuread:index/servicePrincipal:ServicePrincipal";
 
 /** How many times `pulumi up` runs, at most, while it fails only on the duplicate-name check. */
 export const UP_ATTEMPTS = 5;
@@ -157,6 +161,8 @@ export function isDuplicateNameFailure(output: string, identity: string): boolea
 export interface StateResource {
     readonly urn: string;
     readonly protect: boolean;
+    /** The directory object ID of an app or service principal (the azuread resources' `objectId` output). */
+    readonly objectId?: string;
 }
 
 /**
@@ -168,9 +174,11 @@ export function parseState(json: string): Map<string, StateResource> {
     const resources = document.deployment?.resources ?? [];
     if (!Array.isArray(resources)) throw new Error("the exported deployment's resources are not a list");
     const state = new Map<string, StateResource>();
-    for (const resource of resources as { urn?: unknown; protect?: unknown; delete?: unknown }[]) {
+    for (const resource of resources as { urn?: unknown; protect?: unknown; delete?: unknown; outputs?: { objectId?: unknown } }[]) {
         if (typeof resource.urn === "string" && resource.delete !== true) {
-            state.set(resource.urn, { urn: resource.urn, protect: resource.protect === true });
+            const objectId = resource.outputs?.objectId;
+            state.set(resource.urn, { urn: resource.urn, protect: resource.protect === true,
+                ...(typeof objectId === "string" ? { objectId } : {}) });
         }
     }
     return state;
@@ -190,6 +198,8 @@ export interface Console {
     /** Runs a command for what it prints on stdout, which is not shown. */
     read(command: readonly string[]): Promise<CommandResult | "missing">;
     sleep(seconds: number): Promise<void>;
+    /** Graph `DELETE /directory/deletedItems/{id}` as the deploying identity, once (purge.ts). */
+    deleteDeletedItem: DeleteOnce;
 }
 
 function spawnCommand(command: readonly string[], show: boolean): Promise<CommandResult | "missing"> {
@@ -224,6 +234,7 @@ export const processConsole: Console = {
     run: (command) => spawnCommand(command, true),
     read: (command) => spawnCommand(command, false),
     sleep: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
+    deleteDeletedItem: graphDeleter(),
 };
 
 /** What stopped a revoke: the start of the one line that says so. */
@@ -273,8 +284,11 @@ class Interruptions {
     }
 }
 
-/** Runs a revoke whose plan is known and confirmed. Returns the exit code; every message goes to stderr. */
-async function runRevoke(plan: RevokePlan, io: Console, rerun: string, interruptions: Interruptions): Promise<number> {
+/** Done; done but the old identity is still among deleted items; or the exit code of a failure. */
+type RevokeOutcome = "revoked" | "restorable" | 1;
+
+/** Runs a revoke whose plan is known and confirmed; every message goes to stderr. */
+async function runRevoke(plan: RevokePlan, io: Console, rerun: string, interruptions: Interruptions): Promise<RevokeOutcome> {
     const stack = plan.stack;
     const exported = await io.read(stateExportCommand(stack));
     if (exported === "missing") {
@@ -308,7 +322,7 @@ async function runRevoke(plan: RevokePlan, io: Console, rerun: string, interrupt
         .filter((urn): urn is string => urn !== undefined);
     const unprotected = present.filter((urn) => state.get(urn)!.protect);
 
-    const fail = async (failure: Failure, consequence: string, next: string): Promise<number> => {
+    const fail = async (failure: Failure, consequence: string, next: string): Promise<1> => {
         const restored = await protectAgain(io, stack, unprotected);
         const head = `revoke: ${failure.head}`;
         if (restored.ok) {
@@ -343,9 +357,34 @@ async function runRevoke(plan: RevokePlan, io: Console, rerun: string, interrupt
     const up = upCommand(stack);
     if (interruptions.stopped) return fail(interrupted("pulumi destroy"), gone, shellLine(up));
 
+    // The old app and service principal, out of deleted items, where a restore would bring the leaked credential back.
+    const restorable: string[] = [];
+    for (const resource of plan.resources.filter((candidate) => candidate.type === APP_TYPE || candidate.type === SP_TYPE)) {
+        const objectId = [resource.urn, ...resource.formerUrns].map((urn) => state.get(urn)?.objectId).find((id) => id !== undefined);
+        if (objectId === undefined) {
+            console.error(`revoke: the state holds no object ID for ${resource.urn}, so it stays in Entra's deleted items`);
+            continue;
+        }
+        const outcome = await purgeDeleted(objectId, io.deleteDeletedItem, (seconds) => io.sleep(seconds));
+        if (!outcome.purged) {
+            console.error(`revoke: deleting ${objectId} for good from Entra's deleted items failed (${outcome.reason})`);
+            restorable.push(objectId);
+        }
+    }
+    const upDone = (): RevokeOutcome => {
+        if (restorable.length === 0) {
+            console.error("revoke: the old app and service principal are deleted for good: Entra's deleted items no longer hold them");
+            return "revoked";
+        }
+        console.error(`revoke: the old identity can still be restored from Entra's deleted items, credentials included, ` +
+            `for 30 days; once the cause is fixed, delete it for good (Graph Application.ReadWrite.OwnedBy, docs/deployer.md ` +
+            `section 3): ${restorable.map(purgeByHand).join("; ")}`);
+        return "restorable";
+    };
+
     for (let attempt = 1; ; attempt++) {
         const result = await io.run(up);
-        if (succeeded(result)) return 0;
+        if (succeeded(result)) return upDone();
         if (result === "missing" || !isDuplicateNameFailure(result.output, plan.identity)) {
             return fail(failureOf(up, result), gone, shellLine(up));
         }
@@ -418,7 +457,9 @@ export async function main(argv: readonly string[], io: Console = processConsole
                 "Revokes an app identity at once: deletes its app registration, service principal, client secrets and",
                 "role assignments (pulumi destroy --target on exactly their URNs), then creates them anew (pulumi up,",
                 "retried while Graph still lists the deleted app). The old secrets stop working when the old app is",
-                "deleted. In a production stack their protection is lifted first and restored if any step fails.",
+                "deleted, and the old app and service principal are then deleted for good from Entra's deleted items",
+                "(where a restore would bring the old secrets back). In a production stack their protection is lifted",
+                "first and restored if any step fails.",
                 "",
                 "  --stack NAME        the stack whose identity to revoke",
                 "  --developer NAME    in a local-development stack, whose identity",
@@ -466,13 +507,13 @@ export async function main(argv: readonly string[], io: Console = processConsole
     }
     const rerun = shellLine(["npm", "run", "revoke", "--", "--stack", stack, ...developerArgs]);
     const interruptions = new Interruptions();
-    const code = await interruptions.during(() => runRevoke(plan, io, rerun, interruptions));
-    if (code === 0) {
+    const outcome = await interruptions.during(() => runRevoke(plan, io, rerun, interruptions));
+    if (outcome !== 1) {
         const envFileHint = shellLine(["npm", "run", "env-file", "--", "--stack", stack, ...developerArgs, "--out", "PATH"]);
         console.error(`revoke: ${plan.identity} now has a new app, service principal and secrets. Write its env file ` +
             `again: ${envFileHint}`);
     }
-    return code;
+    return outcome === "revoked" ? 0 : 1;
 }
 
 if (require.main === module) runCommand("revoke", main);
