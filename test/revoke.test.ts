@@ -121,6 +121,7 @@ function fakeConsole(options: {
         run: answer,
         read: answer,
         sleep: (seconds) => { sleeps.push(seconds); return Promise.resolve(); },
+        readHeldCertificates: () => Promise.resolve([]),
         deleteDeletedItem: (objectId) => {
             purged.push(objectId);
             const given = options.purges?.[purged.length - 1];

@@ -34,12 +34,18 @@ import { parseArgs } from "node:util";
 import { ConfigError, displayNamesOf, parseStackConfig } from "../../infra/config";
 import { runCommand, UsageError } from "../../common/cliArgs";
 import { evaluateStack } from "../offline/engine";
+import { replaceMarkers } from "../offline/markers";
 import { graphDeleter, purgeByHand, purgeDeleted, type DeleteOnce } from "./purge";
+import { graphHeldCertificates, reusedKeys, type PlannedCertificate, type ReadHeldCertificates } from "./heldKeys";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CERTIFICATES_DIR } from "../../infra/certificates";
 import { PROJECT_ROOT, readProject, readStackFile, StackFileError } from "../stacks/stackFiles";
 
 const USAGE = "usage: npm run revoke -- --stack NAME [--developer NAME] [--yes] [--print-commands]";
 const APP_TYPE = "azuread:index/application:Application";
 const SP_TYPE = "azuread:index/servicePrincipal:ServicePrincipal";
+const CERTIFICATE_TYPE = "azuread:index/applicationCertificate:ApplicationCertificate";
 
 /** How many times `pulumi up` runs, at most, while it fails only on the duplicate-name check. */
 export const UP_ATTEMPTS = 5;
@@ -66,6 +72,8 @@ export interface RevokePlan {
     readonly app: string;
     /** Every resource of the identity (app, service principal, secrets, role assignments), sorted by URN. */
     readonly resources: readonly IdentityResource[];
+    /** The committed certificates the `pulumi up` would register on the new app (credential: certificate). */
+    readonly certificates: readonly PlannedCertificate[];
 }
 
 /** Work out, from the stack's config and the offline engine, exactly which URNs a revoke deletes and recreates. */
@@ -99,7 +107,21 @@ export async function planRevoke(root: string, stack: string, developer: string 
         .sort((a, b) => (a.urn < b.urn ? -1 : 1));
     const app = resources.find((resource) => resource.type === APP_TYPE);
     if (app === undefined) throw new Error(`the program defines no app registration for ${identity}`);
-    return { stack, developer, identity, app: app.urn, resources };
+    const certificates = evaluation.resources
+        .filter((resource) => resource.type === CERTIFICATE_TYPE && resource.parent === component?.urn)
+        // The SDK records `value` as a secret input (azuread's schema marks it so): its plain PEM, for a key comparison only.
+        .map((resource) => replaceMarkers(resource.inputs["value"], { secret: (inner) => inner, unknown: () => undefined }))
+        .filter((pem): pem is string => typeof pem === "string")
+        .map((pem) => ({ file: committedFileOf(root, identity, pem), pem }));
+    return { stack, developer, identity, app: app.urn, resources, certificates };
+}
+
+/** Where the repository keeps this certificate (stacks/certificates/<identity>/<day>.pem), for messages. */
+function committedFileOf(root: string, identity: string, pem: string): string {
+    const dir = `${CERTIFICATES_DIR}/${identity}`;
+    const files = existsSync(join(root, dir)) ? readdirSync(join(root, dir)).filter((name) => name.endsWith(".pem")).sort() : [];
+    const found = files.find((name) => readFileSync(join(root, dir, name), "utf8").trim() === pem.trim());
+    return found === undefined ? `a certificate of ${dir}` : `${dir}/${found}`;
 }
 
 // The CLI commands, as the Pulumi CLI v3.248.0 takes them (pulumi/pulumi pkg/cmd/pulumi/): `--yes` skips each
@@ -200,6 +222,8 @@ export interface Console {
     sleep(seconds: number): Promise<void>;
     /** Graph `DELETE /directory/deletedItems/{id}` as the deploying identity, once (purge.ts). */
     deleteDeletedItem: DeleteOnce;
+    /** The certificates Entra holds on an app, as the deploying identity (heldKeys.ts). */
+    readHeldCertificates: ReadHeldCertificates;
 }
 
 function spawnCommand(command: readonly string[], show: boolean): Promise<CommandResult | "missing"> {
@@ -235,6 +259,7 @@ export const processConsole: Console = {
     read: (command) => spawnCommand(command, false),
     sleep: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
     deleteDeletedItem: graphDeleter(),
+    readHeldCertificates: graphHeldCertificates(),
 };
 
 /** What stopped a revoke: the start of the one line that says so. */
@@ -309,6 +334,7 @@ async function runRevoke(plan: RevokePlan, io: Console, rerun: string, interrupt
             `nothing to revoke. If an earlier revoke deleted it, create the identity again: ${shellLine(upCommand(stack))}`);
         return 1;
     }
+    if (plan.certificates.length > 0 && !(await certificatesAreNew(plan, io, state.get(plan.app)?.objectId, rerun))) return 1;
     if (interruptions.stopped) {
         console.error("revoke: interrupted; nothing was changed");
         return 1;
@@ -400,6 +426,32 @@ async function runRevoke(plan: RevokePlan, io: Console, rerun: string, interrupt
         await io.sleep(delay);
         if (interruptions.stopped) return fail(interrupted(`pulumi up attempt ${attempt}`), gone, shellLine(up));
     }
+}
+
+/**
+ * Whether none of the certificates the `up` would register has a key the old app holds (heldKeys.ts). When one
+ * has, or the old app's certificates cannot be read, it says so in one line, and nothing is changed.
+ */
+async function certificatesAreNew(plan: RevokePlan, io: Console, appObjectId: string | undefined, rerun: string): Promise<boolean> {
+    let held: string[];
+    try {
+        if (appObjectId === undefined) throw new Error(`the state holds no object ID for ${plan.app}`);
+        held = await io.readHeldCertificates(appObjectId);
+    } catch (error) {
+        console.error(`revoke: reading the certificates of the old app ${plan.identity} failed ` +
+            `(${(error as Error).message.split("\n")[0]}); nothing was changed`);
+        return false;
+    }
+    const reused = reusedKeys(plan.certificates, held);
+    if (reused.length === 0) return true;
+    const developerArgs = plan.developer === undefined ? [] : ["--developer", plan.developer];
+    const files = reused.map((certificate) => certificate.file);
+    console.error(`revoke: the old app ${plan.identity} holds the key of ${files.join(" and ")}: it may be the key that ` +
+        "leaked, and pulumi up would register it on the new app; nothing was changed. On the server, make a new key " +
+        `pair for the rotation in use (git rm ${files.join(" ")}, then ` +
+        `${shellLine(["npm", "run", "certificate", "--", "new", "--stack", plan.stack, ...developerArgs, "--out", "DIR"])}), ` +
+        `commit its public half, then: ${rerun}`);
+    return false;
 }
 
 type Restored = { ok: true; count: number } | { ok: false; reason: string; command: readonly string[] };
