@@ -144,3 +144,59 @@ describe("secret → Arc identity on the real engine", () => {
         expect(devAssignments()).toEqual(before);
     }, 300_000);
 });
+
+/** The first ```sh block of a section of docs/managed-identity.md, as a reader copies it. */
+function runbookBlock(heading: string): string {
+    const text = readFileSync(join(PROJECT_ROOT, "docs/managed-identity.md"), "utf8");
+    const section = text.slice(text.indexOf(`## ${heading}`));
+    return /```sh\n([\s\S]*?)```/.exec(section)![1]!;
+}
+
+// Issue 24, defect 8: a machine connected again has a new principal; in a production stack its protected role
+// assignments must be replaced, which the engine refuses until they are unprotected (docs/managed-identity.md, section 6).
+describe("re-onboarding an Arc machine in a production stack, on the real engine", () => {
+    const PROD_FILE = readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.prod.yaml"), "utf8");
+    const PROD_MACHINE = `${PROD_FILE}${MACHINE_YAML.replace("inventory-srv-01", "inventory-srv-prod")}\n`;
+    const prodAssignments = () => azure.state().roleAssignments
+        .filter((assignment) => assignment.scope.includes("/resourceGroups/rg-inventory-prod"))
+        .filter((assignment) => ![azure.deployer.objectId, azure.previewer?.objectId].includes(assignment.principalId))
+        .map((assignment) => `${assignment.principalId} ${assignment.scope.split("/").at(-1)}`).sort();
+    const protectedRoles = async () => {
+        const exported = JSON.parse((await pulumiOk(["stack", "export", "--stack", "prod"])).stdout) as
+            { deployment: { resources: { type: string; protect?: boolean }[] } };
+        return exported.deployment.resources.filter((resource) => resource.type === "azure-native:authorization:RoleAssignment")
+            .map((resource) => resource.protect === true);
+    };
+    let first: { id: string; principalId: string };
+
+    it("the machine's roles in prod are protected", async () => {
+        first = azure.connectArcMachine("rg-servers", "inventory-srv-prod");
+        workspace.writeStackFile("prod", PROD_MACHINE);
+        expect((await workspace.pulumi(["stack", "init", "prod"])).code).toBe(0);
+        await pulumiOk(["up", "--stack", "prod", "--yes", "--skip-preview", ...POLICY_ARGS]);
+        expect(prodAssignments()).toEqual([`${first.principalId} rg-inventory-prod`, `${first.principalId} rg-inventory-prod-archive`]);
+        expect(await protectedRoles()).toEqual([true, true]);
+    }, 300_000);
+
+    it("connected again, the machine has a new principal: pulumi up refuses to replace the protected roles, and changes nothing", async () => {
+        const again = azure.connectArcMachine("rg-servers", "inventory-srv-prod");
+        expect(again.principalId).not.toBe(first.principalId);
+        const refused = await workspace.pulumi(["up", "--stack", "prod", "--yes", "--skip-preview", ...POLICY_ARGS]);
+        expect(refused.code).not.toBe(0);
+        expect(refused.stdout + refused.stderr).toMatch(/unable to replace resource "urn:pulumi:prod::app-identity::appidentity:azure:ManagedIdentityGrant\$azure-native:authorization:RoleAssignment::[^"]+"\s+as it is currently marked for protection/);
+        expect(prodAssignments()).toEqual([`${first.principalId} rg-inventory-prod`, `${first.principalId} rg-inventory-prod-archive`]);
+    }, 300_000);
+
+    it("the runbook's block, run as written, moves the roles to the new principal and protects them again", async () => {
+        const principal = azure.state().armResources!.find((resource) => resource.id.endsWith("/inventory-srv-prod"))!
+            .body["identity"] as { principalId: string };
+        const block = runbookBlock("6. Runbook: re-onboarding an Arc machine in a production stack");
+        // The reader confirms the update interactively; the workspace's PULUMI_SKIP_CONFIRMATIONS stands for that.
+        const result = await workspace.run("bash", ["-euo", "pipefail", "-c", block]);
+        expect(result.code, result.stdout + result.stderr).toBe(0);
+        expect(result.stdout).toMatch(/\+-\s*2 replaced/);
+        expect(prodAssignments()).toEqual([`${principal.principalId} rg-inventory-prod`, `${principal.principalId} rg-inventory-prod-archive`]);
+        expect(await protectedRoles()).toEqual([true, true]);
+        await pulumiOk(["preview", "--stack", "prod", "--expect-no-changes", ...POLICY_ARGS]);
+    }, 300_000);
+});
