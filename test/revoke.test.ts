@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { main, planRevoke, processConsole, shellLine, type CommandResult, type Console } from "../tools/revoke/command";
+import { main, planRevoke, processConsole, purgeComment, shellLine, type CommandResult, type Console } from "../tools/revoke/command";
 import { runCli, withPath } from "./cli";
 import { ROOT } from "./harness";
 import { fakeCommandsDir } from "./support/fakeCommands";
@@ -432,15 +432,16 @@ describe("npm run revoke: --print-commands and a missing CLI", () => {
         shellLine(unprotectOf("prod", PROD_PROTECTED)),
         shellLine(destroyOf("prod", PROD_ALL)),
         "pulumi up --stack prod --yes --suppress-outputs",
+        purgeComment("prod"),
         "# if a step fails, protect again those that 'pulumi stack --show-urns --stack prod' still lists: " +
             shellLine(protectOf("prod", PROD_PROTECTED)),
     ];
 
     it.each<[string, string[], string[]]>([
         ["prod", ["--stack", "prod"], PROD_LINES],
-        ["dev", ["--stack", "dev"], [shellLine(destroyOf("dev", DEV_ALL)), "pulumi up --stack dev --yes --suppress-outputs"]],
+        ["dev", ["--stack", "dev"], [shellLine(destroyOf("dev", DEV_ALL)), "pulumi up --stack dev --yes --suppress-outputs", purgeComment("dev")]],
         ["a developer of local", ["--stack", "local", "--developer", "alice"],
-            [shellLine(destroyOf("local", ALICE_ALL)), "pulumi up --stack local --yes --suppress-outputs"]],
+            [shellLine(destroyOf("local", ALICE_ALL)), "pulumi up --stack local --yes --suppress-outputs", purgeComment("local")]],
     ])("prints the exact sequence for %s and runs nothing", async (_case, args, lines) => {
         const { io, calls } = fakeConsole({});
         expect(await runCli((argv) => main(argv, io, ROOT), [...args, "--print-commands"]))
@@ -462,7 +463,11 @@ describe("npm run revoke: --print-commands and a missing CLI", () => {
     it("finds out for real that the CLI is missing, running nothing", async () => {
         const result = await withPath("/nonexistent", () => runCli((argv) => main(argv), ["--stack", "dev", "--yes"]));
         expect(result.code).toBe(1);
-        expect(result.stdout).toBe([shellLine(destroyOf("dev", DEV_ALL)), "pulumi up --stack dev --yes --suppress-outputs"].join("\n"));
+        expect(result.stdout).toBe([shellLine(destroyOf("dev", DEV_ALL)), "pulumi up --stack dev --yes --suppress-outputs",
+            purgeComment("dev")].join("\n"));
+        expect(purgeComment("dev")).toBe("# then delete the old app and service principal for good (Entra keeps them " +
+            "restorable for 30 days): az rest --method DELETE --url https://graph.microsoft.com/v1.0/directory/deletedItems/OBJECT_ID, " +
+            "for the objectId of each in 'pulumi stack export --stack dev' before the destroy");
     });
 });
 

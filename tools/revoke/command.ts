@@ -152,12 +152,19 @@ export function printedCommands(plan: RevokePlan): string[] {
         ...(protectedUrns.length > 0 ? [shellLine(unprotectCommand(plan.stack, protectedUrns))] : []),
         shellLine(destroyCommand(plan.stack, urns)),
         shellLine(upCommand(plan.stack)),
+        purgeComment(plan.stack),
     ];
     if (protectedUrns.length > 0) {
         lines.push(`# if a step fails, protect again those that 'pulumi stack --show-urns --stack ${plan.stack}' ` +
             `still lists: ${shellLine(protectCommand(plan.stack, protectedUrns))}`);
     }
     return lines;
+}
+
+/** What revoke does after the destroy, by hand: the object IDs are the state's, read before the destroy. */
+export function purgeComment(stack: string): string {
+    return "# then delete the old app and service principal for good (Entra keeps them restorable for 30 days): " +
+        `${purgeByHand("OBJECT_ID")}, for the objectId of each in 'pulumi stack export --stack ${stack}' before the destroy`;
 }
 
 /** A command as one line for a POSIX shell: arguments with `$`, spaces or quotes go in single quotes. */
