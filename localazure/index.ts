@@ -38,8 +38,14 @@ export interface LocalAzure {
     readonly caFile: string;
     readonly tenantId: string;
     readonly subscriptionId: string;
-    /** Graph Application.ReadWrite.OwnedBy; on ARM, RBAC Administrator conditioned to the Storage Blob roles for service principals. */
+    /**
+     * What docs/deployer.md grants it: Graph Application.ReadWrite.OwnedBy and Policy.Read.ApplicationConfiguration;
+     * on ARM, RBAC Administrator on the stacks' resource groups, conditioned to the Storage Blob roles for service
+     * principals, and Reader on the managed identities' resource groups (localazure/seed.ts).
+     */
     readonly deployer: Credential;
+    /** The preview identity of docs/deployer.md section 7: Graph Application.Read.All and Policy.Read.ApplicationConfiguration, Reader on the groups. */
+    readonly previewer: Credential | undefined;
     /** The "portal user": Application.ReadWrite.All and Owner of the subscription, for out-of-band changes. */
     readonly admin: Credential;
     /** Every request, in order. */
@@ -71,9 +77,9 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
     const certificates = serverCertificates(tlsDir, now());
     const listener = await listen(router, certificates, options.port ?? 0);
     const url = `http://127.0.0.1:${listener.port}`;
-    const { tenantId, subscriptionId, deployer, admin } = store.state;
+    const { tenantId, subscriptionId, deployer, previewer, admin } = store.state;
     return {
-        url, proxyUrl: url, caFile: certificates.caFile, tenantId, subscriptionId, deployer, admin,
+        url, proxyUrl: url, caFile: certificates.caFile, tenantId, subscriptionId, deployer, previewer, admin,
         log: () => [...router.entries],
         connectArcMachine: (resourceGroup, name) => store.change((state) =>
             connectMachine(state, subscriptionId, resourceGroup, name, now().toISOString())),

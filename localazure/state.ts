@@ -48,6 +48,17 @@ export interface RoleAssignmentRecord {
     updatedBy: string | null;
 }
 
+/**
+ * An object in the directory's deleted items (localazure/graph/deletedItems.ts): kept whole, credentials and owners
+ * included, until it is restored or deleted for good.
+ */
+export interface DeletedItemRecord {
+    readonly kind: "application" | "servicePrincipal";
+    readonly deletedDateTime: string;
+    readonly application?: ApplicationRecord;
+    readonly servicePrincipal?: ServicePrincipalRecord;
+}
+
 /** An ARM resource other than a role assignment (an Arc machine), as a GET answers it. */
 export interface ArmResourceRecord {
     readonly id: string;
@@ -116,10 +127,14 @@ export interface State {
     readonly subscriptions: Record<string, string[]>;
     readonly storageAccounts: Record<string, { readonly subscriptionId: string; readonly resourceGroup: string }>;
     readonly deployer: Credential;
+    /** The read-only preview identity (docs/deployer.md section 7); absent in a state written before it was seeded. */
+    readonly previewer?: Credential;
     readonly admin: Credential;
     applications: ApplicationRecord[];
     servicePrincipals: ServicePrincipalRecord[];
     roleAssignments: RoleAssignmentRecord[];
+    /** Deleted applications and service principals (Graph directory/deletedItems); absent in a state written before they were modelled. */
+    deletedItems?: DeletedItemRecord[];
     /** Arc machines (localazure/arm/machines.ts); absent in a state written before they were modelled. */
     armResources?: ArmResourceRecord[];
     blobs: BlobData;

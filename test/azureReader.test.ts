@@ -40,8 +40,9 @@ describe("tools/azure", () => {
             return { sp: sp.map((s) => s.id), assignments: assignments.length };`);
         const parsed = JSON.parse(out) as { sp: string[]; assignments: number };
         expect(parsed.sp).toEqual([azure.deployer.objectId]);
-        // ARM lists the assignments at the scope and those inherited from above it: here the seeded subscription-wide two.
-        expect(parsed.assignments).toBe(2);
+        // ARM lists the assignments at the scope and those inherited from above it: here the seeded three, the admin's
+        // Owner on the subscription and, on the group, the deployer's RBAC Administrator and the previewer's Reader.
+        expect(parsed.assignments).toBe(3);
         expect(azure.log().filter((entry) => entry.host === "graph.microsoft.com").map((entry) => [entry.status, entry.caller]))
             .toEqual([[200, azure.deployer.objectId]]);
         expect(azure.log().filter((entry) => entry.host === "management.azure.com").map((entry) => [entry.status, entry.caller, entry.path]))

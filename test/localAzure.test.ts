@@ -321,9 +321,9 @@ describe("ARM role assignments", () => {
         const listed = await call("GET", armPath("rg-inventory-dev", undefined, "api-version=2022-04-01&$filter=atScope()"), { token: deployer });
         expect(listed.status).toBe(200);
         expect(listed.body.value.filter((assignment: Item) => assignment.properties.principalId === spObjectId).map((assignment: Item) => assignment.name)).toEqual([name]);
-        // The deployer's own assignment at the subscription is above the resource group: atScope() lists it.
+        // The deployer's own assignment on the resource group (docs/deployer.md section 4) is at its scope: atScope() lists it.
         expect(listed.body.value.some((assignment: Item) => assignment.properties.principalId === azure.deployer.objectId &&
-            assignment.properties.scope === `/subscriptions/${azure.subscriptionId}`)).toBe(true);
+            assignment.properties.scope === scope)).toBe(true);
         expect(await call("DELETE", armPath("rg-inventory-dev", name), { token: deployer })).toMatchObject({ status: 200, body: { name } });
         expect(await call("DELETE", armPath("rg-inventory-dev", name), { token: deployer })).toMatchObject({ status: 204, text: "" });
         expect(await call("GET", armPath("rg-inventory-dev", name), { token: deployer })).toEqual({ status: 404, text: expect.any(String),
@@ -349,7 +349,15 @@ describe("ARM role assignments", () => {
         const admin = await token(azure.admin, ARM);
         expect(await put("rg-inventory-test", "6f2a1c3e-0000-4000-8000-000000000005", assignmentBody(spObjectId, CONTRIBUTOR, "User"), admin)).toMatchObject({ status: 400,
             body: error("UnmatchedPrincipalType", `The PrincipalId '${spObjectId.replace(/-/g, "")}' has type 'ServicePrincipal' , which is different from specified PrincipalType 'User'.`) });
-        expect(await put("rg-missing", "6f2a1c3e-0000-4000-8000-000000000006", assignmentBody(spObjectId)))
+        // ARM authorizes before it looks for the group: the deployer, whose role is on the stacks' groups only, is
+        // refused ("... or the scope is invalid"); the admin, Owner of the subscription, learns that it is missing.
+        const missingScope = `/subscriptions/${azure.subscriptionId}/resourceGroups/rg-missing`;
+        expect(await put("rg-missing", "6f2a1c3e-0000-4000-8000-000000000006", assignmentBody(spObjectId))).toMatchObject({ status: 403,
+            body: error("AuthorizationFailed", `The client '${azure.deployer.clientId}' with object id '${azure.deployer.objectId}' does not have ` +
+                "authorization to perform action 'Microsoft.Authorization/roleAssignments/write' over scope " +
+                `'${missingScope}/providers/Microsoft.Authorization/roleAssignments/6f2a1c3e-0000-4000-8000-000000000006' ` +
+                "or the scope is invalid. If access was recently granted, please refresh your credentials.") });
+        expect(await put("rg-missing", "6f2a1c3e-0000-4000-8000-000000000006", assignmentBody(spObjectId), admin))
             .toMatchObject({ status: 404, body: error("ResourceGroupNotFound", "Resource group 'rg-missing' could not be found.") });
         const ownerName = "6f2a1c3e-0000-4000-8000-000000000007";
         expect(await put("rg-inventory-test", ownerName, assignmentBody(spObjectId, OWNER))).toMatchObject({ status: 403,
@@ -491,11 +499,12 @@ describe("state and transport", () => {
             await azure.stop();
             const written = JSON.parse(readFileSync(stateFile, "utf8"));
             expect(written.applications.map((candidate: Item) => candidate.properties.displayName))
-                .toEqual(["app-identity-deployer", "local-azure-admin", "survivor"]);
+                .toEqual(["app-identity-deployer", "app-identity-previewer", "local-azure-admin", "survivor"]);
             expect(readFileSync(stateFile, "utf8")).not.toContain(app.secret);
 
             azure = await startLocalAzure({ stateFile });
-            expect([azure.deployer, azure.admin, azure.tenantId, azure.caFile]).toEqual([first.deployer, first.admin, first.tenantId, first.caFile]);
+            expect([azure.deployer, azure.previewer, azure.admin, azure.tenantId, azure.caFile])
+                .toEqual([first.deployer, first.previewer, first.admin, first.tenantId, first.caFile]);
             // A token from before the restart is still good: the signing key is part of the state.
             expect(await graph("GET", `/applications/${app.appObjectId}`, graphToken)).toMatchObject({ status: 200, body: { displayName: "survivor" } });
             expect(azure.log().map((entry) => [entry.method, entry.path, entry.status])).toEqual([["GET", `/v1.0/applications/${app.appObjectId}`, 200]]);

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { main, planRevoke, processConsole, shellLine, type CommandResult, type Console } from "../tools/revoke/command";
+import { main, planRevoke, processConsole, purgeComment, shellLine, type CommandResult, type Console } from "../tools/revoke/command";
 import { runCli, withPath } from "./cli";
 import { ROOT } from "./harness";
 import { fakeCommandsDir } from "./support/fakeCommands";
@@ -39,6 +39,13 @@ const ALICE_ALL = [...ALICE.roles, ALICE.app, ALICE.secretA, ALICE.secretB, ALIC
 const BOB = identityUrns("local", "inventory-api-local-bob", ["rg-inventory-dev/storage-blob-data-contributor"]);
 const BOB_ALL = [...BOB.roles, BOB.app, BOB.secretA, BOB.secretB, BOB.sp];
 
+/** A made-up, stable object ID for an app's or service principal's URN, as the state's `objectId` output holds one. */
+function objectIdOf(resourceUrn: string): string {
+    let hash = 0;
+    for (const char of resourceUrn) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+    return `00000000-0000-4000-8000-${hash.toString(16).padStart(12, "0")}`;
+}
+
 /** `pulumi stack export` of a stack holding these resources (protected where listed), as the CLI prints it. */
 function exported(stack: string, resources: readonly string[], protectedUrns: readonly string[] = []): string {
     return JSON.stringify({
@@ -50,6 +57,7 @@ function exported(stack: string, resources: readonly string[], protectedUrns: re
                 ...resources.map((resource) => ({
                     urn: resource,
                     custom: true,
+                    ...(resource.includes(APP) || resource.includes(SP) ? { outputs: { objectId: objectIdOf(resource) } } : {}),
                     ...(protectedUrns.includes(resource) ? { protect: true } : {}),
                 })),
             ],
@@ -81,12 +89,15 @@ function fakeConsole(options: {
     cli?: "present" | "missing";
     states?: readonly string[];
     results?: Partial<Record<Step, readonly CommandResult[]>>;
+    /** Graph's answers to successive DELETE /directory/deletedItems/{id}: 204 once they run out. */
+    purges?: readonly { status: number; message: string }[];
     /** Called as each command runs: to send a signal in the middle of one. */
     during?: (command: readonly string[]) => void;
 }) {
     const calls: string[][] = [];
     const asked: string[] = [];
     const sleeps: number[] = [];
+    const purged: string[] = [];
     const seen: Partial<Record<Step, number>> = {};
     const answer = (command: readonly string[]): Promise<CommandResult | "missing"> => Promise.resolve(respond(command));
     const respond = (command: readonly string[]): CommandResult | "missing" => {
@@ -110,8 +121,14 @@ function fakeConsole(options: {
         run: answer,
         read: answer,
         sleep: (seconds) => { sleeps.push(seconds); return Promise.resolve(); },
+        readHeldCertificates: () => Promise.resolve([]),
+        deleteDeletedItem: (objectId) => {
+            purged.push(objectId);
+            const given = options.purges?.[purged.length - 1];
+            return Promise.resolve(given ?? { status: 204, message: "" });
+        },
     };
-    return { io, calls, asked, sleeps };
+    return { io, calls, asked, sleeps, purged };
 }
 
 const exportOf = (stack: string) => ["pulumi", "stack", "export", "--stack", stack];
@@ -127,6 +144,7 @@ const PROD_INTRO = "revoke: identity inventory-api-prod of stack prod: pulumi de
     "protection is lifted first, then restored by the up, or at once if a step fails.";
 const DEV_INTRO = "revoke: identity inventory-api-dev of stack dev: pulumi destroy deletes its app, service " +
     "principal, 2 secrets and 1 role assignment, then pulumi up creates them anew.";
+const PURGED = "revoke: the old app and service principal are deleted for good: Entra's deleted items no longer hold them";
 const DONE = (identity: string, stackArgs: string) => `revoke: ${identity} now has a new app, service principal and ` +
     `secrets. Write its env file again: npm run env-file -- ${stackArgs} --out PATH`;
 
@@ -155,9 +173,11 @@ describe("planRevoke", () => {
 
 describe("npm run revoke: the command sequence", () => {
     it("production: reads the state, unprotects exactly the protected ones, destroys all six, recreates with up", async () => {
-        const { io, calls, asked, sleeps } = fakeConsole({ interactive: false, states: [exported("prod", PROD_ALL, PROD_PROTECTED)] });
+        const { io, calls, asked, sleeps, purged } = fakeConsole({ interactive: false, states: [exported("prod", PROD_ALL, PROD_PROTECTED)] });
         const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "prod", "--yes"]);
-        expect(result).toEqual({ code: 0, stdout: "", stderr: [PROD_INTRO, DONE("inventory-api-prod", "--stack prod")].join("\n") });
+        expect(result).toEqual({ code: 0, stdout: "", stderr: [PROD_INTRO, PURGED, DONE("inventory-api-prod", "--stack prod")].join("\n") });
+        // Issue 24, defect 3: the old app and service principal, out of Entra's deleted items (by their state's objectId).
+        expect(purged).toEqual([objectIdOf(PROD.app), objectIdOf(PROD.sp)]);
         expect(calls).toEqual([exportOf("prod"), unprotectOf("prod", PROD_PROTECTED), destroyOf("prod", PROD_ALL), upOf("prod")]);
         expect(asked).toEqual([]);
         expect(sleeps).toEqual([]);
@@ -172,7 +192,7 @@ describe("npm run revoke: the command sequence", () => {
     it("dev: asks, then destroys the identity's five resources and recreates them, with no state edit", async () => {
         const { io, calls, asked } = fakeConsole({ answer: true, states: [exported("dev", DEV_ALL)] });
         const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "dev"]);
-        expect(result).toEqual({ code: 0, stdout: "", stderr: [DEV_INTRO, DONE("inventory-api-dev", "--stack dev")].join("\n") });
+        expect(result).toEqual({ code: 0, stdout: "", stderr: [DEV_INTRO, PURGED, DONE("inventory-api-dev", "--stack dev")].join("\n") });
         expect(asked).toEqual(["Revoke inventory-api-dev? Its old secrets stop working at once. [y/N] "]);
         expect(calls).toEqual([exportOf("dev"), destroyOf("dev", DEV_ALL), upOf("dev")]);
     });
@@ -262,10 +282,37 @@ describe("npm run revoke: the up, retried only on the provider's duplicate-name 
                 "pulumi up again in 15 s (attempt 2 of 5)",
             "revoke: Graph still lists the deleted app inventory-api-dev (the provider's duplicate-name check); " +
                 "pulumi up again in 30 s (attempt 3 of 5)",
+            PURGED,
             DONE("inventory-api-dev", "--stack dev"),
         ].join("\n") });
         expect(calls).toEqual([exportOf("dev"), destroyOf("dev", DEV_ALL), upOf("dev"), upOf("dev"), upOf("dev")]);
         expect(sleeps).toEqual([15, 30]);
+    });
+
+    // Issue 24, defect 3: Graph may not list a just-deleted app among deleted items yet (GUIDE section 7).
+    it("asks Graph again while the deleted item is not there yet (404), then purges it", async () => {
+        const notYet = { status: 404, message: "/v1.0/directory/deletedItems/x: 404 Request_ResourceNotFound: ..." };
+        const { io, sleeps, purged } = fakeConsole({ states: [exported("dev", DEV_ALL)], purges: [notYet, notYet] });
+        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "dev", "--yes"]);
+        expect(result.code).toBe(0);
+        expect(purged).toEqual([objectIdOf(DEV.app), objectIdOf(DEV.app), objectIdOf(DEV.app), objectIdOf(DEV.sp)]);
+        expect(sleeps).toEqual([5, 15]);
+    });
+
+    it("when the purge is refused, the new identity is still made, and it exits 1 with the command that purges by hand", async () => {
+        const refused = { status: 403, message: "/v1.0/directory/deletedItems/x: 403 Authorization_RequestDenied: Insufficient privileges to complete the operation." };
+        const { io, calls, sleeps } = fakeConsole({ states: [exported("dev", DEV_ALL)], purges: [refused] });
+        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "dev", "--yes"]);
+        expect(result.code).toBe(1);
+        expect(calls).toEqual([exportOf("dev"), destroyOf("dev", DEV_ALL), upOf("dev")]);
+        expect(sleeps).toEqual([]);
+        expect(result.stderr.split("\n").slice(1)).toEqual([
+            `revoke: deleting ${objectIdOf(DEV.app)} for good from Entra's deleted items failed (${refused.message})`,
+            "revoke: the old identity can still be restored from Entra's deleted items, credentials included, for 30 days; " +
+                "once the cause is fixed, delete it for good (Graph Application.ReadWrite.OwnedBy, docs/deployer.md section 3): " +
+                `az rest --method DELETE --url https://graph.microsoft.com/v1.0/directory/deletedItems/${objectIdOf(DEV.app)}`,
+            DONE("inventory-api-dev", "--stack dev"),
+        ]);
     });
 
     it("gives up after 5 attempts and says what to check and run", async () => {
@@ -385,15 +432,16 @@ describe("npm run revoke: --print-commands and a missing CLI", () => {
         shellLine(unprotectOf("prod", PROD_PROTECTED)),
         shellLine(destroyOf("prod", PROD_ALL)),
         "pulumi up --stack prod --yes --suppress-outputs",
+        purgeComment("prod"),
         "# if a step fails, protect again those that 'pulumi stack --show-urns --stack prod' still lists: " +
             shellLine(protectOf("prod", PROD_PROTECTED)),
     ];
 
     it.each<[string, string[], string[]]>([
         ["prod", ["--stack", "prod"], PROD_LINES],
-        ["dev", ["--stack", "dev"], [shellLine(destroyOf("dev", DEV_ALL)), "pulumi up --stack dev --yes --suppress-outputs"]],
+        ["dev", ["--stack", "dev"], [shellLine(destroyOf("dev", DEV_ALL)), "pulumi up --stack dev --yes --suppress-outputs", purgeComment("dev")]],
         ["a developer of local", ["--stack", "local", "--developer", "alice"],
-            [shellLine(destroyOf("local", ALICE_ALL)), "pulumi up --stack local --yes --suppress-outputs"]],
+            [shellLine(destroyOf("local", ALICE_ALL)), "pulumi up --stack local --yes --suppress-outputs", purgeComment("local")]],
     ])("prints the exact sequence for %s and runs nothing", async (_case, args, lines) => {
         const { io, calls } = fakeConsole({});
         expect(await runCli((argv) => main(argv, io, ROOT), [...args, "--print-commands"]))
@@ -415,7 +463,11 @@ describe("npm run revoke: --print-commands and a missing CLI", () => {
     it("finds out for real that the CLI is missing, running nothing", async () => {
         const result = await withPath("/nonexistent", () => runCli((argv) => main(argv), ["--stack", "dev", "--yes"]));
         expect(result.code).toBe(1);
-        expect(result.stdout).toBe([shellLine(destroyOf("dev", DEV_ALL)), "pulumi up --stack dev --yes --suppress-outputs"].join("\n"));
+        expect(result.stdout).toBe([shellLine(destroyOf("dev", DEV_ALL)), "pulumi up --stack dev --yes --suppress-outputs",
+            purgeComment("dev")].join("\n"));
+        expect(purgeComment("dev")).toBe("# then delete the old app and service principal for good (Entra keeps them " +
+            "restorable for 30 days): az rest --method DELETE --url https://graph.microsoft.com/v1.0/directory/deletedItems/OBJECT_ID, " +
+            "for the objectId of each in 'pulumi stack export --stack dev' before the destroy");
     });
 });
 
@@ -432,7 +484,8 @@ describe("npm run revoke with a stand-in Pulumi CLI (test/fixtures/fakes/pulumi-
         const env = { FAKE_PULUMI_STATE: files.state, FAKE_PULUMI_LOG: files.log, FAKE_PULUMI_DUPLICATES: files.duplicates, FAKE_PULUMI_APP: "inventory-api-dev" };
         Object.assign(process.env, env);
         const sleeps: number[] = [];
-        const io: Console = { ...processConsole, isInteractive: false, sleep: (seconds) => { sleeps.push(seconds); return Promise.resolve(); } };
+        const io: Console = { ...processConsole, isInteractive: false, sleep: (seconds) => { sleeps.push(seconds); return Promise.resolve(); },
+            deleteDeletedItem: () => Promise.resolve({ status: 204, message: "" }) };
         try {
             const result = await withPath(`${fakeCommandsDir(dir, { pulumi: "pulumi-revoke.sh" })}:${process.env["PATH"]}`,
                 () => runCli((argv) => main(argv, io, ROOT), ["--stack", "dev", "--yes"]));

@@ -40,3 +40,17 @@ export function authorize(state: Readonly<State>, caller: AccessTokenClaims, act
         `'Microsoft.Authorization/roleAssignments/${action}' over scope '${target.resourceId}' or the scope is invalid. ` +
         "If access was recently granted, please refresh your credentials.");
 }
+
+/**
+ * A GET of any other resource (an Arc machine; a site or a user-assigned identity, once modelled): a role with
+ * `*\/read` at or above the resource (Reader, or the RBAC Administrator's `*\/read`, on its resource group or above),
+ * or 403 AuthorizationFailed naming the action `<resource type>/read` and the resource, as ARM answers.
+ */
+export function authorizeRead(state: Readonly<State>, caller: AccessTokenClaims, resourceType: string, resourceId: string): void {
+    const readable = state.roleAssignments.some((assignment) => assignment.principalId === caller.oid &&
+        isAtOrBelow(resourceId, assignment.scope) && roleAllows(roleIdOf(assignment.roleDefinitionId), "read"));
+    if (readable) return;
+    throw new ArmError(403, "AuthorizationFailed", `The client '${caller.appid}' with object id '${caller.oid}' does not ` +
+        `have authorization to perform action '${resourceType}/read' over scope '${resourceId}' or the scope is invalid. ` +
+        "If access was recently granted, please refresh your credentials.");
+}

@@ -9,9 +9,8 @@ import { newId } from "../secrets";
 import type { ArmResourceRecord, State } from "../state";
 import type { Store } from "../store";
 import type { AccessTokenClaims } from "../tokens";
-import { isAtOrBelow } from "./authorization";
+import { authorizeRead } from "./authorization";
 import { ArmError } from "./errors";
-import { roleAllows, roleIdOf } from "./roleDefinitions";
 import type { ArmResult } from "./roleAssignments";
 
 export const MACHINE_TYPE = "Microsoft.HybridCompute/machines";
@@ -55,13 +54,7 @@ export function getMachine(store: Store, caller: AccessTokenClaims, subscription
             `The supported versions are '${MACHINE_API_VERSIONS.join(",")}'.`);
     }
     const id = machineId(subscriptionId, resourceGroup, name);
-    const readable = store.state.roleAssignments.some((assignment) => assignment.principalId === caller.oid &&
-        isAtOrBelow(id, assignment.scope) && roleAllows(roleIdOf(assignment.roleDefinitionId), "read"));
-    if (!readable) {
-        throw new ArmError(403, "AuthorizationFailed", `The client '${caller.appid}' with object id '${caller.oid}' does not ` +
-            `have authorization to perform action '${MACHINE_TYPE}/read' over scope '${id}' or the scope is invalid. ` +
-            "If access was recently granted, please refresh your credentials.");
-    }
+    authorizeRead(store.state, caller, MACHINE_TYPE, id);
     const found = (store.state.armResources ?? []).find((resource) => resource.id.toLowerCase() === id.toLowerCase());
     if (found === undefined) {
         throw new ArmError(404, "ResourceNotFound", `The Resource '${MACHINE_TYPE}/${name}' under resource group ` +

@@ -6,6 +6,7 @@
 import type { Store } from "../store";
 import { newId } from "../secrets";
 import { badRequest } from "./errors";
+import { softDelete } from "./deletedItems";
 import { findApplication } from "./directory";
 import { keyCredentialsFromPatch, storedKeyCredentials } from "./keyCredentials";
 import { applicationView, jsonObject, writableProperties, type GraphResult } from "./model";
@@ -66,13 +67,13 @@ export function updateApplication(store: Store, caller: Caller, id: string, body
     return { status: 204 };
 }
 
-/** Deleting an app deletes its service principal in the home tenant too (application-delete). */
-export function deleteApplication(store: Store, caller: Caller, id: string): GraphResult {
+/**
+ * Deleting an app deletes its service principal in the home tenant too (application-delete); both go to the
+ * directory's deleted items, restorable for 30 days (deletedItems.ts).
+ */
+export function deleteApplication(store: Store, caller: Caller, id: string, now: Date): GraphResult {
     const app = findApplication(store.state, id);
     caller.requireWrite(app.owners);
-    store.change((state) => {
-        state.applications = state.applications.filter((candidate) => candidate.id !== app.id);
-        state.servicePrincipals = state.servicePrincipals.filter((sp) => sp.appId !== app.appId);
-    });
+    store.change((state) => softDelete(state, "application", app.id, now.toISOString()));
     return { status: 204 };
 }

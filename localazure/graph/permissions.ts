@@ -35,6 +35,14 @@ export class Caller {
         if (!this.has(READ)) throw denied();
     }
 
+    /**
+     * Reads that Application.ReadWrite.OwnedBy does not cover: the directory's deleted items
+     * (directory-deleteditems-list and -get: Application.Read.All, or a permission reaching further).
+     */
+    requireReadAll(): void {
+        if (!this.has(READ.filter((permission) => permission !== OWNED_BY))) throw denied();
+    }
+
     requirePolicyRead(): void {
         if (!this.has(POLICY_READ)) throw denied();
     }

@@ -7,6 +7,7 @@ import type { StandInRequest, StandInResponse, StandInService } from "../standin
 import type { Store } from "../store";
 import { audienceMatches, RESOURCES, type TokenIssuer } from "../tokens";
 import { createApplication, deleteApplication, getApplication, listApplications, updateApplication } from "./applications";
+import { DELETABLE_TYPES, getDeletedItem, listDeletedItems, purgeDeletedItem, restoreDeletedItem } from "./deletedItems";
 import { findApplication, findDirectoryObject, findServicePrincipal } from "./directory";
 import { GraphError, graphErrorResponse, graphHeaders } from "./errors";
 import { applicationView, servicePrincipalView, type GraphResult } from "./model";
@@ -82,6 +83,7 @@ export class GraphService implements StandInService {
             const view = found.kind === "application" ? applicationView(found.record) : servicePrincipalView(found.record, store.state);
             return { status: 200, body: { ...context("directoryObjects/$entity"), "@odata.type": `#microsoft.graph.${found.kind}`, ...view } };
         }
+        if (collection === "directory" && id === "deletedItems") return this.deletedItems(request, caller, segments.slice(3), notAllowed, unknownSegment);
         if (collection === "policies") return this.policies(request, caller, segments.slice(2), notAllowed, unknownSegment);
         if (collection !== "applications" && collection !== "servicePrincipals") throw unknownSegment(collection);
         const isApp = collection === "applications";
@@ -94,7 +96,7 @@ export class GraphService implements StandInService {
         if (relation === undefined) {
             if (method === "GET") return isApp ? getApplication(store, caller, id, request.url.searchParams.get("$select")) : getServicePrincipal(store, caller, id);
             if (method === "PATCH") return isApp ? updateApplication(store, caller, id, request.body) : updateServicePrincipal(store, caller, id, request.body);
-            if (method === "DELETE") return isApp ? deleteApplication(store, caller, id) : deleteServicePrincipal(store, caller, id);
+            if (method === "DELETE") return isApp ? deleteApplication(store, caller, id, now) : deleteServicePrincipal(store, caller, id, now);
             throw notAllowed();
         }
         const owned = isApp ? findApplication(store.state, id) : findServicePrincipal(store.state, id);
@@ -114,6 +116,28 @@ export class GraphService implements StandInService {
             return listApplicationPolicies(store, caller, findApplication(store.state, id));
         }
         throw unknownSegment(relation);
+    }
+
+    /** /v1.0/directory/deletedItems/microsoft.graph.{application,servicePrincipal} and /{id}[/restore] (deletedItems.ts). */
+    private deletedItems(request: StandInRequest, caller: Caller, segments: readonly string[], notAllowed: () => GraphError,
+        unknownSegment: (segment: string | undefined) => GraphError): GraphResult {
+        const [item, action, ...rest] = segments;
+        const method = request.method;
+        if (item === undefined || rest.length > 0) throw unknownSegment(rest.at(-1) ?? "deletedItems");
+        const kind = DELETABLE_TYPES[item as keyof typeof DELETABLE_TYPES] as "application" | "servicePrincipal" | undefined;
+        if (kind !== undefined) {
+            if (action !== undefined) throw unknownSegment(action);
+            if (method === "GET") return listDeletedItems(this.store, caller, kind);
+            throw notAllowed();
+        }
+        if (action === "restore") {
+            if (method === "POST") return restoreDeletedItem(this.store, caller, item);
+            throw notAllowed();
+        }
+        if (action !== undefined) throw unknownSegment(action);
+        if (method === "GET") return getDeletedItem(this.store, caller, item);
+        if (method === "DELETE") return purgeDeletedItem(this.store, caller, item);
+        throw notAllowed();
     }
 
     /** /v1.0/policies/defaultAppManagementPolicy and /v1.0/policies/appManagementPolicies[/{id}[/appliesTo/$ref]]. */

@@ -6,6 +6,7 @@
 import type { Store } from "../store";
 import { newId } from "../secrets";
 import { badRequest, GraphError } from "./errors";
+import { softDelete } from "./deletedItems";
 import { findServicePrincipal } from "./directory";
 import { jsonObject, servicePrincipalView, writableProperties, type GraphResult } from "./model";
 import { context, parseEqualsFilter } from "./odata";
@@ -66,11 +67,10 @@ export function updateServicePrincipal(store: Store, caller: Caller, id: string,
     return { status: 204 };
 }
 
-export function deleteServicePrincipal(store: Store, caller: Caller, id: string): GraphResult {
+/** To the directory's deleted items, as an application goes (deletedItems.ts). */
+export function deleteServicePrincipal(store: Store, caller: Caller, id: string, now: Date): GraphResult {
     const sp = findServicePrincipal(store.state, id);
     caller.requireWrite(sp.owners);
-    store.change((state) => {
-        state.servicePrincipals = state.servicePrincipals.filter((candidate) => candidate.id !== sp.id);
-    });
+    store.change((state) => softDelete(state, "servicePrincipal", sp.id, now.toISOString()));
     return { status: 204 };
 }

@@ -8,6 +8,7 @@
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { environmentFor } from "../../localazure/main";
 import { PRODUCTION_SUBSCRIPTION_ID } from "../../localazure/seed";
 import type { State } from "../../localazure/state";
 import {
@@ -17,6 +18,7 @@ import {
 import { runCommand, type CommandResult } from "./workspace";
 
 const PROD = "inventory-api-prod";
+const PURGED = "revoke: the old app and service principal are deleted for good: Entra's deleted items no longer hold them";
 const ALICE = "inventory-api-local-alice";
 const BOB = "inventory-api-local-bob";
 
@@ -30,10 +32,14 @@ afterAll(async () => {
     await scenario?.dispose();
 });
 
-/** `npm run revoke -- ARGS`, as npm runs it: from the project's folder, with the workspace's environment. */
+/**
+ * `npm run revoke -- ARGS`, as npm runs it: from the project's folder, with the workspace's environment and the
+ * local Azure's variables (its env.sh: HTTPS_PROXY and the test CA), through which revoke reaches Graph itself.
+ */
 function revoke(args: readonly string[]): Promise<CommandResult> {
     const { dir, env } = scenario.workspace;
-    return runCommand(process.execPath, ["-r", "sucrase/register/ts", join(dir, "tools", "revoke", "command.ts"), ...args], dir, env);
+    return runCommand(process.execPath, ["-r", "sucrase/register/ts", join(dir, "tools", "revoke", "command.ts"), ...args], dir,
+        { ...env, ...Object.fromEntries(environmentFor(scenario.azure)) });
 }
 
 /** What revoke itself says (its lines start with "revoke:"), apart from the CLI's output. */
@@ -95,6 +101,9 @@ function revokeWrites(identity: IdentityState, label: string, subscriptionId: st
             `POST ${graph}/applications/{old ${label} app}/removePassword 204`,
             `DELETE ${graph}/servicePrincipals/{old ${label} sp} 204`,
             `DELETE ${graph}/applications/{old ${label} app} 204`,
+            // Issue 24, defect 3: out of Entra's deleted items, where a restore would bring the old secrets back.
+            `DELETE ${graph}/directory/deletedItems/{old ${label} app} 204`,
+            `DELETE ${graph}/directory/deletedItems/{old ${label} sp} 204`,
         ],
         creates: [
             // terraform-provider-azuread's create: POST, then the display name patched away and back; the service
@@ -155,12 +164,14 @@ describe("npm run revoke, for prod and for alice of the local stack at once, wit
             "revoke: identity inventory-api-prod of stack prod: pulumi destroy deletes its app, service principal, " +
                 "2 secrets and 2 role assignments, then pulumi up creates them anew. The stack protects them: their " +
                 "protection is lifted first, then restored by the up, or at once if a step fails.",
+            PURGED,
             "revoke: inventory-api-prod now has a new app, service principal and secrets. Write its env file again: " +
                 "npm run env-file -- --stack prod --out PATH",
         ]]);
         expect([results.alice.code, revokeLines(results.alice)]).toEqual([0, [
             "revoke: identity inventory-api-local-alice of stack local: pulumi destroy deletes its app, service " +
                 "principal, 2 secrets and 1 role assignment, then pulumi up creates them anew.",
+            PURGED,
             "revoke: inventory-api-local-alice now has a new app, service principal and secrets. Write its env file " +
                 "again: npm run env-file -- --stack local --developer alice --out PATH",
         ]]);
@@ -190,7 +201,8 @@ describe("npm run revoke, for prod and for alice of the local stack at once, wit
         for (const label of ["prod", "alice"]) {
             const mine = writes.filter((write) => write.includes(`{old ${label} `) || write.includes(`{new ${label} `));
             const phase = (write: string) => write.includes(`{new ${label} `) ? 3
-                : write.includes("roleAssignments") ? 0 : write.startsWith(`DELETE graph.microsoft.com /v1.0/applications/`) ? 2 : 1;
+                : write.includes("roleAssignments") ? 0 : write.includes("/directory/deletedItems/") ? 2.5
+                    : write.startsWith(`DELETE graph.microsoft.com /v1.0/applications/`) ? 2 : 1;
             const phases = mine.map(phase);
             expect(phases).toEqual([...phases].sort());
         }
@@ -209,6 +221,15 @@ describe("npm run revoke, for prod and for alice of the local stack at once, wit
         expect(inAzure(after.azure, BOB)).toEqual(inAzure(before.azure, BOB));
         expect(stable(after.bob)).toEqual(stable(before.bob));
     });
+
+    it("the old apps are not in Entra's deleted items: the portal user (Application.ReadWrite.All) cannot restore them (404)", async () => {
+        for (const label of ["prod", "alice"] as const) {
+            const oldApp = outputOf(before[label].app, "objectId");
+            expect((after.azure.deletedItems ?? []).map((item) => item.application?.id ?? item.servicePrincipal?.id)).not.toContain(oldApp);
+            const restore = await scenario.portal.graph("POST", `/directory/deletedItems/${oldApp}/restore`);
+            expect(restore.status).toBe(404);
+        }
+    }, 60_000);
 
     it("the old client IDs are refused at the token endpoint (AADSTS700016); the new secrets sign in", async () => {
         const [prodOutputs, localOutputs] = await Promise.all([outputs("prod"), outputs("local")]);

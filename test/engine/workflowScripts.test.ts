@@ -61,9 +61,11 @@ describe("tools/ci scripts on the real CLI against the local Azure", () => {
     it("preview.sh: dev passes the guardrail pack and its report is the output; a stack asking for Owner fails it; nothing is written", async () => {
         const report = join(workspace.dir, "preview-dev.txt");
         const mark = azure.log().length;
+        // As preview.yml signs in: the read-only preview identity (AZURE_PREVIEW_CLIENT_ID, docs/deployer.md section 7).
+        const previewer = { ARM_CLIENT_ID: azure.previewer!.clientId, ARM_CLIENT_SECRET: azure.previewer!.clientSecret };
         const [dev, owner] = await Promise.all([
-            ciScript("preview.sh", "dev", { PREVIEW_REPORT: report }),
-            ciScript("preview.sh", "owner"),
+            ciScript("preview.sh", "dev", { PREVIEW_REPORT: report, ...previewer }),
+            ciScript("preview.sh", "owner", previewer),
         ]);
         expect({ code: dev.code, stderr: withoutNpmNotices(dev.stderr) }).toEqual({ code: 0, stderr: "" });
         // The credential policy check first (the local tenant's default policy is disabled), then the preview.

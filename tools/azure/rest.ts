@@ -35,7 +35,12 @@ export class AzureReader {
         return this.send<T>(api, "POST", path, body);
     }
 
-    private async send<T>(api: Api, method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+    /** DELETE one resource (Graph's permanent delete of a deleted item answers 204, no body). */
+    delete(api: Api, path: string): Promise<void> {
+        return this.send<void>(api, "DELETE", path);
+    }
+
+    private async send<T>(api: Api, method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<T> {
         const request = createPipelineRequest({ url: `${api.origin}${path}`, method,
             ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
         request.headers.set("accept", "application/json");

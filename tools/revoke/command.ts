@@ -3,7 +3,9 @@
  *
  * Revokes an app identity at once, all or nothing: its app registration, service principal, client secrets and
  * role assignments are deleted with `pulumi destroy --target` on exactly their URNs, then created anew by
- * `pulumi up`. Deleting the old app ends every permission the leaked credential had.
+ * `pulumi up`. Deleting the old app ends every permission the leaked credential had, once it is deleted for good:
+ * Entra keeps a deleted app restorable, credentials included, for 30 days, so revoke also removes the old app and
+ * service principal from the directory's deleted items (purge.ts).
  *
  * Why not `pulumi up --target-replace`: a preview still calls the provider's Create, flagged as preview, and the
  * Terraform bridge computes the diff there (pulumi/pulumi-terraform-bridge pkg/tfbridge/provider.go, Create:
@@ -32,10 +34,18 @@ import { parseArgs } from "node:util";
 import { ConfigError, displayNamesOf, parseStackConfig } from "../../infra/config";
 import { runCommand, UsageError } from "../../common/cliArgs";
 import { evaluateStack } from "../offline/engine";
+import { replaceMarkers } from "../offline/markers";
+import { graphDeleter, purgeByHand, purgeDeleted, type DeleteOnce } from "./purge";
+import { graphHeldCertificates, reusedKeys, type PlannedCertificate, type ReadHeldCertificates } from "./heldKeys";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CERTIFICATES_DIR } from "../../infra/certificates";
 import { PROJECT_ROOT, readProject, readStackFile, StackFileError } from "../stacks/stackFiles";
 
 const USAGE = "usage: npm run revoke -- --stack NAME [--developer NAME] [--yes] [--print-commands]";
 const APP_TYPE = "azuread:index/application:Application";
+const SP_TYPE = "azuread:index/servicePrincipal:ServicePrincipal";
+const CERTIFICATE_TYPE = "azuread:index/applicationCertificate:ApplicationCertificate";
 
 /** How many times `pulumi up` runs, at most, while it fails only on the duplicate-name check. */
 export const UP_ATTEMPTS = 5;
@@ -62,6 +72,8 @@ export interface RevokePlan {
     readonly app: string;
     /** Every resource of the identity (app, service principal, secrets, role assignments), sorted by URN. */
     readonly resources: readonly IdentityResource[];
+    /** The committed certificates the `pulumi up` would register on the new app (credential: certificate). */
+    readonly certificates: readonly PlannedCertificate[];
 }
 
 /** Work out, from the stack's config and the offline engine, exactly which URNs a revoke deletes and recreates. */
@@ -95,7 +107,21 @@ export async function planRevoke(root: string, stack: string, developer: string 
         .sort((a, b) => (a.urn < b.urn ? -1 : 1));
     const app = resources.find((resource) => resource.type === APP_TYPE);
     if (app === undefined) throw new Error(`the program defines no app registration for ${identity}`);
-    return { stack, developer, identity, app: app.urn, resources };
+    const certificates = evaluation.resources
+        .filter((resource) => resource.type === CERTIFICATE_TYPE && resource.parent === component?.urn)
+        // The SDK records `value` as a secret input (azuread's schema marks it so): its plain PEM, for a key comparison only.
+        .map((resource) => replaceMarkers(resource.inputs["value"], { secret: (inner) => inner, unknown: () => undefined }))
+        .filter((pem): pem is string => typeof pem === "string")
+        .map((pem) => ({ file: committedFileOf(root, identity, pem), pem }));
+    return { stack, developer, identity, app: app.urn, resources, certificates };
+}
+
+/** Where the repository keeps this certificate (stacks/certificates/<identity>/<day>.pem), for messages. */
+function committedFileOf(root: string, identity: string, pem: string): string {
+    const dir = `${CERTIFICATES_DIR}/${identity}`;
+    const files = existsSync(join(root, dir)) ? readdirSync(join(root, dir)).filter((name) => name.endsWith(".pem")).sort() : [];
+    const found = files.find((name) => readFileSync(join(root, dir, name), "utf8").trim() === pem.trim());
+    return found === undefined ? `a certificate of ${dir}` : `${dir}/${found}`;
 }
 
 // The CLI commands, as the Pulumi CLI v3.248.0 takes them (pulumi/pulumi pkg/cmd/pulumi/): `--yes` skips each
@@ -126,12 +152,19 @@ export function printedCommands(plan: RevokePlan): string[] {
         ...(protectedUrns.length > 0 ? [shellLine(unprotectCommand(plan.stack, protectedUrns))] : []),
         shellLine(destroyCommand(plan.stack, urns)),
         shellLine(upCommand(plan.stack)),
+        purgeComment(plan.stack),
     ];
     if (protectedUrns.length > 0) {
         lines.push(`# if a step fails, protect again those that 'pulumi stack --show-urns --stack ${plan.stack}' ` +
             `still lists: ${shellLine(protectCommand(plan.stack, protectedUrns))}`);
     }
     return lines;
+}
+
+/** What revoke does after the destroy, by hand: the object IDs are the state's, read before the destroy. */
+export function purgeComment(stack: string): string {
+    return "# then delete the old app and service principal for good (Entra keeps them restorable for 30 days): " +
+        `${purgeByHand("OBJECT_ID")}, for the objectId of each in 'pulumi stack export --stack ${stack}' before the destroy`;
 }
 
 /** A command as one line for a POSIX shell: arguments with `$`, spaces or quotes go in single quotes. */
@@ -157,6 +190,8 @@ export function isDuplicateNameFailure(output: string, identity: string): boolea
 export interface StateResource {
     readonly urn: string;
     readonly protect: boolean;
+    /** The directory object ID of an app or service principal (the azuread resources' `objectId` output). */
+    readonly objectId?: string;
 }
 
 /**
@@ -168,9 +203,11 @@ export function parseState(json: string): Map<string, StateResource> {
     const resources = document.deployment?.resources ?? [];
     if (!Array.isArray(resources)) throw new Error("the exported deployment's resources are not a list");
     const state = new Map<string, StateResource>();
-    for (const resource of resources as { urn?: unknown; protect?: unknown; delete?: unknown }[]) {
+    for (const resource of resources as { urn?: unknown; protect?: unknown; delete?: unknown; outputs?: { objectId?: unknown } }[]) {
         if (typeof resource.urn === "string" && resource.delete !== true) {
-            state.set(resource.urn, { urn: resource.urn, protect: resource.protect === true });
+            const objectId = resource.outputs?.objectId;
+            state.set(resource.urn, { urn: resource.urn, protect: resource.protect === true,
+                ...(typeof objectId === "string" ? { objectId } : {}) });
         }
     }
     return state;
@@ -190,6 +227,10 @@ export interface Console {
     /** Runs a command for what it prints on stdout, which is not shown. */
     read(command: readonly string[]): Promise<CommandResult | "missing">;
     sleep(seconds: number): Promise<void>;
+    /** Graph `DELETE /directory/deletedItems/{id}` as the deploying identity, once (purge.ts). */
+    deleteDeletedItem: DeleteOnce;
+    /** The certificates Entra holds on an app, as the deploying identity (heldKeys.ts). */
+    readHeldCertificates: ReadHeldCertificates;
 }
 
 function spawnCommand(command: readonly string[], show: boolean): Promise<CommandResult | "missing"> {
@@ -224,6 +265,8 @@ export const processConsole: Console = {
     run: (command) => spawnCommand(command, true),
     read: (command) => spawnCommand(command, false),
     sleep: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
+    deleteDeletedItem: graphDeleter(),
+    readHeldCertificates: graphHeldCertificates(),
 };
 
 /** What stopped a revoke: the start of the one line that says so. */
@@ -273,8 +316,11 @@ class Interruptions {
     }
 }
 
-/** Runs a revoke whose plan is known and confirmed. Returns the exit code; every message goes to stderr. */
-async function runRevoke(plan: RevokePlan, io: Console, rerun: string, interruptions: Interruptions): Promise<number> {
+/** Done; done but the old identity is still among deleted items; or the exit code of a failure. */
+type RevokeOutcome = "revoked" | "restorable" | 1;
+
+/** Runs a revoke whose plan is known and confirmed; every message goes to stderr. */
+async function runRevoke(plan: RevokePlan, io: Console, rerun: string, interruptions: Interruptions): Promise<RevokeOutcome> {
     const stack = plan.stack;
     const exported = await io.read(stateExportCommand(stack));
     if (exported === "missing") {
@@ -295,6 +341,7 @@ async function runRevoke(plan: RevokePlan, io: Console, rerun: string, interrupt
             `nothing to revoke. If an earlier revoke deleted it, create the identity again: ${shellLine(upCommand(stack))}`);
         return 1;
     }
+    if (plan.certificates.length > 0 && !(await certificatesAreNew(plan, io, state.get(plan.app)?.objectId, rerun))) return 1;
     if (interruptions.stopped) {
         console.error("revoke: interrupted; nothing was changed");
         return 1;
@@ -308,7 +355,7 @@ async function runRevoke(plan: RevokePlan, io: Console, rerun: string, interrupt
         .filter((urn): urn is string => urn !== undefined);
     const unprotected = present.filter((urn) => state.get(urn)!.protect);
 
-    const fail = async (failure: Failure, consequence: string, next: string): Promise<number> => {
+    const fail = async (failure: Failure, consequence: string, next: string): Promise<1> => {
         const restored = await protectAgain(io, stack, unprotected);
         const head = `revoke: ${failure.head}`;
         if (restored.ok) {
@@ -343,9 +390,34 @@ async function runRevoke(plan: RevokePlan, io: Console, rerun: string, interrupt
     const up = upCommand(stack);
     if (interruptions.stopped) return fail(interrupted("pulumi destroy"), gone, shellLine(up));
 
+    // The old app and service principal, out of deleted items, where a restore would bring the leaked credential back.
+    const restorable: string[] = [];
+    for (const resource of plan.resources.filter((candidate) => candidate.type === APP_TYPE || candidate.type === SP_TYPE)) {
+        const objectId = [resource.urn, ...resource.formerUrns].map((urn) => state.get(urn)?.objectId).find((id) => id !== undefined);
+        if (objectId === undefined) {
+            console.error(`revoke: the state holds no object ID for ${resource.urn}, so it stays in Entra's deleted items`);
+            continue;
+        }
+        const outcome = await purgeDeleted(objectId, io.deleteDeletedItem, (seconds) => io.sleep(seconds));
+        if (!outcome.purged) {
+            console.error(`revoke: deleting ${objectId} for good from Entra's deleted items failed (${outcome.reason})`);
+            restorable.push(objectId);
+        }
+    }
+    const upDone = (): RevokeOutcome => {
+        if (restorable.length === 0) {
+            console.error("revoke: the old app and service principal are deleted for good: Entra's deleted items no longer hold them");
+            return "revoked";
+        }
+        console.error(`revoke: the old identity can still be restored from Entra's deleted items, credentials included, ` +
+            `for 30 days; once the cause is fixed, delete it for good (Graph Application.ReadWrite.OwnedBy, docs/deployer.md ` +
+            `section 3): ${restorable.map(purgeByHand).join("; ")}`);
+        return "restorable";
+    };
+
     for (let attempt = 1; ; attempt++) {
         const result = await io.run(up);
-        if (succeeded(result)) return 0;
+        if (succeeded(result)) return upDone();
         if (result === "missing" || !isDuplicateNameFailure(result.output, plan.identity)) {
             return fail(failureOf(up, result), gone, shellLine(up));
         }
@@ -361,6 +433,32 @@ async function runRevoke(plan: RevokePlan, io: Console, rerun: string, interrupt
         await io.sleep(delay);
         if (interruptions.stopped) return fail(interrupted(`pulumi up attempt ${attempt}`), gone, shellLine(up));
     }
+}
+
+/**
+ * Whether none of the certificates the `up` would register has a key the old app holds (heldKeys.ts). When one
+ * has, or the old app's certificates cannot be read, it says so in one line, and nothing is changed.
+ */
+async function certificatesAreNew(plan: RevokePlan, io: Console, appObjectId: string | undefined, rerun: string): Promise<boolean> {
+    let held: string[];
+    try {
+        if (appObjectId === undefined) throw new Error(`the state holds no object ID for ${plan.app}`);
+        held = await io.readHeldCertificates(appObjectId);
+    } catch (error) {
+        console.error(`revoke: reading the certificates of the old app ${plan.identity} failed ` +
+            `(${(error as Error).message.split("\n")[0]}); nothing was changed`);
+        return false;
+    }
+    const reused = reusedKeys(plan.certificates, held);
+    if (reused.length === 0) return true;
+    const developerArgs = plan.developer === undefined ? [] : ["--developer", plan.developer];
+    const files = reused.map((certificate) => certificate.file);
+    console.error(`revoke: the old app ${plan.identity} holds the key of ${files.join(" and ")}: it may be the key that ` +
+        "leaked, and pulumi up would register it on the new app; nothing was changed. On the server, make a new key " +
+        `pair for the rotation in use (git rm ${files.join(" ")}, then ` +
+        `${shellLine(["npm", "run", "certificate", "--", "new", "--stack", plan.stack, ...developerArgs, "--out", "DIR"])}), ` +
+        `commit its public half, then: ${rerun}`);
+    return false;
 }
 
 type Restored = { ok: true; count: number } | { ok: false; reason: string; command: readonly string[] };
@@ -418,7 +516,9 @@ export async function main(argv: readonly string[], io: Console = processConsole
                 "Revokes an app identity at once: deletes its app registration, service principal, client secrets and",
                 "role assignments (pulumi destroy --target on exactly their URNs), then creates them anew (pulumi up,",
                 "retried while Graph still lists the deleted app). The old secrets stop working when the old app is",
-                "deleted. In a production stack their protection is lifted first and restored if any step fails.",
+                "deleted, and the old app and service principal are then deleted for good from Entra's deleted items",
+                "(where a restore would bring the old secrets back). In a production stack their protection is lifted",
+                "first and restored if any step fails.",
                 "",
                 "  --stack NAME        the stack whose identity to revoke",
                 "  --developer NAME    in a local-development stack, whose identity",
@@ -466,13 +566,13 @@ export async function main(argv: readonly string[], io: Console = processConsole
     }
     const rerun = shellLine(["npm", "run", "revoke", "--", "--stack", stack, ...developerArgs]);
     const interruptions = new Interruptions();
-    const code = await interruptions.during(() => runRevoke(plan, io, rerun, interruptions));
-    if (code === 0) {
+    const outcome = await interruptions.during(() => runRevoke(plan, io, rerun, interruptions));
+    if (outcome !== 1) {
         const envFileHint = shellLine(["npm", "run", "env-file", "--", "--stack", stack, ...developerArgs, "--out", "PATH"]);
         console.error(`revoke: ${plan.identity} now has a new app, service principal and secrets. Write its env file ` +
             `again: ${envFileHint}`);
     }
-    return code;
+    return outcome === "revoked" ? 0 : 1;
 }
 
 if (require.main === module) runCommand("revoke", main);
