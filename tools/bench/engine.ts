@@ -35,7 +35,7 @@ const preview = (stack: string, ...more: string[]) => ["preview", "--stack", sta
 /**
  * The previews, in the order of each round: the floor, each stack, and dev twice more to say where the time goes.
  * PULUMI_NODEJS_TRANSPILE_ONLY=false overrides infra/tsconfig.json's `noCheck`, so ts-node type-checks the program
- * as it did before noCheck (@pulumi/pulumi v3.248.0 sdk/nodejs/cmd/run/run.ts: the variable first, then noCheck).
+ * as it did before noCheck (@pulumi/pulumi v3.276.0 sdk/nodejs/cmd/run/run.ts: the variable first, then noCheck).
  */
 export function previewCases(): EngineCase[] {
     return [

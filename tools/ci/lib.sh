@@ -15,7 +15,7 @@ ci_fail() {
 # ci_init NAME ARGS...: checks the one STACK argument and the environment, sets STACK, and moves to the project.
 ci_init() {
   CI_SCRIPT="tools/ci/$1.sh"
-  # The CLI reads it as --yes, and refuses --yes with `refresh --preview-only` (pulumi/pulumi v3.248.0
+  # The CLI reads it as --yes, and refuses --yes with `refresh --preview-only` (pulumi/pulumi v3.276.0
   # pkg/cmd/pulumi/operations/refresh.go, io.go): maintenance would take that refusal for drift and never rotate.
   unset PULUMI_SKIP_CONFIRMATIONS
   shift
