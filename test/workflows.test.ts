@@ -57,7 +57,7 @@ describe("the GitHub Actions workflows", () => {
             { name: "Install the Pulumi CLI", uses: "pulumi/actions@v6", with: { "pulumi-version": "3.276.0" } },
         ]);
         expect(setupAction.runs.steps.map((step) => step.uses ?? step.run)).toEqual([
-            "actions/setup-node@v4", "npm ci --no-audit --no-fund", "pulumi/actions@v6", "azure/login@v2",
+            "actions/setup-node@v4", "npm ci --no-audit --no-fund", "npm run --silent policy-pack", "pulumi/actions@v6", "azure/login@v2",
         ]);
     });
 
@@ -184,7 +184,7 @@ describe("the CI scripts in tools/ci/", () => {
     // Values no output may show: a backend URL can hold a SAS token, and the passphrase decrypts the state.
     const PASSPHRASE = "passphrase-never-printed-7c1e";
     const BACKEND = "azblob://state?storage_account=contoso&sig=sas-never-printed-9f2d";
-    const POLICY = "--policy-pack policy --policy-pack-config policy/config.json";
+    const POLICY = "--policy-pack .tools/policy-pack --policy-pack-config policy/config.json";
     const QUIET = "--non-interactive --suppress-outputs --suppress-permalink --suppress-progress";
 
     function run(script: string, args: readonly string[], env: Record<string, string | undefined> = {}) {
