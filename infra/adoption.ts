@@ -7,7 +7,7 @@
  * secrets together, and its preview shows exactly that. The engine reads the resource with the import ID, then
  * diffs the program's inputs against what it read, so a difference the program wants becomes an update after the
  * import, and a replacement is refused in an update ("previously-imported resources that still specify an ID may
- * not be replaced", pulumi/pulumi v3.248.0 pkg/resource/deploy/step_generator.go continueStepsFromImport and
+ * not be replaced", pulumi/pulumi v3.276.0 pkg/resource/deploy/step_generator.go continueStepsFromImport and
  * generateStepsFromDiff): the hand-made resources the servers use cannot be replaced by mistake. Once imported, the
  * option is inert: the engine imports only when the state has no resource of that URN or its import ID differs
  * (step_generator.go: `isImport := goal.Custom && goal.ID != "" && (old == nil || old.External || oldImportID !=

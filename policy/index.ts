@@ -1,4 +1,5 @@
-// The guardrail policy pack: `pulumi preview --policy-pack policy --policy-pack-config policy/config.json`.
+// The guardrail policy pack. Users run it compiled (`npm run policy-pack`, tools/policyPack/build.ts):
+// `pulumi preview --policy-pack .tools/policy-pack --policy-pack-config policy/config.json`.
 import { PolicyPack } from "@pulumi/policy";
 import { POLICIES } from "./policies";
 

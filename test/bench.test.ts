@@ -65,7 +65,7 @@ describe("bench flags", () => {
 });
 
 describe("the real engine's previews", () => {
-    it("measures the engine floor, each stack, and dev type-checked and under the policy pack, in that order", () => {
+    it("measures the engine floor, each stack, and dev type-checked, under the compiled policy pack and under its source, in that order", () => {
         expect(previewCases().map(({ where, args, env }) => [where, args.join(" "), env])).toEqual([
             ["floor", "preview --stack floor", {}],
             ["workspace", "preview --stack dev", {}],
@@ -73,6 +73,7 @@ describe("the real engine's previews", () => {
             ["workspace", "preview --stack prod", {}],
             ["workspace", "preview --stack local", {}],
             ["workspace", "preview --stack dev", { PULUMI_NODEJS_TRANSPILE_ONLY: "false" }],
+            ["workspace", "preview --stack dev --policy-pack .tools/policy-pack --policy-pack-config policy/config.json", {}],
             ["workspace", "preview --stack dev --policy-pack policy --policy-pack-config policy/config.json", {}],
         ]);
     });

@@ -54,10 +54,10 @@ describe("the GitHub Actions workflows", () => {
     it("use pulumi/actions only to install the CLI, pinned, and never with a command", () => {
         const pulumiActions = allSteps().filter((step) => step.uses?.startsWith("pulumi/actions@") === true);
         expect(pulumiActions).toEqual([
-            { name: "Install the Pulumi CLI", uses: "pulumi/actions@v6", with: { "pulumi-version": "3.248.0" } },
+            { name: "Install the Pulumi CLI", uses: "pulumi/actions@v6", with: { "pulumi-version": "3.276.0" } },
         ]);
         expect(setupAction.runs.steps.map((step) => step.uses ?? step.run)).toEqual([
-            "actions/setup-node@v4", "npm ci --no-audit --no-fund", "pulumi/actions@v6", "azure/login@v2",
+            "actions/setup-node@v4", "npm ci --no-audit --no-fund", "npm run --silent policy-pack", "pulumi/actions@v6", "azure/login@v2",
         ]);
     });
 
@@ -133,7 +133,7 @@ describe("the GitHub Actions workflows", () => {
         });
     });
 
-    // `pulumi up` locks the stack and a second one fails at once (pulumi/pulumi v3.248.0 pkg/backend/diy/backend.go
+    // `pulumi up` locks the stack and a second one fails at once (pulumi/pulumi v3.276.0 pkg/backend/diy/backend.go
     // Update -> b.Lock; lock.go checkForLock "the stack is currently locked"); a preview takes no lock there
     // (Preview -> apply, DryRun; pulumi/pulumi#8642). GitHub keeps one pending job per group and cancels the one
     // already waiting (docs.github.com, "Control the concurrency of workflows and jobs").
@@ -184,7 +184,7 @@ describe("the CI scripts in tools/ci/", () => {
     // Values no output may show: a backend URL can hold a SAS token, and the passphrase decrypts the state.
     const PASSPHRASE = "passphrase-never-printed-7c1e";
     const BACKEND = "azblob://state?storage_account=contoso&sig=sas-never-printed-9f2d";
-    const POLICY = "--policy-pack policy --policy-pack-config policy/config.json";
+    const POLICY = "--policy-pack .tools/policy-pack --policy-pack-config policy/config.json";
     const QUIET = "--non-interactive --suppress-outputs --suppress-permalink --suppress-progress";
 
     function run(script: string, args: readonly string[], env: Record<string, string | undefined> = {}) {

@@ -9,11 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../../localazure";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import { PYTHON_ENV, requireVenv } from "../support/envReaders";
-import { createEngineWorkspace, runCommand, type EngineWorkspace } from "./workspace";
+import { createEngineWorkspace, POLICY_ARGS, runCommand, type EngineWorkspace } from "./workspace";
 import { pulumiOk as sharedPulumiOk } from "./support";
 
 const STACKS = ["dev", "test", "prod", "local"] as const;
-const POLICY_ARGS = ["--policy-pack", "policy", "--policy-pack-config", "policy/config.json"];
 
 let azure: LocalAzure;
 let workspace: EngineWorkspace;

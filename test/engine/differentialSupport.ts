@@ -232,7 +232,7 @@ export const SECRET = "[secret]";
 export const DEPLOYER = "[deployer]";
 
 /**
- * The engine's marker for a value not known in a preview (pulumi/pulumi v3.248.0
+ * The engine's marker for a value not known in a preview (pulumi/pulumi v3.276.0
  * pkg/resource/stack/deployment.go computedValuePlaceholder, the same text as sdk/go/common/resource/plugin/rpc.go
  * UnknownStringValue); a secret is shown as "[secret]" (pkg/backend/display/json.go massagePropertyValue).
  */

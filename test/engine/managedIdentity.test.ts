@@ -10,10 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../../localazure";
 import { roleAssignmentName } from "../../infra/azureIds";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
-import { createEngineWorkspace, requirePulumiCli, runCommand, type EngineWorkspace } from "./workspace";
+import { createEngineWorkspace, POLICY_ARGS, requirePulumiCli, runCommand, type EngineWorkspace } from "./workspace";
 import { pulumiOk as sharedPulumiOk } from "./support";
 
-const POLICY_ARGS = ["--policy-pack", "policy", "--policy-pack-config", "policy/config.json"];
 const CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
 const DEV_FILE = readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.dev.yaml"), "utf8");
 const MACHINE_YAML = [

@@ -88,18 +88,15 @@ describe("npm run expiry -- --stack on the real CLI's outputs", () => {
         });
     });
 
-    it("needs the passphrase even without secret values: the CLI decrypts the outputs to read them", async () => {
-        // pulumi/pulumi v3.248.0 pkg/backend/diy/state.go getSnapshotStackOutputs: DeserializeStackOutputs with the
-        // stack's secrets provider, before display.MassageSecrets hides them (pkg/cmd/pulumi/stack/stack_output.go).
+    it("needs no passphrase without secret values: the CLI blinds the outputs' secrets instead of decrypting them", async () => {
+        // pulumi/pulumi v3.276.0 pkg/cmd/pulumi/stack/stack_output.go: without --show-secrets, SnapshotStackOutputs
+        // runs with secrets.BlindingProvider (every secret "[secret]", pkg/backend/secrets/providers.go), so the
+        // stack's passphrase is never asked for. At v3.248.0 it decrypted with the stack's provider and needed it.
         const withoutPassphrase = { ...recorded };
         delete withoutPassphrase["PULUMI_CONFIG_PASSPHRASE"];
-        expect(await recordedTool("expiry", ["--stack", "dev"], withoutPassphrase)).toEqual({
-            code: 2, stdout: "",
-            stderr: "expiry: 'pulumi stack output --json --stack dev' failed: error: constructing secrets manager of type " +
-                "\"passphrase\": constructing secrets manager: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or " +
-                "PULUMI_CONFIG_PASSPHRASE_FILE environment variables\n",
-            calls: ["stack output --json --stack dev"],
-        });
+        const withPassphrase = await recordedTool("expiry", ["--stack", "dev"]);
+        expect(withPassphrase.code).toBe(0);
+        expect(await recordedTool("expiry", ["--stack", "dev"], withoutPassphrase)).toEqual(withPassphrase);
     });
 });
 
@@ -131,6 +128,21 @@ describe("npm run env-file -- --stack on the real CLI's outputs", () => {
             .map((password) => [password.displayName, password.endDateTime]))
             .toEqual([["slot a, rotated 2026-04-17", "2028-04-17T00:00:00Z"]]);
         expect(await signIn(azure, azure.tenantId, app.appId, secret)).toEqual({ status: 200 });
+    });
+
+    it("needs the passphrase for the secret: --show-secrets decrypts with the stack's provider, and nothing is written", async () => {
+        // pulumi/pulumi v3.276.0 pkg/cmd/pulumi/stack/stack_output.go: the stack's secrets provider with --show-secrets.
+        const out = join(workspace.dir, "no-passphrase.env");
+        const withoutPassphrase = { ...recorded };
+        delete withoutPassphrase["PULUMI_CONFIG_PASSPHRASE"];
+        expect(await recordedTool("env-file", ["--stack", "dev", "--out", out], withoutPassphrase)).toEqual({
+            code: 1, stdout: "",
+            stderr: "env-file: 'pulumi stack output --json --show-secrets --stack dev' failed: error: constructing secrets manager of type " +
+                "\"passphrase\": constructing secrets manager: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or " +
+                "PULUMI_CONFIG_PASSPHRASE_FILE environment variables\n",
+            calls: ["stack output --json --show-secrets --stack dev"],
+        });
+        expect(existsSync(out)).toBe(false);
     });
 
     it("exits 1 in one line for a stack the backend does not have, and writes nothing", async () => {

@@ -42,7 +42,7 @@ afterAll(async () => {
 /** tools/ci/SCRIPT STACK from another directory, as a workflow step runs it, at the clock's instant. */
 async function ciScript(script: string, stack: string, env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
     // The workflows set no PULUMI_SKIP_CONFIRMATIONS; with it, the CLI takes every command as --yes, and refuses
-    // `refresh --preview-only` with "--yes and --preview-only cannot be used together" (pulumi/pulumi v3.248.0
+    // `refresh --preview-only` with "--yes and --preview-only cannot be used together" (pulumi/pulumi v3.276.0
     // pkg/cmd/pulumi/operations/refresh.go, io.go).
     // The local Azure's variables (its env.sh) too: the credential policy check reads Graph through HTTPS_PROXY.
     const ciEnv = { ...clock.env(workspace.env), ...Object.fromEntries(environmentFor(azure)), ...env };
@@ -112,7 +112,7 @@ describe("tools/ci scripts on the real CLI against the local Azure", () => {
         expect(added.status).toBe(204);
         const mark = azure.log().length;
         const result = await ciScript("maintenance.sh", "dev");
-        // The refresh's code comes first, ExitNoChanges (7: pulumi/pulumi v3.248.0 pkg/cmd/pulumi/cmd/exit_codes.go,
+        // The refresh's code comes first, ExitNoChanges (7: pulumi/pulumi v3.276.0 pkg/cmd/pulumi/cmd/exit_codes.go,
         // returned for --expect-no-changes by pkg/cmd/pulumi/operations/refresh.go); the expiry check, run anyway,
         // finds slot b ended at midnight.
         expect(result.code).toBe(7);

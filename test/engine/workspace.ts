@@ -1,6 +1,6 @@
 /**
- * A copy of the project that the real Pulumi CLI works on: the project file, the program, the policy pack and the
- * stack files, with a `file://` state backend, the passphrase secrets provider and a Pulumi home of its own whose
+ * A copy of the project that the real Pulumi CLI works on: the project file, the program, the policy pack (its
+ * source, and `.tools/policy-pack`, the compiled pack users run: tools/policyPack/build.ts) and the stack files, with a `file://` state backend, the passphrase secrets provider and a Pulumi home of its own whose
  * plugin cache holds the provider stand-ins at exactly the versions the SDKs request. Nothing is ever downloaded:
  * automatic plugin acquisition and ambient plugins are off.
  */
@@ -9,6 +9,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { installProviderPlugins, PULUMI_BIN_DIR, requirePulumiCli } from "../../localazure/plugins";
+import { ensurePolicyPack, POLICY_PACK_DIR } from "../../tools/policyPack/build";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 
 export { PROVIDER_PLUGINS, PULUMI_BIN_DIR, requirePulumiCli } from "../../localazure/plugins";
@@ -39,12 +40,18 @@ export interface EngineWorkspace {
     dispose(): void;
 }
 
-export function createEngineWorkspace(azure: AzureEnvironment): Promise<EngineWorkspace> {
+/** What every command under the guardrail pack passes: the pack users run, and its config. */
+export const POLICY_ARGS: readonly string[] = ["--policy-pack", POLICY_PACK_DIR, "--policy-pack-config", "policy/config.json"];
+
+export async function createEngineWorkspace(azure: AzureEnvironment): Promise<EngineWorkspace> {
     const pulumi = requirePulumiCli();
+    // The checkout's compiled pack, rebuilt first if policy/ changed since setup built it.
+    const pack = (await ensurePolicyPack(PROJECT_ROOT)).dir;
     const dir = mkdtempSync(join(tmpdir(), "app-identity-engine-"));
     for (const entry of ["Pulumi.yaml", "tsconfig.json", "package.json", "common", "infra", "policy", "stacks"]) {
         cpSync(join(PROJECT_ROOT, entry), join(dir, entry), { recursive: true });
     }
+    cpSync(pack, join(dir, POLICY_PACK_DIR), { recursive: true });
     symlinkSync(join(PROJECT_ROOT, "node_modules"), join(dir, "node_modules"));
     mkdirSync(join(dir, ".state"));
     const home = join(dir, ".pulumi-home");
@@ -81,7 +88,7 @@ export function createEngineWorkspace(azure: AzureEnvironment): Promise<EngineWo
         },
     };
     installProviderPlugins(env);
-    return Promise.resolve(workspace);
+    return workspace;
 }
 
 export function runCommand(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CommandResult> {

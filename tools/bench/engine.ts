@@ -17,12 +17,14 @@ import { PROJECT_ROOT } from "../stacks/stackFiles";
 import { againstFloor, summarize, type Figure, type Sample } from "./figures";
 
 export const ENGINE_STACKS = ["dev", "test", "prod", "local"] as const;
-const POLICY_ARGS = ["--policy-pack", "policy", "--policy-pack-config", "policy/config.json"] as const;
+/** The guardrail pack as users run it, compiled by setup (tools/policyPack/build.ts); its TypeScript source for comparison. */
+const POLICY_ARGS = ["--policy-pack", ".tools/policy-pack", "--policy-pack-config", "policy/config.json"] as const;
+const POLICY_SOURCE_ARGS = ["--policy-pack", "policy", "--policy-pack-config", "policy/config.json"] as const;
 const FLOOR_STACK = "floor";
 
 /** One command the engine part measures: where it runs and what it adds to the workspace's environment. */
 export interface EngineCase {
-    /** How the breakdown finds it: `floor`, a stack's name, `type-checked` or `policy`. */
+    /** How the breakdown finds it: `floor`, a stack's name, `type-checked`, `policy` or `policy-source`. */
     readonly key: string;
     readonly name: string;
     readonly where: "floor" | "workspace";
@@ -33,9 +35,11 @@ export interface EngineCase {
 const preview = (stack: string, ...more: string[]) => ["preview", "--stack", stack, ...more];
 
 /**
- * The previews, in the order of each round: the floor, each stack, and dev twice more to say where the time goes.
+ * The previews, in the order of each round: the floor, each stack, and dev three more times to say where the time
+ * goes: type-checked, under the policy pack users run, and under the pack's TypeScript source (what the runner
+ * type-checks at every start).
  * PULUMI_NODEJS_TRANSPILE_ONLY=false overrides infra/tsconfig.json's `noCheck`, so ts-node type-checks the program
- * as it did before noCheck (@pulumi/pulumi v3.248.0 sdk/nodejs/cmd/run/run.ts: the variable first, then noCheck).
+ * as it did before noCheck (@pulumi/pulumi v3.276.0 sdk/nodejs/cmd/run/run.ts: the variable first, then noCheck).
  */
 export function previewCases(): EngineCase[] {
     return [
@@ -44,7 +48,9 @@ export function previewCases(): EngineCase[] {
             ({ key: stack, name: `pulumi preview, ${stack} (create)`, where: "workspace", args: preview(stack), env: {} })),
         { key: "type-checked", name: "pulumi preview, dev, type-checked (PULUMI_NODEJS_TRANSPILE_ONLY=false)", where: "workspace",
             args: preview("dev"), env: { PULUMI_NODEJS_TRANSPILE_ONLY: "false" } },
-        { key: "policy", name: "pulumi preview, dev, with the policy pack", where: "workspace", args: preview("dev", ...POLICY_ARGS), env: {} },
+        { key: "policy", name: "pulumi preview, dev, with the policy pack (.tools/policy-pack)", where: "workspace", args: preview("dev", ...POLICY_ARGS), env: {} },
+        { key: "policy-source", name: "pulumi preview, dev, with the policy pack's TypeScript source (policy/)", where: "workspace",
+            args: preview("dev", ...POLICY_SOURCE_ARGS), env: {} },
     ];
 }
 
@@ -93,6 +99,10 @@ export interface EngineFigures {
         readonly programAboveFloor: number;
         readonly typeChecking: number;
         readonly policyPack: number;
+        /** The preview under the policy pack over the preview without it. */
+        readonly policyPackRatio: number;
+        readonly policyPackSource: number;
+        readonly policyPackSourceRatio: number;
     };
 }
 
@@ -147,6 +157,9 @@ export async function measureEngine(runs: number, progress: (text: string) => vo
                     programAboveFloor: dev.median - floor.median,
                     typeChecking: at("type-checked").median - dev.median,
                     policyPack: at("policy").median - dev.median,
+                    policyPackRatio: at("policy").median / dev.median,
+                    policyPackSource: at("policy-source").median - dev.median,
+                    policyPackSourceRatio: at("policy-source").median / dev.median,
                 },
             };
         } finally {
@@ -159,13 +172,17 @@ export async function measureEngine(runs: number, progress: (text: string) => vo
 }
 
 /** The lines under the engine's table: the preview of dev taken apart. */
-export function renderBreakdown({ engineFloor, programAboveFloor, typeChecking, policyPack }: EngineFigures["breakdown"]): string {
+export function renderBreakdown(breakdown: EngineFigures["breakdown"]): string {
+    const { engineFloor, programAboveFloor, typeChecking, policyPack, policyPackRatio, policyPackSource, policyPackSourceRatio } = breakdown;
     const s = (seconds: number) => `${seconds >= 0 ? "+" : ""}${seconds.toFixed(2)} s`;
     return [
         "where the time of a preview of dev goes:",
         `  the engine floor (the CLI, the Node.js language host, @pulumi/pulumi's runner, no resource): ${engineFloor.toFixed(2)} s`,
         `  the program, its two providers and its resources, above the floor: ${s(programAboveFloor)}`,
         `  type-checking by the language host, when infra/tsconfig.json's noCheck is overridden: ${s(typeChecking)}`,
-        `  the guardrail policy pack (--policy-pack policy): ${s(policyPack)}`,
+        `  the guardrail policy pack as users run it (--policy-pack .tools/policy-pack): ${s(policyPack)}, ` +
+            `${policyPackRatio.toFixed(2)}x the preview without it`,
+        `  the pack's TypeScript source instead (--policy-pack policy, type-checked at every start): ${s(policyPackSource)}, ` +
+            `${policyPackSourceRatio.toFixed(2)}x`,
     ].join("\n");
 }

@@ -15,7 +15,7 @@ ci_fail() {
 # ci_init NAME ARGS...: checks the one STACK argument and the environment, sets STACK, and moves to the project.
 ci_init() {
   CI_SCRIPT="tools/ci/$1.sh"
-  # The CLI reads it as --yes, and refuses --yes with `refresh --preview-only` (pulumi/pulumi v3.248.0
+  # The CLI reads it as --yes, and refuses --yes with `refresh --preview-only` (pulumi/pulumi v3.276.0
   # pkg/cmd/pulumi/operations/refresh.go, io.go): maintenance would take that refusal for drift and never rotate.
   unset PULUMI_SKIP_CONFIRMATIONS
   shift
@@ -38,9 +38,12 @@ ci_init() {
     ci_fail "$STACK_FILE has no secretsprovider (a passphrase stack); set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE"
   fi
   command -v pulumi >/dev/null || ci_fail "no pulumi on PATH; install the Pulumi CLI (the workflows' setup action does)"
+  [ -f .tools/policy-pack/PulumiPolicy.yaml ] ||
+    ci_fail "no compiled policy pack in .tools/policy-pack; run npm run policy-pack (the workflows' setup action does)"
   export PULUMI_SKIP_UPDATE_CHECK=true
 }
 
-# The guardrail policy pack, for every command that runs the program (policy/, README "The policy pack").
+# The guardrail policy pack, for every command that runs the program: policy/ compiled to JavaScript by
+# `npm run policy-pack` (the workflows' setup action runs it; README "The policy pack").
 # shellcheck disable=SC2034 # used by the scripts that source this file
-POLICY_ARGS=(--policy-pack policy --policy-pack-config policy/config.json)
+POLICY_ARGS=(--policy-pack .tools/policy-pack --policy-pack-config policy/config.json)

@@ -5,7 +5,7 @@
 # the providers' sign-in (ARM_USE_OIDC, ARM_CLIENT_ID, ARM_TENANT_ID, ARM_SUBSCRIPTION_ID); PREVIEW_REPORT=FILE
 # keeps a copy of the output for tools/ci/pr-comment.sh.
 #
-# A preview takes no lock on the self-managed backends (pulumi/pulumi v3.248.0 pkg/backend/diy/backend.go:
+# A preview takes no lock on the self-managed backends (pulumi/pulumi v3.276.0 pkg/backend/diy/backend.go:
 # Preview() goes straight to apply with DryRun, and apply persists nothing in a dry run), so the read-only
 # preview identity needs no write access to the state container. It does decrypt the stack's state
 # (pkg/backend/diy/state.go getTarget -> stack.Snapshot; pkg/secrets/cloud/manager.go keeper.Decrypt).

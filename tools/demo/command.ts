@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startLocalAzure } from "../../localazure";
-import { createEngineWorkspace, runCommand, type CommandResult } from "../../test/engine/workspace";
+import { createEngineWorkspace, POLICY_ARGS, runCommand, type CommandResult } from "../../test/engine/workspace";
 import { runCommand as runTool, UsageError } from "../../common/cliArgs";
 import { PROJECT_ROOT } from "../stacks/stackFiles";
 
@@ -55,7 +55,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         require0("pulumi stack init", await workspace.pulumi(["stack", "init", stack]));
 
         step(`pulumi preview --stack ${stack}, under the guardrail policy pack`);
-        const policy = ["--policy-pack", "policy", "--policy-pack-config", "policy/config.json"];
+        // The pack as setup compiled it (.tools/policy-pack), as users run it.
+        const policy = POLICY_ARGS;
         console.log(require0("pulumi preview", await workspace.pulumi(["preview", "--stack", stack, ...policy])).stdout);
 
         step(`pulumi up --stack ${stack}`);

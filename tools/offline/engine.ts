@@ -139,7 +139,7 @@ export async function evaluateStack(options: EvaluateOptions): Promise<StackEval
     // setMockOptions resets the features the SDK may use to none; a real run asks its monitor for them before the
     // program starts (@pulumi/pulumi runtime/settings.js setRootResource → awaitFeatureSupport, marked @internal).
     // The recording monitor answers as the mock one does (all but outputValues): alias specs among them, as the
-    // engine of CLI v3.248.0 supports (pkg/resource/deploy/source_eval.go SupportsFeature).
+    // engine of CLI v3.276.0 supports (pkg/resource/deploy/source_eval.go SupportsFeature).
     await (pulumi.runtime as unknown as { awaitFeatureSupport(): Promise<void> }).awaitFeatureSupport();
     pulumi.runtime.setAllConfig(options.config, [...(options.secretKeys ?? [])]);
     const at = options.at;

@@ -14,18 +14,6 @@ bin="$root/.tools/bin"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/app-identity/pulumi-v$version"
 mkdir -p "$bin"
 
-# Checksums of modules the checksum database does not list (it answers 404 for pkg/v3 v3.248.0): pinned here, so
-# `go` still verifies what the module proxy serves against a known hash instead of trusting it.
-pinned_sums() {
-  case "$1" in
-    3.248.0) cat <<'SUMS'
-github.com/pulumi/pulumi/pkg/v3 v3.248.0 h1:MkvI29cYE3QUEvSl+7kZrV5lQ6CBIt54WjYt2HEXDSg=
-github.com/pulumi/pulumi/pkg/v3 v3.248.0/go.mod h1:NBqXwZgQ9XVbqBQrxzrPPHttFCXg2Qe9rIZP/0NGMOk=
-SUMS
-    ;;
-  esac
-}
-
 is_version() { [ -x "$1" ] && [ "$("$1" version 2>/dev/null)" = "v$version" ]; }
 
 find_on_path() {
@@ -51,11 +39,12 @@ require (
 	github.com/pulumi/pulumi/sdk/v3 v$version
 )
 GOMOD
-  pinned_sums "$version" >"$build/go.sum"
   echo "building the Pulumi CLI v$version from Go modules in $build (a few minutes, once per version)" >&2
   (
     cd "$build"
-    export GOFLAGS=-mod=mod GONOSUMDB=github.com/pulumi/pulumi/pkg/v3
+    # No GONOSUMDB exception: sum.golang.org lists pkg/v3 and sdk/v3 at v3.276.0 (lookup through the proxy,
+    # December 2026), so `go` verifies every module the proxy serves against the checksum database.
+    export GOFLAGS=-mod=mod
     go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@v$version" >/dev/null 2>&1 || go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@v$version"
     go build -trimpath -o "$cache/pulumi" \
       -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version" \

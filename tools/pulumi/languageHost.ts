@@ -6,7 +6,12 @@
  * module version is not available"), so it cannot be built here. Everything around it is real: the CLI and the
  * engine (built from github.com/pulumi/pulumi/pkg/v3), and the program runner it launches, @pulumi/pulumi's own
  * `cmd/run`. This model does only what the real host does between the two, rule by rule from
- * pulumi/pulumi sdk/nodejs/cmd/pulumi-language-nodejs/main.go at v3.248.0 (cited as main.go below):
+ * pulumi/pulumi sdk/nodejs/cmd/pulumi-language-nodejs/main.go (cited as main.go below) as the project pins it,
+ * v3.276.0. The host's source is outside every module the proxy serves; the newest main.go readable here is the
+ * GitHub mirror's, at pkg/v3.259.0-14 (commit 1b5949891b), which this model follows. Since v3.248.0 main.go gained
+ * the `production` runtime option (v3.252, #23849), extension parameterizations in GetRequiredPackages (v3.251,
+ * #23579), the TypeScript version in About (v3.252, #23850; the model's About reports only node) and pnpm 11's
+ * workspace file in Template (v3.252, #23815; Template is not modelled).
  * it serves the LanguageRuntime gRPC service, prints its port, and runs the program with the same arguments and
  * environment. Anything the project does not use answers UNIMPLEMENTED, never a guess.
  */
@@ -28,9 +33,19 @@ export interface NodeOptions {
     readonly typescript: boolean;
     readonly tsconfigpath: string;
     readonly nodeargs: string;
+    readonly production: boolean;
+    readonly packagemanager: PackageManager;
 }
 
-/** main.go parseOptions: `runtime.options` of Pulumi.yaml; typescript defaults to true. */
+/** main.go parseOptions: the package managers `packagemanager` may name. */
+const PACKAGE_MANAGERS = ["auto", "npm", "yarn", "pnpm", "bun"] as const;
+type PackageManager = (typeof PACKAGE_MANAGERS)[number];
+
+/**
+ * main.go parseOptions: `runtime.options` of Pulumi.yaml, checked in main.go's order; typescript defaults to true,
+ * packagemanager to auto. `production` (since v3.252, #23849) only changes what InstallDependencies installs, which
+ * the project does with npm ci instead.
+ */
 export function parseOptions(options: Record<string, unknown>): NodeOptions {
     const typescript = options["typescript"] ?? true;
     if (typeof typescript !== "boolean") throw new Error("typescript option must be a boolean");
@@ -38,7 +53,14 @@ export function parseOptions(options: Record<string, unknown>): NodeOptions {
     if (typeof tsconfig !== "string") throw new Error("tsconfigpath option must be a string");
     const nodeargs = options["nodeargs"] ?? "";
     if (typeof nodeargs !== "string") throw new Error("nodeargs option must be a string");
-    return { typescript, tsconfigpath: tsconfig, nodeargs };
+    const production = options["production"] ?? false;
+    if (typeof production !== "boolean") throw new Error("production option must be a boolean");
+    const packagemanager = options["packagemanager"] ?? "auto";
+    if (typeof packagemanager !== "string") throw new Error("packagemanager option must be a string");
+    if (!(PACKAGE_MANAGERS as readonly string[]).includes(packagemanager)) {
+        throw new Error(`packagemanager option must be one of auto, npm, yarn, pnpm or bun, got ${JSON.stringify(packagemanager)}`);
+    }
+    return { typescript, tsconfigpath: tsconfig, nodeargs, production, packagemanager: packagemanager as PackageManager };
 }
 
 export interface RunArguments {
@@ -99,9 +121,22 @@ function locateModule(module: string, programDirectory: string): string {
     return result.stdout.trim();
 }
 
+/** A parameterization as package.json holds it (sdk/go/common/resource/plugin/plugin.go PulumiParameterizationJSON). */
+interface ParameterizationJSON { name?: string; version?: string; value?: string }
+
+/** main.go: the JSON's value is Go's []byte, so base64 text. */
+function parameterization(json: ParameterizationJSON): pluginproto.PackageParameterization {
+    const result = new pluginproto.PackageParameterization();
+    result.setName(json.name ?? "");
+    result.setVersion(json.version ?? "");
+    result.setValue(Buffer.from(json.value ?? "", "base64"));
+    return result;
+}
+
 /**
  * main.go getPackagesFromDir: every package.json under a `node_modules` below the program's directory whose
- * `pulumi.resource` is true names a plugin the program needs (`pulumi.name`, or the name after `@pulumi/`).
+ * `pulumi.resource` is true names a plugin the program needs (`pulumi.name`, or the name after `@pulumi/`), with
+ * its replacement parameterization (getPackageInfo) and, since v3.251 (#23579), its extension parameterization.
  */
 export function requiredPackages(directory: string, inNodeModules = false, visited = new Set<string>()): pluginproto.PackageDependency[] {
     const dir = resolve(directory);
@@ -121,7 +156,11 @@ export function requiredPackages(directory: string, inNodeModules = false, visit
             found.push(...requiredPackages(path, inNodeModules || basename(dir) === "node_modules", visited));
         } else if (inNodeModules && entry.name === "package.json") {
             const info = JSON.parse(readFileSync(path, "utf8")) as {
-                name?: string; version?: string; pulumi?: { resource?: boolean; name?: string; version?: string; server?: string };
+                name?: string; version?: string;
+                pulumi?: {
+                    resource?: boolean; name?: string; version?: string; server?: string;
+                    parameterization?: ParameterizationJSON; extensionParameterization?: ParameterizationJSON;
+                };
             };
             if (info.pulumi?.resource !== true) continue;
             const name = info.pulumi.name ?? (info.name?.startsWith("@pulumi/") ? info.name.slice("@pulumi/".length) : undefined);
@@ -132,6 +171,10 @@ export function requiredPackages(directory: string, inNodeModules = false, visit
             dependency.setKind("resource");
             dependency.setVersion(version.startsWith("v") ? version : `v${version}`);
             dependency.setServer(info.pulumi.server ?? "");
+            if (info.pulumi.parameterization) dependency.setParameterization(parameterization(info.pulumi.parameterization));
+            if (info.pulumi.extensionParameterization) {
+                dependency.setExtension$(parameterization(info.pulumi.extensionParameterization));
+            }
             found.push(dependency);
         }
     }
@@ -252,6 +295,9 @@ export class NodeLanguageHost {
             cwd: isAnalyzer ? programDirectory : request.getPwd(), env, stdio: ["ignore", "pipe", "pipe"],
         });
         this.running.add(child);
+        // The pack's process did not start (policy_proxy.go Abort, v3.276.0; main.go at v3.259 returned the error of
+        // cmd.Start only, which left analyzer calls waiting).
+        child.on("error", (error) => proxy?.abort(error));
         child.stderr.on("data", (chunk: Buffer) => send("stderr", chunk));
         let pending = "";
         let attached = proxy === undefined;

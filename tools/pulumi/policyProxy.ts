@@ -1,7 +1,7 @@
 /**
  * The analyzer proxy a Node.js language host puts in front of a policy pack: a model of pulumi/pulumi
- * sdk/policy_proxy.go (PolicyProxy) at v3.248.0. The engine talks to it first: it answers Handshake and
- * ConfigureStack itself, and the language host starts the policy pack only once the stack's configuration has
+ * sdk/policy_proxy.go (PolicyProxy) at v3.276.0, read in the sdk/v3 module the CLI is built from (since v3.248.0 it
+ * gained only Abort). The engine talks to it first: it answers Handshake and ConfigureStack itself, and the language host starts the policy pack only once the stack's configuration has
  * arrived, because @pulumi/policy reads the stack from environment variables. Every other call is forwarded to the
  * policy pack's own analyzer server, whose port it prints on its stdout.
  */
@@ -26,7 +26,10 @@ export class PolicyProxy {
             this.configured(undefined);
             void this.client.then((client) => {
                 if (client instanceof Error) {
-                    callback(Object.assign(client, { code: grpc.status.UNAVAILABLE }));
+                    // awaitClient: `policy pack not started: %w`, a plain Go error, which gRPC sends as Unknown.
+                    callback(Object.assign(new Error(`policy pack not started: ${client.message}`), {
+                        code: grpc.status.UNKNOWN, details: `policy pack not started: ${client.message}`, metadata: new grpc.Metadata(),
+                    }));
                     return;
                 }
                 (client as unknown as Record<string, Unary>)[method]!.call(client, call.request, (error, response) =>
@@ -72,8 +75,18 @@ export class PolicyProxy {
         this.attached(client);
     }
 
+    /** policy_proxy.go Attach: the pack's port could not be read; waiting and later calls fail with why. */
     fail(error: Error): void {
         this.attached(error);
+    }
+
+    /**
+     * policy_proxy.go Abort (new since v3.248.0): the policy pack's process did not start, so waiting and later calls
+     * fail with "policy pack failed to start: <why>"; a second Abort changes nothing (policy_proxy_test.go
+     * TestPolicyProxy_Abort_UnblocksAwaitClient).
+     */
+    abort(error: Error): void {
+        this.attached(new Error(`policy pack failed to start: ${error.message}`));
     }
 
     stop(): void {
