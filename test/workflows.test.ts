@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { parse } from "yaml";
@@ -303,6 +303,22 @@ describe("the CI scripts in tools/ci/", () => {
             "tools/ci/deploy.sh: no pulumi on PATH; install the Pulumi CLI (the workflows' setup action does)"],
     ] as const)("deploy.sh refuses %s in one line, exit 2, before running anything", (_case, args, env, message) => {
         expect(run("deploy.sh", args, env)).toEqual({ code: 2, stdout: "", stderr: `${message}\n`, calls: [] });
+    });
+
+    it("deploy.sh refuses a checkout without the compiled policy pack in one line, exit 2, before running anything", () => {
+        // A clone where `npm run policy-pack` has not run: the scripts and stack files only, no .tools/.
+        const clone = join(work, "clone");
+        for (const entry of ["tools/ci", "stacks"]) cpSync(join(ROOT, entry), join(clone, entry), { recursive: true });
+        const log = join(work, "pulumi.log");
+        const result = spawnSync("bash", [join(clone, "tools", "ci", "deploy.sh"), "dev"], {
+            cwd: work, encoding: "utf8",
+            env: { PATH: `${fakes}:/usr/bin:/bin`, HOME: work, FAKE_PULUMI_LOG: log, PULUMI_BACKEND_URL: BACKEND, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE },
+        });
+        expect({ code: result.status, stdout: result.stdout, stderr: result.stderr, called: existsSync(log) }).toEqual({
+            code: 2, stdout: "", called: false,
+            stderr: "tools/ci/deploy.sh: no compiled policy pack in .tools/policy-pack; run npm run policy-pack " +
+                "(the workflows' setup action does)\n",
+        });
     });
 
     const GH = { GH_TOKEN: "token-never-printed", GITHUB_REPOSITORY: "contoso/identities", PR_NUMBER: "7", PREVIEW_OUTCOME: "success" };
