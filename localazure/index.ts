@@ -27,6 +27,8 @@ export interface LocalAzureOptions {
     readonly port?: number;
     /** The clock (tokens, secret expiry, timestamps); the real one by default. */
     readonly now?: () => Date;
+    /** Called with each request's log entry as it is answered (localazure/requestLog.ts writes them out). */
+    readonly onRequest?: (entry: RequestLogEntry) => void;
 }
 
 export interface LocalAzure {
@@ -70,7 +72,7 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
         new GraphService(store, issuer, now),
         new ArmService(store, issuer, now),
         blob,
-    ], issuer, now);
+    ], issuer, now, options.onRequest);
     const tlsDir = options.stateFile === undefined
         ? mkdtempSync(join(tmpdir(), "local-azure-tls-"))
         : join(dirname(options.stateFile), "tls");

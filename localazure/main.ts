@@ -1,7 +1,8 @@
 /**
- * `npm run local-azure [-- --port N] [--dir DIR]`: starts the local Azure with its state in DIR/state.json, installs
- * the provider stand-ins into a Pulumi home under DIR, and prints what to set, as lines a shell can `export` (also
- * written to DIR/env.sh), until SIGINT or SIGTERM.
+ * `npm run local-azure [-- --port N] [--dir DIR] [--log FILE|-]`: starts the local Azure with its state in
+ * DIR/state.json, installs the provider stand-ins into a Pulumi home under DIR, and prints what to set, as lines a
+ * shell can `export` (also written to DIR/env.sh), until SIGINT or SIGTERM. Every request is logged as a JSON line
+ * (localazure/requestLog.ts) to DIR/requests.jsonl, or FILE, or stdout for `--log -`.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,22 +10,25 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runCommand, UsageError } from "../common/cliArgs";
 import { startLocalAzure, type LocalAzure } from "./index";
+import { RequestLogWriter } from "./requestLog";
 import { installProviderPlugins, PULUMI_BIN_DIR } from "./plugins";
 
 export const DEFAULT_PORT = 47443;
 export const DEFAULT_DIR = join(tmpdir(), "app-identity-local-azure");
 
-const USAGE = "usage: npm run local-azure [-- --port N] [--dir DIR]";
+const USAGE = "usage: npm run local-azure [-- --port N] [--dir DIR] [--log FILE|-]";
 
 interface Arguments {
     readonly port: number;
     readonly dir: string;
+    /** Where the request log goes: a file, or "-" for stdout. */
+    readonly log: string;
 }
 
 export function parseArguments(argv: readonly string[]): Arguments {
-    let values: { port?: string | undefined; dir?: string | undefined };
+    let values: { port?: string | undefined; dir?: string | undefined; log?: string | undefined };
     try {
-        ({ values } = parseArgs({ args: [...argv], options: { port: { type: "string" }, dir: { type: "string" } }, strict: true }));
+        ({ values } = parseArgs({ args: [...argv], options: { port: { type: "string" }, dir: { type: "string" }, log: { type: "string" } }, strict: true }));
     } catch (error) {
         throw new UsageError(`${(error as Error).message}; ${USAGE}`);
     }
@@ -32,7 +36,9 @@ export function parseArguments(argv: readonly string[]): Arguments {
     if (!/^\d+$/.test(port) || Number(port) > 65535) {
         throw new UsageError(`--port is ${JSON.stringify(port)}; expected a port number 1-65535, or 0 for any free one`);
     }
-    return { port: Number(port), dir: resolve(values.dir ?? DEFAULT_DIR) };
+    const dir = resolve(values.dir ?? DEFAULT_DIR);
+    const log = values.log === undefined ? join(dir, "requests.jsonl") : values.log === "-" ? "-" : resolve(values.log);
+    return { port: Number(port), dir, log };
 }
 
 /** The variables to set, in order: for the Pulumi providers (ARM_*) and for the example app (proxy and CA). */
@@ -90,9 +96,10 @@ async function main(argv: readonly string[]): Promise<number> {
         return 2;
     }
     mkdirSync(args.dir, { recursive: true, mode: 0o700 });
+    const requestLog = new RequestLogWriter(args.log);
     let azure: LocalAzure;
     try {
-        azure = await startLocalAzure({ stateFile: join(args.dir, "state.json"), port: args.port });
+        azure = await startLocalAzure({ stateFile: join(args.dir, "state.json"), port: args.port, onRequest: (entry) => requestLog.write(entry) });
     } catch (error) {
         if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
             console.error(`local-azure: port ${args.port} is in use (another local Azure?); pass --port N`);
@@ -107,12 +114,14 @@ async function main(argv: readonly string[]): Promise<number> {
     const exports = renderExports(azure, args.dir) + renderPulumiExports(args.dir);
     writeFileSync(join(args.dir, "env.sh"), exports, { mode: 0o600 });
     process.stdout.write(`${exports}# The same lines are in ${join(args.dir, "env.sh")}: . ${join(args.dir, "env.sh")}\n` +
+        (args.log === "-" ? "# Every request follows here, one JSON line each.\n" : `# Every request is logged, one JSON line each, to ${args.log}\n`) +
         "# Stop with Ctrl-C.\n");
     const signal = await new Promise<NodeJS.Signals>((done) => {
         process.once("SIGINT", done);
         process.once("SIGTERM", done);
     });
     await azure.stop();
+    requestLog.close();
     process.stderr.write(`local-azure: stopped (${signal}); the state stays in ${args.dir}\n`);
     return 0;
 }

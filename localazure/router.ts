@@ -3,26 +3,16 @@
  * service for its host answers, and the request is logged with its status and caller.
  */
 import type { StandInRequest, StandInResponse, StandInService } from "./standin/server";
+import { errorCodeOf, loggableQuery, type RequestLogEntry } from "./requestLog";
 import type { TokenIssuer } from "./tokens";
 
-export interface RequestLogEntry {
-    readonly method: string;
-    readonly host: string;
-    /** The path without the query. */
-    readonly path: string;
-    /** The query string, with its `?`, or "". */
-    readonly query: string;
-    readonly status: number;
-    /** Object ID of the calling service principal: from a valid bearer token, or the one a token was issued to. */
-    readonly caller: string | null;
-    /** ISO 8601, when the answer was ready. */
-    readonly time: string;
-}
+export type { RequestLogEntry } from "./requestLog";
 
 export class Router {
     readonly entries: RequestLogEntry[] = [];
 
-    constructor(private readonly services: readonly StandInService[], private readonly issuer: TokenIssuer, private readonly now: () => Date) {}
+    constructor(private readonly services: readonly StandInService[], private readonly issuer: TokenIssuer, private readonly now: () => Date,
+        private readonly onEntry: (entry: RequestLogEntry) => void = () => undefined) {}
 
     serves(host: string): boolean {
         return this.services.some((service) => service.matches(host));
@@ -38,10 +28,13 @@ export class Router {
         } catch (error) {
             response = { status: 500, headers: { "content-type": "text/plain" }, body: `local Azure: ${String(error)}\n` };
         }
-        this.entries.push({
-            method: request.method, host: request.host, path: request.url.pathname, query: request.url.search,
-            status: response.status, caller: this.callerOf(request, response), time: this.now().toISOString(),
-        });
+        const entry: RequestLogEntry = {
+            time: this.now().toISOString(), caller: this.callerOf(request, response), method: request.method,
+            host: request.host, path: request.url.pathname, query: loggableQuery(request.url.search),
+            status: response.status, error: errorCodeOf(response),
+        };
+        this.entries.push(entry);
+        this.onEntry(entry);
         return response;
     }
 

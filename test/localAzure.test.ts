@@ -208,8 +208,8 @@ describe("Microsoft Graph", () => {
             .toMatchObject({ status: 400, body: graphError("Request_BadRequest", "Property 'appId' is read-only and cannot be set.") });
         expect(await graph("POST", "/applications", deployer, { displayName: "x", colour: "red" })).toMatchObject({ status: 400,
             body: graphError("Request_BadRequest", "Property 'colour' does not exist on type 'microsoft.graph.application'. Make sure to only use property names that are defined by the type or mark the type as open type.") });
-        expect(await graph("GET", `/applications?$filter=${encodeURIComponent("startswith(displayName,'x')")}`, deployer)).toMatchObject({ status: 400,
-            body: { error: { code: "Request_UnsupportedQuery" } } });
+        expect(await graph("GET", `/applications?$filter=${encodeURIComponent("createdDateTime ge 2020-01-01T00:00:00Z")}`, deployer)).toMatchObject({ status: 400,
+            body: graphError("Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property 'createdDateTime' of resource 'Application'.") });
     });
 
     it("lets the OwnedBy deployer read but not touch the admin's app (403), until the admin makes it an owner", async () => {
@@ -578,8 +578,10 @@ describe("npm run local-azure", () => {
     });
 
     it.each([
-        [[], { port: 47443, dir: join(tmpdir(), "app-identity-local-azure") }],
-        [["--port", "0", "--dir", "/tmp/x"], { port: 0, dir: "/tmp/x" }],
+        [[], { port: 47443, dir: join(tmpdir(), "app-identity-local-azure"), log: join(tmpdir(), "app-identity-local-azure", "requests.jsonl") }],
+        [["--port", "0", "--dir", "/tmp/x"], { port: 0, dir: "/tmp/x", log: "/tmp/x/requests.jsonl" }],
+        [["--dir", "/tmp/x", "--log", "-"], { port: 47443, dir: "/tmp/x", log: "-" }],
+        [["--log", "/tmp/y.jsonl"], { port: 47443, dir: join(tmpdir(), "app-identity-local-azure"), log: "/tmp/y.jsonl" }],
     ])("reads %j", (argv, expected) => {
         expect(parseArguments(argv)).toEqual(expected);
     });
@@ -587,7 +589,7 @@ describe("npm run local-azure", () => {
     it.each([
         [["--port", "http"], `--port is "http"; expected a port number 1-65535, or 0 for any free one`],
         [["--port", "70000"], `--port is "70000"; expected a port number 1-65535, or 0 for any free one`],
-        [["--bogus"], "Unknown option '--bogus'; usage: npm run local-azure [-- --port N] [--dir DIR]"],
+        [["--bogus"], "Unknown option '--bogus'; usage: npm run local-azure [-- --port N] [--dir DIR] [--log FILE|-]"],
     ])("refuses %j in one line", (argv, message) => {
         expect(() => parseArguments(argv)).toThrow(message);
     });

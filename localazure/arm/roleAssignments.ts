@@ -1,5 +1,5 @@
 /**
- * Role assignments at resource-group scope, api-version 2022-04-01 (azure-rest-api-specs
+ * Role assignments at resource-group or subscription scope, api-version 2022-04-01 (azure-rest-api-specs
  * specification/authorization/resource-manager/Microsoft.Authorization/stable/2022-04-01/authorization-RoleAssignmentsCalls.json,
  * RoleAssignments_Create / _Get / _Delete / _ListForScope), with the errors of
  * learn.microsoft.com/azure/role-based-access-control/troubleshooting.
@@ -17,15 +17,17 @@ export interface ArmResult {
     readonly body?: unknown;
 }
 
+/** A resource group's scope, or the subscription's when resourceGroup is absent. */
 export interface GroupScope {
     readonly subscriptionId: string;
-    readonly resourceGroup: string;
+    readonly resourceGroup?: string;
 }
 
 const PROVIDER = "providers/Microsoft.Authorization/roleAssignments";
 
 export function scopeId(scope: GroupScope): string {
-    return `/subscriptions/${scope.subscriptionId}/resourceGroups/${scope.resourceGroup}`;
+    const subscription = `/subscriptions/${scope.subscriptionId}`;
+    return scope.resourceGroup === undefined ? subscription : `${subscription}/resourceGroups/${scope.resourceGroup}`;
 }
 
 function assignmentId(scope: string, name: string): string {
@@ -47,10 +49,12 @@ export function view(assignment: RoleAssignmentRecord): Record<string, unknown> 
     };
 }
 
-/** The resource group as the subscription spells it; 404 ResourceGroupNotFound otherwise. */
+/** The resource group as the subscription spells it (404 ResourceGroupNotFound otherwise), or the subscription. */
 function requireGroup(state: Readonly<State>, scope: GroupScope): string {
+    if (scope.resourceGroup === undefined) return scopeId(scope);
+    const resourceGroup = scope.resourceGroup;
     const groups = state.subscriptions[scope.subscriptionId] ?? [];
-    const found = groups.find((group) => group.toLowerCase() === scope.resourceGroup.toLowerCase());
+    const found = groups.find((group) => group.toLowerCase() === resourceGroup.toLowerCase());
     if (found === undefined) throw new ArmError(404, "ResourceGroupNotFound", `Resource group '${scope.resourceGroup}' could not be found.`);
     return scopeId({ subscriptionId: scope.subscriptionId, resourceGroup: found });
 }

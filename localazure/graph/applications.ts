@@ -10,7 +10,8 @@ import { softDelete } from "./deletedItems";
 import { findApplication } from "./directory";
 import { keyCredentialsFromPatch, storedKeyCredentials } from "./keyCredentials";
 import { applicationView, jsonObject, writableProperties, type GraphResult } from "./model";
-import { context, parseEqualsFilter } from "./odata";
+import { APPLICATION_FILTER, parseFilter } from "./filter";
+import { context } from "./odata";
 import { ownerIdsFromBind } from "./owners";
 import type { Caller } from "./permissions";
 
@@ -35,10 +36,9 @@ export function createApplication(store: Store, caller: Caller, body: string, no
 
 export function listApplications(store: Store, caller: Caller, filter: string | null): GraphResult {
     caller.requireRead();
-    const equals = parseEqualsFilter(filter, ["displayName", "appId"], "Application");
-    const apps = store.state.applications.filter((app) => equals === undefined ||
-        (equals.property === "appId" ? app.appId : app.properties["displayName"]) === equals.value);
-    return { status: 200, body: { ...context("applications"), value: apps.map((app) => applicationView(app)) } };
+    const matches = parseFilter(filter, APPLICATION_FILTER);
+    const value = store.state.applications.map((app) => applicationView(app)).filter((app) => matches === undefined || matches(app));
+    return { status: 200, body: { ...context("applications"), value } };
 }
 
 export function getApplication(store: Store, caller: Caller, id: string, select: string | null = null): GraphResult {

@@ -9,6 +9,7 @@ import { audienceMatches, RESOURCES, type TokenIssuer } from "../tokens";
 import { createApplication, deleteApplication, getApplication, listApplications, updateApplication } from "./applications";
 import { DELETABLE_TYPES, getDeletedItem, listDeletedItems, purgeDeletedItem, restoreDeletedItem } from "./deletedItems";
 import { findApplication, findDirectoryObject, findServicePrincipal } from "./directory";
+import { getByIds } from "./directoryObjects";
 import { GraphError, graphErrorResponse, graphHeaders } from "./errors";
 import { applicationView, servicePrincipalView, type GraphResult } from "./model";
 import { context } from "./odata";
@@ -76,6 +77,10 @@ export class GraphService implements StandInService {
         const unknownSegment = (segment: string | undefined) =>
             new GraphError(400, "BadRequest", `Resource not found for the segment '${String(segment)}'.`);
 
+        if (collection === "directoryObjects" && id === "getByIds" && relation === undefined) {
+            if (method !== "POST") throw notAllowed();
+            return getByIds(store, caller, request.body);
+        }
         if (collection === "directoryObjects" && id !== undefined && relation === undefined) {
             if (method !== "GET") throw notAllowed();
             caller.requireRead();

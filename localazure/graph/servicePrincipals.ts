@@ -9,7 +9,8 @@ import { badRequest, GraphError } from "./errors";
 import { softDelete } from "./deletedItems";
 import { findServicePrincipal } from "./directory";
 import { jsonObject, servicePrincipalView, writableProperties, type GraphResult } from "./model";
-import { context, parseEqualsFilter } from "./odata";
+import { SERVICE_PRINCIPAL_FILTER, parseFilter } from "./filter";
+import { context } from "./odata";
 import { ownerIdsFromBind } from "./owners";
 import type { Caller } from "./permissions";
 
@@ -44,10 +45,10 @@ export function createServicePrincipal(store: Store, caller: Caller, body: strin
 
 export function listServicePrincipals(store: Store, caller: Caller, filter: string | null): GraphResult {
     caller.requireRead();
-    const equals = parseEqualsFilter(filter, ["appId", "displayName"], "ServicePrincipal");
+    const matches = parseFilter(filter, SERVICE_PRINCIPAL_FILTER);
     const value = store.state.servicePrincipals
         .map((sp) => servicePrincipalView(sp, store.state))
-        .filter((sp) => equals === undefined || sp[equals.property] === equals.value);
+        .filter((sp) => matches === undefined || matches(sp));
     return { status: 200, body: { ...context("servicePrincipals"), value } };
 }
 

@@ -1,0 +1,179 @@
+/**
+ * Microsoft's Azure CLI (azure-cli 2.91.0 from PyPI, tools/setup/azure-cli.sh) against the local Azure, signed in
+ * as the deployer with exactly its documented permissions (Graph Application.ReadWrite.OwnedBy; RBAC
+ * Administrator on the subscription, conditioned to the Storage Blob roles for service principals): every command
+ * kind a user of this project runs, each with its exact answer, and where real Azure would refuse the deployer,
+ * the same refusal. Commands are grouped, as az takes about 1.5 s to start.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLocalAzure, type LocalAzure } from "../localazure/index";
+import { PRODUCTION_SUBSCRIPTION_ID } from "../localazure/seed";
+import { AzureCli } from "./support/azureCli";
+
+const READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
+const CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
+
+let azure: LocalAzure;
+let az: AzureCli;
+let group: string;
+
+beforeAll(async () => {
+    azure = await startLocalAzure();
+    az = new AzureCli(azure);
+    group = `/subscriptions/${azure.subscriptionId}/resourceGroups/rg-inventory-dev`;
+});
+afterAll(async () => {
+    await azure.stop();
+});
+
+interface HandMade {
+    appId: string;
+    password: string;
+    objectId: string;
+}
+let handMade: HandMade;
+
+describe("ARM's cloud metadata document", () => {
+    it("is served without a token, as a list of clouds from api-version 2019-05-01 (what ARM_CLOUD_METADATA_URL reads)", async () => {
+        const answer = await fetch(`${azure.url}/management.azure.com/metadata/endpoints?api-version=2022-09-01`);
+        const clouds = await answer.json() as { name: string; resourceManager: string; microsoftGraphResourceId: string;
+            authentication: { loginEndpoint: string; audiences: string[] } }[];
+        expect([answer.status, clouds.map((cloud) => [cloud.name, cloud.resourceManager, cloud.microsoftGraphResourceId, cloud.authentication.loginEndpoint])])
+            .toEqual([200, [["AzureCloud", "https://management.azure.com/", "https://graph.microsoft.com/", "https://login.microsoftonline.com/"]]]);
+        const old = await (await fetch(`${azure.url}/management.azure.com/metadata/endpoints?api-version=2015-01-01`)).json() as { name: string };
+        expect(old.name).toBe("AzureCloud");
+        expect(azure.log().at(-1)).toMatchObject({ path: "/metadata/endpoints", status: 200, caller: null, error: null });
+    });
+});
+
+describe("the real Azure CLI against the local Azure, as the deployer", () => {
+    it("signs in as a service principal and discovers both subscriptions (ARM Subscriptions - List)", async () => {
+        expect(await az.login(azure.deployer.clientId, azure.deployer.clientSecret)).toEqual([
+            { id: azure.subscriptionId, name: "Local Azure (dev and test)", isDefault: true },
+            { id: PRODUCTION_SUBSCRIPTION_ID, name: "Local Azure (production)", isDefault: false },
+        ]);
+        expect(await az.json(["account", "show", "--query", "{id:id, tenantId:tenantId, user:user}"])).toEqual({
+            id: azure.subscriptionId, tenantId: azure.tenantId, user: { name: azure.deployer.clientId, type: "servicePrincipal" },
+        });
+        // The log names the caller of each request; the subscription list went to ARM as the deployer.
+        expect(azure.log().filter((entry) => entry.host === "management.azure.com" && entry.path !== "/metadata/endpoints").map((entry) => [entry.method, entry.path, entry.query, entry.status, entry.caller]))
+            .toEqual([["GET", "/subscriptions", "?api-version=2022-12-01", 200, azure.deployer.objectId]]);
+    });
+
+    it("makes an identity as Microsoft's docs do: az ad sp create-for-rbac with a Storage Blob role at resource-group scope", async () => {
+        const made = await az.json<{ appId: string; displayName: string; password: string; tenant: string }>(["ad", "sp", "create-for-rbac",
+            "--name", "hand-made", "--role", "Storage Blob Data Reader", "--scopes", group]);
+        expect(Object.keys(made).sort()).toEqual(["appId", "displayName", "password", "tenant"]);
+        expect(made).toMatchObject({ displayName: "hand-made", tenant: azure.tenantId });
+        const state = azure.state();
+        const sp = state.servicePrincipals.find((candidate) => candidate.appId === made.appId)!;
+        handMade = { appId: made.appId, password: made.password, objectId: sp.id };
+        expect(state.applications.find((app) => app.appId === made.appId)!.passwords.map((password) => password.displayName)).toEqual(["rbac"]);
+        expect(state.roleAssignments.filter((assignment) => assignment.principalId === sp.id)
+            .map((assignment) => [assignment.scope, assignment.roleDefinitionId.split("/").at(-1), assignment.principalType])).toEqual([[group, READER, "ServicePrincipal"]]);
+        // az resolved the role by name with ARM's roleName filter at the scope (custom.py, _resolve_role_id).
+        expect(azure.log().some((entry) => entry.path === `${group}/providers/Microsoft.Authorization/roleDefinitions` &&
+            entry.query.includes("roleName%20eq%20%27Storage%20Blob%20Data%20Reader%27") && entry.status === 200)).toBe(true);
+    });
+
+    it("adds a second secret with az ad app credential reset --append, and lists both", async () => {
+        const reset = await az.json<{ appId: string; password: string; tenant: string }>(["ad", "app", "credential", "reset",
+            "--id", handMade.appId, "--append", "--display-name", "second", "--years", "1"]);
+        expect(reset).toMatchObject({ appId: handMade.appId, tenant: azure.tenantId });
+        expect(reset.password).not.toBe(handMade.password);
+        expect(await az.json(["ad", "app", "credential", "list", "--id", handMade.appId, "--query", "sort_by([], &displayName)[].{name:displayName, hint:hint}"]))
+            .toEqual([{ name: "rbac", hint: handMade.password.slice(0, 3) }, { name: "second", hint: reset.password.slice(0, 3) }]);
+    });
+
+    it("lists and shows apps and service principals by the filters az builds (startswith, eq, servicePrincipalNames/any)", async () => {
+        const [byName, shown, sp, spByName, owners] = await Promise.all([
+            az.json(["ad", "app", "list", "--display-name", "hand", "--query", "[].appId"]),
+            az.json(["ad", "app", "show", "--id", handMade.appId, "--query", "{appId:appId, displayName:displayName, signInAudience:signInAudience}"]),
+            az.json(["ad", "sp", "show", "--id", handMade.appId, "--query", "{id:id, appId:appId, type:servicePrincipalType}"]),
+            az.json(["ad", "sp", "list", "--display-name", "hand-made", "--query", "[].id"]),
+            az.json(["ad", "app", "owner", "list", "--id", handMade.appId, "--query", "[].id"]),
+        ]);
+        expect(byName).toEqual([handMade.appId]);
+        // az sends no signInAudience: Graph's default for a new app (localazure/graph/model.ts).
+        expect(shown).toEqual({ appId: handMade.appId, displayName: "hand-made", signInAudience: "AzureADandPersonalMicrosoftAccount" });
+        expect(sp).toEqual({ id: handMade.objectId, appId: handMade.appId, type: "Application" });
+        expect(spByName).toEqual([handMade.objectId]);
+        // Application.ReadWrite.OwnedBy made the deployer the owner of what it created.
+        expect(owners).toEqual([azure.deployer.objectId]);
+    });
+
+    it("creates an app and its service principal with az ad app create and az ad sp create", async () => {
+        const app = await az.json<{ appId: string; id: string; displayName: string }>(["ad", "app", "create", "--display-name", "by-hand",
+            "--query", "{appId:appId, id:id, displayName:displayName}"]);
+        expect(app.displayName).toBe("by-hand");
+        const sp = await az.json<{ appId: string; displayName: string }>(["ad", "sp", "create", "--id", app.appId, "--query", "{appId:appId, displayName:displayName}"]);
+        expect(sp).toEqual({ appId: app.appId, displayName: "by-hand" });
+        const missing = await az.run(["ad", "app", "show", "--id", "33333333-3333-3333-3333-333333333333"]);
+        expect([missing.code, missing.stderr.trim()]).toEqual([3,
+            "ERROR: Resource '33333333-3333-3333-3333-333333333333' does not exist or one of its queried reference-property objects are not present."]);
+        const deleted = await az.run(["ad", "app", "delete", "--id", app.appId]);
+        expect([deleted.code, deleted.stdout]).toEqual([0, ""]);
+        expect(azure.state().servicePrincipals.some((candidate) => candidate.appId === app.appId)).toBe(false);
+    });
+
+    it("creates, lists and deletes role assignments by role name and by ID, at resource-group and subscription scope", async () => {
+        const subscription = `/subscriptions/${azure.subscriptionId}`;
+        const byName = await az.json<{ roleDefinitionId: string; scope: string; principalId: string }>(["role", "assignment", "create",
+            "--assignee-object-id", handMade.objectId, "--assignee-principal-type", "ServicePrincipal",
+            "--role", "Storage Blob Data Contributor", "--scope", group, "--query", "{roleDefinitionId:roleDefinitionId, scope:scope, principalId:principalId}"]);
+        expect(byName).toEqual({ roleDefinitionId: `${subscription}/providers/Microsoft.Authorization/roleDefinitions/${CONTRIBUTOR}`, scope: group, principalId: handMade.objectId });
+        const byId = await az.json(["role", "assignment", "create", "--assignee-object-id", handMade.objectId, "--assignee-principal-type", "ServicePrincipal",
+            "--role", READER, "--scope", subscription, "--query", "scope"]);
+        expect(byId).toBe(subscription);
+        expect(await az.json(["role", "assignment", "list", "--assignee", handMade.appId, "--all", "--query", "sort_by([], &roleDefinitionName)[].[roleDefinitionName, scope]"]))
+            .toEqual([["Storage Blob Data Contributor", group], ["Storage Blob Data Reader", group], ["Storage Blob Data Reader", subscription]]);
+        expect(await az.json(["role", "assignment", "list", "--scope", subscription, "--assignee", handMade.objectId, "--query", "[].roleDefinitionName"]))
+            .toEqual(["Storage Blob Data Reader"]);
+        // az looks an object ID up with directoryObjects/getByIds, which needs Directory.Read.All: the deployer has
+        // not got it, so Graph refuses and az says so, then goes on with the ID (custom.py, _resolve_object_id).
+        const removed = await az.run(["role", "assignment", "delete", "--assignee", handMade.objectId, "--role", "Storage Blob Data Contributor", "--scope", group]);
+        expect([removed.code, removed.stderr]).toEqual([0, `WARNING: Failed to query ${handMade.objectId} by invoking Graph API. If you don't have ` +
+            "permission to query Graph API, please specify --assignee-object-id and --assignee-principal-type.\n" +
+            `WARNING: Assuming ${handMade.objectId} as an object ID.\n`]);
+        expect(azure.log().filter((entry) => entry.path === "/v1.0/directoryObjects/getByIds").map((entry) => [entry.status, entry.error]))
+            .toContainEqual([403, "Authorization_RequestDenied"]);
+        await az.run(["role", "assignment", "delete", "--assignee", handMade.objectId, "--role", READER, "--scope", subscription]);
+        expect(azure.state().roleAssignments.filter((assignment) => assignment.principalId === handMade.objectId).map((assignment) => assignment.scope)).toEqual([group]);
+    });
+
+    it("is refused what the deployer's permissions refuse in Azure, with ARM's and Graph's own status, code and message", async () => {
+        const owner = await az.run(["role", "assignment", "create", "--assignee-object-id", handMade.objectId, "--assignee-principal-type", "ServicePrincipal",
+            "--role", "Owner", "--scope", group]);
+        expect(owner.code).toBe(1);
+        expect(owner.stderr).toContain("(AuthorizationFailed) The client '" + azure.deployer.clientId + "' with object id '" + azure.deployer.objectId +
+            "' does not have authorization or an ABAC condition not fulfilled to perform action 'Microsoft.Authorization/roleAssignments/write' over scope '" +
+            group + "/providers/Microsoft.Authorization/roleAssignments/");
+        expect(azure.log().at(-1)).toMatchObject({ method: "PUT", status: 403, error: "AuthorizationFailed", caller: azure.deployer.objectId });
+        // The admin's app is not the deployer's: OwnedBy may read it, not delete it.
+        const adminApp = await az.run(["ad", "app", "delete", "--id", azure.admin.clientId]);
+        expect([adminApp.code, adminApp.stderr.trim()]).toEqual([1, "ERROR: Insufficient privileges to complete the operation."]);
+        expect(azure.log().at(-1)).toMatchObject({ method: "DELETE", status: 403, error: "Authorization_RequestDenied" });
+    });
+
+    it("uses Blob Storage with --auth-mode login, signed in as the hand-made identity", async () => {
+        const app = new AzureCli(azure);
+        expect(await app.login(handMade.appId, handMade.password)).toEqual([{ id: azure.subscriptionId, name: "Local Azure (dev and test)", isDefault: true }]);
+        const list = await app.run(["storage", "container", "list", "--account-name", "inventoryapidev", "--auth-mode", "login", "--query", "[].name", "-o", "json"]);
+        expect([list.code, JSON.parse(list.stdout)]).toEqual([0, []]);
+        const write = await app.run(["storage", "container", "create", "--name", "denied", "--account-name", "inventoryapidev", "--auth-mode", "login"]);
+        expect(write.code).toBe(1);
+        expect(write.stderr).toContain("You do not have the required permissions needed to perform this operation.");
+        expect(azure.log().at(-1)).toMatchObject({ method: "PUT", host: "inventoryapidev.blob.core.windows.net", path: "/denied",
+            status: 403, error: "AuthorizationPermissionMismatch", caller: handMade.objectId });
+    });
+
+    it("deletes a credential, the service principal and the app", async () => {
+        const keys = await az.json<string[]>(["ad", "app", "credential", "list", "--id", handMade.appId, "--query", "[?displayName=='second'].keyId"]);
+        const results = [];
+        results.push(await az.run(["ad", "app", "credential", "delete", "--id", handMade.appId, "--key-id", keys[0]!]));
+        results.push(await az.run(["ad", "sp", "delete", "--id", handMade.appId]));
+        results.push(await az.run(["ad", "app", "delete", "--id", handMade.appId]));
+        expect(results.map((result) => [result.code, result.stderr])).toEqual([[0, ""], [0, ""], [0, ""]]);
+        expect(azure.state().applications.some((app) => app.appId === handMade.appId)).toBe(false);
+    });
+});
