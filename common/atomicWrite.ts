@@ -4,7 +4,8 @@
  * A temporary file in the same directory (so the rename stays on one file system) is created with mode 0600,
  * written, flushed to disk and renamed over the destination; the directory is flushed so the rename survives a
  * crash. An existing file is replaced, so it ends up 0600 whatever its mode was; on any failure it stays as it was.
- * A symbolic link at the destination is refused rather than written through or replaced.
+ * A symbolic link at the destination is refused rather than written through or replaced. `owner` gives the file
+ * to another user (a service's, which must read it) before the rename, so it is never visible as anyone else's.
  */
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
@@ -13,7 +14,12 @@ import { basename, dirname, join } from "node:path";
 
 export class AtomicWriteError extends Error {}
 
-export async function writeFileAtomically(path: string, content: string, mode = 0o600): Promise<void> {
+export interface FileOwner {
+    readonly uid: number;
+    readonly gid: number;
+}
+
+export async function writeFileAtomically(path: string, content: string, mode = 0o600, owner?: FileOwner): Promise<void> {
     const existing = await lstat(path).catch((error: NodeJS.ErrnoException) => {
         if (error.code === "ENOENT") return undefined;
         throw error;
@@ -31,6 +37,7 @@ export async function writeFileAtomically(path: string, content: string, mode = 
     try {
         await handle.writeFile(content, "utf8");
         await handle.chmod(mode); // the umask may have narrowed the mode asked for at creation; never widened it
+        if (owner !== undefined) await handle.chown(owner.uid, owner.gid);
         await handle.sync();
     } catch (error) {
         await handle.close();

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,6 +8,35 @@ import { setCertificatesRoot } from "../infra/certificates";
 import { main, newCertificate } from "../tools/certificate/command";
 import { AT, evaluate, exampleConfig, ofType, ROOT } from "./harness";
 import { PYTHON_ENV, requireVenv } from "./support/envReaders";
+import { asUser, ensureServiceUser, SERVICE_USER } from "./support/serviceUser";
+
+/** azure-identity's loading of AZURE_CLIENT_CERTIFICATE_PATH (certificate.py get_client_credential), in a process of `as`'s. */
+function loadAsServiceUser(file: string): { code: number; output: string } {
+    const python = asUser(ensureServiceUser(), requireVenv(), ["-c", [
+        "import sys",
+        "from azure.identity._credentials.certificate import get_client_credential",
+        "try:",
+        "    print(get_client_credential(certificate_path=sys.argv[1])['thumbprint'])",
+        "except OSError as error:",
+        "    print(type(error).__name__, error.errno); sys.exit(1)",
+    ].join("\n"), file]);
+    try {
+        return { code: 0, output: execFileSync(python.command, python.args, { env: { PATH: "/usr/bin:/bin", ...PYTHON_ENV }, encoding: "utf8" }).trim() };
+    } catch (error) {
+        return { code: (error as { status: number }).status, output: String((error as { stdout: string }).stdout).trim() };
+    }
+}
+
+/** /etc/inventory-api as docs/certificates.md makes it (install -d -m 0750 -o root -g inventory-api), under a readable stand-in of /etc. */
+function serviceDirectory(mode: number): string {
+    const etc = mkdtempSync(join(tmpdir(), "app-identity-cert-etc-"));
+    chmodSync(etc, 0o755);
+    const directory = join(etc, "inventory-api");
+    mkdirSync(directory);
+    chownSync(directory, 0, ensureServiceUser().gid);
+    chmodSync(directory, mode);
+    return directory;
+}
 
 const NAME = "inventory-api-dev";
 let root: string;
@@ -86,9 +115,47 @@ describe("npm run certificate -- new", () => {
         expect(loaded.toUpperCase()).toBe(thumbprint);
     });
 
+    it("--owner gives the server's file to the service's user, who loads it; root's file fails in their process (Errno 13)", async () => {
+        const user = ensureServiceUser();
+        const owned = serviceDirectory(0o750);
+        const made = await newCertificate({ root, stack: "dev", out: owned, owner: SERVICE_USER, now: AT });
+        const stat = statSync(made.serverFile);
+        expect({ mode: stat.mode & 0o777, uid: stat.uid, gid: stat.gid }).toEqual({ mode: 0o600, uid: user.uid, gid: user.gid });
+        // The public half stays root's, world-readable: it is committed, not read by the service.
+        expect([statSync(made.publicFile).uid, statSync(made.publicFile).mode & 0o777]).toEqual([0, 0o644]);
+        const thumbprint = new X509Certificate(readFileSync(made.publicFile)).fingerprint.replaceAll(":", "");
+        expect(loadAsServiceUser(made.serverFile)).toEqual({ code: 0, output: thumbprint.toLowerCase() });
+
+        // Without --owner, in the same directory: root's 0600, which azure-identity cannot open under User=.
+        const rootOwned = await newCertificate({ root, stack: "dev", out: serviceDirectory(0o750), now: AT });
+        expect(statSync(rootOwned.serverFile).uid).toBe(0);
+        expect(loadAsServiceUser(rootOwned.serverFile)).toEqual({ code: 1, output: "PermissionError 13" });
+    });
+
+    it("--owner refuses, before writing anything, a user that does not exist or cannot reach the directory", async () => {
+        const closed = serviceDirectory(0o700);
+        const errors: string[] = [];
+        const original = console.error;
+        console.error = (text: string) => errors.push(text);
+        try {
+            expect(await main(["new", "--stack", "dev", "--out", closed, "--owner", SERVICE_USER, "--root", root])).toBe(2);
+            expect(await main(["new", "--stack", "dev", "--out", closed, "--owner", "no-such-service-user", "--root", root])).toBe(2);
+        } finally {
+            console.error = original;
+        }
+        expect(errors).toEqual([
+            `certificate: --owner is "${SERVICE_USER}", but ${closed} does not let ${SERVICE_USER} through, so the service could not read ` +
+            `its key; make the directory ${SERVICE_USER}'s group's (sudo install -d -m 0750 -o root -g ${SERVICE_USER} ${closed}); nothing was written`,
+            "certificate: --owner is \"no-such-service-user\": there is no user \"no-such-service-user\" on this machine " +
+            "(getent passwd no-such-service-user); nothing was written",
+        ]);
+        expect(readdirSync(closed)).toEqual([]);
+        expect(existsSync(join(closed, "stacks"))).toBe(false);
+    });
+
     it.each([
         [["new", "--out", "x"], 2, "certificate: say which stack: --stack NAME"],
-        [["make", "--stack", "dev", "--out", "x"], 2, "certificate: expected the subcommand new; usage: npm run certificate -- new --stack NAME [--developer NAME] --out DIR [--at YYYY-MM-DD] [--root PROJECT_DIR]"],
+        [["make", "--stack", "dev", "--out", "x"], 2, "certificate: expected the subcommand new; usage: npm run certificate -- new --stack NAME [--developer NAME] --out DIR [--owner SERVICE_USER] [--at YYYY-MM-DD] [--root PROJECT_DIR]"],
         [["new", "--stack", "local", "--out", "x"], 2, "certificate: stack local has developers (alice, bob); say whose: --developer NAME"],
         [["new", "--stack", "dev", "--developer", "carol", "--out", "x"], 2, "certificate: --developer is \"carol\"; expected one of stack dev's developers (none)"],
     ])("refuses %j in one line (exit %i)", async (args, code, line) => {

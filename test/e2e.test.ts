@@ -14,6 +14,14 @@ import { readProject, readStackFile } from "../tools/stacks/stackFiles";
 import { AT, PROJECT, ROOT } from "./harness";
 import { identityLogLines, readBlob, seedBlob, startApp, startAzure, writeEnvFile, type AzureStandIn, type RunningApp } from "./support/e2e";
 import { installedVersions, pinnedVersions } from "./support/envReaders";
+import { ensureServiceUser, SERVICE_USER } from "./support/serviceUser";
+
+/** A process's real, effective, saved and file-system user IDs and its groups, as the kernel reports them. */
+function credentialsOf(pid: number): { uids: number[]; groups: number[] } {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const field = (name: string) => (new RegExp(`^${name}:\\s*(.*)$`, "m").exec(status)?.[1] ?? "").trim().split(/\s+/).filter(Boolean).map(Number);
+    return { uids: field("Uid"), groups: [...field("Gid").slice(0, 1), ...field("Groups")] };
+}
 
 const running: { stop(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -78,6 +86,11 @@ describe("the blob app with its stacks' identities", { timeout: 120_000 }, () =>
         const dev = await plan("dev");
         const stand = await azure([dev]);
         const web = await app(await writeEnvFile(dev), "stinventorydev", stand);
+        // As the unit's User=inventory-api and Group=inventory-api, never root (the test itself runs as root).
+        const user = ensureServiceUser();
+        expect(user.name).toBe(SERVICE_USER);
+        expect(user.uid).not.toBe(0);
+        expect(credentialsOf(web.pid)).toEqual({ uids: [user.uid, user.uid, user.uid, user.uid], groups: [user.gid, user.gid] });
         const upload = await web.request("PUT", "/blobs/reports/2026-11.csv", "sku,count\nA-1,12\n");
         expect({ status: upload.status, body: JSON.parse(upload.body) })
             .toEqual({ status: 201, body: { container: "reports", name: "2026-11.csv", bytes: 17 } });

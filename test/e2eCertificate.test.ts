@@ -3,11 +3,14 @@
  * AZURE_CLIENT_CERTIFICATE_PATH → systemd's parser → the example app under gunicorn → DefaultAzureCredential, whose
  * EnvironmentCredential builds a CertificateCredential and signs a client assertion with the key (azure-identity
  * 1.27, MSAL Python) → the Entra stand-in, which verifies it against the certificates registered on the app
- * (keyCredentials) → Blob Storage with the stack's role assignments → Azurite.
+ * (keyCredentials) → Blob Storage with the stack's role assignments → Azurite. The app runs as the service's user
+ * (User=inventory-api) and its key is where docs/certificates.md's commands put it, as they leave it.
  */
-import { mkdtempSync } from "node:fs";
+import { X509Certificate } from "node:crypto";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sha1Thumbprint } from "../localazure/graph/keyCredentials";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { StackEvaluation } from "../tools/offline/engine";
 import { evaluateStackFile } from "./harness";
@@ -16,6 +19,8 @@ import {
     identityLogLines, readBlob, registerCertificates, startApp, startAzure, writeCertificateEnvFile,
     type AzureStandIn, type RunningApp,
 } from "./support/e2e";
+import { runAsDocumented, shellBlock } from "./support/docsCommands";
+import { ensureServiceUser } from "./support/serviceUser";
 
 const DAY = 24 * 3600 * 1000;
 const running: { stop(): Promise<void> }[] = [];
@@ -54,15 +59,53 @@ async function app(envFile: string, stand: AzureStandIn): Promise<RunningApp> {
     return started;
 }
 
-/** The server's key file, where the unit's env file points, and that env file. */
+/** docs/certificates.md, step 1 on the server: the directory and the command that makes the key pair. */
+const STEP_1 = shellBlock("docs/certificates.md", "**On the server**, in a checkout of this repository");
+
+/** A stand-in for /etc (0755, root's) holding /etc/inventory-api, which the commands given make as the docs say. */
+function serverDirectory(commands: readonly string[]): string {
+    const etc = mkdtempSync(join(tmpdir(), "e2e-etc-"));
+    chmodSync(etc, 0o755);
+    const directory = join(etc, "inventory-api");
+    runAsDocumented(commands, { "/etc/inventory-api": directory });
+    return directory;
+}
+
+/**
+ * The server's key file, where the unit's env file points, and that env file: the directory made by step 1's
+ * first command, the file as `npm run certificate -- new --owner` leaves it (the service's user's, 0600).
+ */
 function server(certificate: TestCertificate): { keyFile: string; envFile: string } {
-    const keyFile = writeServerFile(join(mkdtempSync(join(tmpdir(), "e2e-cert-")), "azure-client.pem"), certificate);
+    expect(STEP_1[0]).toMatch(/^sudo install -d /);
+    const user = ensureServiceUser();
+    const keyFile = writeServerFile(join(serverDirectory([STEP_1[0]!]), "azure-client.pem"), certificate, user);
     return { keyFile, envFile: writeCertificateEnvFile(dev, keyFile) };
 }
 
 const signInError = (body: string) => (JSON.parse(body) as { message?: string }).message ?? "";
 
 describe("the blob app signing in with a certificate", { timeout: 180_000 }, () => {
+    it("0. signs in with the key docs/certificates.md's step 1 makes, followed literally, as the service's user", async () => {
+        const user = ensureServiceUser();
+        const directory = serverDirectory(STEP_1);
+        const [made, ...others] = readdirSync(directory).filter((name) => name.endsWith(".pem"));
+        expect(others).toEqual([]);
+        const keyFile = join(directory, made!);
+        const certificate = new X509Certificate(readFileSync(keyFile, "utf8"));
+        const stand = await azure([]);
+        registerCertificates(stand, clientId, [{
+            keyId: "6f1e8f60-2c1d-4b5e-9a43-0c6a2f9d1e01", type: "AsymmetricX509Cert", usage: "Verify", key: certificate.raw.toString("base64"),
+            customKeyIdentifier: sha1Thumbprint(certificate.raw), displayName: made!,
+            startDateTime: new Date(certificate.validFrom).toISOString(), endDateTime: new Date(certificate.validTo).toISOString(),
+        }]);
+        const web = await app(writeCertificateEnvFile(dev, keyFile), stand);
+        const upload = await web.request("PUT", "/blobs/reports/docs.csv", "sku\n");
+        expect({ status: upload.status, log: upload.status === 201 ? "" : web.log() }).toEqual({ status: 201, log: "" });
+        // The service's user's alone: readable by it, and by no one else but root.
+        const stat = statSync(keyFile);
+        expect({ mode: stat.mode & 0o777, uid: stat.uid, gid: stat.gid }).toEqual({ mode: 0o600, uid: user.uid, gid: user.gid });
+    });
+
     it("1. uploads and reads a blob with the certificate of slot a; no secret anywhere", async () => {
         const stand = await azure([slotA, slotB]);
         const { envFile } = server(slotA);
@@ -126,7 +169,7 @@ describe("the blob app signing in with a certificate", { timeout: 180_000 }, () 
         registerCertificates(stand, clientId, [keyCredentialOf(slotA), keyCredentialOf(slotB)]);
         statuses["a and b, file a"] = await put(first, "2.txt");
         // Step 2: the server's file is switched to b (renamed over, never half-written) and the service restarted.
-        writeServerFile(keyFile, slotB);
+        writeServerFile(keyFile, slotB, ensureServiceUser());
         statuses["a and b, file b, old process"] = await put(first, "3.txt");
         await first.stop();
         const second = await app(envFile, stand);

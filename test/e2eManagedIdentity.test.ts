@@ -16,6 +16,7 @@ import { evaluateStack, type StackEvaluation } from "../tools/offline/engine";
 import { readProject, readStackFile } from "../tools/stacks/stackFiles";
 import { AT, PROJECT, ROOT } from "./harness";
 import { identityLogLines, roleAssignmentsOf, startApp, startAzure, writeEnvFile, type AzureStandIn, type RunningApp } from "./support/e2e";
+import { HIMDS_GROUP } from "./support/serviceUser";
 
 const MACHINE = { kind: "arcMachine", resourceGroup: "rg-servers", name: "inventory-srv-01" };
 const ACCOUNT = "stinventorydev";
@@ -64,8 +65,12 @@ function arcOverrides(agent: RunningArcAgent): Record<string, string> {
     return { IDENTITY_ENDPOINT: agent.identityEndpoint, IMDS_ENDPOINT: agent.imdsEndpoint, NO_PROXY: "127.0.0.1", no_proxy: "127.0.0.1" };
 }
 
-async function app(envFile: string, stand: AzureStandIn, overrides: Record<string, string> = {}): Promise<RunningApp> {
-    const started = await startApp(envFile, ACCOUNT, stand, overrides);
+/** docs/managed-identity.md section 4's unit: `SupplementaryGroups=himds`, to read the agent's key files. */
+const ARC_UNIT_GROUPS = [HIMDS_GROUP];
+
+async function app(envFile: string, stand: AzureStandIn, overrides: Record<string, string> = {},
+    groups?: readonly string[]): Promise<RunningApp> {
+    const started = await startApp(envFile, ACCOUNT, stand, overrides, groups);
     running.push(started);
     return started;
 }
@@ -85,7 +90,7 @@ describe("the blob app on an Arc-enabled server", { timeout: 180_000 }, () => {
         const stand = await startAzure([final], () => AT, assignments);
         running.push(stand);
         const agent = await arcAgent(stand, principalId, String(final.outputs["tenantId"]!.value));
-        const web = await app(await writeEnvFile(final), stand, arcOverrides(agent));
+        const web = await app(await writeEnvFile(final), stand, arcOverrides(agent), ARC_UNIT_GROUPS);
 
         expect(await roundTrip(web, "arc.csv")).toEqual([201, 200]);
         // The challenge, then the retry with the key file's content, once: the token is cached for the second request.
@@ -108,19 +113,33 @@ describe("the blob app on an Arc-enabled server", { timeout: 180_000 }, () => {
             .toEqual({ status: 403, body: { error: "AuthorizationPermissionMismatch" } });
     });
 
+    it("as a service user outside the himds group, cannot read the agent's key file and so cannot sign in", async () => {
+        const final = await plan(false);
+        const stand = await startAzure([final], () => AT);
+        running.push(stand);
+        const agent = await arcAgent(stand, principalOf(final), String(final.outputs["tenantId"]!.value));
+        // The unit without SupplementaryGroups=himds.
+        const web = await app(await writeEnvFile(final), stand, arcOverrides(agent), []);
+        const refused = await web.request("GET", "/blobs/reports/arc.csv");
+        expect(refused.status).toBe(502);
+        expect((JSON.parse(refused.body) as { error: string }).error).toBe("SignInFailed");
+        expect(web.log()).toContain("Permission denied");
+        expect(agent.requests.every((line) => line.endsWith(" none 401"))).toBe(true);
+    });
+
     it("with the agent disconnected from Azure, a running app keeps its token; a restarted one cannot sign in", async () => {
         const final = await plan(false);
         const principalId = principalOf(final);
         const stand = await startAzure([final], () => AT);
         running.push(stand);
         const agent = await arcAgent(stand, principalId, String(final.outputs["tenantId"]!.value));
-        const web = await app(await writeEnvFile(final), stand, arcOverrides(agent));
+        const web = await app(await writeEnvFile(final), stand, arcOverrides(agent), ARC_UNIT_GROUPS);
         expect(await roundTrip(web, "connected.csv")).toEqual([201, 200]);
         agent.setConnected(false);
         // azure-identity caches the token until shortly before it expires: the running process goes on.
         expect(await roundTrip(web, "cached.csv")).toEqual([201, 200]);
         await web.stop();
-        const restarted = await app(await writeEnvFile(final), stand, arcOverrides(agent));
+        const restarted = await app(await writeEnvFile(final), stand, arcOverrides(agent), ARC_UNIT_GROUPS);
         const refused = await restarted.request("GET", "/blobs/reports/connected.csv");
         expect(refused.status).toBe(502);
         expect((JSON.parse(refused.body) as { error: string }).error).toBe("SignInFailed");
@@ -148,7 +167,7 @@ describe("the blob app on an Arc-enabled server", { timeout: 180_000 }, () => {
         expect(await roundTrip(old, "before.csv")).toEqual([201, 200]);
         // Step 2: the managed identity's env file from step 1's outputs (npm run env-file -- --managed-identity) and a
         // restart; here the new process starts beside the old one, and both serve.
-        const arc = await app(await writeEnvFile(migrating, undefined, ["--managed-identity"]), stand, arcOverrides(agent));
+        const arc = await app(await writeEnvFile(migrating, undefined, ["--managed-identity"]), stand, arcOverrides(agent), ARC_UNIT_GROUPS);
         expect(await roundTrip(arc, "during-arc.csv")).toEqual([201, 200]);
         expect(await roundTrip(old, "during-secret.csv")).toEqual([201, 200]);
         await old.stop();

@@ -9,14 +9,17 @@
  * - `GET <IDENTITY_ENDPOINT>?api-version=2020-06-01&resource=<resource>` with `Metadata: true`;
  * - without credentials, 401 with `WWW-Authenticate: Basic realm=<path>`, where the path is a new key file in
  *   /var/opt/azcmagent/tokens, named `<something>.key`, at most 4096 bytes (the clients refuse any other directory,
- *   extension or size), readable by root and the `himds` group only;
+ *   extension or size), readable by root and the `himds` group only (the agent's installer makes that system
+ *   group; the stand-in makes it when missing, owns its directory and files `root:himds`, 0750 and 0640, and leaves
+ *   the directories above it searchable, so that only a service user in `himds` can read a key, as on the machine);
  * - the same request again with `Authorization: Basic <the file's content>`: 200 with the token of the machine's
  *   system-assigned identity, `expires_in` and `expires_on` as strings, as IMDS answers.
  * Any key the agent wrote is accepted until the stand-in stops (when the real agent retires a key file is not
  * documented); a key it did not write is refused.
  */
+import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -25,6 +28,8 @@ import { join } from "node:path";
 export const ARC_KEY_DIRECTORY = "/var/opt/azcmagent/tokens";
 /** The path of IDENTITY_ENDPOINT; the real agent listens on localhost:40342. */
 export const ARC_TOKEN_PATH = "/metadata/identity/oauth2/token";
+/** The group whose members may read key files: "add the user to the himds group" (Microsoft Learn, above). */
+export const ARC_KEY_GROUP = "himds";
 /** The api-version azure-identity and MSAL send. */
 export const ARC_API_VERSION = "2020-06-01";
 
@@ -60,7 +65,8 @@ export interface RunningArcAgent {
 
 export async function startArcAgent(options: ArcAgentOptions): Promise<RunningArcAgent> {
     const directory = options.keyDirectory ?? ARC_KEY_DIRECTORY;
-    const madeDirectory = ensureDirectory(directory);
+    const keyGroup = systemGroupId(ARC_KEY_GROUP);
+    const madeDirectory = ensureDirectory(directory, keyGroup);
     const pending = new Map<string, string>();
     const requests: string[] = [];
     const keyFiles: string[] = [];
@@ -91,6 +97,7 @@ export async function startArcAgent(options: ArcAgentOptions): Promise<RunningAr
             const secret = randomBytes(32).toString("hex");
             // Root's and the himds group's only: a service user must be in that group (Microsoft Learn, above).
             writeFileSync(path, secret, { mode: 0o640 });
+            chownSync(path, 0, keyGroup);
             pending.set(path, secret);
             keyFiles.push(path);
             res.writeHead(401, { "WWW-Authenticate": `Basic realm=${path}`, "Content-Type": "application/json" });
@@ -137,11 +144,21 @@ export async function startArcAgent(options: ArcAgentOptions): Promise<RunningAr
     };
 }
 
-/** Makes the key directory when missing; returns the topmost directory it made, for the caller to remove. */
-function ensureDirectory(directory: string): string | undefined {
-    const made = mkdirSync(directory, { recursive: true, mode: 0o750 });
-    if (made !== undefined) chmodSync(directory, 0o750);
+/**
+ * Makes the key directory when missing, root's and the key group's (0750), the ones above it searchable (0755);
+ * returns the topmost directory it made, for the caller to remove.
+ */
+function ensureDirectory(directory: string, gid: number): string | undefined {
+    const made = mkdirSync(directory, { recursive: true, mode: 0o755 });
+    chownSync(directory, 0, gid);
+    chmodSync(directory, 0o750);
     return made;
+}
+
+/** The system group's ID, the group made first when missing (groupadd --force succeeds when it exists). */
+function systemGroupId(name: string): number {
+    execFileSync("groupadd", ["--system", "--force", name], { stdio: "ignore" });
+    return Number(execFileSync("getent", ["group", name], { encoding: "utf8" }).split(":")[2]);
 }
 
 function authKind(req: IncomingMessage): string {

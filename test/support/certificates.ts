@@ -7,7 +7,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash, createPrivateKey, randomUUID, sign, X509Certificate, constants, type KeyObject } from "node:crypto";
-import { chmodSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sha1Thumbprint, type KeyCredentialRecord } from "../../localazure/graph/keyCredentials";
@@ -49,12 +49,16 @@ export function makeCertificate(name: string, notBefore: Date, notAfter: Date): 
     };
 }
 
-/** The server's file: the private key and the certificate in one PEM, readable by its owner only. */
-export function writeServerFile(path: string, certificate: TestCertificate): string {
+/**
+ * The server's file: the private key and the certificate in one PEM, readable by its owner only; `owner` is the
+ * service's user, as `npm run certificate -- new --owner` gives it (docs/certificates.md).
+ */
+export function writeServerFile(path: string, certificate: TestCertificate, owner?: { uid: number; gid: number }): string {
     // Written beside and renamed over: a process reading the path sees the old file or the new one, never half.
     const next = `${path}.next`;
     writeFileSync(next, certificate.keyPem + certificate.certificatePem, { mode: 0o600 });
     chmodSync(next, 0o600);
+    if (owner !== undefined) chownSync(next, owner.uid, owner.gid);
     renameSync(next, path);
     return path;
 }

@@ -1,11 +1,12 @@
 /**
  * The pieces of an end-to-end run: the Azure stand-in fed from offline plans (Blob Storage's data plane in Azurite), env files written by
  * `npm run env-file`, and the example blob app under gunicorn from the checkout's .venv (the versions pinned in
- * examples/blob-app/requirements.txt) with the environment systemd would give it.
+ * examples/blob-app/requirements.txt) with the environment systemd would give it, as the service's own unprivileged
+ * user (test/support/serviceUser.ts): a file the docs' commands leave unreadable to that user fails the scenario.
  * Every process is on loopback, bounded in time and stopped by the caller.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, request as httpRequest, type IncomingMessage } from "node:http";
 import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -23,6 +24,7 @@ import { startStandIn, type RunningStandIn } from "../../localazure/standin/serv
 import { PYTHON_ENV, requireVenv, systemd, VENV_GUNICORN } from "./envReaders";
 import { showSecretsJson, writeOutputsFile } from "./outputs";
 import { stopProcess } from "../../localazure/stopProcess";
+import { asUser, ensureServiceUser, userEnvironment } from "./serviceUser";
 
 export const ACCOUNTS = JSON.parse(readFileSync(join(ROOT, "test", "fixtures", "storage-accounts.json"), "utf8")) as
     Record<string, StorageAccount>;
@@ -166,7 +168,10 @@ export function proxyEnvironment(proxy: RecordingProxy): Record<string, string> 
 
 /** azure.identity's INFO lines (which credential it found and used) on gunicorn's stderr, through gunicorn's --log-config-json. */
 function identityLogConfig(): string {
-    const file = join(mkdtempSync(join(tmpdir(), "e2e-log-")), "logging.json");
+    const directory = mkdtempSync(join(tmpdir(), "e2e-log-"));
+    // The test's own file, not the docs': readable by the service's user, who runs gunicorn.
+    chmodSync(directory, 0o755);
+    const file = join(directory, "logging.json");
     writeFileSync(file, JSON.stringify({
         version: 1,
         disable_existing_loggers: false,
@@ -177,8 +182,26 @@ function identityLogConfig(): string {
             "azure.identity": { level: "INFO", handlers: ["stderr"], propagate: false },
             "gunicorn.error": { level: "INFO", handlers: ["stderr"], propagate: false },
         },
-    }));
+    }), { mode: 0o644 });
     return file;
+}
+
+const readableCopies = new Map<string, string>();
+
+/**
+ * The local Azure's CA certificate where any user can read it, as a machine's trust store is: the stand-in keeps it
+ * beside the CA's key in a directory of root's alone. Public data; the key stays where it is.
+ */
+function readableCopy(caFile: string): string {
+    let copy = readableCopies.get(caFile);
+    if (copy === undefined) {
+        const directory = mkdtempSync(join(tmpdir(), "e2e-ca-"));
+        chmodSync(directory, 0o755);
+        copy = join(directory, "ca.pem");
+        writeFileSync(copy, readFileSync(caFile), { mode: 0o644 });
+        readableCopies.set(caFile, copy);
+    }
+    return copy;
 }
 
 /** The lines a Python process logged on the `azure.identity` loggers, as `logger LEVEL message`. */
@@ -218,6 +241,8 @@ export function writeCertificateEnvFile(evaluation: StackEvaluation, certificate
 
 export interface RunningApp {
     readonly url: string;
+    /** gunicorn's master: setpriv execs it in place, so the process started is the app's. */
+    readonly pid: number;
     /** What gunicorn and the app wrote to stderr: for a failing test's message. */
     log(): string;
     request(method: "GET" | "PUT", path: string, body?: string): Promise<{ status: number; body: string }>;
@@ -228,25 +253,30 @@ export interface RunningApp {
 const PASSED_ON = /^(AZURE_[A-Z_]+|IDENTITY_ENDPOINT|IMDS_ENDPOINT)$/;
 
 /**
- * The example app under gunicorn, with the variables systemd's parser reads from the env file. `overrides` replace
- * some of them, such as the Arc agent's endpoints, where a stand-in listens on another port than the real agent.
+ * The example app under gunicorn, with the variables systemd's parser reads from the env file (read as root, as
+ * systemd reads `EnvironmentFile=` before it drops to `User=`), run as the service's user. `overrides` replace
+ * some of the variables, such as the Arc agent's endpoints, where a stand-in listens on another port than the real
+ * agent; `supplementaryGroups` are the unit's `SupplementaryGroups=` (the Arc unit's `himds`).
  */
 export async function startApp(envFilePath: string, account: string, azure: AzureStandIn,
-    overrides: Readonly<Record<string, string>> = {}): Promise<RunningApp> {
+    overrides: Readonly<Record<string, string>> = {}, supplementaryGroups?: readonly string[]): Promise<RunningApp> {
     const variables = systemd([envFilePath])[0]!;
     const port = await freePort();
-    const child = spawn(requireVenv(VENV_GUNICORN), ["--bind", `127.0.0.1:${port}`, "--workers", "1", "--timeout", "30",
-        "--no-control-socket", "--log-config-json", identityLogConfig(), "--chdir", join(ROOT, "examples", "blob-app"), "app:app"], {
-        // Only what systemd would pass: the env file's variables, the unit's Environment= line, and no HOME with
-        // an Azure CLI or a token cache in it.
+    const user = ensureServiceUser();
+    const gunicorn = asUser(user, requireVenv(VENV_GUNICORN), ["--bind", `127.0.0.1:${port}`, "--workers", "1", "--timeout", "30",
+        "--no-control-socket", "--log-config-json", identityLogConfig(), "--chdir", join(ROOT, "examples", "blob-app"), "app:app"],
+    supplementaryGroups);
+    const child = spawn(gunicorn.command, gunicorn.args, {
+        // Only what systemd would pass: the env file's variables, the unit's Environment= line, and the user's
+        // own HOME (none: no Azure CLI or token cache in it).
         env: {
+            ...userEnvironment(user),
             ...Object.fromEntries(Object.entries(variables).filter(([key]) => PASSED_ON.test(key))),
             STORAGE_ACCOUNT_URL: `https://${account}.blob.core.windows.net`,
             ...proxyEnvironment(azure.proxy),
-            REQUESTS_CA_BUNDLE: azure.server.caFile,
+            REQUESTS_CA_BUNDLE: readableCopy(azure.server.caFile),
             ...PYTHON_ENV,
             PATH: "/usr/bin:/bin",
-            HOME: mkdtempSync(join(tmpdir(), "e2e-home-")),
             ...overrides,
         },
         stdio: ["ignore", "ignore", "pipe"],
@@ -256,6 +286,7 @@ export async function startApp(envFilePath: string, account: string, azure: Azur
     const url = `http://127.0.0.1:${port}`;
     const app: RunningApp = {
         url,
+        pid: child.pid!,
         log: () => log,
         async request(method, path, body) {
             const response = await fetch(`${url}${path}`, { method, ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(60_000) });
