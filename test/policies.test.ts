@@ -10,6 +10,7 @@ import {
 import { CERTIFICATE_TYPE, certificateDates, certificateUnprotected } from "../policy/certificatePolicies";
 import { listStacks, readProject, readStackFile } from "../tools/stacks/stackFiles";
 import { ROOT } from "./harness";
+import { firstLineOf } from "./support/policyPackPort";
 
 const SUB = "1a2b3c4d-5e6f-4a0b-9c8d-7e6f5a4b3c2d";
 const CONTRIBUTOR_BLOB = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
@@ -222,17 +223,7 @@ describe("the policy pack, policy/index.ts", () => {
         const child = spawn(process.execPath, ["-e", 'require("ts-node").register({ project: "tsconfig.json" }); require("./");'],
             { cwd: join(ROOT, "policy"), stdio: ["ignore", "pipe", "pipe"] });
         try {
-            const firstLine = await new Promise<string>((resolve, reject) => {
-                let out = "";
-                let err = "";
-                child.stdout.on("data", (chunk: Buffer) => {
-                    out += chunk.toString();
-                    if (out.includes("\n")) resolve(out.split("\n")[0]!);
-                });
-                child.stderr.on("data", (chunk: Buffer) => { err += chunk.toString(); });
-                child.on("exit", (code) => reject(new Error(`the pack exited ${String(code)}: ${err}`)));
-                setTimeout(() => reject(new Error(`no port within 20 s: ${err}`)), 20_000);
-            });
+            const firstLine = await firstLineOf(child);
             expect(firstLine).toMatch(/^\d{2,5}$/);
         } finally {
             child.kill();

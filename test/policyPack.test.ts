@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPolicyPack, ensurePolicyPack, POLICY_PACK_DIR, policyPackIsCurrent } from "../tools/policyPack/build";
 import { PROJECT_ROOT } from "../tools/stacks/stackFiles";
+import { firstLineOf } from "./support/policyPackPort";
 
 /** A copy of what the pack is built from, so that changing a source touches no checkout. */
 let copy: string;
@@ -85,17 +86,7 @@ describe("npm run policy-pack (tools/policyPack/build.ts)", () => {
         const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [dir] });
         const child = spawn(process.execPath, [runner, "127.0.0.1:1", dir], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
         try {
-            const firstLine = await new Promise<string>((resolve, reject) => {
-                let out = "";
-                let err = "";
-                child.stdout.on("data", (chunk: Buffer) => {
-                    out += chunk.toString();
-                    if (out.includes("\n")) resolve(out.split("\n")[0]!);
-                });
-                child.stderr.on("data", (chunk: Buffer) => { err += chunk.toString(); });
-                child.on("exit", (code) => reject(new Error(`the pack exited ${String(code)}: ${err}`)));
-                setTimeout(() => reject(new Error(`no port within 20 s: ${err}`)), 20_000);
-            });
+            const firstLine = await firstLineOf(child);
             expect(firstLine).toMatch(/^\d{2,5}$/);
         } finally {
             child.kill();
