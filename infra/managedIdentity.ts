@@ -38,6 +38,13 @@ export interface ManagedIdentityOutputs {
     /** The Azure resource the identity belongs to; absent for an identity given by object ID. */
     readonly resourceId?: string;
     readonly principalId: string;
+    /**
+     * A user-assigned identity's client ID, which the app must name (AZURE_CLIENT_ID): without it azure-identity
+     * asks the host for its system-assigned identity (azure/identity/_credentials/default.py, managed_identity_client_id
+     * "If not specified, a system-assigned identity will be used"), and IMDS answers with that one or refuses. The
+     * other kinds are their resource's only identity.
+     */
+    readonly clientId?: string;
     readonly roleAssignments: readonly GrantedRole[];
     /** Said plainly, for people and for `npm run expiry`: nothing here expires or rotates. */
     readonly credential: string;
@@ -95,6 +102,8 @@ export function toManagedIdentityConfig(value: Parsed): ManagedIdentityConfig {
 export interface ResolvedPrincipal {
     readonly principalId: string;
     readonly resourceId: string | undefined;
+    /** A user-assigned identity's client ID (its `clientId`, azure-native getUserAssignedIdentity). */
+    readonly clientId?: string;
 }
 
 /** A resource without a system-assigned identity has no principal to grant roles to: the user must enable it. */
@@ -121,7 +130,7 @@ export async function resolvePrincipal(identity: ManagedIdentityConfig, describe
             const found = await managedidentity.getUserAssignedIdentity({
                 resourceGroupName: identity.resourceGroup, resourceName: identity.name,
             });
-            return { principalId: found.principalId.toLowerCase(), resourceId: found.id };
+            return { principalId: found.principalId.toLowerCase(), resourceId: found.id, clientId: found.clientId.toLowerCase() };
         }
     }
 }
@@ -193,7 +202,7 @@ export interface ManagedIdentityStackArgs {
 
 /** Look the principal up, then grant it the stack's roles: what a managed-identity stack registers and exports. */
 export async function defineManagedIdentity(args: ManagedIdentityStackArgs): Promise<ManagedIdentityOutputs> {
-    const { principalId, resourceId } = await resolvePrincipal(args.identity, () => args.where);
+    const { principalId, resourceId, clientId } = await resolvePrincipal(args.identity, () => args.where);
     const grant = new ManagedIdentityGrant(managedIdentityName(args.displayName), {
         displayName: args.displayName,
         principalId,
@@ -205,6 +214,7 @@ export async function defineManagedIdentity(args: ManagedIdentityStackArgs): Pro
         kind: args.identity.kind,
         ...(resourceId === undefined ? {} : { resourceId }),
         principalId,
+        ...(clientId === undefined ? {} : { clientId }),
         roleAssignments: grant.grantedRoles,
         credential: NO_CREDENTIAL,
     };

@@ -5,7 +5,9 @@
  * the roles the stack grants the machine's principal; and the move from a client secret to the Arc identity, with
  * requests succeeding at every step.
  */
-import { statSync } from "node:fs";
+import { mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import runProgram from "../infra";
@@ -27,11 +29,11 @@ afterEach(async () => {
 });
 
 /** stacks/Pulumi.dev.yaml with the managed identity added: during the migration (app registration kept) or after. */
-function plan(appRegistration: boolean): Promise<StackEvaluation> {
+function plan(appRegistration: boolean, identity: object = MACHINE): Promise<StackEvaluation> {
     const file = readStackFile(readProject(ROOT), "dev");
     const config = {
         ...file.config,
-        [`${PROJECT}:managedIdentity`]: JSON.stringify(MACHINE),
+        [`${PROJECT}:managedIdentity`]: JSON.stringify(identity),
         ...(appRegistration ? { [`${PROJECT}:appRegistration`]: "true" } : {}),
     };
     return evaluateStack({ program: runProgram, project: PROJECT, stack: "dev", config, at: AT });
@@ -178,5 +180,45 @@ describe("the blob app on an Arc-enabled server", { timeout: 180_000 }, () => {
         expect(await roundTrip(arc, "after.csv")).toEqual([201, 200]);
         expect((await arc.request("GET", "/blobs/reports/before.csv")).status).toBe(200);
         expect(agent.requests.filter((line) => line.endsWith(" basic 200"))).toHaveLength(1);
+    });
+});
+
+describe("the blob app on an Azure VM under the stack's user-assigned identity", { timeout: 180_000 }, () => {
+    const USER_ASSIGNED = { kind: "userAssigned", resourceGroup: "rg-ids", name: "id-inventory" };
+    /** The VM also has its own system-assigned identity, which holds no role: the one IMDS gives when asked for none. */
+    const SYSTEM = { clientId: "5b0d6c2e-1f3a-4c8e-9d17-2a6e4f0b9c31", principalId: "8e2f4a61-7c3d-4b9a-a5e0-1d6c3b7f2e48",
+        resourceId: "/subscriptions/00000000-0000-0000-0000-00000000bbbb/resourceGroups/rg-vms/providers/Microsoft.Compute/virtualMachines/inventory-vm-01" };
+
+    it("signs in with AZURE_CLIENT_ID from the env file; without it, as the VM's own identity, which Storage refuses", async () => {
+        const final = await plan(false, USER_ASSIGNED);
+        const managed = final.outputs["managedIdentity"]!.value as { principalId: string; clientId: string; resourceId: string };
+        expect(roleAssignmentsOf([final]).map((assignment) => assignment.principalId)).toEqual([managed.principalId]);
+        const stand = await startAzure([final], () => AT, roleAssignmentsOf([final]), {
+            tenantId: String(final.outputs["tenantId"]!.value), systemAssigned: SYSTEM,
+            userAssigned: [{ clientId: managed.clientId, principalId: managed.principalId, resourceId: managed.resourceId }],
+        });
+        running.push(stand);
+
+        // npm run env-file writes AZURE_CLIENT_ID, and nothing else, for this stack.
+        const envFile = await writeEnvFile(final);
+        const web = await app(envFile, stand);
+        expect(await roundTrip(web, "vm.csv")).toEqual([201, 200]);
+        expect(identityLogLines(web.log())).toContain(
+            "azure.identity._credentials.chained INFO DefaultAzureCredential acquired a token from ManagedIdentityCredential");
+        expect([...stand.entra.issuedTokens.values()].map((claims) => [claims.appid, claims.oid])).toEqual([[managed.clientId, managed.principalId]]);
+        // DefaultAzureCredential's probe (no Metadata header: IMDS answers 400, so it is there), then the request.
+        expect(stand.imds!.asked).toEqual([`client_id=${managed.clientId} 400`, `client_id=${managed.clientId} 200`]);
+        await web.stop();
+
+        // A server whose env file lacks AZURE_CLIENT_ID: azure-identity asks IMDS for no identity in particular and
+        // gets the VM's system-assigned one (default.py: "If not specified, a system-assigned identity will be used").
+        const bare = join(mkdtempSync(join(tmpdir(), "e2e-env-")), "azure.env");
+        writeFileSync(bare, "", { mode: 0o600 });
+        const unnamed = await app(bare, stand);
+        const refused = await unnamed.request("GET", "/blobs/reports/vm.csv");
+        expect({ status: refused.status, body: JSON.parse(refused.body) as unknown })
+            .toEqual({ status: 403, body: { error: "AuthorizationPermissionMismatch" } });
+        expect([...stand.entra.issuedTokens.values()].map((claims) => claims.oid)).toEqual([managed.principalId, SYSTEM.principalId]);
+        expect(stand.imds!.asked.slice(2)).toEqual(["none= 400", "none= 200"]);
     });
 });

@@ -117,6 +117,25 @@ describe("program: a managed-identity stack", () => {
         expect(plan.outputs["tenantId"]!.value).toBe(TENANT);
     });
 
+    it("exports a user-assigned identity's client ID beside its principal, as getUserAssignedIdentity returns them", async () => {
+        const plan = await evaluate("dev", exampleConfig({ managedIdentity: USER_ASSIGNED }));
+        expect(plan.errors).toEqual([]);
+        const managed = plan.outputs["managedIdentity"]!.value as Record<string, unknown>;
+        const scope = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-inventory-dev`;
+        expect(managed).toEqual({
+            kind: "userAssigned",
+            resourceId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-ids/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-inventory`,
+            principalId: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown,
+            clientId: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown,
+            roleAssignments: [{ scope, role: "Storage Blob Data Contributor" }],
+            credential: NO_CREDENTIAL,
+        });
+        expect(managed["clientId"]).not.toBe(managed["principalId"]);
+        // The other kinds are their resource's only identity: no client ID to name.
+        const machine = await evaluate("dev", exampleConfig({ managedIdentity: MACHINE }));
+        expect(Object.keys(machine.outputs["managedIdentity"]!.value as object)).not.toContain("clientId");
+    });
+
     it("grants an object ID as given, without looking anything up", async () => {
         const plan = await evaluate("dev", exampleConfig({ managedIdentity: { kind: "objectId", objectId: OBJECT_ID } }));
         expect(plan.errors).toEqual([]);
@@ -149,6 +168,8 @@ describe("program: a managed-identity stack", () => {
         expect(ofType(plan, TYPES.roleAssignment).map(({ protect }) => protect)).toEqual([true]);
     });
 });
+
+const USER_ASSIGNED = { kind: "userAssigned", resourceGroup: "rg-ids", name: "id-inventory" };
 
 describe("tools: nothing to expire, no secret in the env file", () => {
     async function outputsFile(values: Record<string, unknown>): Promise<{ file: string; principalId: string }> {
@@ -205,11 +226,31 @@ describe("tools: nothing to expire, no secret in the env file", () => {
                 "run pulumi up first (docs/managed-identity.md)" });
     });
 
+    it("the env file of a user-assigned identity names its client ID (AZURE_CLIENT_ID), and nothing else", async () => {
+        const { file, principalId } = await outputsFile({ managedIdentity: USER_ASSIGNED });
+        const outputs = JSON.parse(readFileSync(file, "utf8")) as { managedIdentity: { clientId: string; resourceId: string } };
+        const { clientId } = outputs.managedIdentity;
+        expect(clientId).toMatch(/^[0-9a-f-]{36}$/);
+        expect(clientId).not.toBe(principalId);
+        const out = join(mkdtempSync(join(tmpdir(), "mi-env-")), "azure.env");
+        const result = await runCli(envFile, ["--from", file, "--out", out]);
+        expect(result).toEqual({ code: 0, stdout: "", stderr: `env-file: wrote ${out} (mode 0600) for inventory-api-dev; no client ` +
+            `secret: it runs under the user-assigned managed identity ${clientId} (AZURE_CLIENT_ID)` });
+        expect(readFileSync(out, "utf8")).toBe([
+            `# Managed identity of inventory-api-dev (user-assigned, principal ${principalId}), from ${file}.`,
+            "# No client secret: Azure holds the credential. AZURE_CLIENT_ID picks this identity among the host's",
+            "# (docs/managed-identity.md). Written by 'npm run env-file'.",
+            `AZURE_CLIENT_ID='${clientId}'`,
+            "",
+        ].join("\n"));
+        expect(statSync(out).mode & 0o777).toBe(0o600);
+    });
+
     it("refuses an env file for an identity whose Azure host gives the endpoint itself", async () => {
         const { file } = await outputsFile({ managedIdentity: { kind: "webApp", resourceGroup: "rg-web", name: "inventory-web" } });
         const result = await runCli(envFile, ["--from", file, "--stdout"]);
         expect(result).toEqual({ code: 1, stdout: "", stderr: `env-file: ${file} runs under a managed identity of kind webApp: its ` +
-            "Azure host gives the app the identity endpoint, and there is no env file to write (one is written for kind arcMachine only)" });
+            "Azure host gives the app the identity endpoint, and there is no env file to write (one is written for kinds arcMachine and userAssigned)" });
     });
 
     it("during a migration the env file is still the app registration's, until the server switches", async () => {

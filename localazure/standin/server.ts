@@ -24,6 +24,8 @@ export interface StandInResponse {
 
 /** Answers the requests for one host pattern, such as `login.microsoftonline.com` or `.blob.core.windows.net`. */
 export interface StandInService {
+    /** Reached over plain HTTP through the proxy instead of HTTPS (IMDS, http://169.254.169.254). */
+    readonly plainHttp?: boolean;
     matches(host: string): boolean;
     handle(request: StandInRequest): StandInResponse | Promise<StandInResponse>;
 }
@@ -50,7 +52,7 @@ export async function startStandIn(services: readonly StandInService[]): Promise
         void answer(req, res);
     });
 
-    async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    async function answer(req: IncomingMessage, res: ServerResponse, plainHttp = false): Promise<void> {
         const chunks: Buffer[] = [];
         for await (const chunk of req) chunks.push(chunk as Buffer);
         const host = (req.headers.host ?? "").replace(/:\d+$/, "");
@@ -59,7 +61,7 @@ export async function startStandIn(services: readonly StandInService[]): Promise
             headers: req.headers, body: Buffer.concat(chunks).toString("utf8"),
         };
         requests.push(request);
-        const service = services.find((candidate) => candidate.matches(host));
+        const service = services.find((candidate) => (candidate.plainHttp === true) === plainHttp && candidate.matches(host));
         const response = service === undefined
             ? { status: 502, body: `the stand-in does not serve ${host}` }
             : await service.handle(request);
@@ -68,9 +70,15 @@ export async function startStandIn(services: readonly StandInService[]): Promise
         res.end(response.body);
     }
 
-    const proxy: Server = createHttpServer((_req, res) => {
-        // Plain-HTTP requests through the proxy (such as a managed identity probe) go nowhere.
-        res.writeHead(403).end("the stand-in proxies HTTPS only");
+    const proxy: Server = createHttpServer((req, res) => {
+        // Plain-HTTP requests through the proxy (such as a managed identity probe) go nowhere, unless a service
+        // answers that host over plain HTTP (the IMDS stand-in).
+        const host = (req.headers.host ?? "").replace(/:\d+$/, "");
+        if (!services.some((service) => service.plainHttp === true && service.matches(host))) {
+            res.writeHead(403).end("the stand-in proxies HTTPS only");
+            return;
+        }
+        void answer(req, res, true);
     });
     proxy.on("connect", (req: IncomingMessage, socket: Socket) => {
         const [host = "", port = ""] = (req.url ?? "").split(":");

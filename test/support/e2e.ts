@@ -20,7 +20,8 @@ import { BlobStandIn, BLOB_HOST_SUFFIX, readRoleDefinitions, type Assignment, ty
 import { EntraStandIn, type AppCredential } from "../../localazure/standin/entra";
 import { credentialsFromEvaluation } from "./planCredentials";
 import type { KeyCredentialRecord } from "../../localazure/graph/keyCredentials";
-import { startStandIn, type RunningStandIn } from "../../localazure/standin/server";
+import { startStandIn, type RunningStandIn, type StandInService } from "../../localazure/standin/server";
+import { ImdsStandIn, type VmIdentity } from "../../localazure/standin/imds";
 import { PYTHON_ENV, requireVenv, systemd, VENV_GUNICORN } from "./envReaders";
 import { showSecretsJson, writeOutputsFile } from "./outputs";
 import { stopProcess } from "../../localazure/stopProcess";
@@ -39,7 +40,16 @@ export interface AzureStandIn {
     readonly blob: BlobStandIn;
     /** The data plane behind the Blob stand-in: what got past its RBAC check, and what the accounts hold. */
     readonly azurite: Azurite;
+    /** An Azure VM's IMDS, when the scenario's app runs on one (startAzure's `vm`). */
+    readonly imds?: ImdsStandIn;
     stop(): Promise<void>;
+}
+
+/** The managed identities of the Azure VM the app runs on: IMDS answers for them (localazure/standin/imds.ts). */
+export interface VmIdentities {
+    readonly tenantId: string;
+    readonly systemAssigned?: VmIdentity;
+    readonly userAssigned: readonly VmIdentity[];
 }
 
 /**
@@ -47,14 +57,17 @@ export interface AzureStandIn {
  * when given, is the list the Blob stand-in judges by (the caller may change it, as a later `pulumi up` would).
  */
 export async function startAzure(evaluations: readonly StackEvaluation[], now: () => Date,
-    assignments: Assignment[] = roleAssignmentsOf(evaluations)): Promise<AzureStandIn> {
+    assignments: Assignment[] = roleAssignmentsOf(evaluations), vm?: VmIdentities): Promise<AzureStandIn> {
     const apps = evaluations.flatMap(credentialsFromEvaluation);
     const entra = new EntraStandIn(apps, now);
     const azurite = await emptyAzurite();
     const blob = new BlobStandIn(ACCOUNTS, assignments, readRoleDefinitions(SHARED), entra.issuedTokens, azurite, now);
-    const server = await startStandIn([entra, blob]);
+    const imds = vm === undefined ? undefined : new ImdsStandIn({ ...vm, issuedTokens: entra.issuedTokens, now });
+    const services: StandInService[] = [entra, blob, ...(imds === undefined ? [] : [imds])];
+    const server = await startStandIn(services);
     const proxy = await startRecordingProxy(server.proxyUrl);
-    return { server, proxy, entra, apps, blob, azurite, stop: async () => { await proxy.stop(); await server.stop(); } };
+    return { server, proxy, entra, apps, blob, azurite, ...(imds === undefined ? {} : { imds }),
+        stop: async () => { await proxy.stop(); await server.stop(); } };
 }
 
 let sharedAzurite: Promise<Azurite> | undefined;

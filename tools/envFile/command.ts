@@ -105,7 +105,8 @@ function envFileFor(outputs: Record<string, unknown>, origin: string, developer:
             throw new UsageError(`${origin} runs under a managed identity; --certificate-path is for an identity with certificates`);
         }
         return { content: renderManagedIdentityEnvFile(managed, origin),
-            wrote: `${managed.displayName}; no client secret: it runs under the Arc agent's managed identity` };
+            wrote: `${managed.displayName}; no client secret: it runs under ${managed.kind === "userAssigned"
+                ? `the user-assigned managed identity ${managed.clientId!} (AZURE_CLIENT_ID)` : "the Arc agent's managed identity"}` };
     }
     const identityOutputs = identityOutputsOf(outputs, developer);
     // While a stack keeps its secrets until every server is switched (keepSecretsUntilSwitched), the identity has

@@ -138,6 +138,8 @@ export interface ManagedIdentityRef {
     readonly displayName: string;
     readonly kind: string;
     readonly principalId: string;
+    /** A user-assigned identity's client ID (infra/managedIdentity.ts). */
+    readonly clientId?: string;
 }
 
 /**
@@ -153,24 +155,37 @@ export function managedIdentityFromOutputs(outputs: Record<string, unknown>, ori
             "file and run pulumi up first (docs/managed-identity.md)");
     }
     if (managed === null || typeof managed !== "object" || (outputs["clientId"] !== undefined && !preferManaged)) return undefined;
-    const { kind, principalId } = managed as Record<string, unknown>;
+    const { kind, principalId, clientId } = managed as Record<string, unknown>;
     const displayName = outputs["displayName"];
     if (typeof kind !== "string" || typeof principalId !== "string" || !GUID.test(principalId) || typeof displayName !== "string") {
         throw new EnvFileError(`the outputs of ${origin} have a 'managedIdentity' without kind and principalId; ` +
             "expected the outputs of this project's stack");
     }
-    return { displayName, kind, principalId };
+    if (kind === "userAssigned" && (typeof clientId !== "string" || !GUID.test(clientId))) {
+        throw new EnvFileError(`the outputs of ${origin} have a user-assigned 'managedIdentity' without its clientId; ` +
+            "run pulumi up with this version of the program first, which exports it");
+    }
+    return { displayName, kind, principalId, ...(typeof clientId === "string" ? { clientId } : {}) };
 }
 
 /**
- * The env file of an app on an Arc-enabled server: the agent's endpoints, and no client ID, tenant or secret, which
- * would make DefaultAzureCredential sign in as an app registration first (EnvironmentCredential comes before
- * ManagedIdentityCredential in its chain).
+ * The env file of an app under a managed identity. On an Arc-enabled server: the agent's endpoints. With a
+ * user-assigned identity: its client ID as AZURE_CLIENT_ID, which DefaultAzureCredential passes to its managed
+ * identity credential (azure/identity/_credentials/default.py), so that IMDS answers for that identity and not the
+ * host's system-assigned one. Never a tenant or secret, which would make DefaultAzureCredential sign in as an app
+ * registration first (EnvironmentCredential comes before ManagedIdentityCredential in its chain).
  */
 export function renderManagedIdentityEnvFile(identity: ManagedIdentityRef, origin: string): string {
+    if (identity.kind === "userAssigned") {
+        return renderLines([
+            `# Managed identity of ${sanitizeComment(identity.displayName)} (user-assigned, principal ${identity.principalId}), from ${sanitizeComment(origin)}.`,
+            "# No client secret: Azure holds the credential. AZURE_CLIENT_ID picks this identity among the host's",
+            "# (docs/managed-identity.md). Written by 'npm run env-file'.",
+        ], [["AZURE_CLIENT_ID", identity.clientId!]]);
+    }
     if (identity.kind !== "arcMachine") {
         throw new EnvFileError(`${origin} runs under a managed identity of kind ${identity.kind}: its Azure host gives the ` +
-            "app the identity endpoint, and there is no env file to write (one is written for kind arcMachine only)");
+            "app the identity endpoint, and there is no env file to write (one is written for kinds arcMachine and userAssigned)");
     }
     return [
         `# Managed identity of ${sanitizeComment(identity.displayName)} (Azure Arc, principal ${identity.principalId}), from ${sanitizeComment(origin)}.`,
