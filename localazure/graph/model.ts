@@ -10,6 +10,8 @@ import { keyCredentialsView, storedKeyCredentials } from "./keyCredentials";
 export interface GraphResult {
     readonly status: number;
     readonly body?: unknown;
+    /** A plain-text answer (/$count) instead of JSON. */
+    readonly text?: string;
 }
 
 export const APPLICATION_DEFAULTS: Record<string, unknown> = {

@@ -10,6 +10,7 @@ import { createApplication, deleteApplication, getApplication, listApplications,
 import { DELETABLE_TYPES, getDeletedItem, listDeletedItems, purgeDeletedItem, restoreDeletedItem } from "./deletedItems";
 import { findApplication, findDirectoryObject, findServicePrincipal } from "./directory";
 import { getByIds } from "./directoryObjects";
+import { rawCount, shapeList } from "./query";
 import { GraphError, graphErrorResponse, graphHeaders } from "./errors";
 import { applicationView, servicePrincipalView, type GraphResult } from "./model";
 import { context } from "./odata";
@@ -37,6 +38,7 @@ export class GraphService implements StandInService {
             const caller = this.authenticate(request);
             const result = this.route(request, caller);
             const headers = graphHeaders(request, randomUUID());
+            if (result.text !== undefined) return { status: result.status, headers: { ...headers, "content-type": "text/plain" }, body: result.text };
             return result.body === undefined
                 ? { status: result.status, headers: { "request-id": headers["request-id"]!, "client-request-id": headers["client-request-id"]! }, body: "" }
                 : { status: result.status, headers, body: JSON.stringify(result.body) };
@@ -94,9 +96,13 @@ export class GraphService implements StandInService {
         const isApp = collection === "applications";
 
         if (id === undefined) {
-            if (method === "GET") return isApp ? listApplications(store, caller, filter) : listServicePrincipals(store, caller, filter);
+            if (method === "GET") return shapeList(request, collection, isApp ? listApplications(store, caller, filter) : listServicePrincipals(store, caller, filter));
             if (method === "POST") return isApp ? createApplication(store, caller, request.body, now) : createServicePrincipal(store, caller, request.body);
             throw notAllowed();
+        }
+        if (id === "$count" && relation === undefined && method === "GET") {
+            const listed = (isApp ? listApplications(store, caller, filter) : listServicePrincipals(store, caller, filter)).body as { value: unknown[] };
+            return { status: 200, text: rawCount(request, listed.value.length).text };
         }
         if (relation === undefined) {
             if (method === "GET") return isApp ? getApplication(store, caller, id, request.url.searchParams.get("$select")) : getServicePrincipal(store, caller, id);
