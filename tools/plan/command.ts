@@ -30,6 +30,8 @@ export interface PlanOptions {
     readonly at?: Date;
     /** The tenant the fake deployer signs in to; each stack's own when unset. */
     readonly deployerTenantId?: string;
+    /** Told when each stack is planned, with how long it took: the fleet's progress lines. */
+    readonly onPlanned?: (stack: PlannedStack, durationMs: number) => void;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -40,16 +42,21 @@ export async function planStacks(options: PlanOptions): Promise<Plan> {
     const stacks = options.stacks.length > 0 ? options.stacks : listStacks(project);
     // Once, over every stack of the project: each line names the stack file it is about (infra/config.ts).
     const acrossStacks = projectStackProblems(project);
-    const planned: PlannedStack[] = [];
+    const plannedStacks: PlannedStack[] = [];
     // The committed certificates are the planned project's (stacks/certificates/ under --root), as for the CLI.
     const previousCertificatesRoot = setCertificatesRoot(options.root);
     for (const stack of stacks) {
+        const started = Date.now();
+        const planned = (result: PlannedStack): void => {
+            plannedStacks.push(result);
+            options.onPlanned?.(result, Date.now() - started);
+        };
         let file: StackFile;
         try {
             file = readStackFile(project, stack);
         } catch (error) {
             if (!(error instanceof StackFileError)) throw error;
-            planned.push({ stack, ok: false, errors: [...error.problems], violations: [], resources: [], outputs: {} });
+            planned({ stack, ok: false, errors: [...error.problems], violations: [], resources: [], outputs: {} });
             continue;
         }
         const evaluation = await evaluateStack({
@@ -67,10 +74,10 @@ export async function planStacks(options: PlanOptions): Promise<Plan> {
         const origin = evaluation.ok ? originsOf(project.name, file) : undefined;
         const violations = checkResources(evaluation.resources, packConfig, POLICIES, options.at, origin);
         const prefix = `${STACK_CONFIG_DIR}/Pulumi.${stack}.yaml: `;
-        planned.push(planStack(evaluation, violations, acrossStacks.filter((line) => line.startsWith(prefix))));
+        planned(planStack(evaluation, violations, acrossStacks.filter((line) => line.startsWith(prefix))));
     }
     setCertificatesRoot(previousCertificatesRoot);
-    return { at: (options.at ?? new Date()).toISOString(), stacks: planned };
+    return { at: (options.at ?? new Date()).toISOString(), stacks: plannedStacks };
 }
 
 /** The config keys behind the resources of a stack that the program accepted (so its config parses). */
