@@ -12,10 +12,10 @@
  * service_principal_resource.go, application_password_resource.go; the stand-ins in localazure/providers/azuread
  * make the same calls, and test/engine/fleet.test.ts counts them in the local Graph's request log):
  * - the application: create, then two display-name updates that prove it exists ("Attempt to patch the newly
- *   created application"), then each owner past the 20 the create binds, then the deployer's removal when it is
- *   not an owner: 3 + extra owners + 1;
- * - the service principal: create, an update that proves it exists, extra owners, the deployer's removal: 2 + extra + 1;
+ *   created application"), then one write for each owner past the 20 the create binds: 3 + extra owners;
+ * - the service principal: create, an update that proves it exists, the extra owners: 2 + extra owners;
  * - each of the two staggered credentials: a secret's `addPassword`, or a certificate's update of keyCredentials.
+ * The deployer is always among the owners the program sets (infra/program.ts), so the provider never removes it.
  */
 import type { StackConfig } from "../../infra/config";
 
@@ -32,10 +32,11 @@ const STAGGERED_CREDENTIALS = 2;
 export function stackWriteCost(config: StackConfig): number {
     if (!config.appRegistration) return 0;
     const identities = Math.max(1, config.developers.length);
-    // The deployer binds itself first, so the configured owners that fit are 19.
-    const extraOwners = Math.max(0, config.owners.length - (OWNERS_BOUND_AT_CREATE - 1));
-    const application = 3 + extraOwners + 1;
-    const servicePrincipal = 2 + extraOwners + 1;
+    // The create binds the deployer and 19 others (owners.ts initialOwners); the rest are added one by one.
+    const others = config.owners.filter((owner) => owner.toLowerCase() !== config.deployerObjectId?.toLowerCase());
+    const extraOwners = Math.max(0, others.length - (OWNERS_BOUND_AT_CREATE - 1));
+    const application = 3 + extraOwners;
+    const servicePrincipal = 2 + extraOwners;
     // Two staggered credentials, secrets or certificates; a move to certificates keeps both secrets beside them.
     const credentials = STAGGERED_CREDENTIALS * (config.keepSecretsUntilSwitched ? 2 : 1);
     return identities * (application + servicePrincipal + credentials);
