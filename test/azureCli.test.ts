@@ -1,7 +1,7 @@
 /**
  * Microsoft's Azure CLI (azure-cli 2.91.0 from PyPI, tools/setup/azure-cli.sh) against the local Azure, signed in
  * as the deployer with exactly its documented permissions (Graph Application.ReadWrite.OwnedBy; RBAC
- * Administrator on the subscription, conditioned to the Storage Blob roles for service principals): every command
+ * Administrator on the stacks' resource groups, conditioned to the Storage Blob roles for service principals): every command
  * kind a user of this project runs, each with its exact answer, and where real Azure would refuse the deployer,
  * the same refusal: sign-in with subscription discovery; apps, service principals, their credentials and owners
  * (list, show, add, remove, delete); create-for-rbac, app and sp create, credential reset --append; role assignments by
