@@ -1,10 +1,15 @@
 /**
  * Microsoft's Azure CLI (azure-cli 2.91.0 from PyPI, tools/setup/azure-cli.sh) against the local Azure, signed in
  * as the deployer with exactly its documented permissions (Graph Application.ReadWrite.OwnedBy; RBAC
- * Administrator on the subscription, conditioned to the Storage Blob roles for service principals): every command
+ * Administrator on the stacks' resource groups, conditioned to the Storage Blob roles for service principals): every command
  * kind a user of this project runs, each with its exact answer, and where real Azure would refuse the deployer,
- * the same refusal. Commands are grouped, as az takes about 1.5 s to start.
+ * the same refusal: sign-in with subscription discovery; apps, service principals, their credentials and owners
+ * (list, show, add, remove, delete); create-for-rbac, app and sp create, credential reset --append; role assignments by
+ * role name and by ID at resource-group and subscription scope; Graph paging past 100; Blob Storage with --auth-mode
+ * login. Commands are grouped, as az takes about 1.5 s to start.
  */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../localazure/index";
 import { PRODUCTION_SUBSCRIPTION_ID } from "../localazure/seed";
@@ -25,6 +30,13 @@ beforeAll(async () => {
 afterAll(async () => {
     await azure.stop();
 });
+
+/** A Graph token by the client-credentials grant, for what az would take too long to do a hundred times. */
+async function graphToken(clientId: string, clientSecret: string): Promise<string> {
+    const form = new URLSearchParams({ grant_type: "client_credentials", client_id: clientId, client_secret: clientSecret, scope: "https://graph.microsoft.com/.default" });
+    const reply = await fetch(`${azure.url}/login.microsoftonline.com/${azure.tenantId}/oauth2/v2.0/token`, { method: "POST", body: form });
+    return ((await reply.json()) as { access_token: string }).access_token;
+}
 
 interface HandMade {
     appId: string;
@@ -171,6 +183,97 @@ describe("the real Azure CLI against the local Azure, as the deployer", () => {
         expect(write.stderr).toContain("You do not have the required permissions needed to perform this operation.");
         expect(azure.log().at(-1)).toMatchObject({ method: "PUT", host: "inventoryapidev.blob.core.windows.net", path: "/denied",
             status: 403, error: "AuthorizationPermissionMismatch", caller: handMade.objectId });
+    });
+
+    it("adds and removes an owner (az ad app owner add/remove), lists the service principal's credentials and lists apps by --filter", async () => {
+        const added = await az.run(["ad", "app", "owner", "add", "--id", handMade.appId, "--owner-object-id", azure.admin.objectId]);
+        expect([added.code, added.stdout, added.stderr]).toEqual([0, "", ""]);
+        // az posts a reference to directoryObjects/{id} (custom.py _build_directory_object_json; application-post-owners).
+        expect(azure.log().filter((entry) => entry.method === "POST" && entry.path.endsWith("/owners/$ref")).map((entry) => [entry.status, entry.caller]))
+            .toEqual([[204, azure.deployer.objectId]]);
+        expect(await az.json(["ad", "app", "owner", "list", "--id", handMade.appId, "--query", "sort([].id)"]))
+            .toEqual([azure.deployer.objectId, azure.admin.objectId].sort());
+        // Added again, az sees the owner in the list and posts nothing (custom.py add_application_owner: idempotent).
+        expect((await az.run(["ad", "app", "owner", "add", "--id", handMade.appId, "--owner-object-id", azure.admin.objectId])).code).toBe(0);
+        expect(azure.log().filter((entry) => entry.method === "POST" && entry.path.endsWith("/owners/$ref"))).toHaveLength(1);
+        const removed = await az.run(["ad", "app", "owner", "remove", "--id", handMade.appId, "--owner-object-id", azure.admin.objectId]);
+        expect([removed.code, removed.stdout, removed.stderr]).toEqual([0, "", ""]);
+        const [owners, spCredentials, filtered, spByName] = await Promise.all([
+            az.json(["ad", "app", "owner", "list", "--id", handMade.appId, "--query", "[].id"]),
+            // The secrets are the app's; the service principal has none of its own (custom.py list_service_principal_credentials).
+            az.json(["ad", "sp", "credential", "list", "--id", handMade.appId]),
+            az.json(["ad", "app", "list", "--filter", "displayName eq 'hand-made'", "--query", "[].appId"]),
+            az.json(["ad", "sp", "list", "--spn", handMade.appId, "--query", "[].displayName"]),
+        ]);
+        expect([owners, spCredentials, filtered, spByName]).toEqual([[azure.deployer.objectId], [], [handMade.appId], ["hand-made"]]);
+    });
+
+    it("follows @odata.nextLink for a list longer than Graph's page of 100 (az ad app list --display-name, --all, and unfiltered)", async () => {
+        const admin = await graphToken(azure.admin.clientId, azure.admin.clientSecret);
+        for (let index = 0; index < 101; index++) {
+            const made = await fetch(`${azure.url}/graph.microsoft.com/v1.0/applications`, { method: "POST",
+                headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" }, body: JSON.stringify({ displayName: `page-${String(index).padStart(3, "0")}` }) });
+            expect(made.status).toBe(201);
+        }
+        const before = azure.log().length;
+        const byName = await az.json<string[]>(["ad", "app", "list", "--display-name", "page-", "--query", "[].displayName"]);
+        expect(byName).toEqual(Array.from({ length: 101 }, (_, index) => `page-${String(index).padStart(3, "0")}`));
+        // Two pages: the first as az asked, the second by the nextLink's $skiptoken (_graph_client.py _send).
+        const pages = azure.log().slice(before).filter((entry) => entry.path === "/v1.0/applications");
+        expect(pages.map((entry) => [entry.status, entry.query.includes("%24skiptoken=") || entry.query.includes("$skiptoken=")])).toEqual([[200, false], [200, true]]);
+        const total = azure.state().applications.length;
+        const [all, unfiltered] = await Promise.all([
+            az.json(["ad", "app", "list", "--all", "--query", "length(@)"]),
+            az.run(["ad", "app", "list", "--query", "length(@)", "-o", "json"]),
+        ]);
+        // Without a filter or --all, az shows the first 100 and says so (custom.py list_applications).
+        expect([all, unfiltered.code, JSON.parse(unfiltered.stdout), unfiltered.stderr]).toEqual([total, 0, 100,
+            "WARNING: The result is not complete. You can still use '--all' to get all of them with long latency expected, or provide a filter through command arguments\n"]);
+    });
+
+    it("creates and deletes role assignments by role ID at resource-group scope (--ids), and as the subscription's Owner at subscription scope", async () => {
+        const subscription = `/subscriptions/${azure.subscriptionId}`;
+        const byId = await az.json<{ id: string; roleDefinitionId: string }>(["role", "assignment", "create", "--assignee-object-id", handMade.objectId,
+            "--assignee-principal-type", "ServicePrincipal", "--role", CONTRIBUTOR, "--scope", group, "--query", "{id:id, roleDefinitionId:roleDefinitionId}"]);
+        expect(byId.roleDefinitionId).toBe(`${subscription}/providers/Microsoft.Authorization/roleDefinitions/${CONTRIBUTOR}`);
+        expect(byId.id).toMatch(new RegExp(`^${group}/providers/Microsoft.Authorization/roleAssignments/[0-9a-f-]{36}$`));
+        const deleted = await az.run(["role", "assignment", "delete", "--ids", byId.id]);
+        expect([deleted.code, deleted.stderr]).toEqual([0, ""]);
+        expect(azure.log().at(-1)).toMatchObject({ method: "DELETE", path: byId.id, status: 200, caller: azure.deployer.objectId });
+
+        // The admin (the portal user) is Owner of the subscription: there az may assign, list and delete.
+        const owner = new AzureCli(azure);
+        await owner.login(azure.admin.clientId, azure.admin.clientSecret);
+        const made = await owner.json(["role", "assignment", "create", "--assignee", handMade.appId, "--role", "Storage Blob Data Reader",
+            "--scope", subscription, "--query", "{scope:scope, role:roleDefinitionId, type:principalType}"]);
+        expect(made).toEqual({ scope: subscription, role: `${subscription}/providers/Microsoft.Authorization/roleDefinitions/${READER}`, type: "ServicePrincipal" });
+        expect(await owner.json(["role", "assignment", "list", "--assignee", handMade.objectId, "--scope", subscription,
+            "--query", "sort_by([], &scope)[].[roleDefinitionName, scope]"])).toEqual([["Storage Blob Data Reader", subscription]]);
+        expect(await owner.json(["role", "assignment", "list", "--assignee", handMade.objectId, "--all",
+            "--query", "sort_by([], &scope)[].[roleDefinitionName, scope]"])).toEqual([["Storage Blob Data Reader", subscription], ["Storage Blob Data Reader", group]]);
+        const removed = await owner.run(["role", "assignment", "delete", "--assignee", handMade.objectId, "--role", READER, "--scope", subscription]);
+        expect([removed.code, removed.stderr]).toEqual([0, ""]);
+        expect(azure.state().roleAssignments.filter((assignment) => assignment.principalId === handMade.objectId).map((assignment) => assignment.scope)).toEqual([group]);
+    });
+
+    it("uploads, lists and downloads a blob with az storage blob --auth-mode login, as the hand-made identity with Storage Blob Data Contributor", async () => {
+        await az.json(["role", "assignment", "create", "--assignee-object-id", handMade.objectId, "--assignee-principal-type", "ServicePrincipal",
+            "--role", "Storage Blob Data Contributor", "--scope", group]);
+        const app = new AzureCli(azure);
+        await app.login(handMade.appId, handMade.password);
+        const account = ["--account-name", "inventoryapidev", "--auth-mode", "login"];
+        expect((await app.run(["storage", "container", "create", "--name", "reports", ...account])).code).toBe(0);
+        const source = join(app.configDir, "upload.txt");
+        writeFileSync(source, "hello");
+        const upload = await app.run(["storage", "blob", "upload", "--container-name", "reports", "--name", "day.txt", "--file", source, "--no-progress", ...account]);
+        expect([upload.code, upload.stderr]).toEqual([0, ""]);
+        expect(await app.json(["storage", "blob", "list", "--container-name", "reports", ...account, "--query", "[].[name, properties.contentLength]"]))
+            .toEqual([["day.txt", 5]]);
+        const file = join(app.configDir, "day.txt");
+        const download = await app.run(["storage", "blob", "download", "--container-name", "reports", "--name", "day.txt", "--file", file, "--no-progress", ...account]);
+        expect([download.code, download.stderr, readFileSync(file, "utf8")]).toEqual([0, "", "hello"]);
+        expect(azure.log().filter((entry) => entry.host === "inventoryapidev.blob.core.windows.net" && entry.caller === handMade.objectId)
+            .map((entry) => [entry.method, entry.status])).toContainEqual(["PUT", 201]);
     });
 
     it("deletes a credential, the service principal and the app", async () => {
