@@ -171,6 +171,17 @@ describe("the real Azure CLI against the local Azure, as the deployer", () => {
         const adminApp = await az.run(["ad", "app", "delete", "--id", azure.admin.clientId]);
         expect([adminApp.code, adminApp.stderr.trim()]).toEqual([1, "ERROR: Insufficient privileges to complete the operation."]);
         expect(azure.log().at(-1)).toMatchObject({ method: "DELETE", status: 403, error: "Authorization_RequestDenied" });
+        // Nor add an owner to it, a secret to it, or delete its service principal: each write is Graph's 403.
+        const refusals = [
+            await az.run(["ad", "app", "owner", "add", "--id", azure.admin.clientId, "--owner-object-id", handMade.objectId]),
+            await az.run(["ad", "app", "credential", "reset", "--id", azure.admin.clientId, "--append"]),
+            await az.run(["ad", "sp", "delete", "--id", azure.admin.clientId]),
+        ];
+        expect(refusals.map((refusal) => [refusal.code, refusal.stdout, refusal.stderr.trim()]))
+            .toEqual(Array.from({ length: 3 }, () => [1, "", "ERROR: Insufficient privileges to complete the operation."]));
+        expect(azure.log().filter((entry) => entry.status === 403 && entry.host === "graph.microsoft.com").slice(-3).map((entry) => [entry.method, entry.path.split("/").at(-1), entry.error]))
+            .toEqual([["POST", "$ref", "Authorization_RequestDenied"], ["POST", "addPassword", "Authorization_RequestDenied"], ["DELETE", azure.state().servicePrincipals.find((sp) => sp.appId === azure.admin.clientId)!.id, "Authorization_RequestDenied"]]);
+        expect(azure.state().applications.find((app) => app.appId === azure.admin.clientId)!.passwords).toHaveLength(1);
     });
 
     it("uses Blob Storage with --auth-mode login, signed in as the hand-made identity", async () => {
@@ -186,16 +197,17 @@ describe("the real Azure CLI against the local Azure, as the deployer", () => {
     });
 
     it("adds and removes an owner (az ad app owner add/remove), lists the service principal's credentials and lists apps by --filter", async () => {
+        const ownersRef = `/v1.0/applications/${azure.state().applications.find((app) => app.appId === handMade.appId)!.id}/owners/$ref`;
         const added = await az.run(["ad", "app", "owner", "add", "--id", handMade.appId, "--owner-object-id", azure.admin.objectId]);
         expect([added.code, added.stdout, added.stderr]).toEqual([0, "", ""]);
         // az posts a reference to directoryObjects/{id} (custom.py _build_directory_object_json; application-post-owners).
-        expect(azure.log().filter((entry) => entry.method === "POST" && entry.path.endsWith("/owners/$ref")).map((entry) => [entry.status, entry.caller]))
+        expect(azure.log().filter((entry) => entry.method === "POST" && entry.path === ownersRef).map((entry) => [entry.status, entry.caller]))
             .toEqual([[204, azure.deployer.objectId]]);
         expect(await az.json(["ad", "app", "owner", "list", "--id", handMade.appId, "--query", "sort([].id)"]))
             .toEqual([azure.deployer.objectId, azure.admin.objectId].sort());
         // Added again, az sees the owner in the list and posts nothing (custom.py add_application_owner: idempotent).
         expect((await az.run(["ad", "app", "owner", "add", "--id", handMade.appId, "--owner-object-id", azure.admin.objectId])).code).toBe(0);
-        expect(azure.log().filter((entry) => entry.method === "POST" && entry.path.endsWith("/owners/$ref"))).toHaveLength(1);
+        expect(azure.log().filter((entry) => entry.method === "POST" && entry.path === ownersRef)).toHaveLength(1);
         const removed = await az.run(["ad", "app", "owner", "remove", "--id", handMade.appId, "--owner-object-id", azure.admin.objectId]);
         expect([removed.code, removed.stdout, removed.stderr]).toEqual([0, "", ""]);
         const [owners, spCredentials, filtered, spByName] = await Promise.all([

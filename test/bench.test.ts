@@ -1,8 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MAX_ROLE_ASSIGNMENTS, parseStackConfig } from "../infra/config";
 import { developersConfig, identityGraph, limitConfig, median, parseBenchArgs, planNodeFlags, syntheticProject } from "../tools/bench/command";
+import { createForRbacArgs, oneIdentityStack, upArgs } from "../tools/bench/azureCli";
 import { previewCases } from "../tools/bench/engine";
 import { PROJECT_ROOT, readProject, readStackFile } from "../tools/stacks/stackFiles";
 import { evaluateStackFile } from "./harness";
@@ -49,9 +51,10 @@ describe("the SDK's floor at Azure's limit", () => {
 
 describe("bench flags", () => {
     it.each([
-        [[], { offline: true, engine: true }],
-        [["--skip-engine"], { offline: true, engine: false }],
-        [["--engine-only", "--runs", "3"], { offline: false, engine: true, runs: 3 }],
+        [[], { offline: true, engine: true, azureCli: true }],
+        [["--skip-engine"], { offline: true, engine: false, azureCli: false }],
+        [["--engine-only", "--runs", "3"], { offline: false, engine: true, azureCli: true, runs: 3 }],
+        [["--azure-cli-only", "--runs", "3"], { offline: false, engine: false, azureCli: true, runs: 3 }],
     ])("%j measures %j", (argv, expected) => {
         expect(parseBenchArgs(argv)).toMatchObject(expected);
     });
@@ -59,6 +62,8 @@ describe("bench flags", () => {
     it.each([
         [["--skip-engine", "--engine-only"], "--skip-engine and --engine-only leave nothing to measure together; give one"],
         [["--runs", "0"], "--runs, --test-runs and --sizes take whole numbers above 0"],
+        [["--azure-cli-only", "--skip-engine"], "--azure-cli-only measures one figure of the engine's part; give it without --skip-engine or --engine-only"],
+        [["--azure-cli-only", "--engine-only"], "--azure-cli-only measures one figure of the engine's part; give it without --skip-engine or --engine-only"],
     ])("refuses %j", (argv, message) => {
         expect(() => parseBenchArgs(argv)).toThrow(message);
     });
@@ -76,5 +81,16 @@ describe("the real engine's previews", () => {
             ["workspace", "preview --stack dev --policy-pack .tools/policy-pack --policy-pack-config policy/config.json", {}],
             ["workspace", "preview --stack dev --policy-pack policy --policy-pack-config policy/config.json", {}],
         ]);
+    });
+});
+
+describe("one identity by hand against pulumi up", () => {
+    it("makes dev's identity with az ad sp create-for-rbac under a name of each round's, and pulumi up creates a new stack each round", () => {
+        expect(createForRbacArgs("sub-1", 2)).toEqual(["ad", "sp", "create-for-rbac", "--name", "bench-az-2", "--role", "Storage Blob Data Contributor",
+            "--scopes", "/subscriptions/sub-1/resourceGroups/rg-inventory-dev", "--query", "appId", "--output", "tsv"]);
+        expect(upArgs(oneIdentityStack(2))).toEqual(["up", "--stack", "one-2", "--yes", "--skip-preview"]);
+        // The same role and group as dev's stack file, which the pulumi side deploys.
+        expect(readFileSync(join(PROJECT_ROOT, "stacks", "Pulumi.dev.yaml"), "utf8"))
+            .toContain("    - resourceGroup: rg-inventory-dev\n      role: Storage Blob Data Contributor\n");
     });
 });

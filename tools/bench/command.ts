@@ -1,12 +1,14 @@
 /**
- * `npm run bench [-- --runs 5] [--test-runs 1] [--skip-test] [--sizes 1,10,100,500] [--skip-engine | --engine-only] [--json]`
+ * `npm run bench [-- --runs 5] [--test-runs 1] [--skip-test] [--sizes 1,10,100,500] [--skip-engine | --engine-only | --azure-cli-only] [--json]`
  *
  * Whole-process figures, each the median of several cold runs after one warm-up, with min and max and the ratio
  * to the floor measured in the same run: the floor (an empty program under the offline engine), `npm run plan` of
  * every stack, synthetic stacks of N identities (2 secrets, 2 role assignments each), a synthetic stack at Azure's
  * limit (one identity with 4,000 role assignments), the resource graph of one identity, and `npm test`. Then the
  * real engine (tools/bench/engine.ts): `pulumi preview` of each stack and `pulumi up` of dev against a local Azure,
- * beside its own floor, `pulumi preview` of an empty TypeScript program. Figures only: nothing here asserts a target.
+ * beside its own floor, `pulumi preview` of an empty TypeScript program; and one identity made by hand with
+ * `az ad sp create-for-rbac` against the same by `pulumi up` (tools/bench/azureCli.ts). Figures only: nothing here
+ * asserts a target.
  */
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -19,6 +21,7 @@ import { MAX_ROLE_ASSIGNMENTS } from "../../infra/config";
 import { evaluateStack, type RegisteredResource } from "../offline/engine";
 import { PROJECT_ROOT, readProject, readStackFile } from "../stacks/stackFiles";
 import { runCommand, UsageError } from "../../common/cliArgs";
+import { measureAzureCli, type AzureCliFigures } from "./azureCli";
 import { measureEngine, renderBreakdown, type EngineFigures } from "./engine";
 import { againstFloor, renderTable, summarize, type Figure, type Sample } from "./figures";
 
@@ -139,6 +142,15 @@ function renderEngine(engine: EngineFigures): string {
     ].join("\n");
 }
 
+function renderAzureCli(byHand: AzureCliFigures): string {
+    return [
+        "one identity by hand against one by the program, the same local Azure (vs floor: against az):",
+        renderTable(byHand.figures),
+        "",
+        `pulumi up takes ${byHand.ratio.toFixed(2)}x the time of az ad sp create-for-rbac`,
+    ].join("\n");
+}
+
 export interface BenchOptions {
     readonly runs: number;
     readonly testRuns: number;
@@ -149,6 +161,8 @@ export interface BenchOptions {
     readonly offline: boolean;
     /** The real engine's figures (tools/bench/engine.ts). */
     readonly engine: boolean;
+    /** az ad sp create-for-rbac against pulumi up of a one-identity stack (tools/bench/azureCli.ts): with the engine's. */
+    readonly azureCli: boolean;
 }
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
@@ -162,6 +176,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
             "skip-test": { type: "boolean", default: false },
             "skip-engine": { type: "boolean", default: false },
             "engine-only": { type: "boolean", default: false },
+            "azure-cli-only": { type: "boolean", default: false },
         },
     });
     const runs = Number(values.runs);
@@ -173,9 +188,14 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     if (values["skip-engine"] && values["engine-only"]) {
         throw new UsageError("--skip-engine and --engine-only leave nothing to measure together; give one");
     }
+    if (values["azure-cli-only"] && (values["skip-engine"] || values["engine-only"])) {
+        throw new UsageError("--azure-cli-only measures one figure of the engine's part; give it without --skip-engine or --engine-only");
+    }
+    const azureCliOnly = values["azure-cli-only"];
     return {
         runs, testRuns, sizes, json: values.json, skipTest: values["skip-test"],
-        offline: !values["engine-only"], engine: !values["skip-engine"],
+        offline: !values["engine-only"] && !azureCliOnly, engine: !values["skip-engine"] && !azureCliOnly,
+        azureCli: !values["skip-engine"],
     };
 }
 
@@ -191,11 +211,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     const progress = (text: string) => { if (!options.json) process.stderr.write(`${text}\n`); };
     const offline = options.offline ? await measureOffline(options, progress) : undefined;
     const engine = options.engine ? await measureEngine(options.runs, progress) : undefined;
+    const azureCli = options.azureCli ? await measureAzureCli(options.runs, progress) : undefined;
     if (options.json) {
-        console.log(JSON.stringify({ ...offline, ...(engine === undefined ? {} : { engine }) }, null, 2));
+        console.log(JSON.stringify({ ...offline, ...(engine === undefined ? {} : { engine }), ...(azureCli === undefined ? {} : { azureCli }) }, null, 2));
     } else {
-        console.log([offline && render(offline.figures, offline.graph, offline.growth), engine && renderEngine(engine)]
-            .filter(Boolean).join("\n\n"));
+        console.log([offline && render(offline.figures, offline.graph, offline.growth), engine && renderEngine(engine),
+            azureCli && renderAzureCli(azureCli)].filter(Boolean).join("\n\n"));
     }
     return 0;
 }
