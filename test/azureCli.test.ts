@@ -58,7 +58,8 @@ describe("ARM's cloud metadata document", () => {
     });
 });
 
-describe("the real Azure CLI against the local Azure, as the deployer", () => {
+// Each az command is a Python start of azure-cli (about 1 s of CPU alone, several under a full suite's load).
+describe("the real Azure CLI against the local Azure, as the deployer", { timeout: 120_000 }, () => {
     it("signs in as a service principal and discovers both subscriptions (ARM Subscriptions - List)", async () => {
         expect(await az.login(azure.deployer.clientId, azure.deployer.clientSecret)).toEqual([
             { id: azure.subscriptionId, name: "Local Azure (dev and test)", isDefault: true },
