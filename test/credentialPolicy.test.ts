@@ -3,7 +3,7 @@
  * documents them, one exact line per problem, and the command's exit codes with the policies read by a stand-in.
  * The real Graph path is in test/engine/credentialPolicy.test.ts.
  */
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -186,6 +186,13 @@ describe("what else a tenant's policy restricts (issue 24, defect 6)", () => {
             tenant(defaultPolicy(true, [restriction("passwordAddition")])), []],
     ])("%s", (_, choice, policies, expected) => {
         expect(credentialPolicyProblems(choice, policies, NOW)).toEqual(expected);
+    });
+
+    it("docs/certificates.md no longer says Entra accepts either kind: it names the restriction that refuses self-signed ones", () => {
+        const text = readFileSync(join(PROJECT_ROOT, "docs", "certificates.md"), "utf8").replace(/\s+/g, " ");
+        expect(text).not.toContain("accepts either");
+        expect(text).toContain("an app management policy's `trustedCertificateAuthority` restriction");
+        expect(text).toContain("makes Entra refuse every certificate its authorities did not issue, self-signed ones included");
     });
 
     it("reads every policy with Prefer: include-unknown-enum-members, and keeps the authorities and exemptions", async () => {
