@@ -57,6 +57,12 @@ export interface LocalAzure {
      * (localazure/arm/machines.ts): the machine's resource ID and its identity's principal (object) ID.
      */
     connectArcMachine(resourceGroup: string, name: string): { readonly id: string; readonly principalId: string };
+    /**
+     * Gives a service principal a custom security attribute, as an Attribute Assignment Administrator does in the
+     * portal (customsecurityattributevalue: `customSecurityAttributes: {AttributeSet: {Attribute: value}}`): what an
+     * app management policy's excludeActors matches (localazure/graph/policies.ts).
+     */
+    assignCustomSecurityAttribute(objectId: string, attributeSet: string, attribute: string, value: string): void;
     /** What the local Azure holds now (a copy): for tests that look behind the APIs, as a portal would show it. */
     state(): State;
     stop(): Promise<void>;
@@ -85,6 +91,13 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
         log: () => [...router.entries],
         connectArcMachine: (resourceGroup, name) => store.change((state) =>
             connectMachine(state, subscriptionId, resourceGroup, name, now().toISOString())),
+        assignCustomSecurityAttribute: (objectId, attributeSet, attribute, value) => store.change((state) => {
+            const principal = state.servicePrincipals.find((candidate) => candidate.id === objectId);
+            if (principal === undefined) throw new Error(`no service principal ${objectId}`);
+            const held = (principal.properties["customSecurityAttributes"] ?? {}) as Record<string, Record<string, unknown>>;
+            held[attributeSet] = { "@odata.type": "#Microsoft.DirectoryServices.CustomSecurityAttributeValue", ...held[attributeSet], [attribute]: value };
+            principal.properties["customSecurityAttributes"] = held;
+        }),
         state: () => structuredClone(store.state),
         stop: async () => {
             await listener.close();

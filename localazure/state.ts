@@ -92,6 +92,18 @@ export interface CredentialRestriction {
     readonly maxLifetime: string | null;
     readonly restrictForAppsCreatedAfterDateTime: string | null;
     readonly state: "enabled" | "disabled";
+    /** trustedCertificateAuthority (beta keyCredentialConfiguration): the trusted authorities' configurations. */
+    readonly certificateBasedApplicationConfigurationIds?: readonly string[];
+    /** appManagementPolicyActorExemptions: callers holding one of these custom security attributes are exempt. */
+    readonly excludeActors?: { readonly customSecurityAttributes: readonly ActorExemptionRecord[] };
+}
+
+/** customSecurityAttributeStringValueExemption: `id` "AttributeSetName_AttributeName", operator `equals`. */
+export interface ActorExemptionRecord {
+    readonly "@odata.type": "#microsoft.graph.customSecurityAttributeStringValueExemption";
+    readonly id: string;
+    readonly operator: "equals";
+    readonly value: string;
 }
 
 /** appManagementConfiguration: the restrictions on passwords (client secrets) and keys (certificates). */

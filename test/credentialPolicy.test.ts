@@ -3,7 +3,7 @@
  * documents them, one exact line per problem, and the command's exit codes with the policies read by a stand-in.
  * The real Graph path is in test/engine/credentialPolicy.test.ts.
  */
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -14,6 +14,8 @@ import {
 } from "../tools/credentialPolicy/appManagementPolicy";
 import { describeDuration, parseIsoDuration } from "../common/isoDuration";
 import { main } from "../tools/credentialPolicy/command";
+import { readTenantPolicies } from "../tools/azure/appManagementPolicies";
+import type { AzureReader } from "../tools/azure/rest";
 import { AzureRequestError } from "../tools/azure/rest";
 import { parseStackConfig } from "../infra/config";
 import { exampleConfig, flatConfig, PROJECT, type StackValues } from "./harness";
@@ -24,8 +26,9 @@ const DEFAULT_ID = "00000000-0000-0000-0000-000000000000";
 const ASSIGNED_ID = "11111111-2222-4333-8444-555555555555";
 const DEV: CredentialChoice = {
     stackFile: "stacks/Pulumi.dev.yaml", project: "app-identity", keysAsWritten: {}, credential: "secret",
-    secretLifetimeMonths: 24, certificateLifetimeMonths: 12,
+    secretLifetimeMonths: 24, certificateLifetimeMonths: 12, keepSecretsUntilSwitched: false,
 };
+const CERT: CredentialChoice = { ...DEV, credential: "certificate", keysAsWritten: { "app-identity:credential": "credential" } };
 
 const restriction = (restrictionType: string, maxLifetime: string | null = null, extra: Partial<Restriction> = {}): Restriction =>
     ({ restrictionType, maxLifetime, restrictForAppsCreatedAfterDateTime: null, state: "enabled", ...extra });
@@ -126,6 +129,96 @@ describe("credentialPolicyProblems", () => {
     it("a maxLifetime that is not a duration is an error, not a pass", () => {
         expect(() => credentialPolicyProblems(DEV, tenant(defaultPolicy(true, [restriction("passwordLifetime", "90 days")])), NOW))
             .toThrow(`${DEFAULT_NAME} has a passwordLifetime restriction whose maxLifetime "90 days" is not an ISO 8601 duration`);
+    });
+});
+
+describe("what else a tenant's policy restricts (issue 24, defect 6)", () => {
+    const TRUSTED_CA = restriction("trustedCertificateAuthority", null,
+        { certificateBasedApplicationConfigurationIds: ["eec5ba11-2fc0-4113-83a2-ed986ed13743"] });
+    const CA_LINE = `stacks/Pulumi.dev.yaml: credential is "certificate"; ${DEFAULT_NAME} accepts only certificates issued by its ` +
+        "trusted certificate authorities (trustedCertificateAuthority: certificateBasedApplicationConfiguration " +
+        "eec5ba11-2fc0-4113-83a2-ed986ed13743), and npm run certificate makes self-signed ones, which Entra refuses: commit a " +
+        "certificate issued by one of those authorities under the same name (docs/certificates.md), or ask the tenant's " +
+        "administrators for a policy of the app's own";
+    const EXEMPT = "; unless the deploying identity holds the custom security attribute PolicyExemptions_AppManagementExemption " +
+        "equals \"ExemptFromSecrets\" (excludeActors), which this check cannot read (it needs CustomSecAttributeAssignment.Read.All), " +
+        "so it judges the deployer as not exempt";
+    const excludeActors = [{ id: "PolicyExemptions_AppManagementExemption", operator: "equals", value: "ExemptFromSecrets" }];
+
+    it.each<[string, CredentialChoice, TenantPolicies, string[]]>([
+        ["trustedCertificateAuthority refuses the self-signed certificates the project makes", CERT,
+            tenant(defaultPolicy(true, [], [TRUSTED_CA])), [CA_LINE]],
+        ["trustedCertificateAuthority does not bear on client secrets", DEV, tenant(defaultPolicy(true, [], [TRUSTED_CA])), []],
+        ["trustedCertificateAuthority for apps created after this one: nothing", CERT,
+            tenant(defaultPolicy(true, [], [{ ...TRUSTED_CA, restrictForAppsCreatedAfterDateTime: "2026-06-01T00:00:00Z" }]), [],
+                "2026-01-01T00:00:00Z"), []],
+        ["a key restriction type the check does not know is judged as refusing", CERT,
+            tenant(defaultPolicy(true, [], [restriction("certificateIssuerPinning")])),
+            [`stacks/Pulumi.dev.yaml: credential is "certificate"; ${DEFAULT_NAME} restricts certificates with restriction type ` +
+                "\"certificateIssuerPinning\", which this check does not know; judged as refusing: ask the tenant's administrators what it allows"]],
+        ["a member Graph hid as unknownFutureValue is judged as refusing", DEV,
+            tenant(defaultPolicy(true, [restriction("unknownFutureValue")])),
+            [`stacks/Pulumi.dev.yaml: app-identity:credential is missing, so "secret"; expected "certificate": ${DEFAULT_NAME} ` +
+                "restricts client secrets with a newer restriction type that Graph answered as \"unknownFutureValue\"; judged as " +
+                "refusing: ask the tenant's administrators what it allows"]],
+        ["the known password types that do not bear on generated secrets: nothing", DEV,
+            tenant(defaultPolicy(true, [restriction("symmetricKeyAddition"), restriction("customPasswordAddition"),
+                restriction("symmetricKeyLifetime", "P1D")])), []],
+        ["excludeActors: the refusal stands, and the line says the deployer may be exempt", DEV,
+            tenant(defaultPolicy(true, [restriction("passwordAddition", null, { excludeActors })])),
+            [`stacks/Pulumi.dev.yaml: app-identity:credential is missing, so "secret"; expected "certificate": ${DEFAULT_NAME} ` +
+                `allows no client secrets (passwordAddition), so Entra refuses each new one (CredentialTypeNotAllowedAsPerAppPolicy)${EXEMPT}`]],
+        ["keepSecretsUntilSwitched: the kept secrets against passwordAddition", { ...CERT, keepSecretsUntilSwitched: true,
+            keysAsWritten: { ...CERT.keysAsWritten, "app-identity:keepSecretsUntilSwitched": "keepSecretsUntilSwitched" } },
+        tenant(defaultPolicy(true, [restriction("passwordAddition")])),
+        [`stacks/Pulumi.dev.yaml: keepSecretsUntilSwitched is true; expected false: ${DEFAULT_NAME} allows no client secrets ` +
+            "(passwordAddition), so Entra refuses each new one (CredentialTypeNotAllowedAsPerAppPolicy); keepSecretsUntilSwitched " +
+            "keeps adding them beside the certificates"]],
+        ["keepSecretsUntilSwitched: the kept secrets' lifetime against passwordLifetime", { ...CERT, keepSecretsUntilSwitched: true },
+            tenant(defaultPolicy(true, [restriction("passwordLifetime", "P180D")])),
+            [`stacks/Pulumi.dev.yaml: app-identity:secretLifetimeMonths is missing, so 24; expected at most 5: ${DEFAULT_NAME} ` +
+                "limits client secrets to P180D (180 days), and a 24-month one lives up to 731 days (CredentialInvalidLifetimeAsPerAppPolicy); " +
+                "keepSecretsUntilSwitched keeps adding them beside the certificates"]],
+        ["keepSecretsUntilSwitched: passwordAddition only for apps created after the app was: nothing", { ...CERT, keepSecretsUntilSwitched: true },
+            tenant(defaultPolicy(true, [restriction("passwordAddition", null, { restrictForAppsCreatedAfterDateTime: "2026-06-01T00:00:00Z" })]),
+                [], "2026-01-01T00:00:00Z"), []],
+        ["without keepSecretsUntilSwitched a certificate stack's policy on secrets is nothing", CERT,
+            tenant(defaultPolicy(true, [restriction("passwordAddition")])), []],
+    ])("%s", (_, choice, policies, expected) => {
+        expect(credentialPolicyProblems(choice, policies, NOW)).toEqual(expected);
+    });
+
+    it("docs/certificates.md no longer says Entra accepts either kind: it names the restriction that refuses self-signed ones", () => {
+        const text = readFileSync(join(PROJECT_ROOT, "docs", "certificates.md"), "utf8").replace(/\s+/g, " ");
+        expect(text).not.toContain("accepts either");
+        expect(text).toContain("an app management policy's `trustedCertificateAuthority` restriction");
+        expect(text).toContain("makes Entra refuse every certificate its authorities did not issue, self-signed ones included");
+    });
+
+    it("reads every policy with Prefer: include-unknown-enum-members, and keeps the authorities and exemptions", async () => {
+        const asked: [string, unknown][] = [];
+        const reader = {
+            get: (_api: unknown, path: string, headers?: unknown) => {
+                asked.push([path, headers]);
+                return Promise.resolve({ id: DEFAULT_ID, isEnabled: true, applicationRestrictions: { passwordCredentials: [
+                    { restrictionType: "passwordAddition", state: "enabled", excludeActors: { customSecurityAttributes: [
+                        { "@odata.type": "#microsoft.graph.customSecurityAttributeStringValueExemption", ...excludeActors[0] }] } }],
+                keyCredentials: [{ restrictionType: "trustedCertificateAuthority", restrictForAppsCreatedAfterDateTime: null,
+                    certificateBasedApplicationConfigurationIds: ["eec5ba11-2fc0-4113-83a2-ed986ed13743"], maxLifetime: null }] } });
+            },
+            list: (_api: unknown, path: string, headers?: unknown) => {
+                asked.push([path, headers]);
+                return Promise.resolve(path.includes("$filter") ? [{ id: "app-1", displayName: "inventory-api-dev", createdDateTime: "2026-01-01T00:00:00Z" }] : []);
+            },
+        } as unknown as AzureReader;
+        const read = await readTenantPolicies(reader, ["inventory-api-dev"]);
+        expect(asked).toEqual([
+            ["/v1.0/policies/defaultAppManagementPolicy", { prefer: "include-unknown-enum-members" }],
+            [`/v1.0/applications?$filter=${encodeURIComponent("displayName eq 'inventory-api-dev'")}`, undefined],
+            ["/v1.0/applications/app-1/appManagementPolicies", { prefer: "include-unknown-enum-members" }],
+        ]);
+        expect(read.defaultPolicy.passwordCredentials).toEqual([{ ...restriction("passwordAddition"), excludeActors }]);
+        expect(read.defaultPolicy.keyCredentials).toEqual([TRUSTED_CA]);
     });
 });
 

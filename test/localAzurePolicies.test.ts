@@ -6,11 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../localazure/index";
 import { DEFAULT_POLICY_ID } from "../localazure/graph/policies";
+import { keyCredentialOf, makeCertificate } from "./support/certificates";
 
 const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 type Json = ReturnType<typeof JSON.parse>;
-interface Reply { status: number; body: Json }
+interface Reply { status: number; body: Json; preferenceApplied?: string | null }
 
 let azure: LocalAzure;
 let adminToken: string;
@@ -34,14 +35,14 @@ async function token(clientId: string, clientSecret: string): Promise<string> {
     return ((await response.json()) as { access_token: string }).access_token;
 }
 
-async function graph(bearer: string, method: string, path: string, body?: unknown): Promise<Reply> {
+async function graph(bearer: string, method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<Reply> {
     const response = await fetch(`${azure.url}/graph.microsoft.com/v1.0${path}`, {
         method,
-        headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { "content-type": "application/json" }), ...extra },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
-    return { status: response.status, body: text === "" ? undefined : JSON.parse(text) };
+    return { status: response.status, body: text === "" ? undefined : JSON.parse(text), preferenceApplied: response.headers.get("preference-applied") };
 }
 
 const errorOf = (reply: Reply) => ({ status: reply.status, code: reply.body?.error?.code, message: reply.body?.error?.message });
@@ -67,7 +68,7 @@ describe("the tenant's default app management policy", () => {
             isEnabled: false,
             applicationRestrictions: { passwordCredentials: [], keyCredentials: [] },
             servicePrincipalRestrictions: { passwordCredentials: [], keyCredentials: [] },
-        } });
+        }, preferenceApplied: null });
     });
 
     it("the deployer may read it but not change it; the admin (Policy.ReadWrite.ApplicationConfiguration) may", async () => {
@@ -153,5 +154,66 @@ describe("app management policies assigned to apps", () => {
             `/applications/${app.body.id}/appManagementPolicies`]) {
             expect(errorOf(await graph(bare, "GET", path))).toEqual(DENIED);
         }
+    });
+});
+
+describe("what else the policy restricts (issue 24, defect 6)", () => {
+    const DAY = 86_400_000;
+    const TRUSTED_CA = { restrictionType: "trustedCertificateAuthority", maxLifetime: null, restrictForAppsCreatedAfterDateTime: null,
+        state: "enabled", certificateBasedApplicationConfigurationIds: ["eec5ba11-2fc0-4113-83a2-ed986ed13743"] };
+    const deployerObjectId = () => azure.state().servicePrincipals.find((principal) => principal.appId === azure.deployer.clientId)!.id;
+    const withCertificate = (app: string, days: number) => {
+        const certificate = makeCertificate("policy", new Date(Date.now() - DAY), new Date(Date.now() + days * DAY));
+        const { keyId, type, usage, key, displayName } = keyCredentialOf(certificate);
+        return graph(deployerToken, "PATCH", `/applications/${app}`, { keyCredentials: [{ keyId, type, usage, key, displayName }] });
+    };
+
+    it("trustedCertificateAuthority, past v1.0's unknownFutureValue: hidden without Prefer: include-unknown-enum-members, shown with it", async () => {
+        expect((await graph(adminToken, "PATCH", "/policies/defaultAppManagementPolicy", { isEnabled: false,
+            applicationRestrictions: { passwordCredentials: [], keyCredentials: [TRUSTED_CA] } })).status).toBe(204);
+        const plain = await graph(deployerToken, "GET", "/policies/defaultAppManagementPolicy");
+        expect([plain.body.applicationRestrictions.keyCredentials, plain.preferenceApplied])
+            .toEqual([[{ ...TRUSTED_CA, restrictionType: "unknownFutureValue" }], null]);
+        const preferred = await graph(deployerToken, "GET", "/policies/defaultAppManagementPolicy", undefined, { prefer: "return=minimal, include-unknown-enum-members" });
+        expect([preferred.body.applicationRestrictions.keyCredentials, preferred.preferenceApplied]).toEqual([[TRUSTED_CA], "include-unknown-enum-members"]);
+    });
+
+    it("trustedCertificateAuthority in force: a self-signed certificate is refused (400), none is added; disabled, it is added", async () => {
+        const app = await newApp("policy-trusted-ca");
+        await graph(adminToken, "PATCH", "/policies/defaultAppManagementPolicy", { isEnabled: true,
+            applicationRestrictions: { passwordCredentials: [], keyCredentials: [TRUSTED_CA] } });
+        expect(errorOf(await withCertificate(app, 365))).toEqual({ status: 400, code: "CredentialNotFromTrustedCertificateAuthorityAsPerAppPolicy",
+            message: `Certificate is not issued by a trusted certificate authority as per assigned policy '${DEFAULT_POLICY_ID}'.` });
+        expect(azure.state().applications.find((candidate) => candidate.id === app)!.properties["keyCredentials"]).toBeUndefined();
+        await graph(adminToken, "PATCH", "/policies/defaultAppManagementPolicy", { isEnabled: false });
+        expect((await withCertificate(app, 365)).status).toBe(204);
+    });
+
+    it("asymmetricKeyLifetime P90D: a 365-day certificate is refused with the lifetime code, an 80-day one added", async () => {
+        const app = await newApp("policy-key-lifetime");
+        await graph(adminToken, "PATCH", "/policies/defaultAppManagementPolicy", { isEnabled: true, applicationRestrictions: {
+            passwordCredentials: [], keyCredentials: [{ restrictionType: "asymmetricKeyLifetime", maxLifetime: "P90D" }] } });
+        const message = `Credential lifetime exceeds the max value allowed as per assigned policy '${DEFAULT_POLICY_ID}'.`;
+        const refused = await withCertificate(app, 365);
+        expect(refused.body.error).toMatchObject({ code: "CredentialInvalidLifetimeAsPerAppPolicy", message,
+            details: [{ code: "InvalidKeyEndDate", message, target: "EndDate" }] });
+        expect((await withCertificate(app, 80)).status).toBe(204);
+        await graph(adminToken, "PATCH", "/policies/defaultAppManagementPolicy", { isEnabled: false });
+    });
+
+    it("excludeActors: a deployer holding the exempting attribute adds a secret passwordAddition refuses others; the value must match exactly", async () => {
+        const exemption = { "@odata.type": "#microsoft.graph.customSecurityAttributeStringValueExemption",
+            id: "PolicyExemptions_AppManagementExemption", operator: "equals", value: "ExemptFromSecrets" };
+        await graph(adminToken, "PATCH", "/policies/defaultAppManagementPolicy", { isEnabled: true, applicationRestrictions: {
+            passwordCredentials: [{ restrictionType: "passwordAddition", excludeActors: { customSecurityAttributes: [exemption] } }], keyCredentials: [] } });
+        const app = await newApp("policy-exempt");
+        const day = new Date(Date.now() + DAY).toISOString();
+        expect(errorOf(await addPassword(app, day))).toEqual({ status: 400, code: "CredentialTypeNotAllowedAsPerAppPolicy",
+            message: "Credential type not allowed as per assigned policy." });
+        azure.assignCustomSecurityAttribute(deployerObjectId(), "PolicyExemptions", "AppManagementExemption", "exemptfromsecrets");
+        expect((await addPassword(app, day)).status).toBe(400);
+        azure.assignCustomSecurityAttribute(deployerObjectId(), "PolicyExemptions", "AppManagementExemption", "ExemptFromSecrets");
+        expect((await addPassword(app, day)).status).toBe(200);
+        await graph(adminToken, "PATCH", "/policies/defaultAppManagementPolicy", { isEnabled: false });
     });
 });

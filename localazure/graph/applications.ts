@@ -8,7 +8,8 @@ import { newId } from "../secrets";
 import { badRequest } from "./errors";
 import { softDelete } from "./deletedItems";
 import { findApplication } from "./directory";
-import { keyCredentialsFromPatch, storedKeyCredentials } from "./keyCredentials";
+import { keyCredentialsFromPatch, storedKeyCredentials, type KeyCredential } from "./keyCredentials";
+import { enforceKeyPolicy } from "./keyPolicy";
 import { applicationView, jsonObject, writableProperties, type GraphResult } from "./model";
 import { APPLICATION_FILTER, parseFilter } from "./filter";
 import { context } from "./odata";
@@ -22,7 +23,11 @@ export function createApplication(store: Store, caller: Caller, body: string, no
     if (typeof properties["displayName"] !== "string" || properties["displayName"] === "") {
         throw badRequest("Invalid value specified for property 'displayName' of resource 'Application'.");
     }
-    if ("keyCredentials" in properties) properties["keyCredentials"] = keyCredentialsFromPatch([], properties["keyCredentials"]);
+    if ("keyCredentials" in properties) {
+        properties["keyCredentials"] = keyCredentialsFromPatch([], properties["keyCredentials"]);
+        // A new app has no policy of its own yet: the tenant's default judges it, as created now.
+        enforceKeyPolicy(store.state, caller, { id: "", createdDateTime: now.toISOString() }, [], properties["keyCredentials"] as KeyCredential[]);
+    }
     const owners = ownerIdsFromBind(store.state, input["owners@odata.bind"]);
     // Application.ReadWrite.OwnedBy: the calling service principal becomes an owner of what it creates.
     if (becomesOwner && !owners.includes(caller.objectId)) owners.push(caller.objectId);
@@ -56,7 +61,9 @@ export function updateApplication(store: Store, caller: Caller, id: string, body
     caller.requireWrite(app.owners);
     const properties = writableProperties(jsonObject(body), "application");
     if ("keyCredentials" in properties) {
-        properties["keyCredentials"] = keyCredentialsFromPatch(storedKeyCredentials(app.properties), properties["keyCredentials"]);
+        const stored = storedKeyCredentials(app.properties);
+        properties["keyCredentials"] = keyCredentialsFromPatch(stored, properties["keyCredentials"]);
+        enforceKeyPolicy(store.state, caller, app, stored, properties["keyCredentials"] as KeyCredential[]);
     }
     if ("displayName" in properties && (typeof properties["displayName"] !== "string" || properties["displayName"] === "")) {
         throw badRequest("Invalid value specified for property 'displayName' of resource 'Application'.");

@@ -12,6 +12,8 @@ export interface GraphResult {
     readonly body?: unknown;
     /** A plain-text answer (/$count) instead of JSON. */
     readonly text?: string;
+    /** Headers of this answer beyond Graph's own (Preference-Applied). */
+    readonly headers?: Readonly<Record<string, string>>;
 }
 
 export const APPLICATION_DEFAULTS: Record<string, unknown> = {

@@ -11,7 +11,7 @@ import { badRequest, GraphError, notFound } from "./errors";
 import { jsonObject, type GraphResult } from "./model";
 import { context, graphDateTime } from "./odata";
 import type { Caller } from "./permissions";
-import { governingPolicy, restrictionInForce } from "./policies";
+import { callerExemption, governingPolicy, restrictionInForce } from "./policies";
 
 function dateProperty(value: unknown, name: string, fallback: Date): Date {
     if (value === undefined || value === null) return fallback;
@@ -36,7 +36,7 @@ export function addPassword(store: Store, caller: Caller, app: ApplicationRecord
     if (end.getTime() <= start.getTime()) {
         throw badRequest("Invalid value specified for property 'endDateTime' of resource 'PasswordCredential'.");
     }
-    enforcePasswordPolicy(store, app, start, end);
+    enforcePasswordPolicy(store, caller, app, start, end);
     const displayName = typeof requested["displayName"] === "string" ? requested["displayName"] : null;
     const secretText = newSecret();
     const password: PasswordRecord = {
@@ -64,13 +64,15 @@ export function addPassword(store: Store, caller: Caller, app: ApplicationRecord
  * the same project's aadApp constants, its text in KelvinTegelaar/CIPP's and others' handling of it). The lifetime
  * counts from startDateTime, which is now when the client sends none (application-addpassword).
  */
-function enforcePasswordPolicy(store: Store, app: ApplicationRecord, start: Date, end: Date): void {
+function enforcePasswordPolicy(store: Store, caller: Caller, app: ApplicationRecord, start: Date, end: Date): void {
     const policy = governingPolicy(store.state, app);
     if (policy === undefined) return;
-    if (restrictionInForce(policy, "passwordCredentials", "passwordAddition", app) !== undefined) {
+    // excludeActors: a caller holding the exempting custom security attribute is not restricted (policies.ts).
+    const exempt = callerExemption(store.state, caller);
+    if (restrictionInForce(policy, "passwordCredentials", "passwordAddition", app, exempt) !== undefined) {
         throw new GraphError(400, "CredentialTypeNotAllowedAsPerAppPolicy", "Credential type not allowed as per assigned policy.");
     }
-    const lifetime = restrictionInForce(policy, "passwordCredentials", "passwordLifetime", app);
+    const lifetime = restrictionInForce(policy, "passwordCredentials", "passwordLifetime", app, exempt);
     const max = lifetime?.maxLifetime === null || lifetime === undefined ? undefined : parseIsoDuration(lifetime.maxLifetime);
     if (max !== undefined && end.getTime() - start.getTime() > max) {
         const message = `Credential lifetime exceeds the max value allowed as per assigned policy '${policy.id}'.`;

@@ -9,12 +9,12 @@
  * An assigned policy is adopted "over the tenant-wide tenantAppManagementPolicy setting" (appmanagementpolicy-post-appliesto).
  */
 import { parseIsoDuration } from "../../common/isoDuration";
-import { newId } from "../secrets";
+import { isGuid, newId } from "../secrets";
 import type {
-    AppManagementPolicyRecord, AppManagementRestrictions, AppManagementState, ApplicationRecord, CredentialRestriction, State,
+    ActorExemptionRecord, AppManagementPolicyRecord, AppManagementRestrictions, AppManagementState, ApplicationRecord, CredentialRestriction, State,
 } from "../state";
 import type { Store } from "../store";
-import { badRequest, notFound } from "./errors";
+import { badRequest, notFound, type GraphError } from "./errors";
 import { findApplication } from "./directory";
 import { jsonObject, requireObjectId, type GraphResult } from "./model";
 import { context } from "./odata";
@@ -22,9 +22,32 @@ import type { Caller } from "./permissions";
 
 export const DEFAULT_POLICY_ID = "00000000-0000-0000-0000-000000000000";
 
-/** appCredentialRestrictionType for passwords, and keyCredentialConfiguration's for keys (Graph v1.0). */
+/** appCredentialRestrictionType for passwords, and keyCredentialConfiguration's for keys (Graph v1.0 and beta). */
 const PASSWORD_TYPES = ["passwordAddition", "passwordLifetime", "symmetricKeyAddition", "symmetricKeyLifetime", "customPasswordAddition"];
-const KEY_TYPES = ["asymmetricKeyLifetime"];
+const KEY_TYPES = ["asymmetricKeyLifetime", "trustedCertificateAuthority"];
+/**
+ * Members of an evolvable enum past its unknownFutureValue sentinel: answered as "unknownFutureValue" unless the
+ * request says `Prefer: include-unknown-enum-members`, and then with `Preference-Applied`
+ * (github.com/microsoft/api-guidelines graph/patterns/evolvable-enums.md). v1.0's appKeyCredentialRestrictionType
+ * is asymmetricKeyLifetime, unknownFutureValue (keycredentialconfiguration; the v1.0 SDKs' enum), beta's adds
+ * trustedCertificateAuthority (msgraph-beta-sdk-dotnet AppKeyCredentialRestrictionType), which the tutorial
+ * (learn.microsoft.com/graph/tutorial-applications-basics) writes through v1.0.
+ */
+const PAST_SENTINEL = ["trustedCertificateAuthority"];
+export const INCLUDE_UNKNOWN = "include-unknown-enum-members";
+/** "The collection in this exemption is limited to 5 attributes" (appmanagementpolicyactorexemptions). */
+const MAX_EXEMPTIONS = 5;
+
+/** Whether a request's Prefer header (comma-separated preferences, RFC 7240) asks for every enum member. */
+export function includesUnknownMembers(prefer: string | string[] | undefined): boolean {
+    const values = Array.isArray(prefer) ? prefer : prefer === undefined ? [] : [prefer];
+    return values.flatMap((value) => value.split(",")).some((preference) => preference.trim().toLowerCase() === INCLUDE_UNKNOWN);
+}
+
+/** The answer's headers: Preference-Applied when the preference was honoured. */
+function preferenceApplied(includeUnknown: boolean): Record<string, string> {
+    return includeUnknown ? { "preference-applied": INCLUDE_UNKNOWN } : {};
+}
 /** "This property is required when restrictionType is set to passwordLifetime" (and the other lifetimes). */
 const LIFETIME_TYPES = ["passwordLifetime", "symmetricKeyLifetime", "asymmetricKeyLifetime"];
 
@@ -50,30 +73,31 @@ function writableAppManagement(state: State): AppManagementState {
     return state.appManagement;
 }
 
-function restrictionView(restriction: CredentialRestriction): Record<string, unknown> {
-    return { ...restriction };
+function restrictionView(restriction: CredentialRestriction, includeUnknown: boolean): Record<string, unknown> {
+    const hidden = !includeUnknown && PAST_SENTINEL.includes(restriction.restrictionType);
+    return { ...restriction, restrictionType: hidden ? "unknownFutureValue" : restriction.restrictionType };
 }
 
-function restrictionsView(restrictions: AppManagementRestrictions): Record<string, unknown> {
+function restrictionsView(restrictions: AppManagementRestrictions, includeUnknown: boolean): Record<string, unknown> {
     return {
-        passwordCredentials: restrictions.passwordCredentials.map(restrictionView),
-        keyCredentials: restrictions.keyCredentials.map(restrictionView),
+        passwordCredentials: restrictions.passwordCredentials.map((entry) => restrictionView(entry, includeUnknown)),
+        keyCredentials: restrictions.keyCredentials.map((entry) => restrictionView(entry, includeUnknown)),
     };
 }
 
-function defaultPolicyView(policy: AppManagementPolicyRecord): Record<string, unknown> {
+function defaultPolicyView(policy: AppManagementPolicyRecord, includeUnknown: boolean): Record<string, unknown> {
     return {
         ...context("policies/defaultAppManagementPolicy/$entity"),
         id: policy.id, displayName: policy.displayName, description: policy.description, isEnabled: policy.isEnabled,
-        applicationRestrictions: restrictionsView(policy.restrictions),
+        applicationRestrictions: restrictionsView(policy.restrictions, includeUnknown),
         servicePrincipalRestrictions: { passwordCredentials: [], keyCredentials: [] },
     };
 }
 
-function policyView(policy: AppManagementPolicyRecord): Record<string, unknown> {
+function policyView(policy: AppManagementPolicyRecord, includeUnknown: boolean): Record<string, unknown> {
     return {
         id: policy.id, displayName: policy.displayName, description: policy.description, isEnabled: policy.isEnabled,
-        restrictions: restrictionsView(policy.restrictions),
+        restrictions: restrictionsView(policy.restrictions, includeUnknown),
     };
 }
 
@@ -92,7 +116,31 @@ function parseRestriction(value: unknown, allowedTypes: readonly string[], resou
     // Not in Graph's documentation: the state of a restriction written without one. Enabled, as the portal writes it.
     const state = input["state"] ?? "enabled";
     if (state !== "enabled" && state !== "disabled") throw invalid("state");
-    return { restrictionType, maxLifetime: maxLifetime, restrictForAppsCreatedAfterDateTime: after, state };
+    const ids = input["certificateBasedApplicationConfigurationIds"] ?? null;
+    if (ids !== null && (!Array.isArray(ids) || !ids.every((id) => typeof id === "string" && isGuid(id)))) {
+        throw invalid("certificateBasedApplicationConfigurationIds");
+    }
+    const excludeActors = parseExemptions(input["excludeActors"] ?? null, invalid);
+    return { restrictionType, maxLifetime: maxLifetime, restrictForAppsCreatedAfterDateTime: after, state,
+        ...(ids === null ? {} : { certificateBasedApplicationConfigurationIds: ids as string[] }),
+        ...(excludeActors === undefined ? {} : { excludeActors }) };
+}
+
+/** appManagementPolicyActorExemptions: up to 5 customSecurityAttributeStringValueExemption, operator `equals`. */
+function parseExemptions(value: unknown, invalid: (property: string) => GraphError): CredentialRestriction["excludeActors"] {
+    if (value === null) return undefined;
+    if (typeof value !== "object" || Array.isArray(value)) throw invalid("excludeActors");
+    const attributes = (value as Record<string, unknown>)["customSecurityAttributes"] ?? [];
+    if (!Array.isArray(attributes) || attributes.length > MAX_EXEMPTIONS) throw invalid("customSecurityAttributes");
+    return { customSecurityAttributes: attributes.map((entry: unknown): ActorExemptionRecord => {
+        const item = (entry ?? {}) as Record<string, unknown>;
+        if (typeof item["id"] !== "string" || !/^[^_]+_[^_]+$/.test(item["id"]) || item["operator"] !== "equals" ||
+            typeof item["value"] !== "string") {
+            throw invalid("customSecurityAttributes");
+        }
+        return { "@odata.type": "#microsoft.graph.customSecurityAttributeStringValueExemption", id: item["id"], operator: "equals",
+            value: item["value"] };
+    }) };
 }
 
 function parseRestrictions(value: unknown): AppManagementRestrictions {
@@ -130,9 +178,10 @@ function optionalBoolean(input: Record<string, unknown>, key: string, resource: 
     return value;
 }
 
-export function getDefaultPolicy(store: Store, caller: Caller): GraphResult {
+export function getDefaultPolicy(store: Store, caller: Caller, includeUnknown = false): GraphResult {
     caller.requirePolicyRead();
-    return { status: 200, body: defaultPolicyView(appManagementOf(store.state).defaultPolicy) };
+    return { status: 200, body: defaultPolicyView(appManagementOf(store.state).defaultPolicy, includeUnknown),
+        headers: preferenceApplied(includeUnknown) };
 }
 
 export function updateDefaultPolicy(store: Store, caller: Caller, body: string): GraphResult {
@@ -160,17 +209,19 @@ function findPolicy(state: Readonly<State>, id: string): AppManagementPolicyReco
     return policy;
 }
 
-export function listPolicies(store: Store, caller: Caller): GraphResult {
+export function listPolicies(store: Store, caller: Caller, includeUnknown = false): GraphResult {
     caller.requirePolicyRead();
-    return { status: 200, body: { ...context("policies/appManagementPolicies"), value: appManagementOf(store.state).policies.map(policyView) } };
+    return { status: 200, headers: preferenceApplied(includeUnknown), body: { ...context("policies/appManagementPolicies"),
+        value: appManagementOf(store.state).policies.map((policy) => policyView(policy, includeUnknown)) } };
 }
 
-export function getPolicy(store: Store, caller: Caller, id: string): GraphResult {
+export function getPolicy(store: Store, caller: Caller, id: string, includeUnknown = false): GraphResult {
     caller.requirePolicyRead();
-    return { status: 200, body: { ...context("policies/appManagementPolicies/$entity"), ...policyView(findPolicy(store.state, id)) } };
+    return { status: 200, headers: preferenceApplied(includeUnknown), body: { ...context("policies/appManagementPolicies/$entity"),
+        ...policyView(findPolicy(store.state, id), includeUnknown) } };
 }
 
-export function createPolicy(store: Store, caller: Caller, body: string): GraphResult {
+export function createPolicy(store: Store, caller: Caller, body: string, includeUnknown = false): GraphResult {
     caller.requirePolicyWrite();
     const input = jsonObject(body);
     const resource = "AppManagementPolicy";
@@ -186,7 +237,8 @@ export function createPolicy(store: Store, caller: Caller, body: string): GraphR
     store.change((state) => {
         writableAppManagement(state).policies.push(policy);
     });
-    return { status: 201, body: { ...context("policies/appManagementPolicies/$entity"), ...policyView(policy) } };
+    return { status: 201, headers: preferenceApplied(includeUnknown),
+        body: { ...context("policies/appManagementPolicies/$entity"), ...policyView(policy, includeUnknown) } };
 }
 
 /** POST .../appManagementPolicies/{id}/appliesTo/$ref with {"@odata.id": ".../applications/{id}"}: Application.Read.All too. */
@@ -210,22 +262,26 @@ export function assignPolicy(store: Store, caller: Caller, id: string, body: str
     return { status: 204 };
 }
 
-export function assignedPolicies(state: Readonly<State>, app: ApplicationRecord): AppManagementPolicyRecord[] {
+/** An app as the policies see it: which it is (assignment) and when it was created (restrictForAppsCreatedAfterDateTime). */
+export type PolicySubject = Pick<ApplicationRecord, "id" | "createdDateTime">;
+
+export function assignedPolicies(state: Readonly<State>, app: PolicySubject): AppManagementPolicyRecord[] {
     return appManagementOf(state).policies.filter((policy) => policy.appliesTo.includes(app.id));
 }
 
 /** GET /applications/{id}/appManagementPolicies: the app's own policies (at most one). */
-export function listApplicationPolicies(store: Store, caller: Caller, app: ApplicationRecord): GraphResult {
+export function listApplicationPolicies(store: Store, caller: Caller, app: ApplicationRecord, includeUnknown = false): GraphResult {
     caller.requireRead();
     caller.requirePolicyRead();
-    return { status: 200, body: { ...context("policies/appManagementPolicies"), value: assignedPolicies(store.state, app).map(policyView) } };
+    return { status: 200, headers: preferenceApplied(includeUnknown), body: { ...context("policies/appManagementPolicies"),
+        value: assignedPolicies(store.state, app).map((policy) => policyView(policy, includeUnknown)) } };
 }
 
 /**
  * The policy that governs an app's credentials: its own enabled policy, otherwise the tenant's default when enabled;
  * undefined when neither restricts it.
  */
-export function governingPolicy(state: Readonly<State>, app: ApplicationRecord): AppManagementPolicyRecord | undefined {
+export function governingPolicy(state: Readonly<State>, app: PolicySubject): AppManagementPolicyRecord | undefined {
     const own = assignedPolicies(state, app).find((policy) => policy.isEnabled);
     if (own !== undefined) return own;
     const fallback = appManagementOf(state).defaultPolicy;
@@ -237,10 +293,27 @@ export function governingPolicy(state: Readonly<State>, app: ApplicationRecord):
  * ("Enforces the policy for an app created on or after the enforcement date"; none: every app).
  */
 export function restrictionInForce(policy: AppManagementPolicyRecord | undefined, kind: keyof AppManagementRestrictions,
-    restrictionType: string, app: ApplicationRecord): CredentialRestriction | undefined {
+    restrictionType: string, app: PolicySubject, exempt: (restriction: CredentialRestriction) => boolean = () => false,
+): CredentialRestriction | undefined {
     const restriction = policy?.restrictions[kind].find((candidate) => candidate.restrictionType === restrictionType);
     if (restriction === undefined || restriction.state !== "enabled") return undefined;
     const after = restriction.restrictForAppsCreatedAfterDateTime;
     if (after !== null && Date.parse(app.createdDateTime) < Date.parse(after)) return undefined;
-    return restriction;
+    return exempt(restriction) ? undefined : restriction;
+}
+
+/**
+ * excludeActors: "If an actor user or service principal has the custom security attribute defined in this section,
+ * they're exempted from the restriction ... calls the user or service principal makes to create or update apps are
+ * exempt" (keycredentialconfiguration, passwordcredentialconfiguration); `equals` compares case-sensitively
+ * (customsecurityattributeexemption). The actor is the caller's service principal; its attributes are kept as Graph
+ * shows them, `customSecurityAttributes: {AttributeSet: {Attribute: value}}` (customsecurityattributevalue).
+ */
+export function callerExemption(state: Readonly<State>, caller: Caller): (restriction: CredentialRestriction) => boolean {
+    const actor = state.servicePrincipals.find((principal) => principal.id === caller.objectId);
+    const held = (actor?.properties["customSecurityAttributes"] ?? {}) as Record<string, Record<string, unknown> | undefined>;
+    return (restriction) => (restriction.excludeActors?.customSecurityAttributes ?? []).some((exemption) => {
+        const [set, attribute] = exemption.id.split("_") as [string, string];
+        return held[set]?.[attribute] === exemption.value;
+    });
 }

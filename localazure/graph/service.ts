@@ -18,7 +18,7 @@ import { addOwner, listOwners, removeOwner } from "./owners";
 import { addPassword, removePassword } from "./passwords";
 import { Caller } from "./permissions";
 import {
-    assignPolicy, createPolicy, getDefaultPolicy, getPolicy, listApplicationPolicies, listPolicies, updateDefaultPolicy,
+    assignPolicy, createPolicy, getDefaultPolicy, includesUnknownMembers, getPolicy, listApplicationPolicies, listPolicies, updateDefaultPolicy,
 } from "./policies";
 import {
     createServicePrincipal, deleteServicePrincipal, getServicePrincipal, listServicePrincipals, updateServicePrincipal,
@@ -37,7 +37,7 @@ export class GraphService implements StandInService {
         try {
             const caller = this.authenticate(request);
             const result = this.route(request, caller);
-            const headers = graphHeaders(request, randomUUID());
+            const headers = { ...graphHeaders(request, randomUUID()), ...result.headers };
             if (result.text !== undefined) return { status: result.status, headers: { ...headers, "content-type": "text/plain" }, body: result.text };
             return result.body === undefined
                 ? { status: result.status, headers: { "request-id": headers["request-id"]!, "client-request-id": headers["client-request-id"]! }, body: "" }
@@ -124,7 +124,7 @@ export class GraphService implements StandInService {
         }
         if (isApp && relation === "appManagementPolicies" && rest.length === 0) {
             if (method !== "GET") throw notAllowed();
-            return listApplicationPolicies(store, caller, findApplication(store.state, id));
+            return listApplicationPolicies(store, caller, findApplication(store.state, id), includesUnknownMembers(request.headers.prefer));
         }
         throw unknownSegment(relation);
     }
@@ -156,19 +156,20 @@ export class GraphService implements StandInService {
         unknownSegment: (segment: string | undefined) => GraphError): GraphResult {
         const [kind, id, relation, ref, ...rest] = segments;
         const method = request.method;
+        const includeUnknown = includesUnknownMembers(request.headers.prefer);
         if (kind === "defaultAppManagementPolicy" && id === undefined) {
-            if (method === "GET") return getDefaultPolicy(this.store, caller);
+            if (method === "GET") return getDefaultPolicy(this.store, caller, includeUnknown);
             if (method === "PATCH") return updateDefaultPolicy(this.store, caller, request.body);
             throw notAllowed();
         }
         if (kind !== "appManagementPolicies") throw unknownSegment(kind ?? id);
         if (id === undefined) {
-            if (method === "GET") return listPolicies(this.store, caller);
-            if (method === "POST") return createPolicy(this.store, caller, request.body);
+            if (method === "GET") return listPolicies(this.store, caller, includeUnknown);
+            if (method === "POST") return createPolicy(this.store, caller, request.body, includeUnknown);
             throw notAllowed();
         }
         if (relation === undefined) {
-            if (method === "GET") return getPolicy(this.store, caller, id);
+            if (method === "GET") return getPolicy(this.store, caller, id, includeUnknown);
             throw notAllowed();
         }
         if (relation === "appliesTo" && ref === "$ref" && rest.length === 0) {

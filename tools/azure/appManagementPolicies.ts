@@ -4,9 +4,17 @@
  * identities whose app exists (found by display name, as the azuread provider finds it: `$filter=displayName eq`),
  * the policies assigned to it (GET /v1.0/applications/{id}/appManagementPolicies). Each needs
  * Policy.Read.ApplicationConfiguration (or Policy.Read.All); the app lookup, the deployer's Application permission.
+ * The policies are read with `Prefer: include-unknown-enum-members`: without it Graph answers a restriction type added
+ * past the enum's unknownFutureValue sentinel (trustedCertificateAuthority, in v1.0) as "unknownFutureValue"
+ * (github.com/microsoft/api-guidelines, graph/patterns/evolvable-enums.md; learn.microsoft.com/graph/best-practices-concept,
+ * "Handling future members in evolvable enumerations").
  */
-import { PolicyShapeError, type IdentityPolicies, type Policy, type Restriction, type TenantPolicies } from "../credentialPolicy/appManagementPolicy";
+import { PolicyShapeError, type ActorExemption, type IdentityPolicies, type Policy, type Restriction, type TenantPolicies,
+} from "../credentialPolicy/appManagementPolicy";
 import { GRAPH, type AzureReader } from "./rest";
+
+/** Asks Graph for every member of an evolvable enum, not only those before unknownFutureValue. */
+export const INCLUDE_UNKNOWN_ENUM_MEMBERS = { prefer: "include-unknown-enum-members" } as const;
 
 interface GraphApplication {
     readonly id?: unknown;
@@ -15,7 +23,7 @@ interface GraphApplication {
 }
 
 export async function readTenantPolicies(reader: AzureReader, displayNames: readonly string[]): Promise<TenantPolicies> {
-    const defaultPolicy = policyOf(await reader.get<unknown>(GRAPH, "/v1.0/policies/defaultAppManagementPolicy"), true);
+    const defaultPolicy = policyOf(await reader.get<unknown>(GRAPH, "/v1.0/policies/defaultAppManagementPolicy", INCLUDE_UNKNOWN_ENUM_MEMBERS), true);
     const identities: IdentityPolicies[] = [];
     for (const identity of displayNames) {
         const filter = `displayName eq '${identity.replace(/'/g, "''")}'`;
@@ -26,7 +34,8 @@ export async function readTenantPolicies(reader: AzureReader, displayNames: read
             if (typeof app.id !== "string" || typeof app.createdDateTime !== "string") {
                 throw new PolicyShapeError(`Graph listed the app ${identity} without an id or createdDateTime`);
             }
-            const assigned = await reader.list<unknown>(GRAPH, `/v1.0/applications/${encodeURIComponent(app.id)}/appManagementPolicies`);
+            const assigned = await reader.list<unknown>(GRAPH, `/v1.0/applications/${encodeURIComponent(app.id)}/appManagementPolicies`,
+                INCLUDE_UNKNOWN_ENUM_MEMBERS);
             identities.push({ identity, createdDateTime: app.createdDateTime, assigned: assigned.map((policy) => policyOf(policy, false)) });
         }
     }
@@ -57,10 +66,31 @@ function restrictionsOf(value: unknown, where: string): Restriction[] {
         const text = (key: string) => (typeof item[key] === "string" ? item[key] : null);
         const restrictionType = text("restrictionType");
         if (restrictionType === null) throw new PolicyShapeError(`Graph answered ${where} with a restriction without restrictionType`);
+        const ids = item["certificateBasedApplicationConfigurationIds"];
+        if (ids !== undefined && ids !== null && (!Array.isArray(ids) || !ids.every((id) => typeof id === "string"))) {
+            throw new PolicyShapeError(`Graph answered ${where} with certificateBasedApplicationConfigurationIds that are not a list of IDs`);
+        }
+        const exemptions = exemptionsOf(item["excludeActors"], where);
         return { restrictionType, maxLifetime: text("maxLifetime"),
             restrictForAppsCreatedAfterDateTime: text("restrictForAppsCreatedAfterDateTime"),
             // Graph's default for a restriction written without a state (localazure/graph/policies.ts says the same).
-            state: text("state") ?? "enabled" };
+            state: text("state") ?? "enabled",
+            ...(Array.isArray(ids) && ids.length > 0 ? { certificateBasedApplicationConfigurationIds: ids } : {}),
+            ...(exemptions.length > 0 ? { excludeActors: exemptions } : {}) };
+    });
+}
+
+/** appManagementPolicyActorExemptions: `{customSecurityAttributes: [{id, operator, value}]}`, or null. */
+function exemptionsOf(value: unknown, where: string): ActorExemption[] {
+    if (value === undefined || value === null) return [];
+    const attributes = record(value, `the excludeActors of a restriction of ${where}`)["customSecurityAttributes"] ?? [];
+    if (!Array.isArray(attributes)) throw new PolicyShapeError(`Graph answered ${where} with excludeActors whose customSecurityAttributes are not a list`);
+    return attributes.map((entry: unknown) => {
+        const item = record(entry, `an exemption of ${where}`);
+        if (typeof item["id"] !== "string" || typeof item["operator"] !== "string") {
+            throw new PolicyShapeError(`Graph answered ${where} with an exemption without an id or operator`);
+        }
+        return { id: item["id"], operator: item["operator"], value: typeof item["value"] === "string" ? item["value"] : null };
     });
 }
 

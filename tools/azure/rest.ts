@@ -25,9 +25,9 @@ export class AzureReader {
 
     constructor(private readonly credential: TokenCredential) {}
 
-    /** GET one JSON document; `path` starts with "/" and carries the query (api-version for ARM). */
-    get<T>(api: Api, path: string): Promise<T> {
-        return this.send<T>(api, "GET", path);
+    /** GET one JSON document; `path` starts with "/" and carries the query (api-version for ARM); `headers` added to the request. */
+    get<T>(api: Api, path: string, headers: Readonly<Record<string, string>> = {}): Promise<T> {
+        return this.send<T>(api, "GET", path, undefined, headers);
     }
 
     /** POST a JSON body (an action such as Graph's removePassword); the answer's JSON, if any. */
@@ -40,9 +40,11 @@ export class AzureReader {
         return this.send<void>(api, "DELETE", path);
     }
 
-    private async send<T>(api: Api, method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<T> {
+    private async send<T>(api: Api, method: "GET" | "POST" | "DELETE", path: string, body?: unknown,
+        headers: Readonly<Record<string, string>> = {}): Promise<T> {
         const request = createPipelineRequest({ url: `${api.origin}${path}`, method,
             ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+        for (const [name, value] of Object.entries(headers)) request.headers.set(name, value);
         request.headers.set("accept", "application/json");
         if (body !== undefined) request.headers.set("content-type", "application/json");
         const response = await this.pipelineFor(api).sendRequest(this.httpClient, request);
@@ -54,12 +56,12 @@ export class AzureReader {
         return answer as T;
     }
 
-    /** Every item of a paged list: Graph's `@odata.nextLink`, ARM's `nextLink`. */
-    async list<T>(api: Api, path: string): Promise<T[]> {
+    /** Every item of a paged list: Graph's `@odata.nextLink`, ARM's `nextLink`; `headers` on every page's request. */
+    async list<T>(api: Api, path: string, headers: Readonly<Record<string, string>> = {}): Promise<T[]> {
         const items: T[] = [];
         let next: string | undefined = path;
         while (next !== undefined) {
-            const page: { value?: T[]; "@odata.nextLink"?: string; nextLink?: string } = await this.get(api, next);
+            const page: { value?: T[]; "@odata.nextLink"?: string; nextLink?: string } = await this.get(api, next, headers);
             items.push(...(page.value ?? []));
             const link = page["@odata.nextLink"] ?? page.nextLink;
             next = link === undefined ? undefined : link.slice(api.origin.length);

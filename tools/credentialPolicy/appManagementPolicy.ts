@@ -10,7 +10,17 @@
  * - a restriction counts when its state is enabled and the app was created on or after
  *   restrictForAppsCreatedAfterDateTime (an app not yet created is created now);
  * - passwordAddition refuses every client secret; passwordLifetime and asymmetricKeyLifetime cap the time from a
- *   credential's start to its end at maxLifetime.
+ *   credential's start to its end at maxLifetime;
+ * - trustedCertificateAuthority (keyCredentialConfiguration, beta: certificateBasedApplicationConfigurationIds) admits
+ *   only certificates issued by the tenant's trusted authorities, "rejecting any noncompliant certificates"
+ *   (learn.microsoft.com/graph/tutorial-applications-basics, "Assign the certificate chain of trust"): the
+ *   self-signed ones tools/certificate makes are refused;
+ * - a restriction type the check does not know (Graph's evolvable enums add members past unknownFutureValue:
+ *   github.com/microsoft/api-guidelines graph/patterns/evolvable-enums.md) is judged as refusing, never passed;
+ * - excludeActors exempts the *caller* (the deploying identity) holding a custom security attribute
+ *   (appmanagementpolicyactorexemptions, customsecurityattributestringvalueexemption): the check cannot read the
+ *   deployer's attributes, so it judges the deployer as not exempt and says so;
+ * - the client secrets keepSecretsUntilSwitched keeps rotating beside the certificates are judged as secrets.
  */
 import { displayNameOf, type StackConfig } from "../../infra/config";
 import { addMonths } from "../../infra/months";
@@ -32,6 +42,15 @@ export interface CredentialChoice {
     readonly developerCredentials?: Readonly<Record<string, { readonly developer: string; readonly credential: CredentialKind }>>;
     readonly secretLifetimeMonths: number;
     readonly certificateLifetimeMonths: number;
+    /** With certificates, the two client secrets keep rotating too (infra/appIdentity.ts `keepSecrets`). */
+    readonly keepSecretsUntilSwitched: boolean;
+}
+
+/** customSecurityAttributeStringValueExemption: `id` is "AttributeSetName_AttributeName". */
+export interface ActorExemption {
+    readonly id: string;
+    readonly operator: string;
+    readonly value: string | null;
 }
 
 export interface Restriction {
@@ -39,7 +58,20 @@ export interface Restriction {
     readonly maxLifetime: string | null;
     readonly restrictForAppsCreatedAfterDateTime: string | null;
     readonly state: string;
+    /** trustedCertificateAuthority: the certificateBasedApplicationConfiguration objects whose authorities it trusts. */
+    readonly certificateBasedApplicationConfigurationIds?: readonly string[];
+    /** excludeActors.customSecurityAttributes: callers holding one of these are exempt. */
+    readonly excludeActors?: readonly ActorExemption[];
 }
+
+/**
+ * The restriction types the check knows, per kind (passwordCredentialConfiguration's appCredentialRestrictionType;
+ * keyCredentialConfiguration's appKeyCredentialRestrictionType, beta adding trustedCertificateAuthority). Of the
+ * password types only passwordAddition and passwordLifetime bear on a secret Graph generates with addPassword:
+ * symmetricKey* restrict symmetric keys, customPasswordAddition passwords the caller supplies.
+ */
+export const KNOWN_PASSWORD_TYPES = ["passwordAddition", "passwordLifetime", "symmetricKeyAddition", "symmetricKeyLifetime", "customPasswordAddition"];
+export const KNOWN_KEY_TYPES = ["asymmetricKeyLifetime", "trustedCertificateAuthority"];
 
 export interface Policy {
     readonly id: string;
@@ -85,6 +117,7 @@ export function credentialChoiceOf(config: StackConfig, project: string): Creden
         ...(overrides.length === 0 ? {} : { developerCredentials: Object.fromEntries(overrides) }),
         secretLifetimeMonths: config.secretLifetimeMonths,
         certificateLifetimeMonths: config.certificateLifetimeMonths,
+        keepSecretsUntilSwitched: config.keepSecretsUntilSwitched,
     };
 }
 
@@ -116,11 +149,20 @@ export function governingPolicy(tenant: TenantPolicies, identity: IdentityPolici
     return tenant.defaultPolicy.isEnabled ? tenant.defaultPolicy : undefined;
 }
 
+function counts(restriction: Restriction, createdAt: Date): boolean {
+    if (restriction.state !== "enabled") return false;
+    const after = restriction.restrictForAppsCreatedAfterDateTime;
+    return after === null || createdAt.getTime() >= Date.parse(after);
+}
+
 function inForce(restrictions: readonly Restriction[], type: string, createdAt: Date): Restriction | undefined {
     const restriction = restrictions.find((candidate) => candidate.restrictionType === type);
-    if (restriction === undefined || restriction.state !== "enabled") return undefined;
-    const after = restriction.restrictForAppsCreatedAfterDateTime;
-    return after !== null && createdAt.getTime() < Date.parse(after) ? undefined : restriction;
+    return restriction !== undefined && counts(restriction, createdAt) ? restriction : undefined;
+}
+
+/** The restrictions in force whose type the check does not know ("unknownFutureValue" too: a member Graph hid). */
+function unknownInForce(restrictions: readonly Restriction[], known: readonly string[], createdAt: Date): Restriction[] {
+    return restrictions.filter((restriction) => !known.includes(restriction.restrictionType) && counts(restriction, createdAt));
 }
 
 export function describePolicy(policy: Policy, identity: string): string {
@@ -141,34 +183,109 @@ export function credentialPolicyProblems(choice: CredentialChoice, tenant: Tenan
         const createdAt = identity.createdDateTime === undefined ? now : new Date(identity.createdDateTime);
         const named = describePolicy(policy, identity.identity);
         const own = choice.developerCredentials?.[identity.identity];
-        // The key to change for this identity: its developer's entry when it overrides the stack's credential.
-        const forIdentity: CredentialChoice = own === undefined ? choice : { ...choice, credential: own.credential };
+        const credential = own === undefined ? choice.credential : own.credential;
         const seenCredential = own === undefined ? seen("credential", choice.credential)
             : `${choice.stackFile}: ${key("developerCredentials")}.${own.developer} is ${JSON.stringify(own.credential)}`;
-        if (forIdentity.credential === "secret") {
-            if (inForce(policy.passwordCredentials, "passwordAddition", createdAt) !== undefined) {
-                problems.push(`${seenCredential}; expected "certificate": ${named} allows no client secrets ` +
-                    "(passwordAddition), so Entra refuses each new one (CredentialTypeNotAllowedAsPerAppPolicy)");
-                continue;
-            }
-            const lifetime = inForce(policy.passwordCredentials, "passwordLifetime", createdAt);
-            if (lifetime !== undefined) {
-                problems.push(...lifetimeProblem(forIdentity, seen, seenCredential, named, lifetime, "secretLifetimeMonths",
-                    choice.secretLifetimeMonths, "client secrets"));
-            }
+        const judge: Judge = { seen, named, createdAt };
+        if (credential === "secret") {
+            problems.push(...secretProblems(choice, judge, policy, { line: `${seenCredential}; expected "certificate": `, also: "" }));
         } else {
-            const lifetime = inForce(policy.keyCredentials, "asymmetricKeyLifetime", createdAt);
-            if (lifetime !== undefined) {
-                problems.push(...lifetimeProblem(forIdentity, seen, seenCredential, named, lifetime, "certificateLifetimeMonths",
-                    choice.certificateLifetimeMonths, "certificates"));
+            problems.push(...certificateProblems(choice, judge, policy, seenCredential));
+            // keepSecretsUntilSwitched: the certificate identity keeps adding client secrets on their schedule.
+            if (choice.keepSecretsUntilSwitched) {
+                problems.push(...secretProblems(choice, judge, policy, { line: `${seen("keepSecretsUntilSwitched", true)}; expected false: `,
+                    also: "; keepSecretsUntilSwitched keeps adding them beside the certificates" }));
             }
         }
     }
     return [...new Set(problems)];
 }
 
-function lifetimeProblem(choice: CredentialChoice, seen: (name: string, value: unknown) => string, seenCredential: string, named: string,
-    restriction: Restriction, name: string, months: number, what: string): string[] {
+interface Judge {
+    readonly seen: (name: string, value: unknown) => string;
+    readonly named: string;
+    readonly createdAt: Date;
+}
+
+/** How to stop adding client secrets: the key and value to write (`line`), and what adds them (`also`). */
+interface SecretFix {
+    readonly line: string;
+    readonly also: string;
+}
+
+function secretProblems(choice: CredentialChoice, judge: Judge, policy: Policy, fix: SecretFix): string[] {
+    const { named, createdAt } = judge;
+    const problems: string[] = [];
+    const addition = inForce(policy.passwordCredentials, "passwordAddition", createdAt);
+    if (addition !== undefined) {
+        problems.push(`${fix.line}${named} allows no client secrets (passwordAddition), so Entra refuses each new one ` +
+            `(CredentialTypeNotAllowedAsPerAppPolicy)${exemptionNote(addition)}`);
+    } else {
+        const lifetime = inForce(policy.passwordCredentials, "passwordLifetime", createdAt);
+        if (lifetime !== undefined) {
+            problems.push(...lifetimeProblem(judge, lifetime, "secretLifetimeMonths", choice.secretLifetimeMonths, "client secrets",
+                { line: fix.line, tail: "" }));
+        }
+        for (const unknown of unknownInForce(policy.passwordCredentials, KNOWN_PASSWORD_TYPES, createdAt)) {
+            problems.push(unknownProblem(fix.line, named, unknown, "client secrets"));
+        }
+    }
+    return problems.map((line) => `${line}${fix.also}`);
+}
+
+function certificateProblems(choice: CredentialChoice, judge: Judge, policy: Policy, seenCredential: string): string[] {
+    const { seen, named, createdAt } = judge;
+    const problems: string[] = [];
+    const authority = inForce(policy.keyCredentials, "trustedCertificateAuthority", createdAt);
+    if (authority !== undefined) {
+        const ids = authority.certificateBasedApplicationConfigurationIds ?? [];
+        problems.push(`${seenCredential}; ${named} accepts only certificates issued by its trusted certificate authorities ` +
+            `(trustedCertificateAuthority${ids.length === 0 ? "" : `: certificateBasedApplicationConfiguration ${ids.join(", ")}`}), ` +
+            "and npm run certificate makes self-signed ones, which Entra refuses: commit a certificate issued by one of " +
+            "those authorities under the same name (docs/certificates.md), or ask the tenant's administrators for a " +
+            `policy of the app's own${exemptionNote(authority)}`);
+    }
+    const lifetime = inForce(policy.keyCredentials, "asymmetricKeyLifetime", createdAt);
+    if (lifetime !== undefined) {
+        problems.push(...lifetimeProblem(judge, lifetime, "certificateLifetimeMonths", choice.certificateLifetimeMonths, "certificates",
+            { line: `${seen("certificateLifetimeMonths", choice.certificateLifetimeMonths)}; expected at least ${MIN_STAGGERED_MONTHS}, ` +
+                "which this tenant refuses: ", tail: "; ask the tenant's administrators for a policy of the app's own" }));
+    }
+    for (const unknown of unknownInForce(policy.keyCredentials, KNOWN_KEY_TYPES, createdAt)) {
+        problems.push(unknownProblem(`${seenCredential}; `, named, unknown, "certificates"));
+    }
+    return problems;
+}
+
+/** A restriction type the check does not know: judged as refusing (Graph's evolvable enums grow past unknownFutureValue). */
+function unknownProblem(line: string, named: string, restriction: Restriction, what: string): string {
+    const type = restriction.restrictionType === "unknownFutureValue"
+        ? "a newer restriction type that Graph answered as \"unknownFutureValue\""
+        : `restriction type "${restriction.restrictionType}", which this check does not know`;
+    return `${line}${named} restricts ${what} with ${type}; judged as refusing: ask the tenant's administrators what ` +
+        `it allows${exemptionNote(restriction)}`;
+}
+
+/**
+ * excludeActors exempts the caller holding a custom security attribute; reading the deployer's needs
+ * CustomSecAttributeAssignment.Read.All, which the check does not ask for, so the refusal stands with this note.
+ */
+function exemptionNote(restriction: Restriction): string {
+    const exemptions = restriction.excludeActors ?? [];
+    if (exemptions.length === 0) return "";
+    const held = exemptions.map((exemption) => `${exemption.id} ${exemption.operator} ${JSON.stringify(exemption.value)}`).join(" or ");
+    return `; unless the deploying identity holds the custom security attribute ${held} (excludeActors), which this check ` +
+        "cannot read (it needs CustomSecAttributeAssignment.Read.All), so it judges the deployer as not exempt";
+}
+
+/** When not even two staggered credentials fit: the key to change (`line`) and what else to do (`tail`). */
+interface TooShortFix {
+    readonly line: string;
+    readonly tail: string;
+}
+
+function lifetimeProblem(judge: Judge, restriction: Restriction, name: string, months: number, what: string, tooShort: TooShortFix): string[] {
+    const { seen, named } = judge;
     const limit = restriction.maxLifetime === null ? undefined : parseIsoDuration(restriction.maxLifetime);
     if (limit === undefined) {
         throw new PolicyShapeError(`${named} has a ${restriction.restrictionType} restriction whose maxLifetime ` +
@@ -179,13 +296,9 @@ function lifetimeProblem(choice: CredentialChoice, seen: (name: string, value: u
     const cap = `${named} limits ${what} to ${restriction.maxLifetime} (${describeDuration(limit)})`;
     const most = mostMonthsWithin(limit, months);
     if (most < MIN_STAGGERED_MONTHS) {
-        const fix = choice.credential === "secret"
-            ? `${seenCredential}; expected "certificate": `
-            : `${seen(name, months)}; expected at least ${MIN_STAGGERED_MONTHS}, which this tenant refuses: `;
-        return [`${fix}${cap}, less than the ${MIN_STAGGERED_MONTHS} months two staggered ${what} need ` +
-            "(CredentialInvalidLifetimeAsPerAppPolicy)" +
-            (choice.credential === "secret" ? "" : "; ask the tenant's administrators for a policy of the app's own")];
+        return [`${tooShort.line}${cap}, less than the ${MIN_STAGGERED_MONTHS} months two staggered ${what} need ` +
+            `(CredentialInvalidLifetimeAsPerAppPolicy)${tooShort.tail}${exemptionNote(restriction)}`];
     }
     return [`${seen(name, months)}; expected at most ${most}: ${cap}, and a ${months}-month one lives up to ` +
-        `${Math.round(span / MS_PER_DAY)} days (CredentialInvalidLifetimeAsPerAppPolicy)`];
+        `${Math.round(span / MS_PER_DAY)} days (CredentialInvalidLifetimeAsPerAppPolicy)${exemptionNote(restriction)}`];
 }
