@@ -104,6 +104,63 @@ describe("compareIdentity", () => {
     });
 });
 
+describe("compareIdentity: what the update after the import empties (terraform-provider-azuread v3 applicationResourceUpdate)", () => {
+    const config = parseStackConfig(PROJECT, "dev", flatConfig(exampleConfig()));
+    const WHY = "(the program does not set it, and azuread's update after the import writes it empty)";
+    // A portal-made app with everything a team sets by hand: Graph User.Read, an exposed API, an app role, optional
+    // claims, redirect URIs, notes, a support URL, group claims, and tags (which the update keeps).
+    const graph = {
+        id: APP, appId: "c", displayName: "inventory-api-dev", tags: ["inventory"],
+        requiredResourceAccess: [{ resourceAppId: "00000003-0000-0000-c000-000000000000",
+            resourceAccess: [{ id: "e1fe6dd8-ba31-4d61-89e7-88639da4683d", type: "Scope" }] }],
+        identifierUris: ["api://inventory-api-dev"],
+        appRoles: [{ id: KEY, value: "Reports.Read", isEnabled: true }],
+        optionalClaims: { accessToken: [], idToken: [{ name: "email" }], saml2Token: [] },
+        web: { homePageUrl: "https://inventory.example.com", logoutUrl: null, redirectUris: [],
+            implicitGrantSettings: { enableAccessTokenIssuance: false, enableIdTokenIssuance: true } },
+        spa: { redirectUris: ["https://inventory.example.com/spa"] }, publicClient: { redirectUris: [] },
+        api: { acceptMappedClaims: null, knownClientApplications: [], oauth2PermissionScopes: [], requestedAccessTokenVersion: 2 },
+        notes: "by hand", description: null, groupMembershipClaims: "SecurityGroup",
+        info: { logoUrl: null, marketingUrl: null, privacyStatementUrl: null, supportUrl: "https://help.example.com", termsOfServiceUrl: null },
+        isFallbackPublicClient: false,
+    };
+    const cleared = (accept: boolean) => compareIdentity(config, existing({ graph }), DEPLOYER, { acceptClearing: accept });
+
+    it("lists every property the first up empties, each a 'must' until --accept-clearing; tags are not among them", () => {
+        const comparison = cleared(false);
+        expect(comparison.ok).toBe(false);
+        expect(comparison.findings.filter((finding) => finding.text.endsWith(WHY))
+            .map((finding) => `${finding.blocking ? "must" : "can"} ${finding.text.replace(` ${WHY}`, "").replace("app registration ", "")}`)).toEqual([
+            "must notes \"by hand\" becomes null",
+            "must groupMembershipClaims \"SecurityGroup\" becomes null",
+            "must info.supportUrl \"https://help.example.com\" becomes null",
+            "must web {\"homePageUrl\":\"https://inventory.example.com\",\"logoutUrl\":null,\"redirectUris\":[],\"implicitGrantSettings\":" +
+                "{\"enableAccessTokenIssuance\":false,\"enableIdTokenIssuance\":true}} becomes {\"homePageUrl\":null,\"logoutUrl\":null," +
+                "\"redirectUris\":[],\"implicitGrantSettings\":{\"enableAccessTokenIssuance\":false,\"enableIdTokenIssuance\":false}}",
+            "must spa.redirectUris [\"https://inventory.example.com/spa\"] becomes []",
+            "must api {\"acceptMappedClaims\":null,\"knownClientApplications\":[],\"oauth2PermissionScopes\":[],\"requestedAccessTokenVersion\":2} " +
+                "becomes {\"acceptMappedClaims\":false,\"knownClientApplications\":[],\"oauth2PermissionScopes\":[],\"requestedAccessTokenVersion\":1}",
+            "must identifierUris [\"api://inventory-api-dev\"] becomes []",
+            `must requiredResourceAccess [{"resourceAppId":"00000003-0000-0000-c000-000000000000","resourceAccess":[{"id":"e1fe6dd8-ba31-4d61-89e7-88639da4683d","type":"Scope"}]}] becomes []`,
+            `must appRoles [{"id":"${KEY}","value":"Reports.Read","isEnabled":true}] becomes []`,
+            "must optionalClaims {\"accessToken\":[],\"idToken\":[{\"name\":\"email\"}],\"saml2Token\":[]} becomes {\"accessToken\":[],\"idToken\":[],\"saml2Token\":[]}",
+        ]);
+        expect(comparison.findings.map((finding) => finding.text).join("\n")).not.toContain("tags");
+    });
+
+    it("is ready with --accept-clearing, the same lines marked accepted", () => {
+        const comparison = cleared(true);
+        expect(comparison.ok).toBe(true);
+        const accepted = comparison.findings.filter((finding) => finding.text.endsWith(WHY));
+        expect(accepted.map((finding) => [finding.blocking, finding.action])).toEqual(Array(10).fill([false, "accepted (--accept-clearing)"]));
+    });
+
+    it("finds nothing to empty on an app as the program makes it", () => {
+        expect(compareIdentity(config, existing({ graph: { id: APP, tags: [], web: { redirectUris: [] }, requiredResourceAccess: [] } }), DEPLOYER).ok)
+            .toBe(true);
+    });
+});
+
 describe("secretsToRemove", () => {
     const secrets = [{ keyId: KEY, displayName: "Current", endDateTime: "2027-01-01T00:00:00Z" },
         { keyId: APP, displayName: "slot a, rotated 2026-04-17", endDateTime: "2028-04-17T00:00:00Z" }];

@@ -4,6 +4,8 @@
  * "Current", a role on the resource group), `npm run adopt` comparing it with stack dev, the first `pulumi up`
  * importing it, and the cut-over to the stack's env file with no moment at which the servers' env file fails.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../../localazure";
 import { environmentFor } from "../../localazure/main";
@@ -15,6 +17,30 @@ import { createEngineWorkspace, type EngineWorkspace } from "./workspace";
 
 const STACK = "dev";
 const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+/**
+ * What a portal-made app carries besides its name: "New registration" adds Microsoft Graph's delegated User.Read
+ * (API permissions), and a team adds a redirect URI (Authentication), notes (Branding & properties) and a tag.
+ */
+const GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
+const USER_READ = "e1fe6dd8-ba31-4d61-89e7-88639da4683d";
+const REDIRECT = "https://inventory-api.example.com/signin-oidc";
+const PORTAL_SETTINGS = {
+    requiredResourceAccess: [{ resourceAppId: GRAPH_APP_ID, resourceAccess: [{ id: USER_READ, type: "Scope" }] }],
+    web: { homePageUrl: null, logoutUrl: null, redirectUris: [REDIRECT], implicitGrantSettings:
+        { enableAccessTokenIssuance: false, enableIdTokenIssuance: false }, redirectUriSettings: [] },
+    notes: "Made in the portal for the inventory servers",
+    tags: ["inventory"],
+};
+/** The report's lines for what the first pulumi up empties (common/azureadApplicationUpdate.ts), in its order. */
+const CLEARED = [
+    "  app registration notes \"Made in the portal for the inventory servers\" becomes null (the program does not set it, and azuread's update after the import writes it empty)",
+    `  app registration web {"homePageUrl":null,"logoutUrl":null,"redirectUris":["${REDIRECT}"],"implicitGrantSettings":{"enableAccessTokenIssuance":false,"enableIdTokenIssuance":false}} ` +
+        "becomes {\"homePageUrl\":null,\"logoutUrl\":null,\"redirectUris\":[],\"implicitGrantSettings\":{\"enableAccessTokenIssuance\":false,\"enableIdTokenIssuance\":false}} " +
+        "(the program does not set it, and azuread's update after the import writes it empty)",
+    `  app registration requiredResourceAccess [{"resourceAppId":"${GRAPH_APP_ID}","resourceAccess":[{"id":"${USER_READ}","type":"Scope"}]}] becomes [] ` +
+        "(the program does not set it, and azuread's update after the import writes it empty)",
+];
 
 let azure: LocalAzure;
 let workspace: EngineWorkspace;
@@ -43,6 +69,7 @@ beforeAll(async () => {
     // described "Current", the enterprise application, and "Add role assignment" on the resource group.
     const app = (await portal.graph("POST", "/applications", { displayName: "inventory-api-dev", signInAudience: "AzureADMyOrg" })).body as { id: string; appId: string };
     await portal.addOwner("applications", app.id, ADMIN_OBJECT_ID);
+    await portal.graph("PATCH", `/applications/${app.id}`, PORTAL_SETTINGS);
     const sp = (await portal.graph("POST", "/servicePrincipals", { appId: app.appId })).body as { id: string };
     const password = (await portal.graph("POST", `/applications/${app.id}/addPassword`,
         { passwordCredential: { displayName: "Current" } })).body as { keyId: string; secretText: string };
@@ -69,10 +96,22 @@ describe("adopting a hand-made identity on the real engine", () => {
         expect(named(result.stdout)).toContain("the deploying identity ({deployer}) does not own the service principal\n");
     }, 120_000);
 
-    it("npm run adopt: the exact report, then the adopt key written into the stack file", async () => {
+    it("npm run adopt: refuses to write while the first up would empty the app's API permissions, redirect URIs and notes", async () => {
         await portal.addOwner("applications", hand.appObjectId, azure.deployer.objectId);
         await portal.addOwner("servicePrincipals", hand.principalId, azure.deployer.objectId);
+        const before = readFileSync(join(workspace.dir, "stacks", "Pulumi.dev.yaml"), "utf8");
         const result = await adopt(["--client-id", hand.clientId, "--write"]);
+        expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 1, stderr: "" });
+        const lines = named(result.stdout).split("\n");
+        expect(lines[0]).toBe("Adopting client ID {client} as inventory-api-dev (stacks/Pulumi.dev.yaml): NOT READY: act on the lines marked 'must'");
+        const must = "    must: the stack cannot keep it: make sure nothing needs it (or set it again by hand after each pulumi up), then run again with --accept-clearing";
+        expect(lines.slice(lines.indexOf(CLEARED[0]!), lines.indexOf(CLEARED[0]!) + 6)).toEqual(CLEARED.flatMap((line) => [line, must]));
+        expect(result.stdout).not.toContain("wrote");
+        expect(readFileSync(join(workspace.dir, "stacks", "Pulumi.dev.yaml"), "utf8")).toBe(before);
+    }, 120_000);
+
+    it("npm run adopt --accept-clearing: the exact report, then the adopt key written into the stack file", async () => {
+        const result = await adopt(["--client-id", hand.clientId, "--write", "--accept-clearing"]);
         expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
         expect(named(result.stdout).split("\n").map((line) => line.replace(/ends \d{4}-\d{2}-\d{2}/, "ends {date}"))).toEqual([
             "Adopting client ID {client} as inventory-api-dev (stacks/Pulumi.dev.yaml): ready",
@@ -82,6 +121,7 @@ describe("adopting a hand-made identity on the real engine", () => {
             "  role assignment Storage Blob Data Contributor on rg-inventory-dev (name {assignment})",
             "change (the same pulumi up, right after the import):",
             "  preventDuplicateNames becomes true (an import reads it as false: it lives in the stack's state only, nothing changes in Entra)",
+            ...CLEARED.flatMap((line) => [line, "    can: accepted (--accept-clearing)"]),
             "extra (left alone by the stack unless said):",
             "  app registration owner 00000000-0000-0000-0000-00000000dddd: not in owners, so the first pulumi up removes it",
             "    can: add it to owners in the stack file to keep it",
@@ -130,6 +170,10 @@ describe("adopting a hand-made identity on the real engine", () => {
         expectOk(await workspace.pulumi(["preview", "--stack", STACK, "--expect-no-changes"]), "pulumi preview --expect-no-changes");
         const app = azure.state().applications.filter((candidate) => candidate.appId === hand.clientId);
         expect(app).toHaveLength(1);
+        // What the report said the update empties is empty; the tags are kept (tags is Optional and Computed).
+        const { requiredResourceAccess, web, notes, tags } = app[0]!.properties as { web: { redirectUris: unknown } } & Record<string, unknown>;
+        expect({ requiredResourceAccess, redirectUris: web.redirectUris, notes, tags })
+            .toEqual({ requiredResourceAccess: [], redirectUris: [], notes: null, tags: ["inventory"] });
         expect(app[0]!.passwords.map((password) => password.displayName).sort())
             .toEqual(["Current", expect.stringMatching(/^slot a, rotated /), expect.stringMatching(/^slot b, rotated /)]);
     }, 600_000);

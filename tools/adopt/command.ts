@@ -1,5 +1,5 @@
 /**
- * `npm run adopt -- --stack NAME --client-id APP_ID [--write]`
+ * `npm run adopt -- --stack NAME --client-id APP_ID [--write] [--accept-clearing]`
  * `npm run adopt -- --stack NAME --remove-secrets KEY_ID... [--yes]`
  *
  * Adopting an app identity made by hand (docs/adopt.md). The first form reads the app registration of that client
@@ -21,7 +21,7 @@ import { AzureReader, AzureRequestError, GRAPH } from "../azure/rest";
 import { runCommand, UsageError } from "../../common/cliArgs";
 import { PROJECT_ROOT, readProject, readStackFile, StackFileError } from "../stacks/stackFiles";
 
-const USAGE = "usage: npm run adopt -- --stack NAME --client-id APP_ID [--write] [--root DIR]\n" +
+const USAGE = "usage: npm run adopt -- --stack NAME --client-id APP_ID [--write] [--accept-clearing] [--root DIR]\n" +
     "       npm run adopt -- --stack NAME --remove-secrets KEY_ID... [--yes] [--root DIR]";
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -41,7 +41,7 @@ export async function main(argv: readonly string[], io: AdoptIo = defaultIo()): 
             args: [...argv], allowPositionals: true,
             options: {
                 stack: { type: "string" }, root: { type: "string" }, "client-id": { type: "string" }, write: { type: "boolean" },
-                "remove-secrets": { type: "boolean" }, yes: { type: "boolean" }, help: { type: "boolean", short: "h" },
+                "accept-clearing": { type: "boolean" }, "remove-secrets": { type: "boolean" }, yes: { type: "boolean" }, help: { type: "boolean", short: "h" },
             },
         }));
         if (values.help) {
@@ -57,6 +57,7 @@ export async function main(argv: readonly string[], io: AdoptIo = defaultIo()): 
         if (!removing && clientId === undefined) throw new UsageError("--client-id is required (the app's Application (client) ID)");
         if (clientId !== undefined && !GUID.test(clientId)) throw new UsageError(`--client-id ${JSON.stringify(clientId)} is not a GUID`);
         if (removing && values.write) throw new UsageError("--write goes with --client-id, not --remove-secrets");
+        if (removing && values["accept-clearing"]) throw new UsageError("--accept-clearing goes with --client-id, not --remove-secrets");
     } catch (error) {
         io.err(`adopt: ${(error as Error).message}\n${USAGE}`);
         return 2;
@@ -75,7 +76,7 @@ export async function main(argv: readonly string[], io: AdoptIo = defaultIo()): 
             [...new Set(config.roleAssignments.map((grant) => grant.resourceGroup))]);
         const token = await credential.getToken(GRAPH.scope);
         if (token === null) throw new Error("the deploying identity got no token for Graph");
-        const comparison = compareIdentity(config, existing, objectIdOf(token.token));
+        const comparison = compareIdentity(config, existing, objectIdOf(token.token), { acceptClearing: values["accept-clearing"] === true });
         io.out(renderComparison(comparison, config.stackFile, values["client-id"]!));
         if (values.write && comparison.ok) {
             await writeAdoptKey(file.path, project.name, comparison.adopt);

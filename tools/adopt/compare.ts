@@ -7,6 +7,7 @@ import type { Adoption, AdoptedRoleAssignment } from "../../infra/adoption";
 import { resourceGroupScope } from "../../infra/azureIds";
 import { displayNameOf, type StackConfig } from "../../infra/config";
 import { BUILT_IN_ROLES } from "../../common/builtInRoles";
+import { applicationUpdateClears } from "../../common/azureadApplicationUpdate";
 import type { ExistingIdentity, ExistingRoleAssignment } from "./existing";
 
 export type FindingKind = "import" | "change" | "extra" | "missing";
@@ -31,7 +32,13 @@ export interface AdoptionComparison {
 /** The program's single-tenant audience (infra/appIdentity.ts). */
 const SINGLE_TENANT = "AzureADMyOrg";
 
-export function compareIdentity(config: StackConfig, existing: ExistingIdentity, deployerObjectId: string): AdoptionComparison {
+export interface CompareOptions {
+    /** `--accept-clearing`: the user has read what the first up empties on the app and adopts it all the same. */
+    readonly acceptClearing?: boolean;
+}
+
+export function compareIdentity(config: StackConfig, existing: ExistingIdentity, deployerObjectId: string,
+    options: CompareOptions = {}): AdoptionComparison {
     const identity = displayNameOf(config.appName, config.environment);
     const findings: Finding[] = [];
     const add = (kind: FindingKind, text: string, action = "", blocking = false) => findings.push({ kind, text, action, blocking });
@@ -66,6 +73,16 @@ export function compareIdentity(config: StackConfig, existing: ExistingIdentity,
     }
     add("change", "preventDuplicateNames becomes true (an import reads it as false: it lives in the stack's state only, nothing " +
         "changes in Entra)");
+    // The update after the import empties what the program does not set (API permissions, redirect URIs, ...):
+    // terraform-provider-azuread v3 applicationResourceUpdate, common/azureadApplicationUpdate.ts. The stack has
+    // no keys for them, so adopting means losing them: refused until the user says so.
+    for (const { property, before, after } of applicationUpdateClears(app.graph ?? {})) {
+        add("change", `app registration ${property} ${JSON.stringify(before)} becomes ${JSON.stringify(after)} (the program does not ` +
+            "set it, and azuread's update after the import writes it empty)",
+        options.acceptClearing === true ? "accepted (--accept-clearing)"
+            : "the stack cannot keep it: make sure nothing needs it (or set it again by hand after each pulumi up), then run " +
+              "again with --accept-clearing", options.acceptClearing !== true);
+    }
     ownerChanges("app registration", app.owners, desiredOwners, deployer, add);
     if (principal !== undefined) ownerChanges("service principal", principal.owners, desiredOwners, deployer, add);
 

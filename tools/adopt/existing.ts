@@ -19,6 +19,8 @@ export interface ExistingApplication {
     readonly signInAudience: string;
     readonly owners: readonly string[];
     readonly secrets: readonly ExistingSecret[];
+    /** The app's Graph object as listed (never a secret: Graph lists no credential values), for what the first up clears. */
+    readonly graph?: Record<string, unknown>;
 }
 
 export interface ExistingPrincipal {
@@ -85,6 +87,7 @@ export async function readExisting(reader: AzureReader, clientId: string, subscr
             owners: await ownerIds("applications", app.id),
             secrets: (app.passwordCredentials ?? []).map(({ keyId, displayName, endDateTime }) =>
                 ({ keyId: keyId.toLowerCase(), displayName: displayName ?? null, endDateTime })),
+            graph: app as unknown as Record<string, unknown>,
         },
         servicePrincipal,
         roleAssignments: [...roleAssignments.values()],

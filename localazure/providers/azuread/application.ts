@@ -11,6 +11,7 @@ import { bridgeCheck, bridgeDiff, importedInputs, isImportRead, plannedState, re
 import {
     diffingError, errorDiag, importAsDuplicateDiag, importAsDuplicateError, TerraformError,
 } from "./diagnostics";
+import { applicationUpdateClears, clearingPatch } from "../../../common/azureadApplicationUpdate";
 import { featureTags, stringList } from "./features";
 import type { GraphClient, GraphObject } from "./graph";
 import { initialOwners, reconcileOwners } from "./owners";
@@ -140,7 +141,22 @@ export class ApplicationHandler implements ResourceHandler {
             }
         }
         try {
-            await graph.patch("applications", objectId, { displayName, signInAudience: news["signInAudience"] });
+            // applicationResourceUpdate sends every property the config leaves unset as empty (tags aside), after
+            // disabling the app roles and permission scopes it removes (applicationDisableAppRoles,
+            // applicationDisableOauth2PermissionScopes: Graph refuses to delete an enabled one):
+            // common/azureadApplicationUpdate.ts. The state holds what the import's Read saw; the stand-in reads it from Graph.
+            const current = await graph.get("applications", objectId) ?? {};
+            const cleared = applicationUpdateClears(current);
+            const disabled = (entries: unknown) => (Array.isArray(entries) ? entries as Record<string, unknown>[] : [])
+                .map((entry) => ({ ...entry, isEnabled: false }));
+            const roles = cleared.find((each) => each.property === "appRoles");
+            if (roles !== undefined) await graph.patch("applications", objectId, { appRoles: disabled(roles.before) });
+            const api = cleared.find((each) => each.property === "api")?.before as Record<string, unknown> | undefined;
+            if (api !== undefined && disabled(api["oauth2PermissionScopes"]).length > 0) {
+                await graph.patch("applications", objectId, { api: { oauth2PermissionScopes: disabled(api["oauth2PermissionScopes"]) } });
+            }
+            await graph.patch("applications", objectId,
+                { displayName, signInAudience: news["signInAudience"], ...clearingPatch(cleared, current) });
         } catch (error) {
             throw new TerraformError([errorDiag(`Could not update ${label(objectId)}`, error)]);
         }
