@@ -18,7 +18,7 @@ import { selectStacks, SELECT_ALL } from "../tools/fleet/select";
 import { renderSummaryTable, summarize, type FleetSummary } from "../tools/fleet/summary";
 import { PROJECT_ROOT, readProject } from "../tools/stacks/stackFiles";
 import { UsageError } from "../common/cliArgs";
-import { generateFleet, type FleetFixture } from "./support/fleetFixture";
+import { fleetStackYaml, generateFleet, type FleetFixture } from "./support/fleetFixture";
 
 let fleet600: FleetFixture;
 beforeAll(() => {
@@ -308,9 +308,9 @@ describe("npm run fleet -- plan: 600 stacks in one process, the cross-stack rule
     it("plans every stack, and names the files of a duplicate name and of an over-limit subscription", async () => {
         const fixture = generateFleet({ apps: 200 });
         // Planted: app010's test stack takes app011's name; two stacks fill a subscription past 4,000 assignments.
-        fixture.writeStackFile("app010-test", fleetStackYaml("app011", "test", "00000000-0000-0000-0000-00000000bbbb", 1));
-        fixture.writeStackFile("big-one", fleetStackYaml("big", "one", "00000000-0000-0000-0000-0000000eeeee", 2000));
-        fixture.writeStackFile("big-two", fleetStackYaml("big", "two", "00000000-0000-0000-0000-0000000eeeee", 2001));
+        fixture.writeStackFile("app010-test", plantedStack("app011", "test", "00000000-0000-0000-0000-00000000bbbb", 1));
+        fixture.writeStackFile("big-one", plantedStack("big", "one", "00000000-0000-0000-0000-0000000eeeee", 2000));
+        fixture.writeStackFile("big-two", plantedStack("big", "two", "00000000-0000-0000-0000-0000000eeeee", 2001));
         const result = await fleetCommand(["plan", "--root", fixture.root, "--at", "2026-12-03", "--format", "json"]);
         expect(result.code).toBe(1);
         const summary = JSON.parse(result.stdout) as FleetSummary;
@@ -367,10 +367,8 @@ describe("npm run fleet: usage mistakes are one line and exit 2", () => {
     });
 });
 
-function fleetStackYaml(app: string, environment: string, subscriptionId: string, assignments: number): string {
-    const roles = Array.from({ length: assignments }, (_, index) =>
-        `    - resourceGroup: rg-${app}-${index}\n      role: Storage Blob Data Reader`);
-    return ["config:", `  app-identity:appName: ${app}`, `  app-identity:environment: ${environment}`,
-        "  app-identity:tenantId: 00000000-0000-0000-0000-00000000aaaa", `  app-identity:subscriptionId: ${subscriptionId}`,
-        "  app-identity:productionResourceGroups: []", "  app-identity:roleAssignments:", ...roles, ""].join("\n");
+/** A stack with `assignments` Storage Blob Data Reader roles, each on a group of its own. */
+function plantedStack(app: string, environment: string, subscriptionId: string, assignments: number): string {
+    return fleetStackYaml({ app, environment, subscriptionId, roles: Array.from({ length: assignments },
+        (_, index) => ({ resourceGroup: `rg-${app}-${index}`, role: "Storage Blob Data Reader" })) });
 }

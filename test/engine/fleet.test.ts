@@ -1,6 +1,7 @@
 /**
  * `npm run fleet` on the real Pulumi CLI and engine against the local Azure: a generated fleet of six stacks (three
- * apps, dev and test) is brought up two at a time through the Automation API, then previewed: no change in any;
+ * apps, dev and test) is brought up two at a time through the Automation API, then previewed and checked for drift:
+ * no change in any; each stack's expiry agrees with `npm run expiry` of that stack;
  * the local Graph and ARM hold every identity exactly once with exactly its role assignments; the Graph writes the
  * run made are those budget.ts counts for its stacks; and each worker ran in its own work directory, so the CLI kept
  * one workspace file per worker (pkg/v3 v3.276.0 workspace/workspace.go settingsPath).
@@ -109,6 +110,28 @@ describe("npm run fleet against the local Azure", () => {
             [stack, "succeeded", { same: 6 + fixture.roles[stack]!.length }]));
         expect(summary.graphWrites).toBeUndefined();
         expect(graphWrites(from)).toEqual([]);
+    }, 300_000);
+
+    // The workspace sets PULUMI_SKIP_CONFIRMATIONS=true, which the CLI would take for --yes and refuse beside
+    // --preview-only (pkg/v3 v3.276.0 cmd/pulumi/operations/io.go): the fleet turns it off for its commands.
+    it("drift afterwards (refresh --preview-only --expect-no-changes): every stack as deployed", async () => {
+        const summary = summaryOf(await fleet(["drift", "--concurrency", "2", "--format", "json"]));
+        expect(summary.stacks.map((run) => [run.stack, run.result, run.changes])).toEqual(fixture.stacks.map((stack) =>
+            [stack, "succeeded", { same: 6 + fixture.roles[stack]!.length }]));
+    }, 300_000);
+
+    it("expiry: each stack's newest secret as npm run expiry -- --stack S judges it", async () => {
+        const at = new Date().toISOString().slice(0, 10);
+        const summary = summaryOf(await fleet(["expiry", "--at", at, "--format", "json"]));
+        const single = await Promise.all(fixture.stacks.map(async (stack) => {
+            const result = await workspace.run(process.execPath, ["-r", "sucrase/register/ts", "tools/expiry/command.ts",
+                "--stack", stack, "--at", at, "--format", "json"]);
+            expect(result.code, result.stderr).toBe(0);
+            const report = JSON.parse(result.stdout) as { secrets: { newest: boolean; daysLeft: number }[] };
+            return Math.min(...report.secrets.filter((secret) => secret.newest).map((secret) => secret.daysLeft));
+        }));
+        expect(summary.stacks.map((run) => [run.stack, run.result, run.detail])).toEqual(fixture.stacks.map((stack, index) =>
+            [stack, "succeeded", `newest ends in ${single[index]} days`]));
     }, 300_000);
 
     it("ran each worker in its own work directory: one workspace file per worker, none for the checkout", () => {

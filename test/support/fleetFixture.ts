@@ -33,6 +33,32 @@ export function appName(index: number): string {
     return `app${String(index).padStart(3, "0")}`;
 }
 
+export interface FleetStackSpec {
+    readonly app: string;
+    readonly environment: string;
+    readonly subscriptionId: string;
+    /** A production stack's roles are its production resource groups. */
+    readonly production?: boolean;
+    readonly roles: readonly { resourceGroup: string; role: string }[];
+}
+
+/** One stack file of a generated fleet, in the tenant FLEET_TENANT. */
+export function fleetStackYaml(spec: FleetStackSpec): string {
+    const groups = [...new Set(spec.roles.map((entry) => entry.resourceGroup))];
+    return [
+        "config:",
+        `  app-identity:appName: ${spec.app}`,
+        `  app-identity:environment: ${spec.environment}`,
+        `  app-identity:tenantId: ${FLEET_TENANT}`,
+        `  app-identity:subscriptionId: ${spec.subscriptionId}`,
+        ...(spec.production === true ? ["  app-identity:production: true", `  app-identity:productionResourceGroups: [${groups.join(", ")}]`]
+            : ["  app-identity:productionResourceGroups: []"]),
+        "  app-identity:roleAssignments:",
+        ...spec.roles.flatMap((entry) => [`    - resourceGroup: ${entry.resourceGroup}`, `      role: ${entry.role}`]),
+        "",
+    ].join("\n");
+}
+
 export function generateFleet(options: FleetFixtureOptions, root = mkdtempSync(join(tmpdir(), "fleet-"))): FleetFixture {
     const environments = options.environments ?? ["dev", "test", "prod"];
     const groupOf = options.resourceGroupOf ?? ((app: string, environment: string) => `rg-${app}-${environment}`);
@@ -50,18 +76,10 @@ export function generateFleet(options: FleetFixtureOptions, root = mkdtempSync(j
             const group = groupOf(app, environment);
             roles[stack] = STORAGE_BLOB_ROLES.slice(0, count).map((role) => ({ resourceGroup: group, role: role.name }));
             const production = environment === "prod";
-            writeFileSync(join(root, "stacks", `Pulumi.${stack}.yaml`), [
-                "config:",
-                `  app-identity:appName: ${app}`,
-                `  app-identity:environment: ${environment}`,
-                `  app-identity:tenantId: ${FLEET_TENANT}`,
-                `  app-identity:subscriptionId: ${production ? FLEET_PRODUCTION_SUBSCRIPTION : FLEET_SUBSCRIPTION}`,
-                ...(production ? ["  app-identity:production: true", `  app-identity:productionResourceGroups: [${group}]`]
-                    : ["  app-identity:productionResourceGroups: []"]),
-                "  app-identity:roleAssignments:",
-                ...roles[stack].flatMap((entry) => [`    - resourceGroup: ${entry.resourceGroup}`, `      role: ${entry.role}`]),
-                "",
-            ].join("\n"));
+            writeFileSync(join(root, "stacks", `Pulumi.${stack}.yaml`), fleetStackYaml({
+                app, environment, production, roles: roles[stack],
+                subscriptionId: production ? FLEET_PRODUCTION_SUBSCRIPTION : FLEET_SUBSCRIPTION,
+            }));
             stacks.push(stack);
         }
     }

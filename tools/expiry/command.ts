@@ -168,6 +168,13 @@ export function withCertificatesDue(report: ExpiryReport, due: readonly Certific
     return { ...report, warnings: [...report.warnings, ...warnings], due };
 }
 
+/** A stack's outputs judged as of `at`: its secrets and certificates, or the note of a stack that has none. */
+export function expiryReportOf(outputs: Record<string, unknown>, origin: string, at: Date, thresholds: Thresholds): ExpiryReport {
+    const note = noCredentialNote(outputs);
+    if (note !== undefined) return { at: at.toISOString(), ok: true, secrets: [], warnings: [], note };
+    return withCertificatesDue(assessExpiry(secretsFromOutputs(outputs, origin), at, thresholds), certificatesDue(outputs, at), thresholds);
+}
+
 export function renderExpiryTable(report: ExpiryReport, origin: string): string {
     if (report.note !== undefined) return `Client secrets of ${origin} at ${report.at.slice(0, 10)}: ok\n  ${report.note}`;
     const dueLines = (report.due ?? []).map((due) => `  next certificate of ${due.identity} due ${due.dueAt} (${due.daysLeft} days)`);
@@ -225,10 +232,7 @@ export async function main(argv: readonly string[], now: () => Date = () => new 
     let report: ExpiryReport;
     try {
         const outputs = await readStackOutputs(source, { showSecrets: false });
-        const note = noCredentialNote(outputs);
-        report = note === undefined
-            ? withCertificatesDue(assessExpiry(secretsFromOutputs(outputs, origin), at, thresholds), certificatesDue(outputs, at), thresholds)
-            : { at: at.toISOString(), ok: true, secrets: [], warnings: [], note };
+        report = expiryReportOf(outputs, origin, at, thresholds);
     } catch (error) {
         if (!(error instanceof OutputsError)) throw error;
         console.error(`expiry: ${error.message}`);

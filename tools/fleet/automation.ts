@@ -49,7 +49,11 @@ export function automationOperation(verb: AutomationVerb, options: AutomationOpt
     const workspaceOf = (worker: number): Promise<LocalWorkspace> => {
         let workspace = workspaces.get(worker);
         if (workspace === undefined) {
-            workspace = LocalWorkspace.create({ workDir: options.workDirs[worker]! });
+            // Each command gets the flags it needs from the Automation API. PULUMI_SKIP_CONFIRMATIONS=true (the engine
+            // tests and some CI set it) would add --yes to `refresh --preview-only`, which the CLI refuses ("--yes and
+            // --preview-only cannot be used together": pulumi/pulumi pkg/v3 v3.276.0 cmd/pulumi/operations/io.go), as
+            // tools/ci/lib.sh says too; "false" turns it off (sdk/v3 go/common/util/env/env.go BoolValue.Value).
+            workspace = LocalWorkspace.create({ workDir: options.workDirs[worker]!, envVars: { PULUMI_SKIP_CONFIRMATIONS: "false" } });
             workspaces.set(worker, workspace);
         }
         return workspace;

@@ -55,7 +55,7 @@ export function touchedStacks(fleet: Fleet, paths: readonly string[]): Touched {
     const known = new Set(fleet.stacks.map((each) => each.stack));
     if (everyStackBecause !== undefined) return { stacks: known, everyStackBecause, removed: [] };
 
-    const stackFile = new RegExp(`^${escape(fleet.project.stackConfigDir)}/Pulumi\\.(.+)\\.yaml$`);
+    const stackDir = `${fleet.project.stackConfigDir}/`;
     const identityOwner = new Map<string, string>();
     for (const each of fleet.stacks) {
         if (each.config === undefined) continue;
@@ -66,7 +66,7 @@ export function touchedStacks(fleet: Fleet, paths: readonly string[]): Touched {
     const stacks = new Set<string>();
     const removed: string[] = [];
     for (const path of paths) {
-        const stack = stackFile.exec(path)?.[1];
+        const stack = path.startsWith(stackDir) ? /^Pulumi\.([^/]+)\.yaml$/.exec(path.slice(stackDir.length))?.[1] : undefined;
         if (stack !== undefined) {
             if (known.has(stack)) stacks.add(stack);
             else removed.push(path);
@@ -78,8 +78,4 @@ export function touchedStacks(fleet: Fleet, paths: readonly string[]): Touched {
         }
     }
     return { stacks, removed };
-}
-
-function escape(text: string): string {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

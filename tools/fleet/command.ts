@@ -23,6 +23,7 @@ import { parseArgs } from "node:util";
 import { PROJECT_ROOT, readProject } from "../stacks/stackFiles";
 import { parseDateArgument, parseDaysArgument, runCommand, UsageError } from "../../common/cliArgs";
 import { planStacks } from "../plan/command";
+import { POLICY_PACK_DIR } from "../policyPack/build";
 import { AUTOMATION_VERBS, automationOperation, prepareWorkDirs, type AutomationVerb } from "./automation";
 import { DEFAULT_FLEET_WRITES_PER_WINDOW, GraphBudget, stackWriteCost } from "./budget";
 import { changedPaths, touchedStacks } from "./changes";
@@ -37,8 +38,7 @@ import { renderSummaryJson, renderSummaryTable, summarize, type FleetSummary } f
 const VERBS = ["plan", ...AUTOMATION_VERBS, "expiry", "matrix"] as const;
 type Verb = typeof VERBS[number];
 
-/** The compiled guardrail pack and its config, as tools/ci/lib.sh passes them (npm run policy-pack builds it). */
-export const POLICY_PACK = ".tools/policy-pack";
+/** The guardrail pack's config, as tools/ci/lib.sh passes it beside the compiled pack (POLICY_PACK_DIR). */
 export const POLICY_PACK_CONFIG = "policy/config.json";
 
 export interface FleetArguments {
@@ -171,9 +171,9 @@ export async function runVerb(args: FleetArguments, stacks: readonly FleetStack[
 }
 
 function policyPackArgs(root: string): { policyPacks: string[]; policyPackConfigs: string[] } {
-    const pack = join(root, POLICY_PACK);
+    const pack = join(root, POLICY_PACK_DIR);
     if (!existsSync(join(pack, "PulumiPolicy.yaml"))) {
-        throw new UsageError(`${POLICY_PACK} is missing: the guardrail pack is compiled by setup (npm run policy-pack)`);
+        throw new UsageError(`${POLICY_PACK_DIR} is missing: the guardrail pack is compiled by setup (npm run policy-pack)`);
     }
     return { policyPacks: [pack], policyPackConfigs: [join(root, POLICY_PACK_CONFIG)] };
 }

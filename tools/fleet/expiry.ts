@@ -2,7 +2,7 @@
  * `fleet expiry`: each stack's credentials as `npm run expiry -- --stack S` judges them (the same functions), read
  * with `pulumi stack output --json` and no `--show-secrets`: names and end dates only, never a secret value.
  */
-import { assessExpiry, certificatesDue, noCredentialNote, secretsFromOutputs, withCertificatesDue, type Thresholds } from "../expiry/command";
+import { expiryReportOf, type Thresholds } from "../expiry/command";
 import { readStackOutputs } from "../stacks/stackOutputs";
 import type { Operation } from "./runner";
 
@@ -14,11 +14,8 @@ export function expiryOperation(options: ExpiryOptions): Operation {
     return async (stack, _worker, progress) => {
         progress.step("reading the stack's outputs");
         const outputs = await readStackOutputs({ stack: stack.stack }, { showSecrets: false });
-        const note = noCredentialNote(outputs);
-        if (note !== undefined) return { detail: "no credential (managed identity)" };
-        const origin = `stack ${stack.stack}`;
-        const report = withCertificatesDue(assessExpiry(secretsFromOutputs(outputs, origin), options.at, options),
-            certificatesDue(outputs, options.at), options);
+        const report = expiryReportOf(outputs, `stack ${stack.stack}`, options.at, options);
+        if (report.note !== undefined) return { detail: "no credential (managed identity)" };
         if (!report.ok) throw new Error(report.warnings[0] ?? "a credential has expired or is within --fail-days");
         const newest = report.secrets.filter((secret) => secret.newest).map((secret) => secret.daysLeft);
         const soonest = newest.length === 0 ? undefined : Math.min(...newest);

@@ -3,8 +3,8 @@
  * the environment, whether it is production, the tenant and subscription). A stack whose file or config the program
  * would refuse is still listed, with its problems, so that the fleet reports it as failed instead of losing it.
  */
-import { ConfigError, parseStackConfig, type StackConfig } from "../../infra/config";
-import { listStacks, readStackFile, StackFileError, type Project } from "../stacks/stackFiles";
+import type { StackConfig } from "../../infra/config";
+import { listStacks, readStackConfig, type Project } from "../stacks/stackFiles";
 
 export interface FleetStack {
     readonly stack: string;
@@ -26,18 +26,7 @@ export function readFleet(project: Project): Fleet {
 }
 
 function readFleetStack(project: Project, stack: string): FleetStack {
-    const file = `${project.stackConfigDir}/Pulumi.${stack}.yaml`;
-    try {
-        const read = readStackFile(project, stack);
-        const config = parseStackConfig(project.name, stack, read.config,
-            { keysAsWritten: read.keysAsWritten, secretKeys: read.secretKeys });
-        return { stack, file, config, problems: [] };
-    } catch (error) {
-        if (error instanceof StackFileError || error instanceof ConfigError) {
-            return { stack, file, config: undefined, problems: [...error.problems] };
-        }
-        throw error;
-    }
+    return { stack, file: `${project.stackConfigDir}/Pulumi.${stack}.yaml`, ...readStackConfig(project, stack) };
 }
 
 /** The app a stack serves (its appName), or its stack name when its config is refused. */

@@ -571,15 +571,19 @@ function goQuoteRune(byte: number): string {
  * their own errors. For `npm run plan`, over every stack of the project.
  */
 export function projectStackProblems(project: Project, stacks: readonly string[] = listStacks(project)): string[] {
-    const configs: StackConfig[] = [];
-    for (const stack of stacks) {
-        try {
-            const file = readStackFile(project, stack);
-            configs.push(parseStackConfig(project.name, stack, file.config,
-                { keysAsWritten: file.keysAsWritten, secretKeys: file.secretKeys }));
-        } catch (error) {
-            if (!(error instanceof StackFileError) && !(error instanceof ConfigError)) throw error;
-        }
-    }
+    const configs = stacks.map((stack) => readStackConfig(project, stack).config)
+        .filter((config): config is StackConfig => config !== undefined);
     return projectProblems(configs);
+}
+
+/** A stack's config as the program parses it, or the problems of its file or config (one line each). */
+export function readStackConfig(project: Project, stack: string): { config: StackConfig; problems: [] } | { config: undefined; problems: string[] } {
+    try {
+        const file = readStackFile(project, stack);
+        const config = parseStackConfig(project.name, stack, file.config, { keysAsWritten: file.keysAsWritten, secretKeys: file.secretKeys });
+        return { config, problems: [] };
+    } catch (error) {
+        if (error instanceof StackFileError || error instanceof ConfigError) return { config: undefined, problems: [...error.problems] };
+        throw error;
+    }
 }
