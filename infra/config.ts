@@ -9,6 +9,8 @@ import { managedIdentityProblems, managedIdentitySchema, toManagedIdentityConfig
 import { CERTIFICATE_LIFETIME_MONTHS, CREDENTIALS, type Credential } from "./certificates";
 import { ROLE_NAMES } from "../common/builtInRoles";
 import type { RoleAssignmentConfig } from "./grants";
+import { resourceGroupMatcher } from "../common/resourceGroupPatterns";
+import { splitStackName } from "../common/stackNames";
 
 export interface StackConfig {
     readonly stack: string;
@@ -114,6 +116,11 @@ const resourceGroupName = z.string({ error: resourceGroupAllowed })
     .regex(RESOURCE_GROUP, { error: resourceGroupAllowed })
     .refine((value) => !OUTSIDE_BMP.test(value), { error: resourceGroupAllowed });
 
+// A name in which `*` stands for any run of characters (common/resourceGroupPatterns.ts).
+const patternAllowed = `${resourceGroupAllowed}; '*' stands for any run of characters, as in rg-*-prod`;
+const resourceGroupPattern = z.string({ error: patternAllowed })
+    .refine((value) => RESOURCE_GROUP.test(value.replaceAll("*", "x")) && !OUTSIDE_BMP.test(value), { error: patternAllowed });
+
 const roleAssignmentSchema = z.strictObject(
     {
         resourceGroup: resourceGroupName,
@@ -122,14 +129,25 @@ const roleAssignmentSchema = z.strictObject(
     { error: "expected an entry with exactly the keys resourceGroup and role" },
 );
 
+const environmentSchema = z.strictObject(
+    {
+        subscriptionId: guid.optional(),
+        production: z.boolean({ error: "expected true or false" }).default(false),
+    },
+    { error: "expected an entry with the keys subscriptionId and production, such as {subscriptionId: <GUID>, production: true}" },
+);
+
 const stackConfigSchema = z.strictObject({
-    appName: nameSchema("the app's short name, such as inventory-api"),
+    appName: nameSchema("the app's short name, such as inventory-api").optional(),
     environment: nameSchema("an environment name such as dev, test or prod").optional(),
+    environments: z.record(nameSchema("an environment name such as dev, test or prod"), environmentSchema,
+        { error: "expected a map of environment names to {subscriptionId, production}, such as {prod: {production: true}}" })
+        .optional(),
     tenantId: guid,
-    subscriptionId: guid,
+    subscriptionId: guid.optional(),
     owners: z.array(ownerGuid, { error: "expected a list of object IDs (GUIDs) of users or service principals" })
         .default([]),
-    production: z.boolean({ error: "expected true or false" }).default(false),
+    production: z.boolean({ error: "expected true or false" }).optional(),
     secretLifetimeMonths: z
         .int({ error: lifetimeAllowed() })
         .min(SECRET_LIFETIME_MONTHS.min, { error: lifetimeAllowed() })
@@ -147,7 +165,7 @@ const stackConfigSchema = z.strictObject({
             { error: "expected a list of developers' short names" })
         .default([]),
     productionResourceGroups: z
-        .array(resourceGroupName, { error: "expected a list of resource group names" })
+        .array(resourceGroupPattern, { error: "expected a list of resource group names or patterns such as rg-*-prod" })
         .default([]),
     deployerObjectId: guidOf(DEPLOYER_ALLOWED).optional(),
     adopt: adoptionSchema({
@@ -200,7 +218,7 @@ export class ConfigError extends pulumi.RunError {
  * `developerCredentials`), arrive as JSON text; the rest are plain strings.
  */
 const JSON_KEYS = new Set([
-    "owners", "production", "secretLifetimeMonths", "roleAssignments", "developers", "productionResourceGroups", "adopt",
+    "environments", "owners", "production", "secretLifetimeMonths", "roleAssignments", "developers", "productionResourceGroups", "adopt",
     "managedIdentity", "appRegistration", "certificateLifetimeMonths", "developerCredentials", "keepSecretsUntilSwitched",
 ]);
 
@@ -272,21 +290,15 @@ export function parseStackConfig(project: string, stack: string, flatConfig: Rec
         ));
     }
 
-    const values = parsed.data;
-    const environment = values.environment ?? stack;
     const problems: string[] = [];
-    if (values.environment === undefined && !NAME.test(stack)) {
-        problems.push(`${stackFile}: ${prefix}environment is missing, so the stack name ${JSON.stringify(stack)} is ` +
-            "the environment; expected an environment name such as dev, test or prod: lowercase letters, digits and " +
-            "'-', starting and ending with a letter or digit (set environment, or rename the stack)");
-    }
+    const { values, environment, appName } = resolveFromName(stack, parsed.data, keyAsWritten("environment"), describe, problems);
     const identities = Math.max(1, values.developers.length);
     if (values.roleAssignments.length * identities > MAX_ROLE_ASSIGNMENTS) {
         problems.push(about("roleAssignments", `holds ${values.roleAssignments.length} entries for each of ` +
             `${identities} developers, ${values.roleAssignments.length * identities} role assignments; expected at ` +
             `most ${MAX_ROLE_ASSIGNMENTS} in all, Azure's limit per subscription`));
     }
-    const longest = displayNamesOf(values.appName, environment, values.developers)
+    const longest = displayNamesOf(appName, environment, values.developers)
         .reduce((a, b) => (b.length > a.length ? b : a));
     if (longest.length > MAX_DISPLAY_NAME_LENGTH) {
         problems.push(
@@ -322,7 +334,7 @@ export function parseStackConfig(project: string, stack: string, flatConfig: Rec
     return {
         stack,
         stackFile,
-        appName: values.appName,
+        appName,
         environment,
         tenantId: values.tenantId.toLowerCase(),
         subscriptionId: values.subscriptionId.toLowerCase(),
@@ -425,6 +437,67 @@ export function displayNamesOf(appName: string, environment: string, developers:
 }
 
 type Describe = (path: readonly PropertyKey[], allowed: string) => string;
+type ParsedValues = z.infer<typeof stackConfigSchema>;
+type ResolvedValues = Omit<ParsedValues, "production" | "subscriptionId"> & { production: boolean; subscriptionId: string };
+
+/**
+ * The app, the environment, its subscription and whether it is production: from the stack's own keys where it
+ * sets them, else from its name (`<app>-<environment>`, common/stackNames.ts) and the tenant's `environments`
+ * (Pulumi.yaml). A key the stack sets must agree with what its name and environment say.
+ */
+function resolveFromName(stack: string, values: ParsedValues, environmentKey: string, describe: Describe, problems: string[]):
+    { values: ResolvedValues; environment: string; appName: string } {
+    const environments = values.environments;
+    const stackFile = `${STACK_CONFIG_DIR}/Pulumi.${stack}.yaml`;
+    const known = environments === undefined ? undefined : Object.keys(environments).sort();
+    const fromName = known === undefined ? undefined : splitStackName(stack, known);
+    const environment = values.environment ?? fromName?.environment ?? stack;
+    const listed = known?.join(", ");
+    if (known === undefined) {
+        if (values.environment === undefined && !NAME.test(stack)) {
+            problems.push(`${stackFile}: ${environmentKey} is missing, ` +
+                `so the stack name ${JSON.stringify(stack)} is the environment; expected an environment name such as dev, ` +
+                "test or prod: lowercase letters, digits and '-', starting and ending with a letter or digit (set " +
+                "environment, or rename the stack)");
+        }
+    } else if (values.environment !== undefined && !known.includes(values.environment)) {
+        problems.push(describe(["environment"], `expected one of the tenant's environments: ${listed} (Pulumi.yaml's ` +
+            "environments), or a new one added there"));
+    } else if (values.environment !== undefined && fromName !== undefined && fromName.environment !== values.environment) {
+        problems.push(describe(["environment"], `expected ${fromName.environment}, the environment the stack's name ` +
+            "carries, or no value"));
+    } else if (values.environment === undefined && fromName === undefined) {
+        problems.push(`${stackFile}: the stack name ${JSON.stringify(stack)} carries none of the tenant's environments ` +
+            `(${listed}: Pulumi.yaml's environments); expected a stack named <app>-<environment>, such as ` +
+            `inventory-api-${known.includes("dev") ? "dev" : known[0] ?? "dev"}, or an environment added there`);
+    }
+    if (values.appName !== undefined && fromName?.app !== undefined && values.appName !== fromName.app) {
+        problems.push(describe(["appName"], `expected ${fromName.app}, the app the stack's name carries, or no value`));
+    }
+    const appName = values.appName ?? fromName?.app;
+    if (appName === undefined) {
+        problems.push(describe(["appName"], "expected the app's short name, such as inventory-api, or a stack named " +
+            "<app>-<environment>, such as inventory-api-dev"));
+    } else if (!NAME.test(appName)) {
+        problems.push(`${stackFile}: the app ${JSON.stringify(appName)} the stack's name carries is not an app's short ` +
+            "name; expected lowercase letters, digits and '-', starting and ending with a letter or digit");
+    }
+    const shared = environments?.[environment];
+    const subscriptionId = values.subscriptionId ?? shared?.subscriptionId;
+    if (subscriptionId === undefined) {
+        problems.push(describe(["subscriptionId"], `expected a GUID: the subscription of the environment ${environment}, ` +
+            `set once in Pulumi.yaml's environments.${environment}.subscriptionId, or in this stack file for it alone`));
+    }
+    if (values.production !== undefined && shared !== undefined && values.production !== shared.production) {
+        problems.push(describe(["production"], `expected ${String(shared.production)} or no value: Pulumi.yaml's ` +
+            `environments.${environment}.production says whether the environment ${environment} is production`));
+    }
+    return {
+        values: { ...values, subscriptionId: subscriptionId ?? "", production: shared?.production ?? values.production ?? false },
+        environment,
+        appName: appName ?? stack,
+    };
+}
 
 /**
  * An identity's roles stay inside its own environment: a production stack's only on production resource groups,
@@ -434,16 +507,16 @@ function crossEnvironmentAssignments(
     values: { production: boolean; roleAssignments: readonly RoleAssignmentConfig[]; productionResourceGroups: readonly string[] },
     describe: Describe,
 ): string[] {
-    const production = new Set(values.productionResourceGroups.map((group) => group.toLowerCase()));
+    const isProductionGroup = resourceGroupMatcher(values.productionResourceGroups);
     return values.roleAssignments.flatMap(({ resourceGroup }, index) => {
-        const isProduction = production.has(resourceGroup.toLowerCase());
+        const isProduction = isProductionGroup(resourceGroup);
         if (values.production && !isProduction) {
             return [describe(["roleAssignments", index, "resourceGroup"], "expected a production resource group " +
-                "(listed in productionResourceGroups, Pulumi.yaml): a production identity holds roles in production only")];
+                "(named by productionResourceGroups, Pulumi.yaml): a production identity holds roles in production only")];
         }
         if (!values.production && isProduction) {
             return [describe(["roleAssignments", index, "resourceGroup"], "expected a non-production resource group: " +
-                "it is listed in productionResourceGroups (Pulumi.yaml), and this stack is not production")];
+                "productionResourceGroups (Pulumi.yaml) names it, and this stack is not production")];
         }
         return [];
     });

@@ -12,7 +12,7 @@ import type { ApplicationRecord, Credential, RoleAssignmentRecord, ServicePrinci
 
 export const TENANT_ID = "00000000-0000-0000-0000-00000000aaaa";
 export const SUBSCRIPTION_ID = "00000000-0000-0000-0000-00000000bbbb";
-/** stacks/Pulumi.prod.yaml's subscription. */
+/** Pulumi.yaml's environments.prod's subscription. */
 export const PRODUCTION_SUBSCRIPTION_ID = "00000000-0000-0000-0000-00000000cccc";
 export const ADMIN_OBJECT_ID = "00000000-0000-0000-0000-00000000dddd";
 /**

@@ -4,14 +4,19 @@
  * Policies in a module of their own (constructing the PolicyPack starts a server), so that the pack
  * (policy/index.ts), the offline plan and the tests all call these same functions.
  *
- * Environments: a stack is production when its name is in `productionStacks`; the project's production resource
- * groups are `productionResourceGroups`. Both come from the pack's config (policy/config.json, which a test keeps
- * equal to Pulumi.yaml's productionResourceGroups and the stacks that set production: true).
+ * Environments: a stack is production when the environment its name carries (`<app>-<environment>`, or the
+ * environment alone: common/stackNames.ts, as the program reads it) is in `productionEnvironments`; production
+ * resource groups are those `productionResourceGroups` names or matches (common/resourceGroupPatterns.ts). All three
+ * come from the pack's config (policy/config.json, which a test keeps equal to Pulumi.yaml's environments and
+ * productionResourceGroups), not from the stack's config: the pack judges a stack by its name, which the stack's own
+ * settings cannot change. Onboarding an app that follows the tenant's naming edits none of them.
  */
 import type { PolicyConfigSchema, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { currentTime } from "../infra/clock";
 import { toRfc3339 } from "../infra/months";
 import { BUILT_IN_ROLES, STORAGE_BLOB_ROLES } from "../common/builtInRoles";
+import { resourceGroupMatcher } from "../common/resourceGroupPatterns";
+import { splitStackName } from "../common/stackNames";
 import { CERTIFICATE_POLICIES } from "./certificatePolicies";
 
 export const TYPES = {
@@ -26,15 +31,20 @@ const RESOURCE_GROUP_SCOPE = new RegExp(`^/subscriptions/${GUID}/resourceGroups/
 const ROLE_DEFINITION = new RegExp(`^/subscriptions/${GUID}/providers/Microsoft\\.Authorization/roleDefinitions/(${GUID})$`, "i");
 
 const environmentSchema: PolicyConfigSchema["properties"] = {
-    productionStacks: { type: "array", items: { type: "string" }, default: ["prod"] },
-    productionResourceGroups: {
-        type: "array", items: { type: "string" }, default: ["rg-inventory-prod", "rg-inventory-prod-archive"],
-    },
+    environments: { type: "array", items: { type: "string" }, default: ["dev", "local", "prod", "test"] },
+    productionEnvironments: { type: "array", items: { type: "string" }, default: ["prod"] },
+    productionResourceGroups: { type: "array", items: { type: "string" }, default: ["rg-*-prod", "rg-*-prod-*"] },
 };
 
 interface EnvironmentConfig {
-    readonly productionStacks: string[];
+    readonly environments: string[];
+    readonly productionEnvironments: string[];
     readonly productionResourceGroups: string[];
+}
+
+/** Whether the stack a resource belongs to is production, by the environment its name carries. */
+function isProductionStack(stack: string, config: Omit<EnvironmentConfig, "productionResourceGroups">): boolean {
+    return config.productionEnvironments.includes(splitStackName(stack, config.environments)?.environment ?? stack);
 }
 
 /** A built-in role's name with its ID, or the ID alone for a role this project does not know. */
@@ -162,8 +172,8 @@ export const sameEnvironment: ResourceValidationPolicy = {
     name: "role-assignment-same-environment",
     description: "An identity's role assignments stay in its own environment: a production stack's identities hold " +
         "roles on production resource groups only, any other stack's on none of them.",
-    remediationSteps: "Move the resource group to the stack of its environment, or correct productionStacks and " +
-        "productionResourceGroups in the pack's config (policy/config.json).",
+    remediationSteps: "Move the resource group to the stack of its environment, or correct environments, " +
+        "productionEnvironments and productionResourceGroups in the pack's config (policy/config.json).",
     enforcementLevel: "mandatory",
     configSchema: { properties: environmentSchema },
     validateResource: forType(TYPES.roleAssignment, (args, report) => {
@@ -172,8 +182,8 @@ export const sameEnvironment: ResourceValidationPolicy = {
         const group = typeof scope === "string" ? RESOURCE_GROUP_SCOPE.exec(scope)?.[1] : undefined;
         if (group === undefined) return; // not a resource group: role-assignment-resource-group-scope says so
         const stack = stackOf(args.urn);
-        const productionStack = config.productionStacks.includes(stack);
-        const productionGroup = config.productionResourceGroups.some((name) => name.toLowerCase() === group.toLowerCase());
+        const productionStack = isProductionStack(stack, config);
+        const productionGroup = resourceGroupMatcher(config.productionResourceGroups)(group);
         if (productionStack && !productionGroup) {
             report(`stack ${stack} is production, but resource group ${group} is not a production resource group`);
         } else if (!productionStack && productionGroup) {
@@ -194,10 +204,13 @@ export const productionProtected: ResourceValidationPolicy = {
     description: "A production stack's app registrations, service principals and role assignments are protected, so " +
         "that no update or destroy deletes them by accident. Client secrets are never protected, in any stack: a " +
         "rotation replaces them, and the engine refuses to replace a protected resource.",
-    remediationSteps: "Set production: true in the stack's config, which protects the app, the service principal and " +
-        "the role assignments; leave client secrets unprotected (`pulumi state unprotect` one that is).",
+    remediationSteps: "Mark the stack's environment production in Pulumi.yaml (environments.<name>.production), which " +
+        "protects the app, the service principal and the role assignments; leave client secrets unprotected " +
+        "(`pulumi state unprotect` one that is).",
     enforcementLevel: "mandatory",
-    configSchema: { properties: { productionStacks: environmentSchema["productionStacks"]! } },
+    configSchema: {
+        properties: { environments: environmentSchema["environments"]!, productionEnvironments: environmentSchema["productionEnvironments"]! },
+    },
     validateResource: (args, report) => {
         if (args.type === TYPES.password) {
             if (args.opts.protect) {
@@ -208,8 +221,7 @@ export const productionProtected: ResourceValidationPolicy = {
         }
         // Components, providers and the stack itself hold nothing in Azure: whether they are protected is not judged.
         if (!PROTECTED_IN_PRODUCTION.includes(args.type)) return;
-        const { productionStacks } = args.getConfig<{ productionStacks: string[] }>();
-        if (productionStacks.includes(stackOf(args.urn)) && !args.opts.protect) {
+        if (isProductionStack(stackOf(args.urn), args.getConfig<EnvironmentConfig>()) && !args.opts.protect) {
             report(`stack ${stackOf(args.urn)} is production, but this resource is not protected`);
         }
     },

@@ -33,7 +33,7 @@ let fileVariables: Variables;
 let now = new Date("2026-11-21T12:00:00Z");
 
 beforeAll(async () => {
-    evaluation = await evaluateStackFile("dev");
+    evaluation = await evaluateStackFile("inventory-api-dev");
     entra = new EntraStandIn(credentialsFromEvaluation(evaluation), () => now);
     standIn = await startStandIn([entra]);
     proxy = await startRecordingProxy(standIn.proxyUrl);

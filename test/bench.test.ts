@@ -15,7 +15,7 @@ describe("bench helpers", () => {
     });
 
     it("finds one identity's critical path: app -> service principal -> role assignment", async () => {
-        const plan = await evaluateStackFile("prod");
+        const plan = await evaluateStackFile("inventory-api-prod");
         expect(identityGraph(plan.resources, "inventory-api-prod")).toEqual({ criticalPath: 3, resources: 6 });
     });
 
@@ -73,13 +73,13 @@ describe("the real engine's previews", () => {
     it("measures the engine floor, each stack, and dev type-checked, under the compiled policy pack and under its source, in that order", () => {
         expect(previewCases().map(({ where, args, env }) => [where, args.join(" "), env])).toEqual([
             ["floor", "preview --stack floor", {}],
-            ["workspace", "preview --stack dev", {}],
-            ["workspace", "preview --stack test", {}],
-            ["workspace", "preview --stack prod", {}],
-            ["workspace", "preview --stack local", {}],
-            ["workspace", "preview --stack dev", { PULUMI_NODEJS_TRANSPILE_ONLY: "false" }],
-            ["workspace", "preview --stack dev --policy-pack .tools/policy-pack --policy-pack-config policy/config.json", {}],
-            ["workspace", "preview --stack dev --policy-pack policy --policy-pack-config policy/config.json", {}],
+            ["workspace", "preview --stack inventory-api-dev", {}],
+            ["workspace", "preview --stack inventory-api-test", {}],
+            ["workspace", "preview --stack inventory-api-prod", {}],
+            ["workspace", "preview --stack inventory-api-local", {}],
+            ["workspace", "preview --stack inventory-api-dev", { PULUMI_NODEJS_TRANSPILE_ONLY: "false" }],
+            ["workspace", "preview --stack inventory-api-dev --policy-pack .tools/policy-pack --policy-pack-config policy/config.json", {}],
+            ["workspace", "preview --stack inventory-api-dev --policy-pack policy --policy-pack-config policy/config.json", {}],
         ]);
     });
 });
@@ -88,9 +88,9 @@ describe("one identity by hand against pulumi up", () => {
     it("makes dev's identity with az ad sp create-for-rbac under a name of each round's, and pulumi up creates a new stack each round", () => {
         expect(createForRbacArgs("sub-1", 2)).toEqual(["ad", "sp", "create-for-rbac", "--name", "bench-az-2", "--role", "Storage Blob Data Contributor",
             "--scopes", "/subscriptions/sub-1/resourceGroups/rg-inventory-dev", "--query", "appId", "--output", "tsv"]);
-        expect(upArgs(oneIdentityStack(2))).toEqual(["up", "--stack", "one-2", "--yes", "--skip-preview"]);
+        expect(upArgs(oneIdentityStack(2))).toEqual(["up", "--stack", "one-2-dev", "--yes", "--skip-preview"]);
         // The same role and group as dev's stack file, which the pulumi side deploys.
-        expect(readFileSync(join(PROJECT_ROOT, "stacks", "Pulumi.dev.yaml"), "utf8"))
+        expect(readFileSync(join(PROJECT_ROOT, "stacks", "Pulumi.inventory-api-dev.yaml"), "utf8"))
             .toContain("    - resourceGroup: rg-inventory-dev\n      role: Storage Blob Data Contributor\n");
     });
 });

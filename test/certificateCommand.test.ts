@@ -47,7 +47,7 @@ beforeAll(() => {
     out = mkdtempSync(join(tmpdir(), "app-identity-cert-out-"));
     cpSync(join(ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
     mkdirSync(join(root, "stacks"));
-    writeFileSync(join(root, "stacks", "Pulumi.dev.yaml"), readFileSync(join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8") +
+    writeFileSync(join(root, "stacks", "Pulumi.inventory-api-dev.yaml"), readFileSync(join(ROOT, "stacks", "Pulumi.inventory-api-dev.yaml"), "utf8") +
         "  app-identity:credential: certificate\n  app-identity:secretRotationAnchor: \"2024-01-10\"\n");
 });
 afterAll(() => {
@@ -66,7 +66,7 @@ const certificateStack = exampleConfig({ credential: "certificate", secretRotati
 
 describe("npm run certificate -- new", () => {
     it("for a stack switching to certificates: the current rotation, from now until its slot rotates out", async () => {
-        const made = await newCertificate({ root, stack: "dev", out, now: AT });
+        const made = await newCertificate({ root, stack: "inventory-api-dev", out, now: AT });
         expect({ ...made, notBefore: made.notBefore.toISOString(), notAfter: made.notAfter.toISOString() }).toEqual({
             identity: NAME, rotationDay: "2026-07-10",
             serverFile: join(out, `${NAME}-2026-07-10.pem`), publicFile: join(out, `stacks/certificates/${NAME}/2026-07-10.pem`),
@@ -84,19 +84,19 @@ describe("npm run certificate -- new", () => {
 
         commitPublic(made.publicFile);
         setCertificatesRoot(root);
-        const plan = await evaluate("dev", certificateStack);
+        const plan = await evaluate("inventory-api-dev", certificateStack);
         expect(plan.errors).toEqual([]);
         expect(ofType(plan, "azuread:index/applicationCertificate:ApplicationCertificate").map((resource) => resource.name))
             .toEqual([`${NAME}-certificate-b`]);
     });
 
     it("once the current one is committed: the next rotation's, from its day, which the program takes on that day", async () => {
-        const made = await newCertificate({ root, stack: "dev", out, now: AT });
+        const made = await newCertificate({ root, stack: "inventory-api-dev", out, now: AT });
         expect([made.rotationDay, made.notBefore.toISOString(), made.notAfter.toISOString()])
             .toEqual(["2027-01-10", "2027-01-10T00:00:00.000Z", "2028-01-10T00:00:00.000Z"]);
         commitPublic(made.publicFile);
         setCertificatesRoot(root);
-        const plan = await evaluate("dev", certificateStack, { at: new Date("2027-01-10T00:00:00Z") });
+        const plan = await evaluate("inventory-api-dev", certificateStack, { at: new Date("2027-01-10T00:00:00Z") });
         expect(plan.errors).toEqual([]);
         expect(ofType(plan, "azuread:index/applicationCertificate:ApplicationCertificate").map((resource) => resource.name))
             .toEqual([`${NAME}-certificate-a`, `${NAME}-certificate-b`]);
@@ -118,7 +118,7 @@ describe("npm run certificate -- new", () => {
     it("--owner gives the server's file to the service's user, who loads it; root's file fails in their process (Errno 13)", async () => {
         const user = ensureServiceUser();
         const owned = serviceDirectory(0o750);
-        const made = await newCertificate({ root, stack: "dev", out: owned, owner: SERVICE_USER, now: AT });
+        const made = await newCertificate({ root, stack: "inventory-api-dev", out: owned, owner: SERVICE_USER, now: AT });
         const stat = statSync(made.serverFile);
         expect({ mode: stat.mode & 0o777, uid: stat.uid, gid: stat.gid }).toEqual({ mode: 0o600, uid: user.uid, gid: user.gid });
         // The public half stays root's, world-readable: it is committed, not read by the service.
@@ -127,7 +127,7 @@ describe("npm run certificate -- new", () => {
         expect(loadAsServiceUser(made.serverFile)).toEqual({ code: 0, output: thumbprint.toLowerCase() });
 
         // Without --owner, in the same directory: root's 0600, which azure-identity cannot open under User=.
-        const rootOwned = await newCertificate({ root, stack: "dev", out: serviceDirectory(0o750), now: AT });
+        const rootOwned = await newCertificate({ root, stack: "inventory-api-dev", out: serviceDirectory(0o750), now: AT });
         expect(statSync(rootOwned.serverFile).uid).toBe(0);
         expect(loadAsServiceUser(rootOwned.serverFile)).toEqual({ code: 1, output: "PermissionError 13" });
     });
@@ -138,8 +138,8 @@ describe("npm run certificate -- new", () => {
         const original = console.error;
         console.error = (text: string) => errors.push(text);
         try {
-            expect(await main(["new", "--stack", "dev", "--out", closed, "--owner", SERVICE_USER, "--root", root])).toBe(2);
-            expect(await main(["new", "--stack", "dev", "--out", closed, "--owner", "no-such-service-user", "--root", root])).toBe(2);
+            expect(await main(["new", "--stack", "inventory-api-dev", "--out", closed, "--owner", SERVICE_USER, "--root", root])).toBe(2);
+            expect(await main(["new", "--stack", "inventory-api-dev", "--out", closed, "--owner", "no-such-service-user", "--root", root])).toBe(2);
         } finally {
             console.error = original;
         }
@@ -155,9 +155,9 @@ describe("npm run certificate -- new", () => {
 
     it.each([
         [["new", "--out", "x"], 2, "certificate: say which stack: --stack NAME"],
-        [["make", "--stack", "dev", "--out", "x"], 2, "certificate: expected the subcommand new; usage: npm run certificate -- new --stack NAME [--developer NAME] --out DIR [--owner SERVICE_USER] [--at YYYY-MM-DD] [--root PROJECT_DIR]"],
-        [["new", "--stack", "local", "--out", "x"], 2, "certificate: stack local has developers (alice, bob); say whose: --developer NAME"],
-        [["new", "--stack", "dev", "--developer", "carol", "--out", "x"], 2, "certificate: --developer is \"carol\"; expected one of stack dev's developers (none)"],
+        [["make", "--stack", "inventory-api-dev", "--out", "x"], 2, "certificate: expected the subcommand new; usage: npm run certificate -- new --stack NAME [--developer NAME] --out DIR [--owner SERVICE_USER] [--at YYYY-MM-DD] [--root PROJECT_DIR]"],
+        [["new", "--stack", "inventory-api-local", "--out", "x"], 2, "certificate: stack inventory-api-local has developers (alice, bob); say whose: --developer NAME"],
+        [["new", "--stack", "inventory-api-dev", "--developer", "carol", "--out", "x"], 2, "certificate: --developer is \"carol\"; expected one of stack inventory-api-dev's developers (none)"],
     ])("refuses %j in one line (exit %i)", async (args, code, line) => {
         const errors: string[] = [];
         const original = console.error;

@@ -17,7 +17,7 @@ import { certificateFixture, type CertificateFixture } from "./support/certifica
 import { showSecretsJson, writeOutputsFile } from "./support/outputs";
 
 const NAME = "inventory-api-dev";
-const FILE = "stacks/Pulumi.dev.yaml";
+const FILE = "stacks/Pulumi.inventory-api-dev.yaml";
 const ANCHOR = "2024-01-10";
 const CERTIFICATE_TYPE = "azuread:index/applicationCertificate:ApplicationCertificate";
 /** At AT (2026-11-21), 12-month certificates from 2024-01-10: the current rotation is 2026-07-10, slot b. */
@@ -40,8 +40,8 @@ afterAll(() => rmSync(certs.root, { recursive: true, force: true }));
 
 describe("the program with keepSecretsUntilSwitched: true", () => {
     it("keeps both ApplicationPasswords with exactly the inputs of the secret stack, and adds the certificate", async () => {
-        const before = await evaluate("dev", SECRETS);
-        const moving = await evaluate("dev", MOVING);
+        const before = await evaluate("inventory-api-dev", SECRETS);
+        const moving = await evaluate("inventory-api-dev", MOVING);
         expect(moving.errors).toEqual([]);
         expect(countByType(moving)).toEqual({
             [TYPES.component]: 1, [TYPES.application]: 1, [TYPES.servicePrincipal]: 1, [TYPES.password]: 2,
@@ -55,8 +55,8 @@ describe("the program with keepSecretsUntilSwitched: true", () => {
     });
 
     it("exports the certificates and the secrets, the client secret as a Pulumi secret", async () => {
-        const before = await evaluate("dev", SECRETS);
-        const moving = await evaluate("dev", MOVING);
+        const before = await evaluate("inventory-api-dev", SECRETS);
+        const moving = await evaluate("inventory-api-dev", MOVING);
         expect(Object.keys(moving.outputs).sort()).toEqual([
             "certificateDueAt", "certificateExpiresAt", "certificates", "clientId", "clientSecret", "clientSecretExpiresAt",
             "credential", "displayName", "roleAssignments", "secretRotatesAt", "secrets", "servicePrincipalObjectId",
@@ -71,7 +71,7 @@ describe("the program with keepSecretsUntilSwitched: true", () => {
 
     it("gives a developer with certificates their secrets too, and leaves the one with secrets as they were", async () => {
         certs.commit("inventory-api-local-alice", CURRENT_DAY, "2026-07-10T00:00:00Z", "2027-07-10T00:00:00Z");
-        const plan = await evaluate("local", exampleConfig({
+        const plan = await evaluate("inventory-api-local", exampleConfig({
             environment: "local", developers: ["alice", "bob"], developerCredentials: { alice: "certificate" },
             secretRotationAnchor: ANCHOR, keepSecretsUntilSwitched: true,
         }));
@@ -93,21 +93,21 @@ describe("keepSecretsUntilSwitched where it means nothing: one line, before any 
         ["not a boolean", { credential: "certificate", keepSecretsUntilSwitched: "yes" },
             `${FILE}: app-identity:keepSecretsUntilSwitched is "yes"; expected true or false`],
     ])("refuses it %s", async (_case, values, line) => {
-        const plan = await evaluate("dev", exampleConfig({ secretRotationAnchor: ANCHOR, ...values }));
+        const plan = await evaluate("inventory-api-dev", exampleConfig({ secretRotationAnchor: ANCHOR, ...values }));
         expect(plan.errors).toEqual([line]);
         expect(plan.resources).toEqual([]);
     });
 
     it("refuses it in a developers' stack where every developer keeps secrets", async () => {
-        const plan = await evaluate("local", exampleConfig({
+        const plan = await evaluate("inventory-api-local", exampleConfig({
             environment: "local", developers: ["alice"], credential: "certificate", developerCredentials: { alice: "secret" },
             keepSecretsUntilSwitched: true,
         }));
-        expect(plan.errors).toEqual([`stacks/Pulumi.local.yaml: app-identity:keepSecretsUntilSwitched is true; ${NOT_ALLOWED}`]);
+        expect(plan.errors).toEqual([`stacks/Pulumi.inventory-api-local.yaml: app-identity:keepSecretsUntilSwitched is true; ${NOT_ALLOWED}`]);
     });
 
     it("takes false anywhere: the secret stack is unchanged", async () => {
-        const plan = await evaluate("dev", exampleConfig({ secretRotationAnchor: ANCHOR, keepSecretsUntilSwitched: false }));
+        const plan = await evaluate("inventory-api-dev", exampleConfig({ secretRotationAnchor: ANCHOR, keepSecretsUntilSwitched: false }));
         expect([plan.errors, ofType(plan, TYPES.password).length, ofType(plan, CERTIFICATE_TYPE).length]).toEqual([[], 2, 0]);
     });
 });
@@ -118,14 +118,14 @@ describe("npm run plan of a stack moving to certificates", () => {
         cpSync(join(ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
         cpSync(join(certs.root, "stacks"), join(root, "stacks"), { recursive: true });
         mkdirSync(join(root, "stacks"), { recursive: true });
-        writeFileSync(join(root, "stacks", "Pulumi.dev.yaml"), readFileSync(join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8") +
+        writeFileSync(join(root, "stacks", "Pulumi.inventory-api-dev.yaml"), readFileSync(join(ROOT, "stacks", "Pulumi.inventory-api-dev.yaml"), "utf8") +
             `  app-identity:secretRotationAnchor: "${ANCHOR}"\n${extra}`);
         return root;
     }
 
     it("shows the two secrets and the certificate, the guardrail pack passing both kinds", async () => {
         const root = project("  app-identity:credential: certificate\n  app-identity:keepSecretsUntilSwitched: true\n");
-        const [stack] = (await planStacks({ root, stacks: ["dev"], at: AT })).stacks;
+        const [stack] = (await planStacks({ root, stacks: ["inventory-api-dev"], at: AT })).stacks;
         expect([stack!.ok, stack!.errors, stack!.violations]).toEqual([true, [], []]);
         expect(stack!.resources.filter((resource) => resource.type === TYPES.password || resource.type === CERTIFICATE_TYPE)
             .map((resource) => resource.name)).toEqual([`${NAME}-secret-a`, `${NAME}-secret-b`, `${NAME}-certificate-b`]);
@@ -134,7 +134,7 @@ describe("npm run plan of a stack moving to certificates", () => {
 
     it("refuses the key without credential: certificate, as the deploy does", async () => {
         const root = project("  app-identity:keepSecretsUntilSwitched: true\n");
-        const [stack] = (await planStacks({ root, stacks: ["dev"], at: AT })).stacks;
+        const [stack] = (await planStacks({ root, stacks: ["inventory-api-dev"], at: AT })).stacks;
         expect([stack!.ok, stack!.errors, stack!.resources]).toEqual([false,
             [`${FILE}: app-identity:keepSecretsUntilSwitched is true; ${NOT_ALLOWED}`], []]);
         rmSync(root, { recursive: true, force: true });
@@ -144,7 +144,7 @@ describe("npm run plan of a stack moving to certificates", () => {
 describe("the tools while both kinds exist", () => {
     let outputsFile: string;
     beforeAll(async () => {
-        outputsFile = writeOutputsFile(join(certs.root, "moving.json"), showSecretsJson(await evaluate("dev", MOVING)));
+        outputsFile = writeOutputsFile(join(certs.root, "moving.json"), showSecretsJson(await evaluate("inventory-api-dev", MOVING)));
     });
 
     async function envFileText(args: readonly string[]): Promise<{ code: number; text: string }> {

@@ -36,7 +36,7 @@ let expired: TestCertificate;
 let dir: string;
 
 beforeAll(async () => {
-    const evaluation = await evaluateStackFile("dev");
+    const evaluation = await evaluateStackFile("inventory-api-dev");
     apps.push(...credentialsFromEvaluation(evaluation));
     dev = apps[0]!;
     const now = Date.now();

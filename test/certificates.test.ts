@@ -11,7 +11,7 @@ import { renderJson } from "../tools/plan/render";
 import { AT, countByType, evaluate, exampleConfig, flatConfig, ofType, PROJECT, ROOT, TYPES } from "./harness";
 
 const NAME = "inventory-api-dev";
-const FILE = "stacks/Pulumi.dev.yaml";
+const FILE = "stacks/Pulumi.inventory-api-dev.yaml";
 const ANCHOR = "2024-01-10";
 /** At AT (2026-11-21) with a 12-month lifetime from 2024-01-10: slot b rotated 2026-07-10, slot a 2026-01-10. */
 const CURRENT = { day: "2026-07-10", file: `stacks/certificates/${NAME}/2026-07-10.pem` };
@@ -127,7 +127,7 @@ describe("readCertificates with an odd lifetime (7 months, a rotation every 3)",
 describe("config: credential, certificateLifetimeMonths, developerCredentials", () => {
     function problemsOf(values: Record<string, unknown>): readonly string[] {
         try {
-            parseStackConfig(PROJECT, "dev", flatConfig(values));
+            parseStackConfig(PROJECT, "inventory-api-dev", flatConfig(values));
         } catch (error) {
             expect(error).toBeInstanceOf(ConfigError);
             return (error as ConfigError).problems;
@@ -148,7 +148,7 @@ describe("config: credential, certificateLifetimeMonths, developerCredentials", 
     });
 
     it("reads a developer's own choice over the stack's", () => {
-        const config = parseStackConfig(PROJECT, "local", flatConfig(exampleConfig({
+        const config = parseStackConfig(PROJECT, "inventory-api-local", flatConfig(exampleConfig({
             credential: "certificate", certificateLifetimeMonths: 6, developers: ["alice", "bob"], developerCredentials: { bob: "secret" },
         })));
         expect([config.credential, config.certificateLifetimeMonths, config.developerCredentials])
@@ -167,7 +167,7 @@ describe("the program with credential: certificate", () => {
     });
 
     it("registers one ApplicationCertificate per slot and no client secret", async () => {
-        const plan = await evaluate("dev", values);
+        const plan = await evaluate("inventory-api-dev", values);
         expect(plan.errors).toEqual([]);
         expect(countByType(plan)).toEqual({
             [TYPES.component]: 1, [TYPES.application]: 1, [TYPES.servicePrincipal]: 1, [CERTIFICATE_TYPE]: 2, [TYPES.roleAssignment]: 1,
@@ -183,7 +183,7 @@ describe("the program with credential: certificate", () => {
     });
 
     it("exports the certificates' slots, thumbprints and dates, when the next is due, and no clientSecret", async () => {
-        const plan = await evaluate("dev", values);
+        const plan = await evaluate("inventory-api-dev", values);
         const [current, previous] = check(certs).certificates;
         expect(Object.keys(plan.outputs).sort()).toEqual([
             "certificateDueAt", "certificateExpiresAt", "certificates", "clientId", "credential", "displayName",
@@ -202,17 +202,17 @@ describe("the program with credential: certificate", () => {
     });
 
     it("registers nothing when the next rotation's certificate is missing on its day", async () => {
-        const plan = await evaluate("dev", values, { at: new Date("2027-01-10T00:00:00Z") });
+        const plan = await evaluate("inventory-api-dev", values, { at: new Date("2027-01-10T00:00:00Z") });
         expect(plan.errors).toEqual([`${FILE}: app-identity:credential is "certificate", and stacks/certificates/${NAME}/2027-01-10.pem ` +
             "is missing; expected the public certificate for the rotation of 2027-01-10 (slot a): make it on the server " +
-            "with npm run certificate -- new --stack dev --out DIR and commit the certificate it writes there"]);
+            "with npm run certificate -- new --stack inventory-api-dev --out DIR and commit the certificate it writes there"]);
         expect(plan.resources).toEqual([]);
     });
 
     it("gives each developer their own choice: alice certificates, bob secrets", async () => {
         const alice = "inventory-api-local-alice";
         certs.commit(alice, CURRENT.day, "2026-07-10T00:00:00Z", "2027-07-10T00:00:00Z");
-        const plan = await evaluate("local", exampleConfig({
+        const plan = await evaluate("inventory-api-local", exampleConfig({
             environment: "local", developers: ["alice", "bob"], developerCredentials: { alice: "certificate" },
             secretRotationAnchor: ANCHOR,
         }));
@@ -230,7 +230,7 @@ describe("the program with credential: certificate", () => {
 describe("a stack without credential stays on secrets", () => {
     it("registers two ApplicationPasswords and no certificate, reading no certificate file", async () => {
         setCertificatesRoot(join("/nonexistent", "root"));
-        const plan = await evaluate("dev", exampleConfig());
+        const plan = await evaluate("inventory-api-dev", exampleConfig());
         expect(plan.errors).toEqual([]);
         expect([ofType(plan, TYPES.password).length, ofType(plan, CERTIFICATE_TYPE).length]).toEqual([2, 0]);
     });
@@ -241,11 +241,11 @@ describe("npm run plan of a certificate stack, from its project root", () => {
         const certs = fixture();
         cpSync(join(ROOT, "Pulumi.yaml"), join(certs.root, "Pulumi.yaml"));
         mkdirSync(join(certs.root, "stacks"), { recursive: true });
-        writeFileSync(join(certs.root, "stacks", "Pulumi.dev.yaml"), readFileSync(join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8") +
+        writeFileSync(join(certs.root, "stacks", "Pulumi.inventory-api-dev.yaml"), readFileSync(join(ROOT, "stacks", "Pulumi.inventory-api-dev.yaml"), "utf8") +
             `  app-identity:credential: certificate\n  app-identity:secretRotationAnchor: "${ANCHOR}"\n`);
         certs.commit(NAME, CURRENT.day, "2026-07-10T00:00:00Z", "2027-07-10T00:00:00Z");
         const before = setCertificatesRoot("/elsewhere");
-        const plan = await planStacks({ root: certs.root, stacks: ["dev"], at: AT });
+        const plan = await planStacks({ root: certs.root, stacks: ["inventory-api-dev"], at: AT });
         expect(setCertificatesRoot(before)).toBe("/elsewhere");
         const [stack] = plan.stacks;
         expect([stack!.ok, stack!.errors, stack!.violations]).toEqual([true, [], []]);

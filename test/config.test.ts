@@ -25,6 +25,8 @@ function problemsOf(values: StackValues, stack = "dev", options: Parameters<type
     throw new Error("expected a ConfigError");
 }
 
+/** A tenant whose dev environment is production: the stack "dev" is then a production stack. */
+const DEV_IS_PRODUCTION = { dev: { production: true } };
 const rg = (resourceGroup: string) => [{ resourceGroup, role: "Storage Blob Data Reader" }];
 
 describe("parseStackConfig", () => {
@@ -46,7 +48,7 @@ describe("parseStackConfig", () => {
             secretRotationAnchor: undefined,
             roleAssignments: [{ resourceGroup: "rg-inventory-dev", role: "Storage Blob Data Contributor" }],
             developers: [],
-            productionResourceGroups: ["rg-inventory-prod", "rg-inventory-prod-archive"],
+            productionResourceGroups: ["rg-*-prod", "rg-*-prod-*"],
             deployerObjectId: undefined,
             managedIdentity: undefined,
             appRegistration: true,
@@ -90,11 +92,28 @@ describe("parseStackConfig", () => {
     });
 
     it.each<[string, StackValues, string[]]>([
+        // Pulumi.yaml shares the tenant and each environment's subscription; a stack named after its environment
+        // alone carries no app.
         ["missing keys", { roleAssignments: rg("rg") }, [
-            `${FILE}: app-identity:appName is missing; expected the app's short name, such as inventory-api: ` +
-                "lowercase letters, digits and '-', starting and ending with a letter or digit",
+            `${FILE}: app-identity:appName is missing; expected the app's short name, such as inventory-api, or a ` +
+                "stack named <app>-<environment>, such as inventory-api-dev",
+        ]],
+        ["a tenant neither Pulumi.yaml nor the stack sets", exampleConfig({ tenantId: undefined }), [
             `${FILE}: app-identity:tenantId is missing; ${GUID_ALLOWED}`,
-            `${FILE}: app-identity:subscriptionId is missing; ${GUID_ALLOWED}`,
+        ]],
+        ["a subscription neither the environment nor the stack sets", exampleConfig({
+            subscriptionId: undefined, environments: { dev: {} },
+        }), [
+            `${FILE}: app-identity:subscriptionId is missing; expected a GUID: the subscription of the environment dev, ` +
+                "set once in Pulumi.yaml's environments.dev.subscriptionId, or in this stack file for it alone",
+        ]],
+        ["a production flag the environment contradicts", exampleConfig({ production: true }), [
+            `${FILE}: app-identity:production is true; expected false or no value: Pulumi.yaml's ` +
+                "environments.dev.production says whether the environment dev is production",
+        ]],
+        ["an environment the tenant does not have", exampleConfig({ environment: "staging" }), [
+            `${FILE}: app-identity:environment is "staging"; expected one of the tenant's environments: dev, local, ` +
+                "prod, test (Pulumi.yaml's environments), or a new one added there",
         ]],
         ["a tenant that is not a GUID", exampleConfig({ tenantId: "contoso.onmicrosoft.com" }), [
             `${FILE}: app-identity:tenantId is "contoso.onmicrosoft.com"; ${GUID_ALLOWED}`,
@@ -139,7 +158,7 @@ describe("parseStackConfig", () => {
             `${FILE}: app-identity:roleAssignments[0].scope is "/"; expected one of the keys: resourceGroup, role`,
         ]],
         ["a misspelt top-level key", exampleConfig({ roleAsignments: "rg" }), [
-            `${FILE}: app-identity:roleAsignments is "rg"; expected one of the keys: appName, environment, tenantId, ` +
+            `${FILE}: app-identity:roleAsignments is "rg"; expected one of the keys: appName, environment, environments, tenantId, ` +
                 "subscriptionId, owners, production, secretLifetimeMonths, secretRotationAnchor, roleAssignments, " +
                 "developers, productionResourceGroups, deployerObjectId, adopt, managedIdentity, appRegistration, credential, " +
                 "developerCredentials, certificateLifetimeMonths, keepSecretsUntilSwitched",
@@ -175,20 +194,20 @@ describe("parseStackConfig", () => {
                 "a month, so that every rotation falls on the same day",
         ]],
         ["a production stack with a role on a non-production resource group", exampleConfig({
-            production: true,
+            environments: DEV_IS_PRODUCTION,
             roleAssignments: [{ resourceGroup: "rg-inventory-prod", role: "Storage Blob Data Reader" }, ...rg("rg-inventory-dev")],
         }), [
             `${FILE}: app-identity:roleAssignments[1].resourceGroup is "rg-inventory-dev"; expected a production ` +
-                "resource group (listed in productionResourceGroups, Pulumi.yaml): a production identity holds roles in production only",
+                "resource group (named by productionResourceGroups, Pulumi.yaml): a production identity holds roles in production only",
         ]],
         ["a non-production stack with a role on a production resource group, whatever the case", exampleConfig({
             roleAssignments: rg("RG-Inventory-Prod"),
         }), [
             `${FILE}: app-identity:roleAssignments[0].resourceGroup is "RG-Inventory-Prod"; expected a non-production ` +
-                "resource group: it is listed in productionResourceGroups (Pulumi.yaml), and this stack is not production",
+                "resource group: productionResourceGroups (Pulumi.yaml) names it, and this stack is not production",
         ]],
         ["a developer stack marked production", exampleConfig({
-            developers: ["alice"], production: true,
+            developers: ["alice"], environments: DEV_IS_PRODUCTION, production: true,
             roleAssignments: [{ resourceGroup: "rg-inventory-prod", role: "Storage Blob Data Reader" }],
         }), [
             `${FILE}: app-identity:production is true; expected false in a stack with developers: developers' ` +
@@ -271,8 +290,46 @@ describe("parseStackConfig", () => {
                 "environment; expected an environment name such as dev, test or prod: lowercase letters, digits and " +
                 "'-', starting and ending with a letter or digit (set environment, or rename the stack)",
         ]],
-    ])("holds an environment taken from the stack name %s to the environment rule", (stack, _file, expected) => {
-        expect(problemsOf(exampleConfig(), stack)).toEqual(expected);
+    ])("holds an environment taken from the stack name %s to the environment rule, where no environments are shared", (stack, _file, expected) => {
+        expect(problemsOf(exampleConfig({ environments: undefined }), stack)).toEqual(expected);
+    });
+
+    it.each(["Dev_1", "staging", "inventory-api-staging"])("refuses the stack name %s, which carries none of the tenant's environments", (stack) => {
+        expect(problemsOf(exampleConfig(), stack)).toEqual([
+            `stacks/Pulumi.${stack}.yaml: the stack name ${JSON.stringify(stack)} carries none of the tenant's environments ` +
+                "(dev, local, prod, test: Pulumi.yaml's environments); expected a stack named <app>-<environment>, such as " +
+                "inventory-api-dev, or an environment added there",
+        ]);
+    });
+
+    it.each<[string, string, StackValues, Partial<StackConfig>]>([
+        ["inventory-api-prod", "app and environment, and the environment's subscription and production flag", {},
+            { appName: "inventory-api", environment: "prod", subscriptionId: "00000000-0000-0000-0000-00000000cccc", production: true }],
+        ["inventory-api-dev", "the same from an explicit appName and environment that agree", { appName: "inventory-api", environment: "dev" },
+            { appName: "inventory-api", environment: "dev", subscriptionId: "00000000-0000-0000-0000-00000000bbbb", production: false }],
+        ["orders-eu-pre-prod", "the longest environment that ends the name", {
+            environments: { prod: { production: true }, "pre-prod": {} },
+        }, { appName: "orders-eu", environment: "pre-prod", subscriptionId: SUBSCRIPTION, production: false }],
+        ["dev", "a stack named after its environment alone, with its appName", { appName: "inventory-api" },
+            { appName: "inventory-api", environment: "dev", production: false }],
+    ])("reads %s as %s", (stack, _what, values, expected) => {
+        const roles = expected.production === true ? [{ resourceGroup: "rg-inventory-prod", role: "Storage Blob Data Reader" }]
+            : undefined;
+        const config = parseStackConfig(PROJECT, stack, flatConfig({
+            ...exampleConfig({ appName: undefined, subscriptionId: undefined, ...(roles === undefined ? {} : { roleAssignments: roles }) }),
+            ...(values.environments === undefined ? {} : { subscriptionId: SUBSCRIPTION }), ...values,
+        }));
+        expect(config).toMatchObject(expected);
+    });
+
+    it.each<[string, StackValues, string]>([
+        ["an appName the name contradicts", { appName: "orders" },
+            "app-identity:appName is \"orders\"; expected inventory-api, the app the stack's name carries, or no value"],
+        ["an environment the name contradicts", { environment: "test" },
+            "app-identity:environment is \"test\"; expected dev, the environment the stack's name carries, or no value"],
+    ])("refuses %s", (_what, values, problem) => {
+        expect(problemsOf(exampleConfig({ appName: undefined, ...values }), "inventory-api-dev"))
+            .toEqual([`stacks/Pulumi.inventory-api-dev.yaml: ${problem}`]);
     });
 
     it("accepts a stack name the environment rule refuses when environment is set", () => {
@@ -323,7 +380,7 @@ describe("projectProblems: what no single stack shows", () => {
             stack("dev", {}),
             stack("dev2", { environment: "dev" }),
             stack("other", { environment: "dev" }, "2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d"),
-            stack("local", { environment: "dev", developers: ["alice"] }),
+            stack("laptops", { environment: "dev", developers: ["alice"] }),
         ])).toEqual([
             `stacks/Pulumi.dev2.yaml: the identity "inventory-api-dev" is also stacks/Pulumi.dev.yaml's, in the same ` +
                 `tenant ${TENANT}; expected display names unique across the project's stacks: the provider's ` +
@@ -336,10 +393,10 @@ describe("projectProblems: what no single stack shows", () => {
         expect(projectProblems([
             stack("dev", { roleAssignments: many(3000) }),
             stack("test", { roleAssignments: many(1000) }),
-            stack("qa", { roleAssignments: many(1) }),
-            stack("uat", { roleAssignments: many(1) }),
+            stack("orders-dev", { appName: undefined, roleAssignments: many(1) }),
+            stack("billing-dev", { appName: undefined, roleAssignments: many(1) }),
         ])).toEqual([
-            `stacks/Pulumi.qa.yaml: roleAssignments brings the stacks of subscription ${SUBSCRIPTION} to 4001 role ` +
+            `stacks/Pulumi.orders-dev.yaml: roleAssignments brings the stacks of subscription ${SUBSCRIPTION} to 4001 role ` +
                 "assignments; expected at most 4000 in all, Azure's limit per subscription (the subscription's other " +
                 "role assignments count too)",
         ]);

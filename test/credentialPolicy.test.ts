@@ -25,7 +25,7 @@ const NOW = new Date("2026-12-01T00:00:00Z");
 const DEFAULT_ID = "00000000-0000-0000-0000-000000000000";
 const ASSIGNED_ID = "11111111-2222-4333-8444-555555555555";
 const DEV: CredentialChoice = {
-    stackFile: "stacks/Pulumi.dev.yaml", project: "app-identity", keysAsWritten: {}, credential: "secret",
+    stackFile: "stacks/Pulumi.inventory-api-dev.yaml", project: "app-identity", keysAsWritten: {}, credential: "secret",
     secretLifetimeMonths: 24, certificateLifetimeMonths: 12, keepSecretsUntilSwitched: false,
 };
 const CERT: CredentialChoice = { ...DEV, credential: "certificate", keysAsWritten: { "app-identity:credential": "credential" } };
@@ -76,51 +76,51 @@ describe("credentialPolicyProblems", () => {
         ["no policy enabled: nothing", DEV, tenant(defaultPolicy(false, [restriction("passwordAddition")])), []],
         ["the default caps secrets at 180 days: the lifetime key, its most months", DEV,
             tenant(defaultPolicy(true, [restriction("passwordLifetime", "P180D")])),
-            [`stacks/Pulumi.dev.yaml: app-identity:secretLifetimeMonths is missing, so 24; expected at most 5: ${DEFAULT_NAME} ` +
+            [`stacks/Pulumi.inventory-api-dev.yaml: app-identity:secretLifetimeMonths is missing, so 24; expected at most 5: ${DEFAULT_NAME} ` +
                 "limits client secrets to P180D (180 days), and a 24-month one lives up to 731 days (CredentialInvalidLifetimeAsPerAppPolicy)"]],
         ["a key written bare is named as written", { ...DEV, secretLifetimeMonths: 12,
             keysAsWritten: { "app-identity:secretLifetimeMonths": "secretLifetimeMonths" } },
         tenant(defaultPolicy(true, [restriction("passwordLifetime", "P365D")])),
-        [`stacks/Pulumi.dev.yaml: secretLifetimeMonths is 12; expected at most 11: ${DEFAULT_NAME} ` +
+        [`stacks/Pulumi.inventory-api-dev.yaml: secretLifetimeMonths is 12; expected at most 11: ${DEFAULT_NAME} ` +
             "limits client secrets to P365D (365 days), and a 12-month one lives up to 366 days (CredentialInvalidLifetimeAsPerAppPolicy)"]],
         ["6 months within a year: nothing", { ...DEV, secretLifetimeMonths: 6 },
             tenant(defaultPolicy(true, [restriction("passwordLifetime", "P1Y")])), []],
         ["no secrets at all, in the app's own policy: certificate suggested", DEV,
             tenant(defaultPolicy(false), [assigned([restriction("passwordAddition")])], "2026-01-01T00:00:00Z"),
-            [`stacks/Pulumi.dev.yaml: app-identity:credential is missing, so "secret"; expected "certificate": ${ASSIGNED_NAME} ` +
+            [`stacks/Pulumi.inventory-api-dev.yaml: app-identity:credential is missing, so "secret"; expected "certificate": ${ASSIGNED_NAME} ` +
                 "allows no client secrets (passwordAddition), so Entra refuses each new one (CredentialTypeNotAllowedAsPerAppPolicy)"]],
         ["secrets capped below the 2 months two slots need: certificate suggested", DEV,
             tenant(defaultPolicy(true, [restriction("passwordLifetime", "P30D")])),
-            [`stacks/Pulumi.dev.yaml: app-identity:credential is missing, so "secret"; expected "certificate": ${DEFAULT_NAME} ` +
+            [`stacks/Pulumi.inventory-api-dev.yaml: app-identity:credential is missing, so "secret"; expected "certificate": ${DEFAULT_NAME} ` +
                 "limits client secrets to P30D (30 days), less than the 2 months two staggered client secrets need (CredentialInvalidLifetimeAsPerAppPolicy)"]],
         ["the app's own enabled policy governs over a stricter default", DEV,
             tenant(defaultPolicy(true, [restriction("passwordAddition")]), [assigned()], "2026-01-01T00:00:00Z"), []],
         ["a disabled own policy leaves the default in force", DEV,
             tenant(defaultPolicy(true, [restriction("passwordAddition")]), [assigned([], [], false)], "2026-01-01T00:00:00Z"),
-            [`stacks/Pulumi.dev.yaml: app-identity:credential is missing, so "secret"; expected "certificate": ${DEFAULT_NAME} ` +
+            [`stacks/Pulumi.inventory-api-dev.yaml: app-identity:credential is missing, so "secret"; expected "certificate": ${DEFAULT_NAME} ` +
                 "allows no client secrets (passwordAddition), so Entra refuses each new one (CredentialTypeNotAllowedAsPerAppPolicy)"]],
         ["a restriction for apps created after the app was: nothing", DEV,
             tenant(defaultPolicy(true, [restriction("passwordAddition", null, { restrictForAppsCreatedAfterDateTime: "2026-06-01T00:00:00Z" })]),
                 [], "2026-01-01T00:00:00Z"), []],
         ["the same restriction binds an app not yet created (created now)", DEV,
             tenant(defaultPolicy(true, [restriction("passwordAddition", null, { restrictForAppsCreatedAfterDateTime: "2026-06-01T00:00:00Z" })])),
-            [`stacks/Pulumi.dev.yaml: app-identity:credential is missing, so "secret"; expected "certificate": ${DEFAULT_NAME} ` +
+            [`stacks/Pulumi.inventory-api-dev.yaml: app-identity:credential is missing, so "secret"; expected "certificate": ${DEFAULT_NAME} ` +
                 "allows no client secrets (passwordAddition), so Entra refuses each new one (CredentialTypeNotAllowedAsPerAppPolicy)"]],
         ["a disabled restriction: nothing", DEV, tenant(defaultPolicy(true, [restriction("passwordAddition", null, { state: "disabled" })])), []],
         ["certificates capped at 180 days", { ...DEV, credential: "certificate", keysAsWritten: { "app-identity:credential": "credential" } },
             tenant(defaultPolicy(true, [restriction("passwordAddition")], [restriction("asymmetricKeyLifetime", "P180D")])),
-            [`stacks/Pulumi.dev.yaml: app-identity:certificateLifetimeMonths is missing, so 12; expected at most 5: ${DEFAULT_NAME} ` +
+            [`stacks/Pulumi.inventory-api-dev.yaml: app-identity:certificateLifetimeMonths is missing, so 12; expected at most 5: ${DEFAULT_NAME} ` +
                 "limits certificates to P180D (180 days), and a 12-month one lives up to 366 days (CredentialInvalidLifetimeAsPerAppPolicy)"]],
         ["certificates capped below 2 months", { ...DEV, credential: "certificate", certificateLifetimeMonths: 3,
             keysAsWritten: { "app-identity:certificateLifetimeMonths": "app-identity:certificateLifetimeMonths" } },
         tenant(defaultPolicy(true, [], [restriction("asymmetricKeyLifetime", "P45D")])),
-        [`stacks/Pulumi.dev.yaml: app-identity:certificateLifetimeMonths is 3; expected at least 2, which this tenant refuses: ${DEFAULT_NAME} ` +
+        [`stacks/Pulumi.inventory-api-dev.yaml: app-identity:certificateLifetimeMonths is 3; expected at least 2, which this tenant refuses: ${DEFAULT_NAME} ` +
             "limits certificates to P45D (45 days), less than the 2 months two staggered certificates need " +
             "(CredentialInvalidLifetimeAsPerAppPolicy); ask the tenant's administrators for a policy of the app's own"]],
-        ["a developers' stack under one default: one line, not one per developer", { ...DEV, stackFile: "stacks/Pulumi.local.yaml", secretLifetimeMonths: 6,
+        ["a developers' stack under one default: one line, not one per developer", { ...DEV, stackFile: "stacks/Pulumi.inventory-api-local.yaml", secretLifetimeMonths: 6,
             keysAsWritten: { "app-identity:secretLifetimeMonths": "app-identity:secretLifetimeMonths" } },
         tenant(defaultPolicy(true, [restriction("passwordLifetime", "P90D")]), [], undefined, ["inventory-api-local-alice", "inventory-api-local-bob"]),
-        [`stacks/Pulumi.local.yaml: app-identity:secretLifetimeMonths is 6; expected at most 2: ${DEFAULT_NAME} ` +
+        [`stacks/Pulumi.inventory-api-local.yaml: app-identity:secretLifetimeMonths is 6; expected at most 2: ${DEFAULT_NAME} ` +
             "limits client secrets to P90D (90 days), and a 6-month one lives up to 184 days (CredentialInvalidLifetimeAsPerAppPolicy)"]],
     ])("%s", (_, choice, policies, expected) => {
         expect(credentialPolicyProblems(choice, policies, NOW)).toEqual(expected);
@@ -135,7 +135,7 @@ describe("credentialPolicyProblems", () => {
 describe("what else a tenant's policy restricts (issue 24, defect 6)", () => {
     const TRUSTED_CA = restriction("trustedCertificateAuthority", null,
         { certificateBasedApplicationConfigurationIds: ["eec5ba11-2fc0-4113-83a2-ed986ed13743"] });
-    const CA_LINE = `stacks/Pulumi.dev.yaml: credential is "certificate"; ${DEFAULT_NAME} accepts only certificates issued by its ` +
+    const CA_LINE = `stacks/Pulumi.inventory-api-dev.yaml: credential is "certificate"; ${DEFAULT_NAME} accepts only certificates issued by its ` +
         "trusted certificate authorities (trustedCertificateAuthority: certificateBasedApplicationConfiguration " +
         "eec5ba11-2fc0-4113-83a2-ed986ed13743), and npm run certificate makes self-signed ones, which Entra refuses: commit a " +
         "certificate issued by one of those authorities under the same name (docs/certificates.md), or ask the tenant's " +
@@ -154,11 +154,11 @@ describe("what else a tenant's policy restricts (issue 24, defect 6)", () => {
                 "2026-01-01T00:00:00Z"), []],
         ["a key restriction type the check does not know is judged as refusing", CERT,
             tenant(defaultPolicy(true, [], [restriction("certificateIssuerPinning")])),
-            [`stacks/Pulumi.dev.yaml: credential is "certificate"; ${DEFAULT_NAME} restricts certificates with restriction type ` +
+            [`stacks/Pulumi.inventory-api-dev.yaml: credential is "certificate"; ${DEFAULT_NAME} restricts certificates with restriction type ` +
                 "\"certificateIssuerPinning\", which this check does not know; judged as refusing: ask the tenant's administrators what it allows"]],
         ["a member Graph hid as unknownFutureValue is judged as refusing", DEV,
             tenant(defaultPolicy(true, [restriction("unknownFutureValue")])),
-            [`stacks/Pulumi.dev.yaml: app-identity:credential is missing, so "secret"; expected "certificate": ${DEFAULT_NAME} ` +
+            [`stacks/Pulumi.inventory-api-dev.yaml: app-identity:credential is missing, so "secret"; expected "certificate": ${DEFAULT_NAME} ` +
                 "restricts client secrets with a newer restriction type that Graph answered as \"unknownFutureValue\"; judged as " +
                 "refusing: ask the tenant's administrators what it allows"]],
         ["the known password types that do not bear on generated secrets: nothing", DEV,
@@ -166,17 +166,17 @@ describe("what else a tenant's policy restricts (issue 24, defect 6)", () => {
                 restriction("symmetricKeyLifetime", "P1D")])), []],
         ["excludeActors: the refusal stands, and the line says the deployer may be exempt", DEV,
             tenant(defaultPolicy(true, [restriction("passwordAddition", null, { excludeActors })])),
-            [`stacks/Pulumi.dev.yaml: app-identity:credential is missing, so "secret"; expected "certificate": ${DEFAULT_NAME} ` +
+            [`stacks/Pulumi.inventory-api-dev.yaml: app-identity:credential is missing, so "secret"; expected "certificate": ${DEFAULT_NAME} ` +
                 `allows no client secrets (passwordAddition), so Entra refuses each new one (CredentialTypeNotAllowedAsPerAppPolicy)${EXEMPT}`]],
         ["keepSecretsUntilSwitched: the kept secrets against passwordAddition", { ...CERT, keepSecretsUntilSwitched: true,
             keysAsWritten: { ...CERT.keysAsWritten, "app-identity:keepSecretsUntilSwitched": "keepSecretsUntilSwitched" } },
         tenant(defaultPolicy(true, [restriction("passwordAddition")])),
-        [`stacks/Pulumi.dev.yaml: keepSecretsUntilSwitched is true; expected false: ${DEFAULT_NAME} allows no client secrets ` +
+        [`stacks/Pulumi.inventory-api-dev.yaml: keepSecretsUntilSwitched is true; expected false: ${DEFAULT_NAME} allows no client secrets ` +
             "(passwordAddition), so Entra refuses each new one (CredentialTypeNotAllowedAsPerAppPolicy); keepSecretsUntilSwitched " +
             "keeps adding them beside the certificates"]],
         ["keepSecretsUntilSwitched: the kept secrets' lifetime against passwordLifetime", { ...CERT, keepSecretsUntilSwitched: true },
             tenant(defaultPolicy(true, [restriction("passwordLifetime", "P180D")])),
-            [`stacks/Pulumi.dev.yaml: app-identity:secretLifetimeMonths is missing, so 24; expected at most 5: ${DEFAULT_NAME} ` +
+            [`stacks/Pulumi.inventory-api-dev.yaml: app-identity:secretLifetimeMonths is missing, so 24; expected at most 5: ${DEFAULT_NAME} ` +
                 "limits client secrets to P180D (180 days), and a 24-month one lives up to 731 days (CredentialInvalidLifetimeAsPerAppPolicy); " +
                 "keepSecretsUntilSwitched keeps adding them beside the certificates"]],
         ["keepSecretsUntilSwitched: passwordAddition only for apps created after the app was: nothing", { ...CERT, keepSecretsUntilSwitched: true },
@@ -223,7 +223,7 @@ describe("what else a tenant's policy restricts (issue 24, defect 6)", () => {
 });
 
 describe("credentialChoiceOf: the stack's credential, and each developer's own", () => {
-    const parsed = (values: StackValues, stack = "dev") => parseStackConfig(PROJECT, stack, flatConfig(exampleConfig(values)));
+    const parsed = (values: StackValues, stack = "inventory-api-dev") => parseStackConfig(PROJECT, stack, flatConfig(exampleConfig(values)));
     it("a stack of today: secrets of 24 months, certificates of 12 if it switches", () => {
         expect(credentialChoiceOf(parsed({}), PROJECT)).toEqual(DEV);
     });
@@ -233,15 +233,15 @@ describe("credentialChoiceOf: the stack's credential, and each developer's own",
     });
     it("a developer whose certificate overrides the stack's secrets is judged as a certificate, and named by that key", () => {
         const choice = credentialChoiceOf(parsed({ environment: "local", developers: ["alice", "bob"],
-            developerCredentials: { alice: "certificate", bob: "secret" } }, "local"), PROJECT);
+            developerCredentials: { alice: "certificate", bob: "secret" } }, "inventory-api-local"), PROJECT);
         expect(choice.developerCredentials).toEqual({ "inventory-api-local-alice": { developer: "alice", credential: "certificate" } });
         const noSecrets = defaultPolicy(true, [restriction("passwordAddition")], [restriction("asymmetricKeyLifetime", "P90D")]);
-        expect(credentialPolicyProblems({ ...choice, stackFile: "stacks/Pulumi.local.yaml" },
+        expect(credentialPolicyProblems({ ...choice, stackFile: "stacks/Pulumi.inventory-api-local.yaml" },
             tenant(noSecrets, [], undefined, ["inventory-api-local-alice", "inventory-api-local-bob"]), NOW)).toEqual([
-            "stacks/Pulumi.local.yaml: app-identity:certificateLifetimeMonths is missing, so 12; expected at most 2: " +
+            "stacks/Pulumi.inventory-api-local.yaml: app-identity:certificateLifetimeMonths is missing, so 12; expected at most 2: " +
                 "the tenant's default app management policy limits certificates to P90D (90 days), and a 12-month one lives up to " +
                 "366 days (CredentialInvalidLifetimeAsPerAppPolicy)",
-            "stacks/Pulumi.local.yaml: app-identity:credential is missing, so \"secret\"; expected \"certificate\": the tenant's " +
+            "stacks/Pulumi.inventory-api-local.yaml: app-identity:credential is missing, so \"secret\"; expected \"certificate\": the tenant's " +
                 "default app management policy allows no client secrets (passwordAddition), so Entra refuses each new one " +
                 "(CredentialTypeNotAllowedAsPerAppPolicy)",
         ]);
@@ -264,16 +264,16 @@ describe("npm run credential-policy", () => {
     }
 
     it("exit 0: prints what it checked, for the stack's one identity", async () => {
-        expect(await run(["--stack", "dev"], () => Promise.resolve(tenant(defaultPolicy(false))))).toEqual({ code: 0, err: [],
+        expect(await run(["--stack", "inventory-api-dev"], () => Promise.resolve(tenant(defaultPolicy(false))))).toEqual({ code: 0, err: [],
             asked: [["inventory-api-dev"]],
-            out: ["Stack dev: client secrets of 24 months fit the tenant's app management policies (inventory-api-dev: no policy in force)."] });
+            out: ["Stack inventory-api-dev: client secrets of 24 months fit the tenant's app management policies (inventory-api-dev: no policy in force)."] });
     });
 
     it("exit 1: one line per problem on standard output, for each developer's identity read", async () => {
-        const result = await run(["--stack", "local"], (names) => Promise.resolve(
+        const result = await run(["--stack", "inventory-api-local"], (names) => Promise.resolve(
             tenant(defaultPolicy(true, [restriction("passwordLifetime", "P90D")]), [], undefined, [...names])));
         expect(result).toEqual({ code: 1, err: [], asked: [["inventory-api-local-alice", "inventory-api-local-bob"]],
-            out: [`stacks/Pulumi.local.yaml: app-identity:secretLifetimeMonths is 6; expected at most 2: ${DEFAULT_NAME} limits client ` +
+            out: [`stacks/Pulumi.inventory-api-local.yaml: app-identity:secretLifetimeMonths is 6; expected at most 2: ${DEFAULT_NAME} limits client ` +
                 "secrets to P90D (90 days), and a 6-month one lives up to 184 days (CredentialInvalidLifetimeAsPerAppPolicy)"] });
     });
 
@@ -281,25 +281,23 @@ describe("npm run credential-policy", () => {
         const root = mkdtempSync(join(tmpdir(), "credential-policy-"));
         cpSync(join(PROJECT_ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
         mkdirSync(join(root, "stacks"));
-        writeFileSync(join(root, "stacks", "Pulumi.arc.yaml"), [
-            "config:", "  app-identity:appName: inventory-api",
-            "  app-identity:tenantId: 00000000-0000-0000-0000-00000000aaaa",
-            "  app-identity:subscriptionId: 00000000-0000-0000-0000-00000000bbbb",
+        writeFileSync(join(root, "stacks", "Pulumi.arc-dev.yaml"), [
+            "config:",
             "  app-identity:managedIdentity: {kind: objectId, objectId: 6f0c2a4e-1111-4b2c-9d3e-5a6b7c8d9e0f}",
             "  app-identity:roleAssignments:", "    - {resourceGroup: rg-inventory-dev, role: Storage Blob Data Reader}", ""].join("\n"));
         const out: string[] = [];
         vi.spyOn(console, "log").mockImplementation((line: string) => { out.push(line); });
         const read = vi.fn();
-        expect(await main(["--stack", "arc"], { root, now: () => NOW, read })).toBe(0);
+        expect(await main(["--stack", "arc-dev"], { root, now: () => NOW, read })).toBe(0);
         expect(read).not.toHaveBeenCalled();
-        expect(out).toEqual(["Stack arc: no app registration, so no client secret or certificate for the tenant's app management " +
+        expect(out).toEqual(["Stack arc-dev: no app registration, so no client secret or certificate for the tenant's app management " +
             "policies to judge (the app runs under a managed identity)."]);
     });
 
     it("exit 2: Graph refuses the read, and the line names the permission to grant", async () => {
         const refused = new AzureRequestError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.",
             "/v1.0/policies/defaultAppManagementPolicy");
-        expect(await run(["--stack", "dev"], () => Promise.reject(refused))).toEqual({ code: 2, out: [], asked: [["inventory-api-dev"]], err: [
+        expect(await run(["--stack", "inventory-api-dev"], () => Promise.reject(refused))).toEqual({ code: 2, out: [], asked: [["inventory-api-dev"]], err: [
             "credential-policy: cannot read the tenant's app management policies: /v1.0/policies/defaultAppManagementPolicy: 403 " +
             "Authorization_RequestDenied: Insufficient privileges to complete the operation.; the deploying identity needs the " +
             "Microsoft Graph application permission Policy.Read.ApplicationConfiguration (docs/deployer.md, section 3)"] });
@@ -307,8 +305,8 @@ describe("npm run credential-policy", () => {
 
     it.each([
         [[], "credential-policy: say which stack: --stack NAME"],
-        [["--stack", "nosuch"], "credential-policy: stacks/Pulumi.nosuch.yaml: no such stack; the stacks are: dev, local, prod, test"],
-        [["--stak", "dev"], "credential-policy: Unknown option '--stak'"],
+        [["--stack", "nosuch"], "credential-policy: stacks/Pulumi.nosuch.yaml: no such stack; the stacks are: inventory-api-dev, inventory-api-local, inventory-api-prod, inventory-api-test"],
+        [["--stak", "inventory-api-dev"], "credential-policy: Unknown option '--stak'"],
     ])("exit 2 before any read: %j", async (argv, line) => {
         expect(await run(argv, () => Promise.reject(new Error("no read expected")))).toEqual({ code: 2, out: [], err: [line], asked: [] });
     });

@@ -6,9 +6,9 @@ const localConfig = (developers: string[]) => exampleConfig({ environment: "loca
 const byName = (evaluation: StackEvaluation) =>
     new Map(evaluation.resources.map((resource): [string, RegisteredResource] => [`${resource.type}::${resource.name}`, resource]));
 
-describe("the local-development stack (stacks/Pulumi.local.yaml)", () => {
+describe("the local-development stack (stacks/Pulumi.inventory-api-local.yaml)", () => {
     it("gives each listed developer an identity of their own, named after them", async () => {
-        const plan = await evaluateStackFile("local");
+        const plan = await evaluateStackFile("inventory-api-local");
         expect(plan.errors).toEqual([]);
         expect(countByType(plan)).toEqual({
             [TYPES.component]: 2, [TYPES.application]: 2, [TYPES.servicePrincipal]: 2,
@@ -22,8 +22,8 @@ describe("the local-development stack (stacks/Pulumi.local.yaml)", () => {
     });
 
     it("grants no role on any resource group the prod stack uses", async () => {
-        const local = await evaluateStackFile("local");
-        const prod = await evaluateStackFile("prod");
+        const local = await evaluateStackFile("inventory-api-local");
+        const prod = await evaluateStackFile("inventory-api-prod");
         const prodScopes = new Set(ofType(prod, TYPES.roleAssignment).map((ra) => String(ra.inputs["scope"]).toLowerCase()));
         const localScopes = ofType(local, TYPES.roleAssignment).map((ra) => String(ra.inputs["scope"]).toLowerCase());
         expect(prodScopes.size).toBe(2);
@@ -31,7 +31,7 @@ describe("the local-development stack (stacks/Pulumi.local.yaml)", () => {
     });
 
     it("exports each developer's identity in the clear and their secrets only as one secret", async () => {
-        const plan = await evaluateStackFile("local");
+        const plan = await evaluateStackFile("inventory-api-local");
         expect(Object.keys(plan.outputs).sort()).toEqual(["developerSecrets", "developers", "subscriptionId", "tenantId"]);
         expect(plan.outputs["developers"]!.secret).toBe(false);
         expect(plan.outputs["developerSecrets"]!.secret).toBe(true);
@@ -47,13 +47,13 @@ describe("the local-development stack (stacks/Pulumi.local.yaml)", () => {
     });
 
     it("refuses a production resource group, naming it, before registering anything", async () => {
-        const plan = await evaluate("local", exampleConfig({
+        const plan = await evaluate("inventory-api-local", exampleConfig({
             environment: "local", developers: ["alice"],
             roleAssignments: [{ resourceGroup: "rg-inventory-prod", role: "Storage Blob Data Reader" }],
         }));
         expect(plan.errors).toEqual([
-            'stacks/Pulumi.local.yaml: app-identity:roleAssignments[0].resourceGroup is "rg-inventory-prod"; expected ' +
-                "a non-production resource group: it is listed in productionResourceGroups (Pulumi.yaml), and this " +
+            'stacks/Pulumi.inventory-api-local.yaml: app-identity:roleAssignments[0].resourceGroup is "rg-inventory-prod"; expected ' +
+                "a non-production resource group: productionResourceGroups (Pulumi.yaml) names it, and this " +
                 "stack is not production",
         ]);
         expect(plan.resources).toEqual([]);
@@ -62,9 +62,9 @@ describe("the local-development stack (stacks/Pulumi.local.yaml)", () => {
 
 describe("adding or removing a developer", () => {
     it("touches only that developer's resources: the plans differ in nothing else", async () => {
-        const without = byName(await evaluate("local", localConfig(["alice", "bob"])));
-        const withCarol = byName(await evaluate("local", localConfig(["alice", "carol", "bob"])));
-        const withoutAlice = byName(await evaluate("local", localConfig(["bob"])));
+        const without = byName(await evaluate("inventory-api-local", localConfig(["alice", "bob"])));
+        const withCarol = byName(await evaluate("inventory-api-local", localConfig(["alice", "carol", "bob"])));
+        const withoutAlice = byName(await evaluate("inventory-api-local", localConfig(["bob"])));
 
         const added = [...withCarol.keys()].filter((key) => !without.has(key));
         expect(added.sort()).toEqual([

@@ -83,7 +83,7 @@ describe("the blob app with its stacks' identities", { timeout: 120_000 }, () =>
     });
 
     it("1. the dev identity uploads a blob to the dev account and reads it back", async () => {
-        const dev = await plan("dev");
+        const dev = await plan("inventory-api-dev");
         const stand = await azure([dev]);
         const web = await app(await writeEnvFile(dev), "stinventorydev", stand);
         // As the unit's User=inventory-api and Group=inventory-api, never root (the test itself runs as root).
@@ -111,7 +111,7 @@ describe("the blob app with its stacks' identities", { timeout: 120_000 }, () =>
     });
 
     it("2. an identity holding Storage Blob Data Reader reads, and its upload is refused with 403", async () => {
-        const prod = await plan("prod");
+        const prod = await plan("inventory-api-prod");
         const stand = await azure([prod]);
         await seedBlob(stand.azurite, "stinventoryarchive", "archive", "2019.csv", "old,data\n");
         const web = await app(await writeEnvFile(prod), "stinventoryarchive", stand);
@@ -128,8 +128,8 @@ describe("the blob app with its stacks' identities", { timeout: 120_000 }, () =>
     });
 
     it("3. the dev identity is refused (403) on the prod account", async () => {
-        const dev = await plan("dev");
-        const prod = await plan("prod");
+        const dev = await plan("inventory-api-dev");
+        const prod = await plan("inventory-api-prod");
         const stand = await azure([dev, prod]);
         await seedBlob(stand.azurite, "stinventoryprod", "orders", "today.csv", "secret,business\n");
         const web = await app(await writeEnvFile(dev), "stinventoryprod", stand);
@@ -145,8 +145,8 @@ describe("the blob app with its stacks' identities", { timeout: 120_000 }, () =>
     it("4. a rotation costs no downtime: the old file works until its secret's end date, the new one after", async () => {
         const before = new Date("2027-04-01T00:00:00Z");
         const after = new Date("2027-04-20T00:00:00Z");
-        const oldFile = await writeEnvFile(await plan("dev", before));
-        const rotated = await plan("dev", after);
+        const oldFile = await writeEnvFile(await plan("inventory-api-dev", before));
+        const rotated = await plan("inventory-api-dev", after);
         const newFile = await writeEnvFile(rotated);
         expect(oldFile).not.toBe(newFile);
 
@@ -179,12 +179,12 @@ describe("the blob app with its stacks' identities", { timeout: 120_000 }, () =>
 
     it("5. a revoked identity is refused with its old file; the new file works", async () => {
         // revoke deletes every resource of the identity and `pulumi up` creates them anew.
-        const revoke = await planRevoke(ROOT, "dev", undefined);
+        const revoke = await planRevoke(ROOT, "inventory-api-dev", undefined);
         const replaced = revoke.resources.map((resource) => resource.urn.split("::").at(-1)!);
         expect(replaced).toEqual(["inventory-api-dev/rg-inventory-dev/storage-blob-data-contributor", "inventory-api-dev",
             "inventory-api-dev-secret-a", "inventory-api-dev-secret-b", "inventory-api-dev"]);
-        const oldFile = await writeEnvFile(await plan("dev"));
-        const afterRevoke = await plan("dev", AT, replaced);
+        const oldFile = await writeEnvFile(await plan("inventory-api-dev"));
+        const afterRevoke = await plan("inventory-api-dev", AT, replaced);
         const stand = await azure([afterRevoke]);
 
         // A server still on the leaked file and one on the file written after the revoke, side by side.
@@ -199,8 +199,8 @@ describe("the blob app with its stacks' identities", { timeout: 120_000 }, () =>
     });
 
     it("6. a developer's identity from the local stack reaches the dev account and is refused on prod", async () => {
-        const local = await plan("local");
-        const prod = await plan("prod");
+        const local = await plan("inventory-api-local");
+        const prod = await plan("inventory-api-prod");
         const stand = await azure([local, prod]);
         await seedBlob(stand.azurite, "stinventoryprod", "orders", "today.csv", "secret,business\n");
         const aliceFile = await writeEnvFile(local, "alice");

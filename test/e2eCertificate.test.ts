@@ -36,7 +36,7 @@ let unknown: TestCertificate;
 let expired: TestCertificate;
 
 beforeAll(async () => {
-    dev = await evaluateStackFile("dev");
+    dev = await evaluateStackFile("inventory-api-dev");
     clientId = String(dev.outputs["clientId"]!.value);
     const now = Date.now();
     slotA = makeCertificate("inventory-api-dev-cert-a", new Date(now - 30 * DAY), new Date(now + 335 * DAY));

@@ -28,15 +28,15 @@ afterEach(async () => {
     for (const each of running.splice(0).reverse()) await each.stop();
 });
 
-/** stacks/Pulumi.dev.yaml with the managed identity added: during the migration (app registration kept) or after. */
+/** stacks/Pulumi.inventory-api-dev.yaml with the managed identity added: during the migration (app registration kept) or after. */
 function plan(appRegistration: boolean, identity: object = MACHINE): Promise<StackEvaluation> {
-    const file = readStackFile(readProject(ROOT), "dev");
+    const file = readStackFile(readProject(ROOT), "inventory-api-dev");
     const config = {
         ...file.config,
         [`${PROJECT}:managedIdentity`]: JSON.stringify(identity),
         ...(appRegistration ? { [`${PROJECT}:appRegistration`]: "true" } : {}),
     };
-    return evaluateStack({ program: runProgram, project: PROJECT, stack: "dev", config, at: AT });
+    return evaluateStack({ program: runProgram, project: PROJECT, stack: "inventory-api-dev", config, at: AT });
 }
 
 const principalOf = (evaluation: StackEvaluation) =>

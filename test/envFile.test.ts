@@ -17,7 +17,7 @@ let secret: string;
 const scratch = () => mkdtempSync(join(tmpdir(), "env-file-"));
 
 beforeAll(async () => {
-    outputs = showSecretsJson(await evaluateStackFile("dev"));
+    outputs = showSecretsJson(await evaluateStackFile("inventory-api-dev"));
     secret = outputs["clientSecret"] as string;
 });
 
@@ -169,7 +169,7 @@ describe("npm run env-file", () => {
     });
 
     it.each<[string, string[], string, number]>([
-        ["two destinations", ["--stack", "dev", "--out", "x.env", "--stdout"],
+        ["two destinations", ["--stack", "inventory-api-dev", "--out", "x.env", "--stdout"],
             "env-file: --out and --stdout name two destinations; give one", 2],
         ["no source", ["--out", "x.env"],
             "env-file: say where the outputs come from: --stack NAME (runs the Pulumi CLI) or --from FILE|-", 2],
@@ -180,7 +180,7 @@ describe("npm run env-file", () => {
     });
 
     it("says how to go on without the Pulumi CLI", async () => {
-        const result = await withPath("/nonexistent", () => runCli(main, ["--stack", "dev", "--out", "x.env"]));
+        const result = await withPath("/nonexistent", () => runCli(main, ["--stack", "inventory-api-dev", "--out", "x.env"]));
         expect(result).toEqual({
             code: 1, stdout: "",
             stderr: "env-file: the Pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/install/) " +
@@ -193,7 +193,7 @@ describe("npm run env-file for a developer of the local stack", () => {
     let local: Record<string, unknown>;
     let from: string;
     beforeAll(async () => {
-        local = showSecretsJson(await evaluateStackFile("local"));
+        local = showSecretsJson(await evaluateStackFile("inventory-api-local"));
         from = writeOutputsFile(join(scratch(), "local.json"), local);
     });
 

@@ -307,29 +307,29 @@ describe("npm run fleet -- plan: 600 stacks in one process, the cross-stack rule
     // three others the same plan takes several times as long.
     it("plans every stack, and names the files of a duplicate name and of an over-limit subscription", async () => {
         const fixture = generateFleet({ apps: 200 });
-        // Planted: app010's test stack takes app011's name; two stacks fill a subscription past 4,000 assignments.
-        fixture.writeStackFile("app010-test", plantedStack("app011", "test", "00000000-0000-0000-0000-00000000bbbb", 1));
-        fixture.writeStackFile("big-one", plantedStack("big", "one", "00000000-0000-0000-0000-0000000eeeee", 2000));
-        fixture.writeStackFile("big-two", plantedStack("big", "two", "00000000-0000-0000-0000-0000000eeeee", 2001));
+        // Planted: a stack named after its environment alone, as a single app's were, takes app011-dev's name; two
+        // stacks fill a subscription past 4,000 assignments.
+        fixture.writeStackFile("dev", `config:\n  app-identity:appName: app011\n${plantedStack("app011", 1).split("\n").slice(1).join("\n")}`);
+        fixture.writeStackFile("big-dev", plantedStack("big", 2000, "00000000-0000-0000-0000-0000000eeeee"));
+        fixture.writeStackFile("large-dev", plantedStack("large", 2001, "00000000-0000-0000-0000-0000000eeeee"));
         const result = await fleetCommand(["plan", "--root", fixture.root, "--at", "2026-12-03", "--format", "json"]);
         expect(result.code).toBe(1);
         const summary = JSON.parse(result.stdout) as FleetSummary;
-        expect(summary.counts).toEqual({ succeeded: 600, failed: 2, skipped: 0 });
-        expect(result.stderr.split("\n").filter((line) => /^\[\s*\d+\/602\] /.test(line))).toHaveLength(602);
+        expect(summary.counts).toEqual({ succeeded: 601, failed: 2, skipped: 0 });
+        expect(result.stderr.split("\n").filter((line) => /^\[\s*\d+\/603\] /.test(line))).toHaveLength(603);
         expect(summary.stacks.filter((run) => run.result === "failed").map((run) => [run.stack, run.reason])).toEqual([
-            ["app011-test", 'stacks/Pulumi.app011-test.yaml: the identity "app011-test" is also stacks/Pulumi.app010-test.yaml\'s, ' +
+            ["dev", 'stacks/Pulumi.dev.yaml: the identity "app011-dev" is also stacks/Pulumi.app011-dev.yaml\'s, ' +
                 "in the same tenant 00000000-0000-0000-0000-00000000aaaa; expected display names unique across the project's " +
                 "stacks: the provider's duplicate-name check stops the second stack's deploy (set environment or appName apart)"],
-            ["big-two", "stacks/Pulumi.big-two.yaml: roleAssignments brings the stacks of subscription " +
+            ["large-dev", "stacks/Pulumi.large-dev.yaml: roleAssignments brings the stacks of subscription " +
                 "00000000-0000-0000-0000-0000000eeeee to 4001 role assignments; expected at most 4000 in all, Azure's limit " +
                 "per subscription (the subscription's other role assignments count too)"],
         ]);
         // Each stack's component, app, service principal, two secrets, and a role assignment per entry.
-        for (const run of summary.stacks.filter((each) => each.result === "succeeded" && fixture.roles[each.stack] !== undefined && each.stack !== "app010-test")) {
+        for (const run of summary.stacks.filter((each) => each.result === "succeeded" && fixture.roles[each.stack] !== undefined)) {
             expect([run.stack, run.changes]).toEqual([run.stack, { create: 5 + fixture.roles[run.stack]!.length }]);
         }
-        expect(summary.stacks.filter((run) => ["app010-test", "big-one"].includes(run.stack)).map((run) => run.changes))
-            .toEqual([{ create: 6 }, { create: 2005 }]);
+        expect(summary.stacks.filter((run) => run.stack === "big-dev").map((run) => run.changes)).toEqual([{ create: 2005 }]);
         rmSync(fixture.root, { recursive: true, force: true });
     }, 300_000);
 });
@@ -368,7 +368,7 @@ describe("npm run fleet: usage mistakes are one line and exit 2", () => {
 });
 
 /** A stack with `assignments` Storage Blob Data Reader roles, each on a group of its own. */
-function plantedStack(app: string, environment: string, subscriptionId: string, assignments: number): string {
-    return fleetStackYaml({ app, environment, subscriptionId, roles: Array.from({ length: assignments },
+function plantedStack(app: string, assignments: number, subscriptionId?: string): string {
+    return fleetStackYaml({ ...(subscriptionId === undefined ? {} : { subscriptionId }), roles: Array.from({ length: assignments },
         (_, index) => ({ resourceGroup: `rg-${app}-${index}`, role: "Storage Blob Data Reader" })) });
 }

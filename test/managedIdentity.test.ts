@@ -17,7 +17,7 @@ import { NO_CREDENTIAL } from "../infra/managedIdentity";
 import { checkResources, readPackConfig } from "../tools/plan/policyCheck";
 import { countByType, evaluate, exampleConfig, flatConfig, ofType, PROJECT, ROOT, SUBSCRIPTION, TENANT, TYPES } from "./harness";
 
-const FILE = "stacks/Pulumi.dev.yaml";
+const FILE = "stacks/Pulumi.inventory-api-dev.yaml";
 const CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
 const MACHINE = { kind: "arcMachine", resourceGroup: "rg-servers", name: "inventory-srv-01" };
 const OBJECT_ID = "6b1f3c2e-8d4a-4f0b-9a7e-2c5d8e1f4a3b";
@@ -25,7 +25,7 @@ const GRANT = "appidentity:azure:ManagedIdentityGrant";
 
 function problems(values: Record<string, unknown>): string[] {
     try {
-        parseStackConfig(PROJECT, "dev", flatConfig(exampleConfig(values)));
+        parseStackConfig(PROJECT, "inventory-api-dev", flatConfig(exampleConfig(values)));
         return [];
     } catch (error) {
         return [...(error as { problems: string[] }).problems];
@@ -40,15 +40,15 @@ describe("config: managedIdentity and appRegistration", () => {
             { kind: "userAssigned", resourceGroup: "rg-ids", name: "id-inventory" }],
         ["an object ID, lower-cased", { kind: "objectId", objectId: OBJECT_ID.toUpperCase() }, { kind: "objectId", objectId: OBJECT_ID }],
     ])("accepts %s, with no app registration unless asked", (_what, value, expected) => {
-        const config = parseStackConfig(PROJECT, "dev", flatConfig(exampleConfig({ managedIdentity: value })));
+        const config = parseStackConfig(PROJECT, "inventory-api-dev", flatConfig(exampleConfig({ managedIdentity: value })));
         expect(config.managedIdentity).toEqual(expected);
         expect(config.appRegistration).toBe(false);
-        const migrating = parseStackConfig(PROJECT, "dev", flatConfig(exampleConfig({ managedIdentity: value, appRegistration: true })));
+        const migrating = parseStackConfig(PROJECT, "inventory-api-dev", flatConfig(exampleConfig({ managedIdentity: value, appRegistration: true })));
         expect(migrating.appRegistration).toBe(true);
     });
 
     it("keeps today's default: an app registration and no managed identity", () => {
-        const config = parseStackConfig(PROJECT, "dev", flatConfig(exampleConfig()));
+        const config = parseStackConfig(PROJECT, "inventory-api-dev", flatConfig(exampleConfig()));
         expect(config.managedIdentity).toBeUndefined();
         expect(config.appRegistration).toBe(true);
     });
@@ -84,13 +84,13 @@ describe("config: managedIdentity and appRegistration", () => {
     it("keeps the environment guardrails: a non-production managed identity on a production group is refused", () => {
         expect(problems({ managedIdentity: MACHINE, roleAssignments: [{ resourceGroup: "rg-inventory-prod", role: "Storage Blob Data Reader" }] }))
             .toEqual([`${FILE}: app-identity:roleAssignments[0].resourceGroup is "rg-inventory-prod"; expected a non-production ` +
-                "resource group: it is listed in productionResourceGroups (Pulumi.yaml), and this stack is not production"]);
+                "resource group: productionResourceGroups (Pulumi.yaml) names it, and this stack is not production"]);
     });
 });
 
 describe("program: a managed-identity stack", () => {
     it("creates no app, service principal or secret: one grant with the stack's role assignments to the machine's principal", async () => {
-        const plan = await evaluate("dev", exampleConfig({ managedIdentity: MACHINE }));
+        const plan = await evaluate("inventory-api-dev", exampleConfig({ managedIdentity: MACHINE }));
         expect(plan.errors).toEqual([]);
         expect(countByType(plan)).toEqual({ [GRANT]: 1, [TYPES.roleAssignment]: 1 });
         const managed = plan.outputs["managedIdentity"]!.value as Record<string, unknown>;
@@ -118,7 +118,7 @@ describe("program: a managed-identity stack", () => {
     });
 
     it("exports a user-assigned identity's client ID beside its principal, as getUserAssignedIdentity returns them", async () => {
-        const plan = await evaluate("dev", exampleConfig({ managedIdentity: USER_ASSIGNED }));
+        const plan = await evaluate("inventory-api-dev", exampleConfig({ managedIdentity: USER_ASSIGNED }));
         expect(plan.errors).toEqual([]);
         const managed = plan.outputs["managedIdentity"]!.value as Record<string, unknown>;
         const scope = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-inventory-dev`;
@@ -132,12 +132,12 @@ describe("program: a managed-identity stack", () => {
         });
         expect(managed["clientId"]).not.toBe(managed["principalId"]);
         // The other kinds are their resource's only identity: no client ID to name.
-        const machine = await evaluate("dev", exampleConfig({ managedIdentity: MACHINE }));
+        const machine = await evaluate("inventory-api-dev", exampleConfig({ managedIdentity: MACHINE }));
         expect(Object.keys(machine.outputs["managedIdentity"]!.value as object)).not.toContain("clientId");
     });
 
     it("grants an object ID as given, without looking anything up", async () => {
-        const plan = await evaluate("dev", exampleConfig({ managedIdentity: { kind: "objectId", objectId: OBJECT_ID } }));
+        const plan = await evaluate("inventory-api-dev", exampleConfig({ managedIdentity: { kind: "objectId", objectId: OBJECT_ID } }));
         expect(plan.errors).toEqual([]);
         expect(ofType(plan, TYPES.roleAssignment).map(({ inputs }) => inputs["principalId"])).toEqual([OBJECT_ID]);
         expect(plan.outputs["managedIdentity"]!.value).toMatchObject({ kind: "objectId", principalId: OBJECT_ID });
@@ -145,7 +145,7 @@ describe("program: a managed-identity stack", () => {
     });
 
     it("during a migration keeps the app registration beside the managed identity: both principals hold the roles", async () => {
-        const plan = await evaluate("dev", exampleConfig({ managedIdentity: MACHINE, appRegistration: true }));
+        const plan = await evaluate("inventory-api-dev", exampleConfig({ managedIdentity: MACHINE, appRegistration: true }));
         expect(plan.errors).toEqual([]);
         expect(countByType(plan)).toEqual({
             [GRANT]: 1, [TYPES.component]: 1, [TYPES.application]: 1, [TYPES.servicePrincipal]: 1, [TYPES.password]: 2,
@@ -160,7 +160,7 @@ describe("program: a managed-identity stack", () => {
     });
 
     it("protects a production managed identity's role assignments, as an app identity's", async () => {
-        const plan = await evaluate("prod", exampleConfig({
+        const plan = await evaluate("inventory-api-prod", exampleConfig({
             production: true, managedIdentity: MACHINE,
             roleAssignments: [{ resourceGroup: "rg-inventory-prod", role: "Storage Blob Data Contributor" }],
         }));
@@ -173,7 +173,7 @@ const USER_ASSIGNED = { kind: "userAssigned", resourceGroup: "rg-ids", name: "id
 
 describe("tools: nothing to expire, no secret in the env file", () => {
     async function outputsFile(values: Record<string, unknown>): Promise<{ file: string; principalId: string }> {
-        const plan = await evaluate("dev", exampleConfig(values));
+        const plan = await evaluate("inventory-api-dev", exampleConfig(values));
         const outputs = showSecretsJson(plan);
         const dir = mkdtempSync(join(tmpdir(), "mi-outputs-"));
         return { file: writeOutputsFile(join(dir, "outputs.json"), outputs), principalId: (outputs["managedIdentity"] as { principalId: string } | undefined)?.principalId ?? "" };
@@ -265,8 +265,8 @@ describe("tools: nothing to expire, no secret in the env file", () => {
 describe("policy pack: a managed identity's role assignments are judged as an app identity's", () => {
     it("passes a managed-identity stack, as dev and prod would", async () => {
         for (const [stack, values] of [
-            ["dev", { managedIdentity: MACHINE }],
-            ["prod", { production: true, managedIdentity: MACHINE,
+            ["inventory-api-dev", { managedIdentity: MACHINE }],
+            ["inventory-api-prod", { production: true, managedIdentity: MACHINE,
                 roleAssignments: [{ resourceGroup: "rg-inventory-prod", role: "Storage Blob Data Contributor" }] }],
         ] as const) {
             const plan = await evaluate(stack, exampleConfig(values));
@@ -276,7 +276,7 @@ describe("policy pack: a managed identity's role assignments are judged as an ap
     });
 
     it("stops Owner with the policy's own verdict, naming the managed identity's role assignment", async () => {
-        const plan = await evaluate("dev", exampleConfig({ managedIdentity: MACHINE, roleAssignments: [
+        const plan = await evaluate("inventory-api-dev", exampleConfig({ managedIdentity: MACHINE, roleAssignments: [
             { resourceGroup: "rg-inventory-dev", role: "Owner" },
         ] }));
         expect(plan.errors).toEqual([]);
@@ -293,13 +293,13 @@ describe("npm run plan: a managed-identity stack file", () => {
         const root = mkdtempSync(join(tmpdir(), "mi-plan-"));
         copyFileSync(join(ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
         mkdirSync(join(root, "stacks"));
-        writeFileSync(join(root, "stacks", "Pulumi.dev.yaml"), `${readFileSync(join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8")}${extra}`);
+        writeFileSync(join(root, "stacks", "Pulumi.inventory-api-dev.yaml"), `${readFileSync(join(ROOT, "stacks", "Pulumi.inventory-api-dev.yaml"), "utf8")}${extra}`);
         return root;
     }
     const MACHINE_LINES = "  app-identity:managedIdentity:\n    kind: arcMachine\n    resourceGroup: rg-servers\n    name: inventory-srv-01\n";
 
     it("plans the grant alone, and says there is no credential", async () => {
-        const plan = await planStacks({ root: project(MACHINE_LINES), stacks: ["dev"], at: new Date("2026-11-21T12:00:00Z") });
+        const plan = await planStacks({ root: project(MACHINE_LINES), stacks: ["inventory-api-dev"], at: new Date("2026-11-21T12:00:00Z") });
         const [stack] = plan.stacks;
         expect(stack).toMatchObject({ ok: true, errors: [], violations: [] });
         expect(stack!.resources.map((resource) => resource.type)).toEqual([GRANT, TYPES.roleAssignment]);
@@ -307,7 +307,7 @@ describe("npm run plan: a managed-identity stack file", () => {
     });
 
     it("refuses what a deploy would, naming the key as the stack file writes it", async () => {
-        const plan = await planStacks({ root: project(MACHINE_LINES.replace("arcMachine", "arcmachine")), stacks: ["dev"] });
+        const plan = await planStacks({ root: project(MACHINE_LINES.replace("arcMachine", "arcmachine")), stacks: ["inventory-api-dev"] });
         expect(plan.stacks[0]).toMatchObject({ ok: false, resources: [], errors: [
             `${FILE}: app-identity:managedIdentity.kind is "arcmachine"; expected one of: arcMachine, webApp, userAssigned, objectId`,
         ] });

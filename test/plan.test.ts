@@ -21,16 +21,16 @@ describe("npm run plan", () => {
         const plan = await planStacks({ root: ROOT, stacks: [], at: AT });
         expect(plan.at).toBe("2026-11-21T12:00:00.000Z");
         expect(plan.stacks.map(({ stack, ok, errors, violations }) => ({ stack, ok, errors, violations }))).toEqual([
-            { stack: "dev", ok: true, errors: [], violations: [] },
-            { stack: "local", ok: true, errors: [], violations: [] },
-            { stack: "prod", ok: true, errors: [], violations: [] },
-            { stack: "test", ok: true, errors: [], violations: [] },
+            { stack: "inventory-api-dev", ok: true, errors: [], violations: [] },
+            { stack: "inventory-api-local", ok: true, errors: [], violations: [] },
+            { stack: "inventory-api-prod", ok: true, errors: [], violations: [] },
+            { stack: "inventory-api-test", ok: true, errors: [], violations: [] },
         ]);
         expect(plan.stacks.map((stack) => stack.resources.length)).toEqual([6, 12, 7, 6]);
     });
 
     it("prints one JSON document with every input, and the secret only as [secret]", async () => {
-        const { code, stdout, stderr } = await runPlan(["dev", "--format", "json", "--at", "2026-11-21"]);
+        const { code, stdout, stderr } = await runPlan(["inventory-api-dev", "--format", "json", "--at", "2026-11-21"]);
         expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
         const document = JSON.parse(stdout);
         expect(Object.keys(document)).toEqual(["at", "stacks"]);
@@ -53,11 +53,11 @@ describe("npm run plan", () => {
     });
 
     it("never prints a secret value, in any format", async () => {
-        const plan = await planStacks({ root: ROOT, stacks: ["dev"], at: AT });
-        const secret = (await evaluateStackFile("dev")).outputs["clientSecret"]!.value as string;
+        const plan = await planStacks({ root: ROOT, stacks: ["inventory-api-dev"], at: AT });
+        const secret = (await evaluateStackFile("inventory-api-dev")).outputs["clientSecret"]!.value as string;
         expect(secret).toHaveLength(40);
         for (const format of ["table", "markdown", "json"]) {
-            const { stdout } = await runPlan(["dev", "--format", format, "--at", AT.toISOString()]);
+            const { stdout } = await runPlan(["inventory-api-dev", "--format", format, "--at", AT.toISOString()]);
             expect(stdout).toContain("[secret]");
             expect(stdout).not.toContain(secret);
         }
@@ -65,10 +65,10 @@ describe("npm run plan", () => {
     });
 
     it("renders a table for the terminal", async () => {
-        const { code, stdout } = await runPlan(["test", "--at", "2026-11-21"]);
+        const { code, stdout } = await runPlan(["inventory-api-test", "--at", "2026-11-21"]);
         expect(code).toBe(0);
         const lines = stdout.split("\n");
-        expect(lines[0]).toBe("Stack test: ok (planned at 2026-11-21T00:00:00.000Z)");
+        expect(lines[0]).toBe("Stack inventory-api-test: ok (planned at 2026-11-21T00:00:00.000Z)");
         expect(lines).toContain("  + azuread:index/application:Application  inventory-api-test");
         expect(lines).toContain('      signInAudience: "AzureADMyOrg"');
         expect(lines).toContain('      clientSecret: "[secret]"');
@@ -76,7 +76,7 @@ describe("npm run plan", () => {
     });
 
     it("marks what production protects in the table and markdown: the app, service principal and roles, not the secrets", async () => {
-        const table = (await runPlan(["prod", "--at", "2026-11-21"])).stdout.split("\n");
+        const table = (await runPlan(["inventory-api-prod", "--at", "2026-11-21"])).stdout.split("\n");
         expect(table.filter((line) => line.startsWith("  + "))).toEqual([
             "  + appidentity:azure:AppIdentity  inventory-api-prod",
             "  + azuread:index/application:Application  inventory-api-prod  [protected]",
@@ -87,12 +87,12 @@ describe("npm run plan", () => {
             "  + azure-native:authorization:RoleAssignment  inventory-api-prod/rg-inventory-prod-archive/storage-blob-data-reader  [protected]",
         ]);
         expect(table.filter((line) => line.includes("[protected]:"))).toEqual([`  [protected]: ${PROTECTION_NOTE}`]);
-        const markdown = await runPlan(["prod", "--format", "markdown", "--at", "2026-11-21"]);
-        expect(markdown.stdout).toContain("### ✅ Stack `prod`: 7 resources");
+        const markdown = await runPlan(["inventory-api-prod", "--format", "markdown", "--at", "2026-11-21"]);
+        expect(markdown.stdout).toContain("### ✅ Stack `inventory-api-prod`: 7 resources");
         expect(markdown.stdout).toContain("| `azuread:index/application:Application` | `inventory-api-prod` | yes |");
         expect(markdown.stdout).toContain("| `azuread:index/applicationPassword:ApplicationPassword` | `inventory-api-prod-secret-a` | no |");
         expect(markdown.stdout).toContain(`\nProtected: ${PROTECTION_NOTE}.\n`);
-        const dev = await runPlan(["dev", "--at", "2026-11-21"]);
+        const dev = await runPlan(["inventory-api-dev", "--at", "2026-11-21"]);
         expect(dev.stdout).not.toContain("[protected]");
     });
 
@@ -101,7 +101,7 @@ describe("npm run plan", () => {
         expect(code).toBe(1);
         expect(JSON.parse(stdout).stacks).toEqual([{
             stack: "staging", ok: false, violations: [], resources: [], outputs: {},
-            errors: ["stacks/Pulumi.staging.yaml: no such stack; the stacks are: dev, local, prod, test"],
+            errors: ["stacks/Pulumi.staging.yaml: no such stack; the stacks are: inventory-api-dev, inventory-api-local, inventory-api-prod, inventory-api-test"],
         }]);
     });
 
@@ -117,17 +117,17 @@ describe("npm run plan", () => {
 
 describe("npm run plan of a future day (issue 11, item 11)", () => {
     it("npm run plan -- dev --at 2027-07-15 exits 0: the secrets planned for that day are judged as of that day", async () => {
-        const { code, stdout, stderr } = await runPlan(["dev", "--at", "2027-07-15"]);
+        const { code, stdout, stderr } = await runPlan(["inventory-api-dev", "--at", "2027-07-15"]);
         expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
         const lines = stdout.split("\n");
-        expect(lines[0]).toBe("Stack dev: ok (planned at 2027-07-15T00:00:00.000Z)");
+        expect(lines[0]).toBe("Stack inventory-api-dev: ok (planned at 2027-07-15T00:00:00.000Z)");
         expect(lines.filter((line) => line.includes("violation"))).toEqual([]);
         expect(lines).toContain('      endDate: "2029-04-17T00:00:00Z"');
     });
 
     it("still refuses, on that day, a secret of the same plan made one day too long", async () => {
         const at = new Date("2027-07-15T00:00:00Z");
-        const plan = await evaluateStackFile("dev", at);
+        const plan = await evaluateStackFile("inventory-api-dev", at);
         expect(checkResources(plan.resources, readPackConfig(), POLICIES, at)).toEqual([]);
         const tooLong = plan.resources.map((resource) => resource.name === "inventory-api-dev-secret-b"
             ? { ...resource, inputs: { ...resource.inputs, endDate: "2029-07-16T00:00:00Z" } }
@@ -193,23 +193,23 @@ describe("npm run plan -- --deployer-tenant GUID", () => {
     const OTHER = "99999999-9999-4999-8999-999999999999";
 
     it("signs the fake deployer in to that tenant: the program refuses the stack with one line, before any resource", async () => {
-        const { code, stdout } = await runPlan(["dev", "--deployer-tenant", OTHER, "--format", "json", "--at", "2026-11-21"]);
+        const { code, stdout } = await runPlan(["inventory-api-dev", "--deployer-tenant", OTHER, "--format", "json", "--at", "2026-11-21"]);
         expect(code).toBe(1);
         expect(JSON.parse(stdout).stacks).toEqual([{
-            stack: "dev", ok: false, violations: [], resources: [], outputs: {},
-            errors: ['stacks/Pulumi.dev.yaml: app-identity:tenantId is "00000000-0000-0000-0000-00000000aaaa"; expected ' +
+            stack: "inventory-api-dev", ok: false, violations: [], resources: [], outputs: {},
+            errors: ['stacks/Pulumi.inventory-api-dev.yaml: app-identity:tenantId is "00000000-0000-0000-0000-00000000aaaa"; expected ' +
                 `the tenant the deploying identity is signed in to (${OTHER}): sign in to tenant ` +
                 "00000000-0000-0000-0000-00000000aaaa or correct the key"],
         }]);
     });
 
     it("plans as usual when that is the stack's own tenant", async () => {
-        const { code } = await runPlan(["dev", "--deployer-tenant", "00000000-0000-0000-0000-00000000AAAA", "--at", "2026-11-21"]);
+        const { code } = await runPlan(["inventory-api-dev", "--deployer-tenant", "00000000-0000-0000-0000-00000000AAAA", "--at", "2026-11-21"]);
         expect(code).toBe(0);
     });
 
     it("exits 2 with one line for a tenant that is not a GUID", async () => {
-        expect(await runPlan(["dev", "--deployer-tenant", "contoso.onmicrosoft.com"])).toEqual({
+        expect(await runPlan(["inventory-api-dev", "--deployer-tenant", "contoso.onmicrosoft.com"])).toEqual({
             code: 2, stdout: "", stderr: 'plan: --deployer-tenant is "contoso.onmicrosoft.com"; expected a tenant ID ' +
                 "(GUID) such as 72f988bf-86f1-41af-91ab-2d7cd011db47",
         });
@@ -280,6 +280,7 @@ describe("npm run plan names keys as the stack file writes them", () => {
         write(dir, "bare", [
             "config:",
             "  appName: orders",
+            "  environment: dev",
             `  tenantId: ${TENANT}`,
             `  subscriptionId: ${SUBSCRIPTION}`,
             "  roleAssignments:",
@@ -295,39 +296,39 @@ describe("npm run plan names keys as the stack file writes them", () => {
             `tenant the deploying identity is signed in to (${other}): sign in to tenant ${TENANT} or correct the key`]);
         const plan = await planStacks({ root: dir, stacks: ["bare"], at: AT });
         expect(plan.stacks[0]!.violations.map(({ resource, message }) => ({ resource, message: message.split("; ")[0] }))).toEqual([
-            { resource: "orders-bare/rg-orders-dev/contributor", message: 'stacks/Pulumi.bare.yaml: roleAssignments[1].role is "Contributor"' },
+            { resource: "orders-dev/rg-orders-dev/contributor", message: 'stacks/Pulumi.bare.yaml: roleAssignments[1].role is "Contributor"' },
         ]);
     });
 });
 
 describe("a guardrail verdict names the config key behind the resource", () => {
     const at = new Date("2026-11-21T00:00:00Z");
-    const config = (values: Record<string, unknown>, stack = "dev") =>
+    const config = (values: Record<string, unknown>, stack = "inventory-api-dev") =>
         parseStackConfig("app-identity", stack, flatConfig(exampleConfig(values)));
 
     it.each([
         ["an assignment's role", "role-assignment-allowed-roles", "inventory-api-dev/rg-inventory-dev/storage-blob-data-contributor",
-            {}, 'stacks/Pulumi.dev.yaml: app-identity:roleAssignments[0].role is "Storage Blob Data Contributor"'],
+            {}, 'stacks/Pulumi.inventory-api-dev.yaml: app-identity:roleAssignments[0].role is "Storage Blob Data Contributor"'],
         ["an assignment's resource group (scope)", "role-assignment-resource-group-scope",
             "inventory-api-dev/rg-b/storage-blob-data-reader",
             { roleAssignments: [{ resourceGroup: "rg-a", role: "Storage Blob Data Reader" }, { resourceGroup: "rg-b", role: "Storage Blob Data Reader" }] },
-            'stacks/Pulumi.dev.yaml: app-identity:roleAssignments[1].resourceGroup is "rg-b"'],
+            'stacks/Pulumi.inventory-api-dev.yaml: app-identity:roleAssignments[1].resourceGroup is "rg-b"'],
         ["an assignment's resource group (environment)", "role-assignment-same-environment",
             "inventory-api-dev/rg-inventory-dev/storage-blob-data-contributor",
-            {}, 'stacks/Pulumi.dev.yaml: app-identity:roleAssignments[0].resourceGroup is "rg-inventory-dev"'],
+            {}, 'stacks/Pulumi.inventory-api-dev.yaml: app-identity:roleAssignments[0].resourceGroup is "rg-inventory-dev"'],
         ["a developer's assignment", "role-assignment-allowed-roles", "inventory-api-local-bob/rg-inventory-dev/storage-blob-data-contributor",
-            { environment: "local", developers: ["alice", "bob"] },
-            'stacks/Pulumi.dev.yaml: app-identity:roleAssignments[0].role is "Storage Blob Data Contributor"'],
+            { developers: ["alice", "bob"] },
+            'stacks/Pulumi.inventory-api-local.yaml: app-identity:roleAssignments[0].role is "Storage Blob Data Contributor"', "inventory-api-local"],
         ["an unprotected app", "production-resources-protected", "inventory-api-dev", {},
-            "stacks/Pulumi.dev.yaml: app-identity:production is false"],
+            "stacks/Pulumi.inventory-api-dev.yaml: app-identity:production is false"],
         ["an unprotected role assignment", "production-resources-protected",
-            "inventory-api-dev/rg-inventory-dev/storage-blob-data-contributor", {}, "stacks/Pulumi.dev.yaml: app-identity:production is false"],
+            "inventory-api-dev/rg-inventory-dev/storage-blob-data-contributor", {}, "stacks/Pulumi.inventory-api-dev.yaml: app-identity:production is false"],
         ["a secret's lifetime", "client-secret-explicit-end-date", "inventory-api-dev-secret-b", { secretLifetimeMonths: 12 },
-            "stacks/Pulumi.dev.yaml: app-identity:secretLifetimeMonths is 12"],
+            "stacks/Pulumi.inventory-api-dev.yaml: app-identity:secretLifetimeMonths is 12"],
         ["a certificate's lifetime", "client-certificate-explicit-dates", "inventory-api-dev-certificate-a", { certificateLifetimeMonths: 24 },
-            "stacks/Pulumi.dev.yaml: app-identity:certificateLifetimeMonths is 24"],
-    ])("%s", (_what, policy, resource, values, expected) => {
-        expect(configOrigins("app-identity", config(values))(resource, policy)).toBe(expected);
+            "stacks/Pulumi.inventory-api-dev.yaml: app-identity:certificateLifetimeMonths is 24"],
+    ])("%s", (_what, policy, resource, values, expected, stack = "inventory-api-dev") => {
+        expect(configOrigins("app-identity", config(values, stack))(resource, policy)).toBe(expected);
     });
 
     it.each([
@@ -340,16 +341,16 @@ describe("a guardrail verdict names the config key behind the resource", () => {
     });
 
     it("leads the policy's message with it, and leaves verdicts with no key as the policy wrote them", async () => {
-        const plan = await evaluateStackFile("prod", at);
+        const plan = await evaluateStackFile("inventory-api-prod", at);
         const unprotected = plan.resources.map((resource) => ({ ...resource, protect: false }));
-        const origin = configOrigins("app-identity", parseStackConfig("app-identity", "prod", readStackFile(readProject(ROOT), "prod").config));
+        const origin = configOrigins("app-identity", parseStackConfig("app-identity", "inventory-api-prod", readStackFile(readProject(ROOT), "inventory-api-prod").config));
         expect(checkResources(unprotected, readPackConfig(), POLICIES, at, origin).map(({ resource, message }) => `${resource}: ${message}`)).toEqual([
-            "inventory-api-prod: stacks/Pulumi.prod.yaml: app-identity:production is true; stack prod is production, but this resource is not protected",
-            "inventory-api-prod: stacks/Pulumi.prod.yaml: app-identity:production is true; stack prod is production, but this resource is not protected",
-            "inventory-api-prod/rg-inventory-prod/storage-blob-data-contributor: stacks/Pulumi.prod.yaml: app-identity:production is true; " +
-                "stack prod is production, but this resource is not protected",
-            "inventory-api-prod/rg-inventory-prod-archive/storage-blob-data-reader: stacks/Pulumi.prod.yaml: app-identity:production is " +
-                "true; stack prod is production, but this resource is not protected",
+            "inventory-api-prod: stacks/Pulumi.inventory-api-prod.yaml: app-identity:production is true; stack inventory-api-prod is production, but this resource is not protected",
+            "inventory-api-prod: stacks/Pulumi.inventory-api-prod.yaml: app-identity:production is true; stack inventory-api-prod is production, but this resource is not protected",
+            "inventory-api-prod/rg-inventory-prod/storage-blob-data-contributor: stacks/Pulumi.inventory-api-prod.yaml: app-identity:production is true; " +
+                "stack inventory-api-prod is production, but this resource is not protected",
+            "inventory-api-prod/rg-inventory-prod-archive/storage-blob-data-reader: stacks/Pulumi.inventory-api-prod.yaml: app-identity:production is " +
+                "true; stack inventory-api-prod is production, but this resource is not protected",
         ]);
         const multiTenant = plan.resources.map((resource) => resource.type === TYPES.application
             ? { ...resource, inputs: { ...resource.inputs, signInAudience: "AzureADMultipleOrgs" } } : resource);

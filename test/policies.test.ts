@@ -8,7 +8,7 @@ import {
     singleTenant, TYPES,
 } from "../policy/policies";
 import { CERTIFICATE_TYPE, certificateDates, certificateUnprotected } from "../policy/certificatePolicies";
-import { listStacks, readProject, readStackFile } from "../tools/stacks/stackFiles";
+import { readProject } from "../tools/stacks/stackFiles";
 import { ROOT } from "./harness";
 import { firstLineOf } from "./support/policyPackPort";
 
@@ -159,8 +159,30 @@ describe("role-assignment-same-environment", () => {
         expect(messages([sameEnvironment], [assignment("prod", { scope: undefined })])).toEqual([]);
     });
     it("takes environments from config", () => {
-        const config = { "role-assignment-same-environment": { productionStacks: ["live"], productionResourceGroups: ["rg-live"] } };
-        expect(messages([sameEnvironment], [on("live", "rg-live"), on("prod", "rg-inventory-prod")], config)).toEqual([]);
+        const config = { "role-assignment-same-environment": {
+            environments: ["live", "dev"], productionEnvironments: ["live"], productionResourceGroups: ["rg-live"],
+        } };
+        expect(messages([sameEnvironment], [on("live", "rg-live"), on("orders-live", "rg-live"), on("prod", "rg-inventory-prod")], config))
+            .toEqual([]);
+    });
+    it("judges a fleet's stack by the environment its name carries, and groups by pattern, whatever the case", () => {
+        expect(messages([sameEnvironment], [
+            on("orders-api-prod", "rg-orders-api-prod"), on("orders-api-prod", "RG-Orders-Api-Prod-Archive"),
+            on("orders-api-test", "rg-orders-api-test"), on("orders-api-test", "rg-orders-api-prod"),
+            on("orders-api-prod", "rg-orders-api-test"),
+        ])).toEqual([
+            "stack orders-api-test is not production, but resource group rg-orders-api-prod is a production resource group",
+            "stack orders-api-prod is production, but resource group rg-orders-api-test is not a production resource group",
+        ]);
+    });
+    it("reads a resource group pattern's '.', '(' and ')' as themselves: only '*' is a wildcard", () => {
+        const config = { "role-assignment-same-environment": {
+            environments: ["dev", "prod"], productionEnvironments: ["prod"], productionResourceGroups: ["rg.(prod)*"],
+        } };
+        expect(messages([sameEnvironment], [on("app-prod", "rg.(prod)-1"), on("app-dev", "rgx(prod)-1"), on("app-dev", "rg.prod")], config))
+            .toEqual([]);
+        expect(messages([sameEnvironment], [on("app-dev", "rg.(prod)-1")], config))
+            .toEqual(["stack app-dev is not production, but resource group rg.(prod)-1 is a production resource group"]);
     });
 });
 
@@ -198,23 +220,33 @@ describe("production-resources-protected", () => {
     });
     it("takes the production stacks from config", () => {
         expect(messages([productionProtected], [resource("prod", TYPES.application, {}, false)],
-            { "production-resources-protected": { productionStacks: [] } })).toEqual([]);
-        expect(messages([productionProtected], [resource("live", TYPES.application, {}, false)],
-            { "production-resources-protected": { productionStacks: ["live"] } }))
-            .toEqual(["stack live is production, but this resource is not protected"]);
+            { "production-resources-protected": { environments: ["prod"], productionEnvironments: [] } })).toEqual([]);
+        expect(messages([productionProtected], [resource("live", TYPES.application, {}, false), resource("orders-live", TYPES.application, {}, false)],
+            { "production-resources-protected": { environments: ["live"], productionEnvironments: ["live"] } }))
+            .toEqual(["stack live is production, but this resource is not protected",
+                "stack orders-live is production, but this resource is not protected"]);
+    });
+    it("judges a fleet's stack by the environment its name carries: inventory-api-prod is production, orders-pre-prod is not", () => {
+        const config = { "production-resources-protected": { environments: ["prod", "pre-prod"], productionEnvironments: ["prod"] } };
+        expect(messages([productionProtected], [resource("inventory-api-prod", TYPES.application, {}, false),
+            resource("orders-pre-prod", TYPES.application, {}, false)], config))
+            .toEqual(["stack inventory-api-prod is production, but this resource is not protected"]);
     });
 });
 
 describe("the pack's config, policy/config.json", () => {
-    it("names the stacks that set production: true and Pulumi.yaml's production resource groups", () => {
+    it("names Pulumi.yaml's environments, its production ones and its production resource groups", () => {
         const project = readProject(ROOT);
-        const productionStacks = listStacks(project).filter((stack) => readStackFile(project, stack).config["app-identity:production"] === "true");
+        const shared = project.defaults["app-identity:environments"] as Record<string, { production?: boolean }>;
+        const environments = Object.keys(shared).sort();
+        const productionEnvironments = environments.filter((name) => shared[name]!.production === true);
         const productionResourceGroups = project.defaults["app-identity:productionResourceGroups"];
+        expect(productionEnvironments).toEqual(["prod"]);
         expect(readPackConfig()).toEqual({
-            "role-assignment-same-environment": { productionStacks, productionResourceGroups },
-            "production-resources-protected": { productionStacks },
+            "role-assignment-same-environment": { environments, productionEnvironments, productionResourceGroups },
+            "production-resources-protected": { environments, productionEnvironments },
         });
-        expect(configFor(sameEnvironment, {})).toEqual({ productionStacks: ["prod"], productionResourceGroups });
+        expect(configFor(sameEnvironment, {})).toEqual({ environments, productionEnvironments, productionResourceGroups });
     });
 });
 

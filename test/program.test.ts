@@ -12,15 +12,15 @@ const CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
 const READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
 
 describe.each([
-    { stack: "dev", subscription: "00000000-0000-0000-0000-00000000bbbb", protect: false,
+    { stack: "inventory-api-dev", subscription: "00000000-0000-0000-0000-00000000bbbb", protect: false,
         grants: [["rg-inventory-dev", "Storage Blob Data Contributor", CONTRIBUTOR]] },
-    { stack: "test", subscription: "00000000-0000-0000-0000-00000000bbbb", protect: false,
+    { stack: "inventory-api-test", subscription: "00000000-0000-0000-0000-00000000bbbb", protect: false,
         grants: [["rg-inventory-test", "Storage Blob Data Contributor", CONTRIBUTOR]] },
-    { stack: "prod", subscription: "00000000-0000-0000-0000-00000000cccc", protect: true,
+    { stack: "inventory-api-prod", subscription: "00000000-0000-0000-0000-00000000cccc", protect: true,
         grants: [["rg-inventory-prod", "Storage Blob Data Contributor", CONTRIBUTOR],
             ["rg-inventory-prod-archive", "Storage Blob Data Reader", READER]] },
 ])("stack $stack from stacks/Pulumi.$stack.yaml", ({ stack, subscription, protect, grants }) => {
-    const name = `inventory-api-${stack}`;
+    const name = stack; // a fleet's stack is named after its identity: <app>-<environment>
 
     it("creates one app, one service principal, two secrets and one role assignment per grant", async () => {
         const plan = await evaluateStackFile(stack);
@@ -36,7 +36,7 @@ describe.each([
 
     it("registers a single-tenant app owned by the deployer, and its service principal", async () => {
         const plan = await evaluateStackFile(stack);
-        const owners = stack === "prod"
+        const owners = stack === "inventory-api-prod"
             ? [plan.fake.deployerObjectId, "00000000-0000-0000-0000-00000000dddd"]
             : [plan.fake.deployerObjectId];
         const app = only(plan, TYPES.application);
@@ -166,8 +166,17 @@ describe("the program", () => {
     });
 
     it("names the identity after the app and the environment key when set", async () => {
-        const plan = await evaluate("live", exampleConfig({ environment: "prod" }));
+        const plan = await evaluate("live", exampleConfig({
+            environment: "prod", roleAssignments: [{ resourceGroup: "rg-inventory-prod", role: "Storage Blob Data Reader" }],
+        }));
         expect(only(plan, TYPES.application).inputs["displayName"]).toBe("inventory-api-prod");
+    });
+
+    it("names the identity after a fleet's stack name, <app>-<environment>, with the environment's subscription", async () => {
+        const plan = await evaluate("orders-test", exampleConfig({ appName: undefined, subscriptionId: undefined }));
+        expect(only(plan, TYPES.application).inputs["displayName"]).toBe("orders-test");
+        expect(only(plan, TYPES.roleAssignment).inputs["scope"])
+            .toBe("/subscriptions/00000000-0000-0000-0000-00000000bbbb/resourceGroups/rg-inventory-dev");
     });
 
     it("lists the deployer once when config names it as an owner too", async () => {
@@ -192,12 +201,12 @@ describe("role assignments renamed in place (infra/names.ts)", () => {
     const urn = (stack: string, name: string) => `${RA.replace("%s", stack)}${name}`;
     // The URNs the stacks in stacks/ gave their role assignments before the names changed: what deployed states hold.
     const DEPLOYED: Record<string, string[]> = {
-        dev: [urn("dev", "inventory-api-dev-rg-inventory-dev-storage-blob-data-contributor")],
-        test: [urn("test", "inventory-api-test-rg-inventory-test-storage-blob-data-contributor")],
-        prod: [urn("prod", "inventory-api-prod-rg-inventory-prod-storage-blob-data-contributor"),
-            urn("prod", "inventory-api-prod-rg-inventory-prod-archive-storage-blob-data-reader")],
-        local: [urn("local", "inventory-api-local-alice-rg-inventory-dev-storage-blob-data-contributor"),
-            urn("local", "inventory-api-local-bob-rg-inventory-dev-storage-blob-data-contributor")],
+        "inventory-api-dev": [urn("inventory-api-dev", "inventory-api-dev-rg-inventory-dev-storage-blob-data-contributor")],
+        "inventory-api-test": [urn("inventory-api-test", "inventory-api-test-rg-inventory-test-storage-blob-data-contributor")],
+        "inventory-api-prod": [urn("inventory-api-prod", "inventory-api-prod-rg-inventory-prod-storage-blob-data-contributor"),
+            urn("inventory-api-prod", "inventory-api-prod-rg-inventory-prod-archive-storage-blob-data-reader")],
+        "inventory-api-local": [urn("inventory-api-local", "inventory-api-local-alice-rg-inventory-dev-storage-blob-data-contributor"),
+            urn("inventory-api-local", "inventory-api-local-bob-rg-inventory-dev-storage-blob-data-contributor")],
     };
 
     // azure-native adds aliases of its own, for the type's former API versions under the same name: left out here.
@@ -283,7 +292,7 @@ describe("owners: the deploying identity, or deployerObjectId", () => {
     });
 
     it("is set in no stack file: the stacks in stacks/ own their apps by whoever deploys them", () => {
-        for (const stack of ["dev", "test", "prod", "local"]) {
+        for (const stack of ["inventory-api-dev", "inventory-api-test", "inventory-api-prod", "inventory-api-local"]) {
             const file = readStackFile(readProject(ROOT), stack);
             expect(Object.keys(file.config).filter((key) => key.endsWith(":deployerObjectId"))).toEqual([]);
         }

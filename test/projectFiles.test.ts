@@ -53,13 +53,13 @@ describe("Pulumi.yaml", () => {
 
 describe("stack files", () => {
     it("are dev, test, prod and local", () => {
-        expect(listStacks(readProject(ROOT))).toEqual(["dev", "local", "prod", "test"]);
+        expect(listStacks(readProject(ROOT))).toEqual(["inventory-api-dev", "inventory-api-local", "inventory-api-prod", "inventory-api-test"]);
     });
 
     it("flatten as the language host hands them over, secure values as a secret placeholder", () => {
         const project = { ...readProject(ROOT), defaults: { "app-identity:secretLifetimeMonths": 12 } };
-        const file = readStackFile(project, "prod");
-        expect(file.config["app-identity:production"]).toBe("true");
+        const file = readStackFile(project, "inventory-api-prod");
+        expect(file.config["app-identity:owners"]).toBe('["00000000-0000-0000-0000-00000000dddd"]');
         expect(file.config["app-identity:secretLifetimeMonths"]).toBe("12");
         expect(JSON.parse(file.config["app-identity:roleAssignments"]!)).toHaveLength(2);
         expect(file.secretKeys).toEqual([]);
@@ -103,6 +103,6 @@ describe("stack files against Pulumi.yaml's config block, as the CLI checks them
         expect(declared["secretLifetimeMonths"]!.default).toBe(SECRET_LIFETIME_MONTHS.default);
         expect(declared["owners"]!.default).toEqual([]);
         expect(declared["developers"]!.default).toEqual([]);
-        expect(declared["production"]!.default).toBe(false);
+        expect(declared["production"]).toBeUndefined(); // the environment's (environments.<name>.production)
     });
 });

@@ -24,19 +24,19 @@ function identityUrns(stack: string, identity: string, roles: readonly string[])
         sp: urn(stack, SP, identity),
     };
 }
-const PROD = identityUrns("prod", "inventory-api-prod",
+const PROD = identityUrns("inventory-api-prod", "inventory-api-prod",
     ["rg-inventory-prod-archive/storage-blob-data-reader", "rg-inventory-prod/storage-blob-data-contributor"]);
 const PROD_ALL = [...PROD.roles, PROD.app, PROD.secretA, PROD.secretB, PROD.sp];
 /** The role assignments' URNs before infra/names.ts, as a prod state deployed then holds them. */
-const LEGACY_PROD_ROLES = [urn("prod", RA, "inventory-api-prod-rg-inventory-prod-archive-storage-blob-data-reader"),
-    urn("prod", RA, "inventory-api-prod-rg-inventory-prod-storage-blob-data-contributor")];
+const LEGACY_PROD_ROLES = [urn("inventory-api-prod", RA, "inventory-api-prod-rg-inventory-prod-archive-storage-blob-data-reader"),
+    urn("inventory-api-prod", RA, "inventory-api-prod-rg-inventory-prod-storage-blob-data-contributor")];
 /** What a production stack protects: app, service principal and role assignments; never the secrets. */
 const PROD_PROTECTED = [...PROD.roles, PROD.app, PROD.sp];
-const DEV = identityUrns("dev", "inventory-api-dev", ["rg-inventory-dev/storage-blob-data-contributor"]);
+const DEV = identityUrns("inventory-api-dev", "inventory-api-dev", ["rg-inventory-dev/storage-blob-data-contributor"]);
 const DEV_ALL = [...DEV.roles, DEV.app, DEV.secretA, DEV.secretB, DEV.sp];
-const ALICE = identityUrns("local", "inventory-api-local-alice", ["rg-inventory-dev/storage-blob-data-contributor"]);
+const ALICE = identityUrns("inventory-api-local", "inventory-api-local-alice", ["rg-inventory-dev/storage-blob-data-contributor"]);
 const ALICE_ALL = [...ALICE.roles, ALICE.app, ALICE.secretA, ALICE.secretB, ALICE.sp];
-const BOB = identityUrns("local", "inventory-api-local-bob", ["rg-inventory-dev/storage-blob-data-contributor"]);
+const BOB = identityUrns("inventory-api-local", "inventory-api-local-bob", ["rg-inventory-dev/storage-blob-data-contributor"]);
 const BOB_ALL = [...BOB.roles, BOB.app, BOB.secretA, BOB.secretB, BOB.sp];
 
 /** A made-up, stable object ID for an app's or service principal's URN, as the state's `objectId` output holds one. */
@@ -139,10 +139,10 @@ const destroyOf = (stack: string, urns: readonly string[]) =>
 const upOf = (stack: string) => ["pulumi", "up", "--stack", stack, "--yes", "--suppress-outputs"];
 const failed = (output = "error: update failed\n"): CommandResult => ({ status: 255, output });
 
-const PROD_INTRO = "revoke: identity inventory-api-prod of stack prod: pulumi destroy deletes its app, service " +
+const PROD_INTRO = "revoke: identity inventory-api-prod of stack inventory-api-prod: pulumi destroy deletes its app, service " +
     "principal, 2 secrets and 2 role assignments, then pulumi up creates them anew. The stack protects them: their " +
     "protection is lifted first, then restored by the up, or at once if a step fails.";
-const DEV_INTRO = "revoke: identity inventory-api-dev of stack dev: pulumi destroy deletes its app, service " +
+const DEV_INTRO = "revoke: identity inventory-api-dev of stack inventory-api-dev: pulumi destroy deletes its app, service " +
     "principal, 2 secrets and 1 role assignment, then pulumi up creates them anew.";
 const PURGED = "revoke: the old app and service principal are deleted for good: Entra's deleted items no longer hold them";
 const DONE = (identity: string, stackArgs: string) => `revoke: ${identity} now has a new app, service principal and ` +
@@ -150,7 +150,7 @@ const DONE = (identity: string, stackArgs: string) => `revoke: ${identity} now h
 
 describe("planRevoke", () => {
     it("lists exactly a developer's app, secrets, service principal and role assignment, none protected", async () => {
-        const plan = await planRevoke(ROOT, "local", "alice");
+        const plan = await planRevoke(ROOT, "inventory-api-local", "alice");
         expect(plan.identity).toBe("inventory-api-local-alice");
         expect(plan.app).toBe(ALICE.app);
         expect(plan.resources.map(({ urn: resourceUrn, type, protect }) => ({ urn: resourceUrn, type, protect })))
@@ -158,14 +158,14 @@ describe("planRevoke", () => {
     });
 
     it("knows the URN a role assignment had before its rename, where a state not yet updated holds it", async () => {
-        const plan = await planRevoke(ROOT, "prod", undefined);
+        const plan = await planRevoke(ROOT, "inventory-api-prod", undefined);
         const renamed = plan.resources.map((resource) => resource.formerUrns.filter((former) => !former.endsWith(
             `::${resource.urn.split("::").at(-1)!}`)));
         expect(renamed).toEqual([[LEGACY_PROD_ROLES[0]], [LEGACY_PROD_ROLES[1]], [], [], [], []]);
     });
 
     it("knows which of a production identity's resources the program protects: all but the secrets", async () => {
-        const plan = await planRevoke(ROOT, "prod", undefined);
+        const plan = await planRevoke(ROOT, "inventory-api-prod", undefined);
         expect(plan.resources.map((resource) => resource.urn)).toEqual(PROD_ALL);
         expect(plan.resources.filter((resource) => resource.protect).map((resource) => resource.urn)).toEqual(PROD_PROTECTED);
     });
@@ -173,84 +173,84 @@ describe("planRevoke", () => {
 
 describe("npm run revoke: the command sequence", () => {
     it("production: reads the state, unprotects exactly the protected ones, destroys all six, recreates with up", async () => {
-        const { io, calls, asked, sleeps, purged } = fakeConsole({ interactive: false, states: [exported("prod", PROD_ALL, PROD_PROTECTED)] });
-        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "prod", "--yes"]);
-        expect(result).toEqual({ code: 0, stdout: "", stderr: [PROD_INTRO, PURGED, DONE("inventory-api-prod", "--stack prod")].join("\n") });
+        const { io, calls, asked, sleeps, purged } = fakeConsole({ interactive: false, states: [exported("inventory-api-prod", PROD_ALL, PROD_PROTECTED)] });
+        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "inventory-api-prod", "--yes"]);
+        expect(result).toEqual({ code: 0, stdout: "", stderr: [PROD_INTRO, PURGED, DONE("inventory-api-prod", "--stack inventory-api-prod")].join("\n") });
         // Issue 24, defect 3: the old app and service principal, out of Entra's deleted items (by their state's objectId).
         expect(purged).toEqual([objectIdOf(PROD.app), objectIdOf(PROD.sp)]);
-        expect(calls).toEqual([exportOf("prod"), unprotectOf("prod", PROD_PROTECTED), destroyOf("prod", PROD_ALL), upOf("prod")]);
+        expect(calls).toEqual([exportOf("inventory-api-prod"), unprotectOf("inventory-api-prod", PROD_PROTECTED), destroyOf("inventory-api-prod", PROD_ALL), upOf("inventory-api-prod")]);
         expect(asked).toEqual([]);
         expect(sleeps).toEqual([]);
     });
 
     it("production with a state that still protects the secrets too (before the program stopped): unprotects all six", async () => {
-        const { io, calls } = fakeConsole({ states: [exported("prod", PROD_ALL, PROD_ALL)] });
-        expect((await runCli((argv) => main(argv, io, ROOT), ["--stack", "prod", "--yes"])).code).toBe(0);
-        expect(calls).toEqual([exportOf("prod"), unprotectOf("prod", PROD_ALL), destroyOf("prod", PROD_ALL), upOf("prod")]);
+        const { io, calls } = fakeConsole({ states: [exported("inventory-api-prod", PROD_ALL, PROD_ALL)] });
+        expect((await runCli((argv) => main(argv, io, ROOT), ["--stack", "inventory-api-prod", "--yes"])).code).toBe(0);
+        expect(calls).toEqual([exportOf("inventory-api-prod"), unprotectOf("inventory-api-prod", PROD_ALL), destroyOf("inventory-api-prod", PROD_ALL), upOf("inventory-api-prod")]);
     });
 
     it("dev: asks, then destroys the identity's five resources and recreates them, with no state edit", async () => {
-        const { io, calls, asked } = fakeConsole({ answer: true, states: [exported("dev", DEV_ALL)] });
-        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "dev"]);
-        expect(result).toEqual({ code: 0, stdout: "", stderr: [DEV_INTRO, PURGED, DONE("inventory-api-dev", "--stack dev")].join("\n") });
+        const { io, calls, asked } = fakeConsole({ answer: true, states: [exported("inventory-api-dev", DEV_ALL)] });
+        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "inventory-api-dev"]);
+        expect(result).toEqual({ code: 0, stdout: "", stderr: [DEV_INTRO, PURGED, DONE("inventory-api-dev", "--stack inventory-api-dev")].join("\n") });
         expect(asked).toEqual(["Revoke inventory-api-dev? Its old secrets stop working at once. [y/N] "]);
-        expect(calls).toEqual([exportOf("dev"), destroyOf("dev", DEV_ALL), upOf("dev")]);
+        expect(calls).toEqual([exportOf("inventory-api-dev"), destroyOf("inventory-api-dev", DEV_ALL), upOf("inventory-api-dev")]);
     });
 
     it("a developer of the local stack: targets that developer's resources only", async () => {
-        const { io, calls } = fakeConsole({ states: [exported("local", [...ALICE_ALL, ...BOB_ALL])] });
-        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "local", "--developer", "alice", "--yes"]);
+        const { io, calls } = fakeConsole({ states: [exported("inventory-api-local", [...ALICE_ALL, ...BOB_ALL])] });
+        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "inventory-api-local", "--developer", "alice", "--yes"]);
         expect(result.code).toBe(0);
-        expect(result.stderr.split("\n").at(-1)).toBe(DONE("inventory-api-local-alice", "--stack local --developer alice"));
-        expect(calls).toEqual([exportOf("local"), destroyOf("local", ALICE_ALL), upOf("local")]);
+        expect(result.stderr.split("\n").at(-1)).toBe(DONE("inventory-api-local-alice", "--stack inventory-api-local --developer alice"));
+        expect(calls).toEqual([exportOf("inventory-api-local"), destroyOf("inventory-api-local", ALICE_ALL), upOf("inventory-api-local")]);
     });
 
     it("targets only what the state holds: a role assignment not yet deployed is left to the up to create", async () => {
         const deployed = DEV_ALL.filter((resource) => !DEV.roles.includes(resource));
-        const { io, calls } = fakeConsole({ states: [exported("dev", deployed)] });
-        expect((await runCli((argv) => main(argv, io, ROOT), ["--stack", "dev", "--yes"])).code).toBe(0);
-        expect(calls).toEqual([exportOf("dev"), destroyOf("dev", deployed), upOf("dev")]);
+        const { io, calls } = fakeConsole({ states: [exported("inventory-api-dev", deployed)] });
+        expect((await runCli((argv) => main(argv, io, ROOT), ["--stack", "inventory-api-dev", "--yes"])).code).toBe(0);
+        expect(calls).toEqual([exportOf("inventory-api-dev"), destroyOf("inventory-api-dev", deployed), upOf("inventory-api-dev")]);
     });
 
     it("a production state from before the role assignments' rename: unprotects and destroys them under their former URNs", async () => {
         const legacy = [...LEGACY_PROD_ROLES, PROD.app, PROD.secretA, PROD.secretB, PROD.sp];
         const legacyProtected = [...LEGACY_PROD_ROLES, PROD.app, PROD.sp];
-        const { io, calls } = fakeConsole({ states: [exported("prod", legacy, legacyProtected)] });
-        expect((await runCli((argv) => main(argv, io, ROOT), ["--stack", "prod", "--yes"])).code).toBe(0);
-        expect(calls).toEqual([exportOf("prod"), unprotectOf("prod", legacyProtected), destroyOf("prod", legacy), upOf("prod")]);
+        const { io, calls } = fakeConsole({ states: [exported("inventory-api-prod", legacy, legacyProtected)] });
+        expect((await runCli((argv) => main(argv, io, ROOT), ["--stack", "inventory-api-prod", "--yes"])).code).toBe(0);
+        expect(calls).toEqual([exportOf("inventory-api-prod"), unprotectOf("inventory-api-prod", legacyProtected), destroyOf("inventory-api-prod", legacy), upOf("inventory-api-prod")]);
     });
 
     it("ignores a resource pending deletion in the state, as pulumi state protect/unprotect do", async () => {
-        const state = JSON.parse(exported("prod", PROD_ALL, PROD_PROTECTED)) as { deployment: { resources: object[] } };
+        const state = JSON.parse(exported("inventory-api-prod", PROD_ALL, PROD_PROTECTED)) as { deployment: { resources: object[] } };
         state.deployment.resources.push({ urn: PROD.secretA, custom: true, protect: true, delete: true });
         const { io, calls } = fakeConsole({ states: [JSON.stringify(state)] });
-        expect((await runCli((argv) => main(argv, io, ROOT), ["--stack", "prod", "--yes"])).code).toBe(0);
-        expect(calls[1]).toEqual(unprotectOf("prod", PROD_PROTECTED));
+        expect((await runCli((argv) => main(argv, io, ROOT), ["--stack", "inventory-api-prod", "--yes"])).code).toBe(0);
+        expect(calls[1]).toEqual(unprotectOf("inventory-api-prod", PROD_PROTECTED));
     });
 
     it("refuses an identity whose app the state does not hold, changing nothing", async () => {
-        const { io, calls } = fakeConsole({ states: [exported("dev", [DEV.sp])] });
-        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "dev", "--yes"]);
+        const { io, calls } = fakeConsole({ states: [exported("inventory-api-dev", [DEV.sp])] });
+        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "inventory-api-dev", "--yes"]);
         expect(result.code).toBe(1);
-        expect(result.stderr.split("\n").at(-1)).toBe(`revoke: the state of stack dev holds no app inventory-api-dev ` +
+        expect(result.stderr.split("\n").at(-1)).toBe(`revoke: the state of stack inventory-api-dev holds no app inventory-api-dev ` +
             `(${DEV.app}), so there is nothing to revoke. If an earlier revoke deleted it, create the identity ` +
-            "again: pulumi up --stack dev --yes --suppress-outputs");
-        expect(calls).toEqual([exportOf("dev")]);
+            "again: pulumi up --stack inventory-api-dev --yes --suppress-outputs");
+        expect(calls).toEqual([exportOf("inventory-api-dev")]);
     });
 
     it("changes nothing when the state cannot be read", async () => {
         const { io, calls } = fakeConsole({ results: { export: [failed()] } });
-        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "prod", "--yes"]);
+        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "inventory-api-prod", "--yes"]);
         expect(result.code).toBe(1);
-        expect(result.stderr.split("\n").at(-1)).toBe("revoke: reading the state of stack prod failed (exit 255); nothing was changed");
-        expect(calls).toEqual([exportOf("prod")]);
+        expect(result.stderr.split("\n").at(-1)).toBe("revoke: reading the state of stack inventory-api-prod failed (exit 255); nothing was changed");
+        expect(calls).toEqual([exportOf("inventory-api-prod")]);
     });
 });
 
 describe("npm run revoke: confirmation", () => {
     it("runs nothing at all when the answer is no", async () => {
-        const { io, calls, asked } = fakeConsole({ answer: false, states: [exported("prod", PROD_ALL, PROD_PROTECTED)] });
-        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "prod"]);
+        const { io, calls, asked } = fakeConsole({ answer: false, states: [exported("inventory-api-prod", PROD_ALL, PROD_PROTECTED)] });
+        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "inventory-api-prod"]);
         expect(result).toEqual({ code: 1, stdout: "", stderr: [PROD_INTRO, "revoke: nothing was changed"].join("\n") });
         expect(asked).toEqual(["Revoke inventory-api-prod? Its old secrets stop working at once. [y/N] "]);
         expect(calls).toEqual([]);
@@ -258,7 +258,7 @@ describe("npm run revoke: confirmation", () => {
 
     it("runs nothing without a terminal and without --yes", async () => {
         const { io, calls, asked } = fakeConsole({ interactive: false });
-        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "dev"]);
+        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "inventory-api-dev"]);
         expect(result.code).toBe(1);
         expect(result.stderr.split("\n").at(-1)).toBe("revoke: standard input is not a terminal, so nobody can confirm: pass --yes");
         expect(calls).toEqual([]);
@@ -268,14 +268,14 @@ describe("npm run revoke: confirmation", () => {
 
 describe("npm run revoke: the up, retried only on the provider's duplicate-name error", () => {
     it.each([
-        ["the plan-time form (CustomizeDiff, in the up's preview)", previewDuplicate("dev", "inventory-api-dev")],
+        ["the plan-time form (CustomizeDiff, in the up's preview)", previewDuplicate("inventory-api-dev", "inventory-api-dev")],
         ["the create-time form, coloured and wrapped", createDuplicate("inventory-api-dev")],
     ])("retries with backoff on %s, then succeeds", async (_form, output) => {
         const { io, calls, sleeps } = fakeConsole({
-            states: [exported("dev", DEV_ALL)],
+            states: [exported("inventory-api-dev", DEV_ALL)],
             results: { up: [failed(output), failed(output)] },
         });
-        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "dev", "--yes"]);
+        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "inventory-api-dev", "--yes"]);
         expect(result).toEqual({ code: 0, stdout: "", stderr: [
             DEV_INTRO,
             "revoke: Graph still lists the deleted app inventory-api-dev (the provider's duplicate-name check); " +
@@ -283,17 +283,17 @@ describe("npm run revoke: the up, retried only on the provider's duplicate-name 
             "revoke: Graph still lists the deleted app inventory-api-dev (the provider's duplicate-name check); " +
                 "pulumi up again in 30 s (attempt 3 of 5)",
             PURGED,
-            DONE("inventory-api-dev", "--stack dev"),
+            DONE("inventory-api-dev", "--stack inventory-api-dev"),
         ].join("\n") });
-        expect(calls).toEqual([exportOf("dev"), destroyOf("dev", DEV_ALL), upOf("dev"), upOf("dev"), upOf("dev")]);
+        expect(calls).toEqual([exportOf("inventory-api-dev"), destroyOf("inventory-api-dev", DEV_ALL), upOf("inventory-api-dev"), upOf("inventory-api-dev"), upOf("inventory-api-dev")]);
         expect(sleeps).toEqual([15, 30]);
     });
 
     // Issue 24, defect 3: Graph may not list a just-deleted app among deleted items yet (GUIDE section 7).
     it("asks Graph again while the deleted item is not there yet (404), then purges it", async () => {
         const notYet = { status: 404, message: "/v1.0/directory/deletedItems/x: 404 Request_ResourceNotFound: ..." };
-        const { io, sleeps, purged } = fakeConsole({ states: [exported("dev", DEV_ALL)], purges: [notYet, notYet] });
-        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "dev", "--yes"]);
+        const { io, sleeps, purged } = fakeConsole({ states: [exported("inventory-api-dev", DEV_ALL)], purges: [notYet, notYet] });
+        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "inventory-api-dev", "--yes"]);
         expect(result.code).toBe(0);
         expect(purged).toEqual([objectIdOf(DEV.app), objectIdOf(DEV.app), objectIdOf(DEV.app), objectIdOf(DEV.sp)]);
         expect(sleeps).toEqual([5, 15]);
@@ -301,30 +301,30 @@ describe("npm run revoke: the up, retried only on the provider's duplicate-name 
 
     it("when the purge is refused, the new identity is still made, and it exits 1 with the command that purges by hand", async () => {
         const refused = { status: 403, message: "/v1.0/directory/deletedItems/x: 403 Authorization_RequestDenied: Insufficient privileges to complete the operation." };
-        const { io, calls, sleeps } = fakeConsole({ states: [exported("dev", DEV_ALL)], purges: [refused] });
-        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "dev", "--yes"]);
+        const { io, calls, sleeps } = fakeConsole({ states: [exported("inventory-api-dev", DEV_ALL)], purges: [refused] });
+        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "inventory-api-dev", "--yes"]);
         expect(result.code).toBe(1);
-        expect(calls).toEqual([exportOf("dev"), destroyOf("dev", DEV_ALL), upOf("dev")]);
+        expect(calls).toEqual([exportOf("inventory-api-dev"), destroyOf("inventory-api-dev", DEV_ALL), upOf("inventory-api-dev")]);
         expect(sleeps).toEqual([]);
         expect(result.stderr.split("\n").slice(1)).toEqual([
             `revoke: deleting ${objectIdOf(DEV.app)} for good from Entra's deleted items failed (${refused.message})`,
             "revoke: the old identity can still be restored from Entra's deleted items, credentials included, for 30 days; " +
                 "once the cause is fixed, delete it for good (Graph Application.ReadWrite.OwnedBy, docs/deployer.md section 3): " +
                 `az rest --method DELETE --url https://graph.microsoft.com/v1.0/directory/deletedItems/${objectIdOf(DEV.app)}`,
-            DONE("inventory-api-dev", "--stack dev"),
+            DONE("inventory-api-dev", "--stack inventory-api-dev"),
         ]);
     });
 
     it("gives up after 5 attempts and says what to check and run", async () => {
-        const duplicate = failed(previewDuplicate("dev", "inventory-api-dev"));
-        const { io, calls, sleeps } = fakeConsole({ states: [exported("dev", DEV_ALL)], results: { up: Array(5).fill(duplicate) } });
-        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "dev", "--yes"]);
+        const duplicate = failed(previewDuplicate("inventory-api-dev", "inventory-api-dev"));
+        const { io, calls, sleeps } = fakeConsole({ states: [exported("inventory-api-dev", DEV_ALL)], results: { up: Array(5).fill(duplicate) } });
+        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "inventory-api-dev", "--yes"]);
         expect(result.code).toBe(1);
         expect(result.stderr.split("\n").at(-1)).toBe("revoke: pulumi up failed (the provider still finds an app named " +
             "inventory-api-dev after 5 attempts); the old identity is deleted, so its credentials no longer work. Next, " +
             "once the cause is fixed: check that no other app has that name (az ad app list --display-name " +
-            "inventory-api-dev), then pulumi up --stack dev --yes --suppress-outputs");
-        expect(calls).toEqual([exportOf("dev"), destroyOf("dev", DEV_ALL), ...Array(5).fill(upOf("dev"))]);
+            "inventory-api-dev), then pulumi up --stack inventory-api-dev --yes --suppress-outputs");
+        expect(calls).toEqual([exportOf("inventory-api-dev"), destroyOf("inventory-api-dev", DEV_ALL), ...Array(5).fill(upOf("inventory-api-dev"))]);
         expect(sleeps).toEqual([15, 30, 60, 120]);
     });
 
@@ -332,63 +332,63 @@ describe("npm run revoke: the up, retried only on the provider's duplicate-name 
         ["another error", "    error: the stack is currently locked by 1 lock(s)\n"],
         ["the provider's other 'already exists' error", '    error: a resource with the ID "/x" already exists - to be ' +
             "managed via Terraform this resource needs to be imported into the State.\n"],
-        ["the duplicate-name error for another identity's app", previewDuplicate("dev", "inventory-api-test")],
-        ["the duplicate-name error of another resource type", previewDuplicate("dev", "inventory-api-dev")
+        ["the duplicate-name error for another identity's app", previewDuplicate("inventory-api-dev", "inventory-api-test")],
+        ["the duplicate-name error of another resource type", previewDuplicate("inventory-api-dev", "inventory-api-dev")
             .replace('"azuread_application"', '"azuread_service_principal"')],
     ])("does not retry on %s", async (_case, output) => {
-        const { io, calls, sleeps } = fakeConsole({ states: [exported("dev", DEV_ALL)], results: { up: [failed(output)] } });
-        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "dev", "--yes"]);
+        const { io, calls, sleeps } = fakeConsole({ states: [exported("inventory-api-dev", DEV_ALL)], results: { up: [failed(output)] } });
+        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "inventory-api-dev", "--yes"]);
         expect(result.code).toBe(1);
         expect(result.stderr.split("\n").at(-1)).toBe("revoke: pulumi up failed (exit 255); the old identity is deleted, " +
-            "so its credentials no longer work. Next, once the cause is fixed: pulumi up --stack dev --yes --suppress-outputs");
-        expect(calls).toEqual([exportOf("dev"), destroyOf("dev", DEV_ALL), upOf("dev")]);
+            "so its credentials no longer work. Next, once the cause is fixed: pulumi up --stack inventory-api-dev --yes --suppress-outputs");
+        expect(calls).toEqual([exportOf("inventory-api-dev"), destroyOf("inventory-api-dev", DEV_ALL), upOf("inventory-api-dev")]);
         expect(sleeps).toEqual([]);
     });
 });
 
 describe("npm run revoke: a failing step of a production revoke leaves nothing unprotected", () => {
-    const initial = exported("prod", PROD_ALL, PROD_PROTECTED);
-    const unprotectedState = exported("prod", PROD_ALL);
-    const RERUN = "npm run revoke -- --stack prod";
-    const UP = "pulumi up --stack prod --yes --suppress-outputs";
-    const start = [exportOf("prod"), unprotectOf("prod", PROD_PROTECTED)];
+    const initial = exported("inventory-api-prod", PROD_ALL, PROD_PROTECTED);
+    const unprotectedState = exported("inventory-api-prod", PROD_ALL);
+    const RERUN = "npm run revoke -- --stack inventory-api-prod";
+    const UP = "pulumi up --stack inventory-api-prod --yes --suppress-outputs";
+    const start = [exportOf("inventory-api-prod"), unprotectOf("inventory-api-prod", PROD_PROTECTED)];
 
     it.each<[string, Partial<Record<Step, CommandResult[]>>, string, string[][], string]>([
         ["pulumi state unprotect", { unprotect: [failed()] }, initial,
-            [...start, exportOf("prod"), protectOf("prod", PROD_PROTECTED)],
+            [...start, exportOf("inventory-api-prod"), protectOf("inventory-api-prod", PROD_PROTECTED)],
             "revoke: pulumi state unprotect failed (exit 255); nothing was deleted; all 4 protected resources are " +
                 `protected again. Next, once the cause is fixed: ${RERUN}`],
         // The destroy stopped after the role assignments and the secrets: the app and service principal are left.
-        ["pulumi destroy", { destroy: [failed()] }, exported("prod", [PROD.app, PROD.sp]),
-            [...start, destroyOf("prod", PROD_ALL), exportOf("prod"), protectOf("prod", [PROD.app, PROD.sp])],
+        ["pulumi destroy", { destroy: [failed()] }, exported("inventory-api-prod", [PROD.app, PROD.sp]),
+            [...start, destroyOf("inventory-api-prod", PROD_ALL), exportOf("inventory-api-prod"), protectOf("inventory-api-prod", [PROD.app, PROD.sp])],
             "revoke: pulumi destroy failed (exit 255); the identity may be partly deleted and its credentials may " +
                 "still work; of the 4 protected resources, the 2 still in the state are protected again. Next, once " +
                 `the cause is fixed: ${RERUN}`],
         // The up created the new app and service principal, then failed on a role assignment.
-        ["pulumi up (another error)", { up: [failed("    error: AuthorizationFailed\n")] }, exported("prod", [PROD.app, PROD.sp], [PROD.app, PROD.sp]),
-            [...start, destroyOf("prod", PROD_ALL), upOf("prod"), exportOf("prod"), protectOf("prod", [PROD.app, PROD.sp])],
+        ["pulumi up (another error)", { up: [failed("    error: AuthorizationFailed\n")] }, exported("inventory-api-prod", [PROD.app, PROD.sp], [PROD.app, PROD.sp]),
+            [...start, destroyOf("inventory-api-prod", PROD_ALL), upOf("inventory-api-prod"), exportOf("inventory-api-prod"), protectOf("inventory-api-prod", [PROD.app, PROD.sp])],
             "revoke: pulumi up failed (exit 255); the old identity is deleted, so its credentials no longer work; of " +
                 `the 4 protected resources, the 2 still in the state are protected again. Next, once the cause is fixed: ${UP}`],
-        ["pulumi up (duplicate name, every attempt)", { up: Array<CommandResult>(5).fill(failed(previewDuplicate("prod", "inventory-api-prod"))) },
-            exported("prod", []),
-            [...start, destroyOf("prod", PROD_ALL), ...Array<string[]>(5).fill(upOf("prod")), exportOf("prod")],
+        ["pulumi up (duplicate name, every attempt)", { up: Array<CommandResult>(5).fill(failed(previewDuplicate("inventory-api-prod", "inventory-api-prod"))) },
+            exported("inventory-api-prod", []),
+            [...start, destroyOf("inventory-api-prod", PROD_ALL), ...Array<string[]>(5).fill(upOf("inventory-api-prod")), exportOf("inventory-api-prod")],
             "revoke: pulumi up failed (the provider still finds an app named inventory-api-prod after 5 attempts); " +
                 "the old identity is deleted, so its credentials no longer work; none of the 4 protected resources is " +
                 "left in the state to protect again. Next, once the cause is fixed: check that no other app has that " +
                 `name (az ad app list --display-name inventory-api-prod), then ${UP}`],
     ])("%s fails: protects again those still in the state, and says what to run next", async (_step, results, after, expected, message) => {
         const { io, calls } = fakeConsole({ states: [initial, after], results });
-        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "prod", "--yes"]);
+        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "inventory-api-prod", "--yes"]);
         expect(result.code).toBe(1);
         expect(calls).toEqual(expected);
         expect(result.stderr.split("\n").at(-1)).toBe(message);
     });
 
     it.each<[Step, string, string[][], string]>([
-        ["unprotect", initial, [...start, exportOf("prod"), protectOf("prod", PROD_PROTECTED)],
+        ["unprotect", initial, [...start, exportOf("inventory-api-prod"), protectOf("inventory-api-prod", PROD_PROTECTED)],
             "revoke: interrupted after pulumi state unprotect; nothing was deleted; all 4 protected resources are " +
                 `protected again. Next: ${RERUN}`],
-        ["destroy", exported("prod", []), [...start, destroyOf("prod", PROD_ALL), exportOf("prod")],
+        ["destroy", exported("inventory-api-prod", []), [...start, destroyOf("inventory-api-prod", PROD_ALL), exportOf("inventory-api-prod")],
             "revoke: interrupted after pulumi destroy; the old identity is deleted, so its credentials no longer " +
                 `work; none of the 4 protected resources is left in the state to protect again. Next: ${UP}`],
     ])("Ctrl-C during %s, which still succeeds: stops there and protects again", async (step, after, expected, message) => {
@@ -397,7 +397,7 @@ describe("npm run revoke: a failing step of a production revoke leaves nothing u
             states: [initial, after],
             during: (command) => { if (stepOf(command) === step) process.emit("SIGINT", "SIGINT"); },
         });
-        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "prod", "--yes"]);
+        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "inventory-api-prod", "--yes"]);
         expect(result.code).toBe(1);
         expect(calls).toEqual(expected);
         expect(result.stderr.split("\n").slice(-2)).toEqual([
@@ -408,40 +408,40 @@ describe("npm run revoke: a failing step of a production revoke leaves nothing u
 
     it("when protecting again fails too, prints the exact command to run before anything else", async () => {
         const { io, calls } = fakeConsole({ states: [initial, unprotectedState], results: { destroy: [failed()], protect: [failed()] } });
-        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "prod", "--yes"]);
+        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "inventory-api-prod", "--yes"]);
         expect(result.code).toBe(1);
-        expect(calls).toEqual([...start, destroyOf("prod", PROD_ALL), exportOf("prod"), protectOf("prod", PROD_PROTECTED)]);
+        expect(calls).toEqual([...start, destroyOf("inventory-api-prod", PROD_ALL), exportOf("inventory-api-prod"), protectOf("inventory-api-prod", PROD_PROTECTED)]);
         expect(result.stderr.split("\n").at(-1)).toBe("revoke: pulumi destroy failed (exit 255), and protecting again " +
             "failed too (pulumi state protect: exit 255). Before anything else, protect those 'pulumi stack " +
-            `--show-urns --stack prod' still lists: ${shellLine(protectOf("prod", PROD_PROTECTED))}`);
+            `--show-urns --stack inventory-api-prod' still lists: ${shellLine(protectOf("inventory-api-prod", PROD_PROTECTED))}`);
     });
 
     it("when the state cannot be read to protect again, prints the command for every URN it unprotected", async () => {
         const { io, calls } = fakeConsole({ states: [initial], results: { destroy: [failed()], export: [{ status: 0, output: initial }, failed()] } });
-        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "prod", "--yes"]);
+        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "inventory-api-prod", "--yes"]);
         expect(result.code).toBe(1);
-        expect(calls).toEqual([...start, destroyOf("prod", PROD_ALL), exportOf("prod")]);
+        expect(calls).toEqual([...start, destroyOf("inventory-api-prod", PROD_ALL), exportOf("inventory-api-prod")]);
         expect(result.stderr.split("\n").at(-1)).toBe("revoke: pulumi destroy failed (exit 255), and protecting again " +
             "failed too (pulumi stack export: exit 255). Before anything else, protect those 'pulumi stack " +
-            `--show-urns --stack prod' still lists: ${shellLine(protectOf("prod", PROD_PROTECTED))}`);
+            `--show-urns --stack inventory-api-prod' still lists: ${shellLine(protectOf("inventory-api-prod", PROD_PROTECTED))}`);
     });
 });
 
 describe("npm run revoke: --print-commands and a missing CLI", () => {
     const PROD_LINES = [
-        shellLine(unprotectOf("prod", PROD_PROTECTED)),
-        shellLine(destroyOf("prod", PROD_ALL)),
-        "pulumi up --stack prod --yes --suppress-outputs",
-        purgeComment("prod"),
-        "# if a step fails, protect again those that 'pulumi stack --show-urns --stack prod' still lists: " +
-            shellLine(protectOf("prod", PROD_PROTECTED)),
+        shellLine(unprotectOf("inventory-api-prod", PROD_PROTECTED)),
+        shellLine(destroyOf("inventory-api-prod", PROD_ALL)),
+        "pulumi up --stack inventory-api-prod --yes --suppress-outputs",
+        purgeComment("inventory-api-prod"),
+        "# if a step fails, protect again those that 'pulumi stack --show-urns --stack inventory-api-prod' still lists: " +
+            shellLine(protectOf("inventory-api-prod", PROD_PROTECTED)),
     ];
 
     it.each<[string, string[], string[]]>([
-        ["prod", ["--stack", "prod"], PROD_LINES],
-        ["dev", ["--stack", "dev"], [shellLine(destroyOf("dev", DEV_ALL)), "pulumi up --stack dev --yes --suppress-outputs", purgeComment("dev")]],
-        ["a developer of local", ["--stack", "local", "--developer", "alice"],
-            [shellLine(destroyOf("local", ALICE_ALL)), "pulumi up --stack local --yes --suppress-outputs", purgeComment("local")]],
+        ["inventory-api-prod", ["--stack", "inventory-api-prod"], PROD_LINES],
+        ["inventory-api-dev", ["--stack", "inventory-api-dev"], [shellLine(destroyOf("inventory-api-dev", DEV_ALL)), "pulumi up --stack inventory-api-dev --yes --suppress-outputs", purgeComment("inventory-api-dev")]],
+        ["a developer of local", ["--stack", "inventory-api-local", "--developer", "alice"],
+            [shellLine(destroyOf("inventory-api-local", ALICE_ALL)), "pulumi up --stack inventory-api-local --yes --suppress-outputs", purgeComment("inventory-api-local")]],
     ])("prints the exact sequence for %s and runs nothing", async (_case, args, lines) => {
         const { io, calls } = fakeConsole({});
         expect(await runCli((argv) => main(argv, io, ROOT), [...args, "--print-commands"]))
@@ -455,19 +455,19 @@ describe("npm run revoke: --print-commands and a missing CLI", () => {
 
     it("prints the exact commands when the Pulumi CLI is missing, and says nothing was revoked", async () => {
         const { io } = fakeConsole({ cli: "missing" });
-        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "prod", "--yes"]);
+        const result = await runCli((argv) => main(argv, io, ROOT), ["--stack", "inventory-api-prod", "--yes"]);
         expect(result).toEqual({ code: 1, stdout: PROD_LINES.join("\n"), stderr: [PROD_INTRO,
             "revoke: the Pulumi CLI is not on PATH, so nothing was revoked. Run these where it is:"].join("\n") });
     });
 
     it("finds out for real that the CLI is missing, running nothing", async () => {
-        const result = await withPath("/nonexistent", () => runCli((argv) => main(argv), ["--stack", "dev", "--yes"]));
+        const result = await withPath("/nonexistent", () => runCli((argv) => main(argv), ["--stack", "inventory-api-dev", "--yes"]));
         expect(result.code).toBe(1);
-        expect(result.stdout).toBe([shellLine(destroyOf("dev", DEV_ALL)), "pulumi up --stack dev --yes --suppress-outputs",
-            purgeComment("dev")].join("\n"));
-        expect(purgeComment("dev")).toBe("# then delete the old app and service principal for good (Entra keeps them " +
+        expect(result.stdout).toBe([shellLine(destroyOf("inventory-api-dev", DEV_ALL)), "pulumi up --stack inventory-api-dev --yes --suppress-outputs",
+            purgeComment("inventory-api-dev")].join("\n"));
+        expect(purgeComment("inventory-api-dev")).toBe("# then delete the old app and service principal for good (Entra keeps them " +
             "restorable for 30 days): az rest --method DELETE --url https://graph.microsoft.com/v1.0/directory/deletedItems/OBJECT_ID, " +
-            "for the objectId of each in 'pulumi stack export --stack dev' before the destroy");
+            "for the objectId of each in 'pulumi stack export --stack inventory-api-dev' before the destroy");
     });
 });
 
@@ -479,7 +479,7 @@ describe("npm run revoke with a stand-in Pulumi CLI (test/fixtures/fakes/pulumi-
         const dir = mkdtempSync(join(tmpdir(), "revoke-"));
         dirs.push(dir);
         const files = { state: join(dir, "state.json"), log: join(dir, "log"), duplicates: join(dir, "duplicates") };
-        writeFileSync(files.state, exported("dev", DEV_ALL));
+        writeFileSync(files.state, exported("inventory-api-dev", DEV_ALL));
         writeFileSync(files.duplicates, "1\n");
         const env = { FAKE_PULUMI_STATE: files.state, FAKE_PULUMI_LOG: files.log, FAKE_PULUMI_DUPLICATES: files.duplicates, FAKE_PULUMI_APP: "inventory-api-dev" };
         Object.assign(process.env, env);
@@ -488,14 +488,14 @@ describe("npm run revoke with a stand-in Pulumi CLI (test/fixtures/fakes/pulumi-
             deleteDeletedItem: () => Promise.resolve({ status: 204, message: "" }) };
         try {
             const result = await withPath(`${fakeCommandsDir(dir, { pulumi: "pulumi-revoke.sh" })}:${process.env["PATH"]}`,
-                () => runCli((argv) => main(argv, io, ROOT), ["--stack", "dev", "--yes"]));
+                () => runCli((argv) => main(argv, io, ROOT), ["--stack", "inventory-api-dev", "--yes"]));
             expect(result.code).toBe(0);
         } finally {
             for (const key of Object.keys(env)) Reflect.deleteProperty(process.env, key);
         }
         expect(readFileSync(files.log, "utf8").split("\n")).toEqual([
-            "stack export --stack dev", destroyOf("dev", DEV_ALL).slice(1).join(" "),
-            "up --stack dev --yes --suppress-outputs", "up --stack dev --yes --suppress-outputs", "",
+            "stack export --stack inventory-api-dev", destroyOf("inventory-api-dev", DEV_ALL).slice(1).join(" "),
+            "up --stack inventory-api-dev --yes --suppress-outputs", "up --stack inventory-api-dev --yes --suppress-outputs", "",
         ]);
         expect(sleeps).toEqual([15]);
     });
@@ -511,14 +511,14 @@ describe("npm run revoke: usage", () => {
 
     it.each<[string, string[], string, number]>([
         ["no stack", [], "revoke: name the stack with --stack NAME", 2],
-        ["a developer stack without --developer", ["--stack", "local"],
-            "revoke: stack local has an identity per developer (alice, bob): name one with --developer", 1],
-        ["an unknown developer", ["--stack", "local", "--developer", "mallory"],
-            'revoke: stack local has no developer "mallory"; its developers: alice, bob', 1],
-        ["--developer on an environment stack", ["--stack", "dev", "--developer", "alice"],
-            "revoke: stack dev has no developers; leave out --developer", 1],
+        ["a developer stack without --developer", ["--stack", "inventory-api-local"],
+            "revoke: stack inventory-api-local has an identity per developer (alice, bob): name one with --developer", 1],
+        ["an unknown developer", ["--stack", "inventory-api-local", "--developer", "mallory"],
+            'revoke: stack inventory-api-local has no developer "mallory"; its developers: alice, bob', 1],
+        ["--developer on an environment stack", ["--stack", "inventory-api-dev", "--developer", "alice"],
+            "revoke: stack inventory-api-dev has no developers; leave out --developer", 1],
         ["an unknown stack", ["--stack", "staging"],
-            "revoke: stacks/Pulumi.staging.yaml: no such stack; the stacks are: dev, local, prod, test", 1],
+            "revoke: stacks/Pulumi.staging.yaml: no such stack; the stacks are: inventory-api-dev, inventory-api-local, inventory-api-prod, inventory-api-test", 1],
     ])("refuses %s in one line", async (_case, args, message, code) => {
         const { io, calls } = fakeConsole({});
         expect(await runCli((argv) => main(argv, io, ROOT), args)).toEqual({ code, stdout: "", stderr: message });
@@ -528,7 +528,7 @@ describe("npm run revoke: usage", () => {
 
 describe("shellLine", () => {
     it.each([
-        [["pulumi", "up", "--stack", "dev"], "pulumi up --stack dev"],
+        [["pulumi", "up", "--stack", "inventory-api-dev"], "pulumi up --stack inventory-api-dev"],
         [["a$b", "it's", "x y"], "'a$b' 'it'\\''s' 'x y'"],
     ])("quotes %j as %s", (command, line) => {
         expect(shellLine(command)).toBe(line);

@@ -4,7 +4,7 @@ import { planStacks } from "../tools/plan/command";
 import { evaluate, evaluateStackFile, exampleConfig, ofType, ROOT, TYPES } from "./harness";
 
 const passwordInputs = async (at: Date) => {
-    const plan = await evaluate("dev", exampleConfig({ secretRotationAnchor: "2025-03-10" }), { at });
+    const plan = await evaluate("inventory-api-dev", exampleConfig({ secretRotationAnchor: "2025-03-10" }), { at });
     return Object.fromEntries(ofType(plan, TYPES.password).map((password) => [password.name, password.inputs]));
 };
 
@@ -36,14 +36,14 @@ describe("rotation through the program", () => {
             displayName: "slot a, rotated 2027-03-10",
             endDate: "2029-03-10T00:00:00Z",
         });
-        const plan = await evaluate("dev", exampleConfig(), { at: new Date("2027-03-10T00:00:00Z") });
+        const plan = await evaluate("inventory-api-dev", exampleConfig(), { at: new Date("2027-03-10T00:00:00Z") });
         expect(ofType(plan, TYPES.password).map((password) => password.deleteBeforeReplace)).toEqual([false, false]);
     });
 
     it("moves clientSecret and its expiry to the new secret at a rotation", async () => {
         const config = exampleConfig({ secretRotationAnchor: "2025-03-10" });
-        const before = await evaluate("dev", config, { at: new Date("2027-03-09T00:00:00Z") });
-        const after = await evaluate("dev", config, { at: new Date("2027-03-10T00:00:00Z") });
+        const before = await evaluate("inventory-api-dev", config, { at: new Date("2027-03-09T00:00:00Z") });
+        const after = await evaluate("inventory-api-dev", config, { at: new Date("2027-03-10T00:00:00Z") });
         expect(before.outputs["clientSecretExpiresAt"]!.value).toBe("2028-03-10T00:00:00Z");
         expect(after.outputs["clientSecretExpiresAt"]!.value).toBe("2029-03-10T00:00:00Z");
         expect(after.outputs["clientSecret"]!.value).not.toBe(before.outputs["clientSecret"]!.value);
@@ -55,12 +55,12 @@ describe("rotation through the program", () => {
     });
 });
 
-describe("rotation in the production stack (stacks/Pulumi.prod.yaml, rotating on June 17)", () => {
+describe("rotation in the production stack (stacks/Pulumi.inventory-api-prod.yaml, rotating on June 17)", () => {
     // The engine refuses to replace a resource protected in both the old and the new state (pulumi/pulumi
     // pkg/resource/deploy/step_generator.go): what a rotation replaces must be unprotected, what it keeps unchanged.
     it("replaces one unprotected secret and registers every protected resource exactly as before", async () => {
-        const before = await evaluateStackFile("prod", new Date("2027-06-16T23:59:59Z"));
-        const after = await evaluateStackFile("prod", new Date("2027-06-17T00:00:00Z"));
+        const before = await evaluateStackFile("inventory-api-prod", new Date("2027-06-16T23:59:59Z"));
+        const after = await evaluateStackFile("inventory-api-prod", new Date("2027-06-17T00:00:00Z"));
         const byName = (plan: typeof before) => new Map(plan.resources.map((resource) => [resource.urn, resource]));
         const [old, now] = [byName(before), byName(after)];
         expect([...now.keys()].sort()).toEqual([...old.keys()].sort());
@@ -76,7 +76,7 @@ describe("npm run plan -- dev --at DATE over six years", () => {
         const months = Array.from({ length: 73 }, (_, i) => addMonths(new Date("2026-12-01T00:00:00Z"), i));
         const endDatesByMonth: string[][] = [];
         for (const at of months) {
-            const plan = await planStacks({ root: ROOT, stacks: ["dev"], at });
+            const plan = await planStacks({ root: ROOT, stacks: ["inventory-api-dev"], at });
             // Judged as of that day, every planned secret is within the policies' maximum lifetime.
             expect(plan.stacks[0]!.violations).toEqual([]);
             const passwords = plan.stacks[0]!.resources.filter((resource) => resource.type === TYPES.password);

@@ -24,11 +24,16 @@ const ROLES = `  app-identity:roleAssignments:
       role: Storage Blob Data Reader
 `;
 
-const read = (text: string, stack = "dev") => readStackText(project, stack, FILE, text);
+/**
+ * This project's Pulumi.yaml declares no boolean (production comes from the environment), so the CLI's boolean
+ * rule is checked against the same project with one declared, as `production` was when the messages were recorded.
+ */
+const projectWithBoolean = { ...project, declared: { ...project.declared, production: { type: "boolean" as const, default: false } } };
+const read = (text: string, stack = "dev", withProject = project) => readStackText(withProject, stack, FILE, text);
 
-function problemsOf(text: string, stack = "dev"): readonly string[] {
+function problemsOf(text: string, stack = "dev", withProject = project): readonly string[] {
     try {
-        read(text, stack);
+        read(text, stack, withProject);
     } catch (error) {
         expect(error).toBeInstanceOf(StackFileError);
         return (error as StackFileError).problems;
@@ -88,11 +93,11 @@ describe("values reach the program as the CLI hands them over", () => {
             "app-identity:tenantId": TENANT,
             "app-identity:subscriptionId": SUBSCRIPTION,
             "app-identity:roleAssignments": '[{"resourceGroup":"rg-inventory-dev","role":"Storage Blob Data Reader"}]',
+            "app-identity:environments": JSON.stringify(project.defaults["app-identity:environments"]),
             "app-identity:owners": "[]",
-            "app-identity:production": "false",
             "app-identity:secretLifetimeMonths": "24",
             "app-identity:developers": "[]",
-            "app-identity:productionResourceGroups": '["rg-inventory-prod","rg-inventory-prod-archive"]',
+            "app-identity:productionResourceGroups": '["rg-*-prod","rg-*-prod-*"]',
         });
         expect(file.keysAsWritten["app-identity:appName"]).toBe("appName");
         expect(file.keysAsWritten["app-identity:tenantId"]).toBe("app-identity:config:tenantId");
@@ -128,6 +133,13 @@ describe("a stack file the CLI refuses is refused, with the CLI's reason", () =>
             [typed("production", '"yes"', "true or false", "boolean")]],
         ["an empty boolean", `${REQUIRED}${ROLES}  app-identity:production:\n`,
             [typed("production", '""', "true or false", "boolean")]],
+    ])("%s, where Pulumi.yaml declares a boolean", (_case, text, expected) => {
+        expect(problemsOf(text, "dev", projectWithBoolean)).toEqual(expected);
+    });
+
+    it.each<[string, string, string[]]>([
+        ["environments as text", `${REQUIRED}${ROLES}  app-identity:environments: dev\n`,
+            [typed("environments", '"dev"', "a map", "object")]],
         ["a fractional integer", `${REQUIRED}${ROLES}  app-identity:secretLifetimeMonths: 12.5\n`,
             [typed("secretLifetimeMonths", '"12.5"', "a whole number", "integer")]],
         ["an integer quoted as 12.0", `${REQUIRED}${ROLES}  app-identity:secretLifetimeMonths: "12.0"\n`,
@@ -145,7 +157,8 @@ describe("a stack file the CLI refuses is refused, with the CLI's reason", () =>
         ["role assignments as a map", `${REQUIRED}  app-identity:roleAssignments: {a: 1}\n`,
             [typed("roleAssignments", '{"a":1}', "a list of maps", "array<object>")]],
         ["no role assignments", REQUIRED, [missing("roleAssignments")]],
-        ["an empty file", "", [missing("appName"), missing("tenantId"), missing("subscriptionId"), missing("roleAssignments")]],
+        // Pulumi.yaml shares the tenant; app and subscription come from the stack's name and environment.
+        ["an empty file", "", [missing("roleAssignments")]],
         ["a key the CLI cannot parse", `${REQUIRED}${ROLES}  app-identity:a:b: x\n`, [
             `${FILE}: app-identity:a:b is a key the CLI cannot parse; expected <namespace>:<name> (Pulumi CLI: could not ` +
                 "parse app-identity:a:b as a configuration key (configuration keys should be of the form `<namespace>:<name>`))",

@@ -10,13 +10,13 @@ import { fakeCommandsDir } from "./support/fakeCommands";
 
 type Step = { name?: string; uses?: string; run?: string; if?: string; with?: Record<string, unknown>; env?: Record<string, string> };
 type Job = { environment?: string; needs?: string | string[]; concurrency?: { group: string; "cancel-in-progress": boolean };
-    steps: Step[]; strategy?: { matrix: { stack: string[] } } };
+    steps: Step[]; strategy?: { matrix: { stack?: string[]; include?: { stack: string; environment: string }[] } } };
 type Workflow = { on: Record<string, unknown> | null; permissions?: Record<string, string>; env?: Record<string, string>;
     jobs: Record<string, Job> };
 type CompositeAction = { runs: { using: string; steps: Step[] } };
 
 const FIXTURES = join(ROOT, "test", "fixtures", "workflows");
-const STACKS = ["dev", "test", "prod", "local"];
+const STACKS = ["inventory-api-dev", "inventory-api-test", "inventory-api-prod", "inventory-api-local"];
 const workflows: Record<string, Workflow> = Object.fromEntries(workflowFiles()
     .map((file) => [basename(file, ".yml"), parse(readFileSync(file, "utf8")) as Workflow]));
 const setupAction = parse(readFileSync(join(ROOT, ".github", "actions", "setup", "action.yml"), "utf8")) as CompositeAction;
@@ -109,7 +109,7 @@ describe("the GitHub Actions workflows", () => {
         }
         // The deploying jobs run in the environment of their stack, whose subject the deployer trusts.
         expect(Object.values(workflows["deploy"]!.jobs).map((job) => job.environment)).toEqual(["dev", "local", "test", "prod"]);
-        expect(workflows["maintenance"]!.jobs["maintain"]!.environment).toBe("${{ matrix.stack }}");
+        expect(workflows["maintenance"]!.jobs["maintain"]!.environment).toBe("${{ matrix.environment }}");
     });
 
     it("name in docs/deployer.md every secret they read", () => {
@@ -126,10 +126,10 @@ describe("the GitHub Actions workflows", () => {
         expect(Object.fromEntries(Object.entries(jobs).map(([name, job]) => [name, {
             environment: job.environment, needs: job.needs, runs: runSteps(job),
         }]))).toEqual({
-            dev: { environment: "dev", needs: undefined, runs: ["bash tools/ci/deploy.sh dev"] },
-            local: { environment: "local", needs: "dev", runs: ["bash tools/ci/deploy.sh local"] },
-            test: { environment: "test", needs: "dev", runs: ["bash tools/ci/deploy.sh test"] },
-            prod: { environment: "prod", needs: "test", runs: ["bash tools/ci/deploy.sh prod"] },
+            "inventory-api-dev": { environment: "dev", needs: undefined, runs: ["bash tools/ci/deploy.sh inventory-api-dev"] },
+            "inventory-api-local": { environment: "local", needs: "inventory-api-dev", runs: ["bash tools/ci/deploy.sh inventory-api-local"] },
+            "inventory-api-test": { environment: "test", needs: "inventory-api-dev", runs: ["bash tools/ci/deploy.sh inventory-api-test"] },
+            "inventory-api-prod": { environment: "prod", needs: "inventory-api-test", runs: ["bash tools/ci/deploy.sh inventory-api-prod"] },
         });
     });
 
@@ -155,7 +155,7 @@ describe("the GitHub Actions workflows", () => {
 
     it("maintain every stack daily in its environment: one script for drift, rotation and expiry", () => {
         const job = workflows["maintenance"]!.jobs["maintain"]!;
-        expect(job.strategy!.matrix.stack).toEqual(STACKS);
+        expect(job.strategy!.matrix.include).toEqual(STACKS.map((stack) => ({ stack, environment: stack.replace("inventory-api-", "") })));
         expect(job.steps.filter((step) => step.run !== undefined).map((step) => ({ run: step.run, env: step.env }))).toEqual([
             { run: 'bash tools/ci/maintenance.sh "$STACK"', env: { STACK: "${{ matrix.stack }}" } },
         ]);
@@ -214,92 +214,92 @@ describe("the CI scripts in tools/ci/", () => {
     });
 
     const CHECK = (stack: string) => `npm run --silent credential-policy -- --stack ${stack}`;
-    const REFUSAL = "stacks/Pulumi.dev.yaml: app-identity:secretLifetimeMonths is missing, so 24; expected at most 5: (the policy)";
+    const REFUSAL = "stacks/Pulumi.inventory-api-dev.yaml: app-identity:secretLifetimeMonths is missing, so 24; expected at most 5: (the policy)";
 
     it("deploy.sh checks the tenant's credential policy, then runs pulumi up under the policy pack with outputs suppressed", () => {
-        expect(run("deploy.sh", ["prod"])).toEqual({
+        expect(run("deploy.sh", ["inventory-api-prod"])).toEqual({
             code: 0, stdout: "credential policy: ok\nup of the stack: done\n", stderr: "",
-            calls: [CHECK("prod"), `up --stack prod --yes ${QUIET} ${POLICY}`],
+            calls: [CHECK("inventory-api-prod"), `up --stack inventory-api-prod --yes ${QUIET} ${POLICY}`],
         });
     });
 
     it("deploy.sh runs no pulumi up when the credential policy check refuses the stack, and fails with its code", () => {
-        expect(run("deploy.sh", ["dev"], { FAKE_CREDENTIAL_POLICY_REFUSES: REFUSAL })).toEqual({
-            code: 1, stdout: `${REFUSAL}\n`, stderr: "", calls: [CHECK("dev")],
+        expect(run("deploy.sh", ["inventory-api-dev"], { FAKE_CREDENTIAL_POLICY_REFUSES: REFUSAL })).toEqual({
+            code: 1, stdout: `${REFUSAL}\n`, stderr: "", calls: [CHECK("inventory-api-dev")],
         });
     });
 
     it("preview.sh checks the credential policy, runs pulumi preview, refreshed, under the policy pack, and keeps both for the comment", () => {
         const report = join(work, "preview.txt");
-        expect(run("preview.sh", ["dev"], { PREVIEW_REPORT: report })).toEqual({
+        expect(run("preview.sh", ["inventory-api-dev"], { PREVIEW_REPORT: report })).toEqual({
             code: 0, stdout: "credential policy: ok\npreview of the stack: done\n", stderr: "",
-            calls: [CHECK("dev"), `preview --stack dev --refresh ${QUIET} --color never ${POLICY}`],
+            calls: [CHECK("inventory-api-dev"), `preview --stack inventory-api-dev --refresh ${QUIET} --color never ${POLICY}`],
         });
         expect(readFileSync(report, "utf8")).toBe("credential policy: ok\npreview of the stack: done\n");
     });
 
     it("preview.sh runs no preview when the credential policy check refuses the stack; the refusal goes to the comment", () => {
         const report = join(work, "preview.txt");
-        expect(run("preview.sh", ["dev"], { PREVIEW_REPORT: report, FAKE_CREDENTIAL_POLICY_REFUSES: REFUSAL })).toEqual({
-            code: 1, stdout: `${REFUSAL}\n`, stderr: "", calls: [CHECK("dev")],
+        expect(run("preview.sh", ["inventory-api-dev"], { PREVIEW_REPORT: report, FAKE_CREDENTIAL_POLICY_REFUSES: REFUSAL })).toEqual({
+            code: 1, stdout: `${REFUSAL}\n`, stderr: "", calls: [CHECK("inventory-api-dev")],
         });
         expect(readFileSync(report, "utf8")).toBe(`${REFUSAL}\n`);
     });
 
     it("preview.sh fails with the CLI's code when the preview fails", () => {
-        expect(run("preview.sh", ["dev"], { FAKE_PULUMI_FAIL: "preview" })).toMatchObject({
+        expect(run("preview.sh", ["inventory-api-dev"], { FAKE_PULUMI_FAIL: "preview" })).toMatchObject({
             code: 255, stderr: "error: the preview failed\n",
         });
     });
 
-    const REFRESH = `refresh --stack dev --preview-only --expect-no-changes ${QUIET}`;
-    const EXPIRY = "stack output --json --stack dev";
+    const REFRESH = `refresh --stack inventory-api-dev --preview-only --expect-no-changes ${QUIET}`;
+    const EXPIRY = "stack output --json --stack inventory-api-dev";
 
     it("maintenance.sh checks drift, makes due rotations, then checks expiry", () => {
-        const result = run("maintenance.sh", ["dev"]);
+        const result = run("maintenance.sh", ["inventory-api-dev"]);
         expect({ code: result.code, stderr: result.stderr, calls: result.calls }).toEqual({
-            code: 0, stderr: "", calls: [REFRESH, `up --stack dev --yes ${QUIET} ${POLICY}`, EXPIRY],
+            code: 0, stderr: "", calls: [REFRESH, `up --stack inventory-api-dev --yes ${QUIET} ${POLICY}`, EXPIRY],
         });
-        expect(result.stdout).toContain("Client secrets of stack dev at ");
+        expect(result.stdout).toContain("Client secrets of stack inventory-api-dev at ");
     });
 
     it("maintenance.sh makes no rotation after drift, still checks expiry, and fails", () => {
-        const result = run("maintenance.sh", ["dev"], { FAKE_PULUMI_FAIL: "refresh" });
+        const result = run("maintenance.sh", ["inventory-api-dev"], { FAKE_PULUMI_FAIL: "refresh" });
         expect({ code: result.code, stderr: result.stderr, calls: result.calls }).toEqual({
             code: 255,
-            stderr: "error: the refresh failed\ntools/ci/maintenance.sh: stack dev differs from its state (drift) or could not " +
-                "be refreshed: no rotation run; review the refresh above, then run pulumi refresh --stack dev and " +
-                "pulumi up --stack dev\n",
+            stderr: "error: the refresh failed\ntools/ci/maintenance.sh: stack inventory-api-dev differs from its state (drift) or could not " +
+                "be refreshed: no rotation run; review the refresh above, then run pulumi refresh --stack inventory-api-dev and " +
+                "pulumi up --stack inventory-api-dev\n",
             calls: [REFRESH, EXPIRY],
         });
     });
 
     it("maintenance.sh checks expiry after a failed rotation, and fails with the update's code", () => {
-        expect(run("maintenance.sh", ["dev"], { FAKE_PULUMI_FAIL: "up" })).toMatchObject({
-            code: 255, calls: [REFRESH, `up --stack dev --yes ${QUIET} ${POLICY}`, EXPIRY],
+        expect(run("maintenance.sh", ["inventory-api-dev"], { FAKE_PULUMI_FAIL: "up" })).toMatchObject({
+            code: 255, calls: [REFRESH, `up --stack inventory-api-dev --yes ${QUIET} ${POLICY}`, EXPIRY],
         });
     });
 
     it("maintenance.sh fails with the expiry check's code when a secret has expired", () => {
-        const result = run("maintenance.sh", ["dev"], { FAKE_PULUMI_OUTPUTS: join(FIXTURES, "outputs-expired.json") });
+        const result = run("maintenance.sh", ["inventory-api-dev"], { FAKE_PULUMI_OUTPUTS: join(FIXTURES, "outputs-expired.json") });
         expect({ code: result.code, calls: result.calls.length }).toEqual({ code: 1, calls: 3 });
         expect(result.stdout).toContain("inventory-api-dev-secret-a  newest    ends 2026-01-17");
     });
 
     it.each([
-        ["no stack", [], {}, "tools/ci/deploy.sh: usage: tools/ci/deploy.sh STACK (one of: dev, local, prod, test)"],
-        ["two stacks", ["dev", "prod"], {}, "tools/ci/deploy.sh: usage: tools/ci/deploy.sh STACK (one of: dev, local, prod, test)"],
+        ["no stack", [], {}, "tools/ci/deploy.sh: usage: tools/ci/deploy.sh STACK (one of: inventory-api-dev, inventory-api-local, inventory-api-prod, inventory-api-test)"],
+        ["two stacks", ["inventory-api-dev", "inventory-api-prod"], {}, "tools/ci/deploy.sh: usage: tools/ci/deploy.sh STACK (one of: inventory-api-dev, inventory-api-local, inventory-api-prod, inventory-api-test)"],
         ["an unknown stack", ["qa"], {},
-            'tools/ci/deploy.sh: STACK is "qa"; expected a stack with a file in stacks/: one of dev, local, prod, test'],
+            'tools/ci/deploy.sh: STACK is "qa"; expected a stack with a file in stacks/: one of inventory-api-dev, inventory-api-local, inventory-api-prod, inventory-api-test'],
         ["a path for a stack", ["../dev"], {},
-            'tools/ci/deploy.sh: STACK is "../dev"; expected a stack with a file in stacks/: one of dev, local, prod, test'],
-        ["no backend", ["dev"], { PULUMI_BACKEND_URL: undefined },
+            'tools/ci/deploy.sh: STACK is "../dev"; expected a stack with a file in stacks/: one of inventory-api-dev, inventory-api-local, inventory-api-prod, inventory-api-test'],
+        ["no backend", ["inventory-api-dev"], { PULUMI_BACKEND_URL: undefined },
             "tools/ci/deploy.sh: PULUMI_BACKEND_URL is not set; expected the state backend, such as " +
                 "azblob://state?storage_account=NAME or file://DIR"],
-        ["no passphrase for a passphrase stack", ["dev"], { PULUMI_CONFIG_PASSPHRASE: undefined },
-            "tools/ci/deploy.sh: stacks/Pulumi.dev.yaml has no secretsprovider (a passphrase stack); set " +
+        ["no passphrase for a passphrase stack", ["inventory-api-dev"], { PULUMI_CONFIG_PASSPHRASE: undefined },
+            "tools/ci/deploy.sh: stacks/Pulumi.inventory-api-dev.yaml has no secretsprovider (a passphrase stack); set " +
                 "PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE"],
-        ["no pulumi on PATH", ["dev"], { PATH: "/usr/bin:/bin" },
+        ["no pulumi on PATH", ["inventory-api-dev"], { PATH: "/usr/bin:/bin" },
             "tools/ci/deploy.sh: no pulumi on PATH; install the Pulumi CLI (the workflows' setup action does)"],
     ] as const)("deploy.sh refuses %s in one line, exit 2, before running anything", (_case, args, env, message) => {
         expect(run("deploy.sh", args, env)).toEqual({ code: 2, stdout: "", stderr: `${message}\n`, calls: [] });
@@ -310,7 +310,7 @@ describe("the CI scripts in tools/ci/", () => {
         const clone = join(work, "clone");
         for (const entry of ["tools/ci", "stacks"]) cpSync(join(ROOT, entry), join(clone, entry), { recursive: true });
         const log = join(work, "pulumi.log");
-        const result = spawnSync("bash", [join(clone, "tools", "ci", "deploy.sh"), "dev"], {
+        const result = spawnSync("bash", [join(clone, "tools", "ci", "deploy.sh"), "inventory-api-dev"], {
             cwd: work, encoding: "utf8",
             env: { PATH: `${fakes}:/usr/bin:/bin`, HOME: work, FAKE_PULUMI_LOG: log, PULUMI_BACKEND_URL: BACKEND, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE },
         });
@@ -332,24 +332,24 @@ describe("the CI scripts in tools/ci/", () => {
         writeFileSync(report, "Previewing update (dev):\n    pulumi:pulumi:Stack  app-identity-dev\n");
         const body = join(work, "body.md");
         const ghLog = join(work, "gh.log");
-        const result = run("pr-comment.sh", ["dev", report],
+        const result = run("pr-comment.sh", ["inventory-api-dev", report],
             { ...GH, FAKE_GH_LOG: ghLog, FAKE_GH_EXISTING: existing, FAKE_GH_BODY: body });
-        expect(result).toEqual({ code: 0, stdout: `tools/ci/pr-comment.sh: ${verb} the preview comment of stack dev\n`,
+        expect(result).toEqual({ code: 0, stdout: `tools/ci/pr-comment.sh: ${verb} the preview comment of stack inventory-api-dev\n`,
             stderr: "", calls: [] });
-        const marker = "<!-- app-identity preview: dev -->";
+        const marker = "<!-- app-identity preview: inventory-api-dev -->";
         // The body goes through a temporary file, named at random.
         expect(readFileSync(ghLog, "utf8").split("\n").filter((line) => line !== "")
             .map((line) => line.replace(/body=@\S+$/, "body=@FILE"))).toEqual([
             `api --paginate repos/contoso/identities/issues/7/comments --jq .[] | select(.body | startswith("${marker}")) | .id`,
             `api ${call} -F body=@FILE`,
         ]);
-        expect(readFileSync(body, "utf8")).toBe(`${marker}\n### \`pulumi preview\` of stack \`dev\`: success\n\n\`\`\`\`\n` +
+        expect(readFileSync(body, "utf8")).toBe(`${marker}\n### \`pulumi preview\` of stack \`inventory-api-dev\`: success\n\n\`\`\`\`\n` +
             "Previewing update (dev):\n    pulumi:pulumi:Stack  app-identity-dev\n\n````\n");
     });
 
     it("pr-comment.sh posts nothing when the preview left no output", () => {
-        expect(run("pr-comment.sh", ["dev", join(work, "missing.txt")], { GH_TOKEN: "t", GITHUB_REPOSITORY: "o/r", PR_NUMBER: "7" }))
-            .toEqual({ code: 0, stdout: "tools/ci/pr-comment.sh: no preview output for stack dev (the preview did not run); no comment\n",
+        expect(run("pr-comment.sh", ["inventory-api-dev", join(work, "missing.txt")], { GH_TOKEN: "t", GITHUB_REPOSITORY: "o/r", PR_NUMBER: "7" }))
+            .toEqual({ code: 0, stdout: "tools/ci/pr-comment.sh: no preview output for stack inventory-api-dev (the preview did not run); no comment\n",
                 stderr: "", calls: [] });
     });
 });

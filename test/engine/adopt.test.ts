@@ -1,7 +1,7 @@
 /**
  * Adopting an identity made by hand (issue 18), on the real engine against the local Azure: a tenant prepared
  * through the local Graph and ARM as the portal leaves it (an app, its service principal, one secret described
- * "Current", a role on the resource group), `npm run adopt` comparing it with stack dev, the first `pulumi up`
+ * "Current", a role on the resource group), `npm run adopt` comparing it with stack inventory-api-dev, the first `pulumi up`
  * importing it, and the cut-over to the stack's env file with no moment at which the servers' env file fails.
  */
 import { readFileSync } from "node:fs";
@@ -15,7 +15,7 @@ import { Portal, resourcesSummary } from "./scenario";
 import { envFileFromStack, expectOk, runTool, signIn, signInWith, type EnvFile } from "./support";
 import { createEngineWorkspace, type EngineWorkspace } from "./workspace";
 
-const STACK = "dev";
+const STACK = "inventory-api-dev";
 const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
 /**
@@ -99,22 +99,22 @@ describe("adopting a hand-made identity on the real engine", () => {
     it("npm run adopt: refuses to write while the first up would empty the app's API permissions, redirect URIs and notes", async () => {
         await portal.addOwner("applications", hand.appObjectId, azure.deployer.objectId);
         await portal.addOwner("servicePrincipals", hand.principalId, azure.deployer.objectId);
-        const before = readFileSync(join(workspace.dir, "stacks", "Pulumi.dev.yaml"), "utf8");
+        const before = readFileSync(join(workspace.dir, "stacks", "Pulumi.inventory-api-dev.yaml"), "utf8");
         const result = await adopt(["--client-id", hand.clientId, "--write"]);
         expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 1, stderr: "" });
         const lines = named(result.stdout).split("\n");
-        expect(lines[0]).toBe("Adopting client ID {client} as inventory-api-dev (stacks/Pulumi.dev.yaml): NOT READY: act on the lines marked 'must'");
+        expect(lines[0]).toBe("Adopting client ID {client} as inventory-api-dev (stacks/Pulumi.inventory-api-dev.yaml): NOT READY: act on the lines marked 'must'");
         const must = "    must: the stack cannot keep it: make sure nothing needs it (or set it again by hand after each pulumi up), then run again with --accept-clearing";
         expect(lines.slice(lines.indexOf(CLEARED[0]!), lines.indexOf(CLEARED[0]!) + 6)).toEqual(CLEARED.flatMap((line) => [line, must]));
         expect(result.stdout).not.toContain("wrote");
-        expect(readFileSync(join(workspace.dir, "stacks", "Pulumi.dev.yaml"), "utf8")).toBe(before);
+        expect(readFileSync(join(workspace.dir, "stacks", "Pulumi.inventory-api-dev.yaml"), "utf8")).toBe(before);
     }, 120_000);
 
     it("npm run adopt --accept-clearing: the exact report, then the adopt key written into the stack file", async () => {
         const result = await adopt(["--client-id", hand.clientId, "--write", "--accept-clearing"]);
         expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
         expect(named(result.stdout).split("\n").map((line) => line.replace(/ends \d{4}-\d{2}-\d{2}/, "ends {date}"))).toEqual([
-            "Adopting client ID {client} as inventory-api-dev (stacks/Pulumi.dev.yaml): ready",
+            "Adopting client ID {client} as inventory-api-dev (stacks/Pulumi.inventory-api-dev.yaml): ready",
             "import (the first pulumi up takes these over as they are):",
             "  app registration \"inventory-api-dev\" (object ID {app})",
             "  service principal (object ID {sp})",
@@ -126,10 +126,10 @@ describe("adopting a hand-made identity on the real engine", () => {
             "  app registration owner 00000000-0000-0000-0000-00000000dddd: not in owners, so the first pulumi up removes it",
             "    can: add it to owners in the stack file to keep it",
             "  client secret \"Current\" (key ID {key}, ends {date}): not managed by the stack, left as it is",
-            "    can: once every server runs on the stack's env file (npm run env-file -- --stack dev), remove it: npm run adopt -- --stack dev --remove-secrets {key}",
+            "    can: once every server runs on the stack's env file (npm run env-file -- --stack inventory-api-dev), remove it: npm run adopt -- --stack inventory-api-dev --remove-secrets {key}",
             "missing:",
             "  none",
-            "wrote app-identity:adopt into stacks/Pulumi.dev.yaml: run pulumi preview --stack dev next",
+            "wrote app-identity:adopt into stacks/Pulumi.inventory-api-dev.yaml: run pulumi preview --stack inventory-api-dev next",
             "",
         ]);
     }, 120_000);

@@ -21,9 +21,9 @@ import { appNamed, expectOk, MovableClock, pulumiWith, runTool, signIn, utc, wri
 import { createEngineWorkspace, POLICY_ARGS, type EngineWorkspace } from "./workspace";
 
 const NAME = "inventory-api-dev";
-const STACK = "dev";
+const STACK = "inventory-api-dev";
 /** From anchor 2024-01-10 on 2026-11-21: 24-month secrets rotated 2026-01-10; 12-month certificates 2026-07-10 (slot b). */
-const SECRETS_FILE = `${readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.dev.yaml"), "utf8")}  app-identity:secretRotationAnchor: "2024-01-10"\n`;
+const SECRETS_FILE = `${readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.inventory-api-dev.yaml"), "utf8")}  app-identity:secretRotationAnchor: "2024-01-10"\n`;
 const MOVING_FILE = `${SECRETS_FILE}  app-identity:credential: certificate\n  app-identity:keepSecretsUntilSwitched: true\n`;
 const SWITCHED_FILE = `${SECRETS_FILE}  app-identity:credential: certificate\n`;
 
@@ -88,7 +88,7 @@ beforeAll(async () => {
     workspace = await createEngineWorkspace(azure);
     scratch = mkdtempSync(join(tmpdir(), "cert-move-"));
     workspace.writeStackFile(STACK, SECRETS_FILE);
-    expectOk(await workspace.pulumi(["stack", "init", STACK]), "pulumi stack init dev");
+    expectOk(await workspace.pulumi(["stack", "init", STACK]), "pulumi stack init inventory-api-dev");
 }, 120_000);
 
 afterAll(async () => {

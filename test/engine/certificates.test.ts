@@ -18,7 +18,7 @@ import { createEngineWorkspace, POLICY_ARGS, type EngineWorkspace } from "./work
 
 const NAME = "inventory-api-dev";
 /** From anchor 2024-01-10, 12-month certificates rotate every 6 months: slot b on 2026-07-10, slot a on 2027-01-10. */
-const STACK_FILE = `${readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.dev.yaml"), "utf8")}` +
+const STACK_FILE = `${readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.inventory-api-dev.yaml"), "utf8")}` +
     "  app-identity:credential: certificate\n  app-identity:secretRotationAnchor: \"2024-01-10\"\n";
 
 let azure: LocalAzure;
@@ -57,8 +57,8 @@ beforeAll(async () => {
     clock = new MovableClock(utc("2026-11-21"));
     azure = await startLocalAzure({ now: clock.now });
     workspace = await createEngineWorkspace(azure);
-    workspace.writeStackFile("dev", STACK_FILE);
-    expectOk(await workspace.pulumi(["stack", "init", "dev"]), "pulumi stack init dev");
+    workspace.writeStackFile("inventory-api-dev", STACK_FILE);
+    expectOk(await workspace.pulumi(["stack", "init", "inventory-api-dev"]), "pulumi stack init inventory-api-dev");
 }, 120_000);
 
 afterAll(async () => {
@@ -74,18 +74,18 @@ describe("credential: certificate on the real engine", () => {
         current = commit("2026-07-10", "2026-07-10T00:00:00Z", "2027-07-10T00:00:00Z");
         previous = commit("2026-01-10", "2026-01-10T00:00:00Z", "2027-01-10T00:00:00Z");
         // Under the guardrail pack in the real analyzer: the certificates' policies pass.
-        const up = expectOk(await pulumi(["up", "--stack", "dev", "--yes", "--skip-preview", ...POLICY_ARGS]), "pulumi up");
+        const up = expectOk(await pulumi(["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview", ...POLICY_ARGS]), "pulumi up");
         expect(up.stdout).toContain("app-identity-guardrails@v0.1.0");
         expect(keyCredentials()).toEqual([
             expectedCredential(previous, "2026-01-10T00:00:00Z", "2027-01-10T00:00:00Z"),
             expectedCredential(current, "2026-07-10T00:00:00Z", "2027-07-10T00:00:00Z"),
         ]);
         expect(appNamed(azure, NAME).passwords).toEqual([]);
-        const outputs = JSON.parse(expectOk(await pulumi(["stack", "output", "--json", "--stack", "dev"]), "stack output").stdout) as Record<string, unknown>;
+        const outputs = JSON.parse(expectOk(await pulumi(["stack", "output", "--json", "--stack", "inventory-api-dev"]), "stack output").stdout) as Record<string, unknown>;
         expect(outputs["clientSecret"]).toBeUndefined();
         expect([outputs["credential"], outputs["certificateDueAt"], outputs["certificateExpiresAt"]])
             .toEqual(["certificate", "2027-01-10", "2027-07-10T00:00:00Z"]);
-        expectOk(await pulumi(["preview", "--stack", "dev", "--expect-no-changes"]), "pulumi preview --expect-no-changes");
+        expectOk(await pulumi(["preview", "--stack", "inventory-api-dev", "--expect-no-changes"]), "pulumi preview --expect-no-changes");
     }, 300_000);
 
     it("on the next rotation, with its certificate committed, pulumi up replaces exactly slot a: added, then the old one removed", async () => {
@@ -93,7 +93,7 @@ describe("credential: certificate on the real engine", () => {
         const next = commit("2027-01-10", "2027-01-10T00:00:00Z", "2028-01-10T00:00:00Z");
         clock.set(utc("2027-01-10"));
         const mark = azure.log().length;
-        const up = expectOk(await pulumi(["up", "--stack", "dev", "--yes", "--skip-preview"]), "pulumi up at the rotation");
+        const up = expectOk(await pulumi(["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview"]), "pulumi up at the rotation");
         expect(up.stdout).toMatch(/\+-1 replaced/);
         expect([...up.stdout.matchAll(/^ (\+\+|\+-|--) azuread:index:ApplicationCertificate (\S+) (created replacement|replaced|deleted original) \(/gm)]
             .map((match) => `${match[1]!} ${match[2]!} ${match[3]!}`)).toEqual([
@@ -112,11 +112,11 @@ describe("credential: certificate on the real engine", () => {
     it("a deploy without the certificate that is due stops before it changes anything, naming the file and the command", async () => {
         clock.set(utc("2027-07-10"));
         const mark = azure.log().length;
-        const up = await pulumi(["up", "--stack", "dev", "--yes", "--skip-preview"]);
+        const up = await pulumi(["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview"]);
         expect(up.code).not.toBe(0);
-        expect(up.stdout + up.stderr).toContain(`stacks/Pulumi.dev.yaml: app-identity:credential is "certificate", and ` +
+        expect(up.stdout + up.stderr).toContain(`stacks/Pulumi.inventory-api-dev.yaml: app-identity:credential is "certificate", and ` +
             `stacks/certificates/${NAME}/2027-07-10.pem is missing; expected the public certificate for the rotation of ` +
-            "2027-07-10 (slot b): make it on the server with npm run certificate -- new --stack dev --out DIR and commit " +
+            "2027-07-10 (slot b): make it on the server with npm run certificate -- new --stack inventory-api-dev --out DIR and commit " +
             "the certificate it writes there");
         expect(writesSince(azure, mark)).toEqual([]);
     }, 300_000);

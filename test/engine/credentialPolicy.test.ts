@@ -32,7 +32,7 @@ beforeAll(async () => {
     azure = await startLocalAzure({ now: clock.now });
     workspace = await createEngineWorkspace(azure);
     copyIntoWorkspace(workspace, ["tools"]);
-    expectOk(await workspace.pulumi(["stack", "init", "dev"]), "pulumi stack init dev");
+    expectOk(await workspace.pulumi(["stack", "init", "inventory-api-dev"]), "pulumi stack init inventory-api-dev");
 }, 120_000);
 
 afterAll(async () => {
@@ -41,11 +41,11 @@ afterAll(async () => {
 });
 
 const ciScript = (script: string): Promise<CommandResult> =>
-    runCommand("bash", [join(workspace.dir, "tools", "ci", script), "dev"], tmpdir(), env());
+    runCommand("bash", [join(workspace.dir, "tools", "ci", script), "inventory-api-dev"], tmpdir(), env());
 /** npm's own notices on stderr (a user's npmrc) are not the scripts' output. */
 const withoutNpmNotices = (stderr: string) => stderr.split("\n").filter((line) => !line.startsWith("npm warn")).join("\n");
 
-const CAPPED = "stacks/Pulumi.dev.yaml: app-identity:secretLifetimeMonths is missing, so 24; expected at most 5: the tenant's " +
+const CAPPED = "stacks/Pulumi.inventory-api-dev.yaml: app-identity:secretLifetimeMonths is missing, so 24; expected at most 5: the tenant's " +
     "default app management policy limits client secrets to P180D (180 days), and a 24-month one lives up to 731 days " +
     "(CredentialInvalidLifetimeAsPerAppPolicy)";
 
@@ -74,7 +74,7 @@ describe("the tenant's app management policy, before and during a deploy", () =>
 
     it("without the check, the real pulumi up creates the app, then Entra refuses the 24-month secret (CredentialInvalidLifetimeAsPerAppPolicy)", async () => {
         const mark = azure.log().length;
-        const result = await pulumiWith(workspace, env(), ["up", "--stack", "dev", "--yes", "--skip-preview"]);
+        const result = await pulumiWith(workspace, env(), ["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview"]);
         expect(result.code).not.toBe(0);
         expect(result.stdout).toContain("CredentialInvalidLifetimeAsPerAppPolicy: Credential lifetime exceeds the max value " +
             `allowed as per assigned policy '${DEFAULT_POLICY_ID}'.`);
@@ -105,8 +105,8 @@ describe("the tenant's app management policy, before and during a deploy", () =>
         const app = appNamed(azure, "inventory-api-dev");
         expect((await graphAsAdmin(azure, "POST", `/policies/appManagementPolicies/${policyId}/appliesTo/$ref`,
             { "@odata.id": `https://graph.microsoft.com/v1.0/applications/${app.id}` })).status).toBe(204);
-        const checked = await runTool(workspace, "credential-policy", ["--stack", "dev"], env());
-        expect(checked).toEqual({ code: 1, stderr: "", stdout: "stacks/Pulumi.dev.yaml: app-identity:credential is missing, so " +
+        const checked = await runTool(workspace, "credential-policy", ["--stack", "inventory-api-dev"], env());
+        expect(checked).toEqual({ code: 1, stderr: "", stdout: "stacks/Pulumi.inventory-api-dev.yaml: app-identity:credential is missing, so " +
             `"secret"; expected "certificate": app management policy ${policyId} ("Certificates only"), assigned to ` +
             "inventory-api-dev, allows no client secrets (passwordAddition), so Entra refuses each new one " +
             "(CredentialTypeNotAllowedAsPerAppPolicy)\n" });

@@ -17,7 +17,7 @@ import { appNamed, expectOk, graphAsAdmin, MovableClock, pulumiWith, utc, writes
 import { createEngineWorkspace, type EngineWorkspace } from "./workspace";
 
 const NAME = "inventory-api-dev";
-const STACK_FILE = `${readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.dev.yaml"), "utf8")}` +
+const STACK_FILE = `${readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.inventory-api-dev.yaml"), "utf8")}` +
     "  app-identity:credential: certificate\n  app-identity:secretRotationAnchor: \"2024-01-10\"\n";
 const CONFIGURATION_ID = "eec5ba11-2fc0-4113-83a2-ed986ed13743";
 
@@ -36,8 +36,8 @@ function commit(day: string, from: string, to: string): void {
 beforeAll(async () => {
     azure = await startLocalAzure({ now: clock.now });
     workspace = await createEngineWorkspace(azure);
-    workspace.writeStackFile("dev", STACK_FILE);
-    expectOk(await workspace.pulumi(["stack", "init", "dev"]), "pulumi stack init dev");
+    workspace.writeStackFile("inventory-api-dev", STACK_FILE);
+    expectOk(await workspace.pulumi(["stack", "init", "inventory-api-dev"]), "pulumi stack init inventory-api-dev");
     commit("2026-07-10", "2026-07-10T00:00:00Z", "2027-07-10T00:00:00Z");
     commit("2026-01-10", "2026-01-10T00:00:00Z", "2027-01-10T00:00:00Z");
     const hardened = await graphAsAdmin(azure, "PATCH", "/policies/defaultAppManagementPolicy", { isEnabled: true,
@@ -54,7 +54,7 @@ afterAll(async () => {
 describe("trustedCertificateAuthority against a stack of self-signed certificates", () => {
     it("without the check, the real pulumi up creates the app, then the certificates are refused and none is stored", async () => {
         const mark = azure.log().length;
-        const result = await pulumiWith(workspace, clock.env(workspace.env), ["up", "--stack", "dev", "--yes", "--skip-preview"]);
+        const result = await pulumiWith(workspace, clock.env(workspace.env), ["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview"]);
         expect(result.code).not.toBe(0);
         expect(result.stdout).toContain("CredentialNotFromTrustedCertificateAuthorityAsPerAppPolicy: Certificate is not issued by " +
             `a trusted certificate authority as per assigned policy '${DEFAULT_POLICY_ID}'.`);

@@ -12,7 +12,7 @@ import { PYTHON_ENV, requireVenv } from "../support/envReaders";
 import { createEngineWorkspace, POLICY_ARGS, runCommand, type EngineWorkspace } from "./workspace";
 import { pulumiOk as sharedPulumiOk } from "./support";
 
-const STACKS = ["dev", "test", "prod", "local"] as const;
+const STACKS = ["inventory-api-dev", "inventory-api-test", "inventory-api-prod", "inventory-api-local"] as const;
 
 let azure: LocalAzure;
 let workspace: EngineWorkspace;
@@ -46,7 +46,7 @@ describe("pulumi on the real engine against the local Azure", () => {
 
     it("a stack asking for Owner passes config and is stopped by the policy pack in the real analyzer", async () => {
         // dev's stack file, asking for Owner: config accepts the name so that the guardrail, which says why, refuses it.
-        workspace.writeStackFile("owner", readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.dev.yaml"), "utf8")
+        workspace.writeStackFile("owner", readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.inventory-api-dev.yaml"), "utf8")
             .replace("role: Storage Blob Data Contributor", "role: Owner"));
         await pulumiOk(["stack", "init", "owner"]);
         const result = await workspace.pulumi(["preview", "--stack", "owner", ...POLICY_ARGS]);
@@ -73,7 +73,7 @@ describe("pulumi on the real engine against the local Azure", () => {
     it("the real outputs become an env file (mode 0600) with which the Azure SDK for Python signs in", async () => {
         const envFile = join(workspace.dir, "dev.env");
         const written = await runCommand(process.execPath,
-            ["-r", "sucrase/register/ts", join(PROJECT_ROOT, "tools/envFile/command.ts"), "--stack", "dev", "--out", envFile],
+            ["-r", "sucrase/register/ts", join(PROJECT_ROOT, "tools/envFile/command.ts"), "--stack", "inventory-api-dev", "--out", envFile],
             workspace.dir, workspace.env);
         expect(written.code).toBe(0);
         expect(statSync(envFile).mode & 0o777).toBe(0o600);
@@ -86,7 +86,7 @@ describe("pulumi on the real engine against the local Azure", () => {
     }, 120_000);
 
     it("pulumi destroy of a non-production stack empties it from the local Azure", async () => {
-        await pulumiOk(["destroy", "--stack", "test", "--yes", "--skip-preview"]);
+        await pulumiOk(["destroy", "--stack", "inventory-api-test", "--yes", "--skip-preview"]);
         expect(appsNamed("inventory-api-test")).toEqual([]);
         const testScope = `/subscriptions/${azure.subscriptionId}/resourceGroups/rg-inventory-test`;
         // What is left there is what the tenant administrator gave the deployer and the previewer (docs/deployer.md).
@@ -96,7 +96,7 @@ describe("pulumi on the real engine against the local Azure", () => {
 
     it("pulumi destroy of prod is refused, and nothing of prod is deleted", async () => {
         const before = azure.state().applications.find((app) => app.properties["displayName"] === "inventory-api-prod");
-        const result = await workspace.pulumi(["destroy", "--stack", "prod", "--yes", "--skip-preview"]);
+        const result = await workspace.pulumi(["destroy", "--stack", "inventory-api-prod", "--yes", "--skip-preview"]);
         expect(result.code).not.toBe(0);
         expect(result.stdout + result.stderr).toMatch(/protected/);
         const after = appsNamed("inventory-api-prod");

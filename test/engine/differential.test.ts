@@ -24,7 +24,7 @@ const INVALID_RUNS = 1;
 /** Previews at once: each runs the CLI, the language host, the program and two providers on a 2-core machine. */
 const CONCURRENCY = 3;
 
-const REAL: StackCase[] = ["dev", "test", "prod", "local"].map((stack) => ({
+const REAL: StackCase[] = ["inventory-api-dev", "inventory-api-test", "inventory-api-prod", "inventory-api-local"].map((stack) => ({
     stack, kind: "real", form: "namespaced", text: readFileSync(join(PROJECT_ROOT, "stacks", `Pulumi.${stack}.yaml`), "utf8"),
 }));
 const CASES: StackCase[] = [...REAL, ...generateCases(SEED, VALID_RUNS, INVALID_RUNS)];

@@ -24,7 +24,7 @@ import {
     type IdentityState, type Scenario, type StateResource,
 } from "./scenario";
 
-const STACKS = ["dev", "test", "prod"] as const;
+const STACKS = ["inventory-api-dev", "inventory-api-test", "inventory-api-prod"] as const;
 /** The CLI's error and exit code for --expect-no-changes (pkg/backend/backenderr/backenderr.go NoChangesExpectedError;
  * pkg/cmd/pulumi/cmd/exit_codes.go ExitNoChanges = 7). */
 const NO_CHANGES_EXPECTED = "error: no changes were expected for refresh but changes were proposed\n";
@@ -86,17 +86,17 @@ describe("drift: pulumi refresh --preview-only --expect-no-changes after changes
         expect(appNamed("inventory-api-dev").passwords.map((password) => password.keyId)).toEqual([
             ...app.passwords.map((password) => password.keyId), portal.addedKeyId]);
 
-        expect(await driftCheck(scenario, "dev")).toEqual({ code: 0, changes: [], summary: ["7 unchanged"], stderr: "" });
+        expect(await driftCheck(scenario, "inventory-api-dev")).toEqual({ code: 0, changes: [], summary: ["7 unchanged"], stderr: "" });
     }, 60_000);
 
     it("a secret removed in the portal fails it (exit 7): that secret's resource is to be deleted from the state", async () => {
-        const slotB = identity("dev").passwords.find((password) => password.urn.endsWith("-secret-b"))!;
+        const slotB = identity("inventory-api-dev").passwords.find((password) => password.urn.endsWith("-secret-b"))!;
         portal.removedKeyId = outputOf(slotB, "keyId");
         const removed = await scenario.portal.graph("POST", `/applications/${appNamed("inventory-api-dev").id}/removePassword`,
             { keyId: portal.removedKeyId });
         expect(removed.status).toBe(204);
 
-        expect(await driftCheck(scenario, "dev")).toEqual({
+        expect(await driftCheck(scenario, "inventory-api-dev")).toEqual({
             code: EXIT_NO_CHANGES, changes: [stepLine(slotB, "-", "delete")],
             summary: ["- 1 to delete", "6 unchanged"],
             stderr: NO_CHANGES_EXPECTED,
@@ -104,24 +104,24 @@ describe("drift: pulumi refresh --preview-only --expect-no-changes after changes
     }, 60_000);
 
     it("a role assignment added in the portal is no drift to it (exit 0): no resource lists the principal's roles", async () => {
-        const principalId = objectIdOf(identity("test").servicePrincipal);
+        const principalId = objectIdOf(identity("inventory-api-test").servicePrincipal);
         const scope = resourceGroupScope(SUBSCRIPTION_ID, "rg-inventory-test");
         const owner = roleDefinitionId(SUBSCRIPTION_ID, findRole("Storage Blob Data Owner")!.id);
         const added = await scenario.portal.assignRole(scope, owner, principalId);
         expect(added.status).toBe(201);
         portal.addedAssignment = (added.body as { name: string }).name;
         expect(assignmentsOf(principalId).map((assignment) => assignment.name)).toEqual(sorted([
-            lastSegment(identity("test").roleAssignments[0]!.id!), portal.addedAssignment]));
+            lastSegment(identity("inventory-api-test").roleAssignments[0]!.id!), portal.addedAssignment]));
 
-        expect(await driftCheck(scenario, "test")).toEqual({ code: 0, changes: [], summary: ["7 unchanged"], stderr: "" });
+        expect(await driftCheck(scenario, "inventory-api-test")).toEqual({ code: 0, changes: [], summary: ["7 unchanged"], stderr: "" });
     }, 60_000);
 
     it("a role assignment removed in the portal fails it (exit 7): that assignment is to be deleted from the state", async () => {
-        const [assignment] = identity("test").roleAssignments;
+        const [assignment] = identity("inventory-api-test").roleAssignments;
         const removed = await scenario.portal.arm("DELETE", assignment!.id!);
         expect(removed.status).toBe(200);
 
-        expect(await driftCheck(scenario, "test")).toEqual({
+        expect(await driftCheck(scenario, "inventory-api-test")).toEqual({
             code: EXIT_NO_CHANGES, changes: [stepLine(assignment!, "-", "delete")],
             summary: ["- 1 to delete", "6 unchanged"],
             stderr: NO_CHANGES_EXPECTED,
@@ -129,14 +129,14 @@ describe("drift: pulumi refresh --preview-only --expect-no-changes after changes
     }, 60_000);
 
     it("owners changed in the portal fail it (exit 7): the app and the service principal are to be updated", async () => {
-        const prod = identity("prod");
-        // The co-owner of stacks/Pulumi.prod.yaml removed from the app; the dev identity made an owner of the
+        const prod = identity("inventory-api-prod");
+        // The co-owner of stacks/Pulumi.inventory-api-prod.yaml removed from the app; the dev identity made an owner of the
         // service principal by mistake.
         expect((await scenario.portal.removeOwner("applications", objectIdOf(prod.app), ADMIN_OBJECT_ID)).status).toBe(204);
         expect((await scenario.portal.addOwner("servicePrincipals", objectIdOf(prod.servicePrincipal),
-            objectIdOf(identity("dev").servicePrincipal))).status).toBe(204);
+            objectIdOf(identity("inventory-api-dev").servicePrincipal))).status).toBe(204);
 
-        expect(await driftCheck(scenario, "prod")).toEqual({
+        expect(await driftCheck(scenario, "inventory-api-prod")).toEqual({
             code: EXIT_NO_CHANGES,
             changes: [stepLine(prod.app, "~", "update", "~owners"), stepLine(prod.servicePrincipal, "~", "update", "~owners")],
             summary: ["~ 2 to update", "6 unchanged"],
@@ -162,10 +162,10 @@ describe("drift: pulumi refresh --preview-only --expect-no-changes after changes
         ]);
 
         // dev: slot a as it was, slot b with a new secret, and the one added in the portal, unknown to the program.
-        const dev = identityIn(await stateOf(scenario, "dev"), "inventory-api-dev");
+        const dev = identityIn(await stateOf(scenario, "inventory-api-dev"), "inventory-api-dev");
         const keyIdIn = (state: IdentityState, slot: string) =>
             outputOf(state.passwords.find((password) => password.urn.endsWith(`-secret-${slot}`))!, "keyId");
-        expect(keyIdIn(dev, "a")).toBe(keyIdIn(identity("dev"), "a"));
+        expect(keyIdIn(dev, "a")).toBe(keyIdIn(identity("inventory-api-dev"), "a"));
         expect(keyIdIn(dev, "b")).not.toBe(portal.removedKeyId);
         expect(sorted(appNamed("inventory-api-dev").passwords.map((password) => password.keyId)))
             .toEqual(sorted([keyIdIn(dev, "a"), keyIdIn(dev, "b"), portal.addedKeyId!]));
@@ -173,9 +173,9 @@ describe("drift: pulumi refresh --preview-only --expect-no-changes after changes
         // test: the removed assignment is back under its derived name, the one added in the portal is still there.
         const contributor = findRole("Storage Blob Data Contributor")!.id;
         const owner = findRole("Storage Blob Data Owner")!.id;
-        expect(assignmentsOf(objectIdOf(identity("test").servicePrincipal))
+        expect(assignmentsOf(objectIdOf(identity("inventory-api-test").servicePrincipal))
             .map((assignment) => [assignment.name, lastSegment(assignment.role)])).toEqual([
-            [lastSegment(identity("test").roleAssignments[0]!.id!), contributor], [portal.addedAssignment, owner],
+            [lastSegment(identity("inventory-api-test").roleAssignments[0]!.id!), contributor], [portal.addedAssignment, owner],
         ].sort((a, b) => (a[0]! < b[0]! ? -1 : 1)));
 
         // prod: the owners are the deployer and the configured co-owner again, on both objects.

@@ -1,5 +1,5 @@
 /**
- * Managed identities on the real engine (issue 17): the real `pulumi up`, under the guardrail pack, of stacks/Pulumi.dev.yaml
+ * Managed identities on the real engine (issue 17): the real `pulumi up`, under the guardrail pack, of stacks/Pulumi.inventory-api-dev.yaml
  * moved from its client secret to an Arc-enabled server's identity in the runbook's steps (docs/managed-identity.md):
  * the program looks the machine up through azure-native's getMachine (the stand-in's Invoke on the local ARM), and
  * the local ARM ends with exactly the machine principal's role assignment, no app left.
@@ -14,7 +14,7 @@ import { createEngineWorkspace, POLICY_ARGS, requirePulumiCli, runCommand, type 
 import { pulumiOk as sharedPulumiOk } from "./support";
 
 const CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
-const DEV_FILE = readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.dev.yaml"), "utf8");
+const DEV_FILE = readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.inventory-api-dev.yaml"), "utf8");
 const MACHINE_YAML = [
     "  app-identity:managedIdentity:",
     "    kind: arcMachine",
@@ -31,7 +31,7 @@ beforeAll(async () => {
     workspace = await createEngineWorkspace(azure);
     // The platform's part: the server connected with azcmagent, its system-assigned identity a service principal.
     machine = azure.connectArcMachine("rg-servers", "inventory-srv-01");
-    expect((await workspace.pulumi(["stack", "init", "dev"])).code).toBe(0);
+    expect((await workspace.pulumi(["stack", "init", "inventory-api-dev"])).code).toBe(0);
 }, 120_000);
 
 afterAll(async () => {
@@ -66,7 +66,7 @@ function grantTo(principalId: string) {
 
 describe("secret → Arc identity on the real engine", () => {
     it("step 0: the stack as today, with its client secret", async () => {
-        await pulumiOk(["up", "--stack", "dev", "--yes", "--skip-preview", ...POLICY_ARGS]);
+        await pulumiOk(["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview", ...POLICY_ARGS]);
         const [app] = appsNamed("inventory-api-dev");
         const sp = azure.state().servicePrincipals.find((principal) => principal.appId === app?.appId);
         expect(devAssignments()).toEqual([grantTo(sp!.id)]);
@@ -74,15 +74,15 @@ describe("secret → Arc identity on the real engine", () => {
 
     it("step 1: managedIdentity with appRegistration: true grants the machine too, and changes nothing of the app", async () => {
         const [before] = appsNamed("inventory-api-dev");
-        workspace.writeStackFile("dev", `${DEV_FILE}${MACHINE_YAML}\n  app-identity:appRegistration: true\n`);
-        const up = await pulumiOk(["up", "--stack", "dev", "--yes", "--skip-preview", ...POLICY_ARGS]);
+        workspace.writeStackFile("inventory-api-dev", `${DEV_FILE}${MACHINE_YAML}\n  app-identity:appRegistration: true\n`);
+        const up = await pulumiOk(["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview", ...POLICY_ARGS]);
         expect(up.stdout).toMatch(/\+ 2 created/);
         const [after] = appsNamed("inventory-api-dev");
         expect(after?.passwords.map((password) => password.keyId)).toEqual(before?.passwords.map((password) => password.keyId));
         const sp = azure.state().servicePrincipals.find((principal) => principal.appId === after?.appId);
         expect(devAssignments()).toEqual([grantTo(machine.principalId), grantTo(sp!.id)]
             .sort((a, b) => a.principalId.localeCompare(b.principalId)));
-        const outputs = JSON.parse((await pulumiOk(["stack", "output", "--json", "--stack", "dev"])).stdout) as Record<string, unknown>;
+        const outputs = JSON.parse((await pulumiOk(["stack", "output", "--json", "--stack", "inventory-api-dev"])).stdout) as Record<string, unknown>;
         expect(outputs["managedIdentity"]).toEqual({
             kind: "arcMachine", resourceId: machine.id, principalId: machine.principalId,
             roleAssignments: [{ scope: devScope(), role: "Storage Blob Data Contributor" }],
@@ -91,23 +91,23 @@ describe("secret → Arc identity on the real engine", () => {
     }, 300_000);
 
     it("step 2: without appRegistration the app, its principal, secrets and role go; the machine's role stays", async () => {
-        workspace.writeStackFile("dev", `${DEV_FILE}${MACHINE_YAML}\n`);
-        const up = await pulumiOk(["up", "--stack", "dev", "--yes", "--skip-preview", ...POLICY_ARGS]);
+        workspace.writeStackFile("inventory-api-dev", `${DEV_FILE}${MACHINE_YAML}\n`);
+        const up = await pulumiOk(["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview", ...POLICY_ARGS]);
         // The component, the app, its service principal, two secrets and its role assignment.
         expect(up.stdout).toMatch(/- 6 deleted/);
         expect(appsNamed("inventory-api-dev")).toEqual([]);
         expect(devAssignments()).toEqual([grantTo(machine.principalId)]);
         const principal = azure.state().servicePrincipals.find((sp) => sp.id === machine.principalId);
         expect(principal?.properties["servicePrincipalType"]).toBe("ManagedIdentity");
-        await pulumiOk(["preview", "--stack", "dev", "--expect-no-changes"]);
-        const outputs = JSON.parse((await pulumiOk(["stack", "output", "--json", "--stack", "dev"])).stdout) as Record<string, unknown>;
+        await pulumiOk(["preview", "--stack", "inventory-api-dev", "--expect-no-changes"]);
+        const outputs = JSON.parse((await pulumiOk(["stack", "output", "--json", "--stack", "inventory-api-dev"])).stdout) as Record<string, unknown>;
         expect(Object.keys(outputs).sort()).toEqual(["displayName", "managedIdentity", "subscriptionId", "tenantId"]);
     }, 300_000);
 
     it("the preview identity previews the Arc stack with --refresh: Reader on rg-servers and the stacks' groups is enough", async () => {
-        workspace.writeStackFile("dev", `${DEV_FILE}${MACHINE_YAML}\n`);
+        workspace.writeStackFile("inventory-api-dev", `${DEV_FILE}${MACHINE_YAML}\n`);
         const previewer = azure.previewer!;
-        const result = await runCommand(requirePulumiCli(), ["preview", "--stack", "dev", "--refresh", "--expect-no-changes", ...POLICY_ARGS],
+        const result = await runCommand(requirePulumiCli(), ["preview", "--stack", "inventory-api-dev", "--refresh", "--expect-no-changes", ...POLICY_ARGS],
             workspace.dir, { ...workspace.env, ARM_CLIENT_ID: previewer.clientId, ARM_CLIENT_SECRET: previewer.clientSecret });
         expect(result.stderr, result.stdout).toBe("");
         expect(result.code).toBe(0);
@@ -119,11 +119,11 @@ describe("secret → Arc identity on the real engine", () => {
         "a machine in a resource group %s cannot read stops the %s's command with ARM's AuthorizationFailed, nothing registered",
         async (_label, who) => {
             const elsewhere = azure.connectArcMachine("rg-elsewhere", "inventory-srv-02");
-            workspace.writeStackFile("dev", `${DEV_FILE}${MACHINE_YAML.replace("rg-servers", "rg-elsewhere").replace("inventory-srv-01", "inventory-srv-02")}\n`);
+            workspace.writeStackFile("inventory-api-dev", `${DEV_FILE}${MACHINE_YAML.replace("rg-servers", "rg-elsewhere").replace("inventory-srv-01", "inventory-srv-02")}\n`);
             const identity = who === "deployer" ? azure.deployer : azure.previewer!;
             const before = devAssignments();
             const command = who === "deployer" ? ["up", "--yes", "--skip-preview"] : ["preview"];
-            const result = await runCommand(requirePulumiCli(), [...command, "--stack", "dev", ...POLICY_ARGS], workspace.dir,
+            const result = await runCommand(requirePulumiCli(), [...command, "--stack", "inventory-api-dev", ...POLICY_ARGS], workspace.dir,
                 { ...workspace.env, ARM_CLIENT_ID: identity.clientId, ARM_CLIENT_SECRET: identity.clientSecret });
             expect(result.code).not.toBe(0);
             expect((result.stdout + result.stderr).replace(/\s+/g, " ")).toContain(`ERROR CODE: AuthorizationFailed The client '${identity.clientId}' ` +
@@ -134,9 +134,9 @@ describe("secret → Arc identity on the real engine", () => {
         }, 300_000);
 
     it("a machine that is not there stops the update before anything is registered", async () => {
-        workspace.writeStackFile("dev", `${DEV_FILE}${MACHINE_YAML.replace("inventory-srv-01", "inventory-srv-99")}\n`);
+        workspace.writeStackFile("inventory-api-dev", `${DEV_FILE}${MACHINE_YAML.replace("inventory-srv-01", "inventory-srv-99")}\n`);
         const before = devAssignments();
-        const result = await workspace.pulumi(["up", "--stack", "dev", "--yes", "--skip-preview", ...POLICY_ARGS]);
+        const result = await workspace.pulumi(["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview", ...POLICY_ARGS]);
         expect(result.code).not.toBe(0);
         expect(result.stdout + result.stderr).toContain("The Resource 'Microsoft.HybridCompute/machines/inventory-srv-99' under " +
             "resource group 'rg-servers' was not found.");
@@ -154,14 +154,14 @@ function runbookBlock(heading: string): string {
 // Issue 24, defect 8: a machine connected again has a new principal; in a production stack its protected role
 // assignments must be replaced, which the engine refuses until they are unprotected (docs/managed-identity.md, section 6).
 describe("re-onboarding an Arc machine in a production stack, on the real engine", () => {
-    const PROD_FILE = readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.prod.yaml"), "utf8");
+    const PROD_FILE = readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.inventory-api-prod.yaml"), "utf8");
     const PROD_MACHINE = `${PROD_FILE}${MACHINE_YAML.replace("inventory-srv-01", "inventory-srv-prod")}\n`;
     const prodAssignments = () => azure.state().roleAssignments
         .filter((assignment) => assignment.scope.includes("/resourceGroups/rg-inventory-prod"))
         .filter((assignment) => ![azure.deployer.objectId, azure.previewer?.objectId].includes(assignment.principalId))
         .map((assignment) => `${assignment.principalId} ${assignment.scope.split("/").at(-1)}`).sort();
     const protectedRoles = async () => {
-        const exported = JSON.parse((await pulumiOk(["stack", "export", "--stack", "prod"])).stdout) as
+        const exported = JSON.parse((await pulumiOk(["stack", "export", "--stack", "inventory-api-prod"])).stdout) as
             { deployment: { resources: { type: string; protect?: boolean }[] } };
         return exported.deployment.resources.filter((resource) => resource.type === "azure-native:authorization:RoleAssignment")
             .map((resource) => resource.protect === true);
@@ -170,9 +170,9 @@ describe("re-onboarding an Arc machine in a production stack, on the real engine
 
     it("the machine's roles in prod are protected", async () => {
         first = azure.connectArcMachine("rg-servers", "inventory-srv-prod");
-        workspace.writeStackFile("prod", PROD_MACHINE);
-        expect((await workspace.pulumi(["stack", "init", "prod"])).code).toBe(0);
-        await pulumiOk(["up", "--stack", "prod", "--yes", "--skip-preview", ...POLICY_ARGS]);
+        workspace.writeStackFile("inventory-api-prod", PROD_MACHINE);
+        expect((await workspace.pulumi(["stack", "init", "inventory-api-prod"])).code).toBe(0);
+        await pulumiOk(["up", "--stack", "inventory-api-prod", "--yes", "--skip-preview", ...POLICY_ARGS]);
         expect(prodAssignments()).toEqual([`${first.principalId} rg-inventory-prod`, `${first.principalId} rg-inventory-prod-archive`]);
         expect(await protectedRoles()).toEqual([true, true]);
     }, 300_000);
@@ -180,7 +180,7 @@ describe("re-onboarding an Arc machine in a production stack, on the real engine
     it("connected again, the machine has a new principal: pulumi up refuses to replace the protected roles, and changes nothing", async () => {
         const again = azure.connectArcMachine("rg-servers", "inventory-srv-prod");
         expect(again.principalId).not.toBe(first.principalId);
-        const refused = await workspace.pulumi(["up", "--stack", "prod", "--yes", "--skip-preview", ...POLICY_ARGS]);
+        const refused = await workspace.pulumi(["up", "--stack", "inventory-api-prod", "--yes", "--skip-preview", ...POLICY_ARGS]);
         expect(refused.code).not.toBe(0);
         expect(refused.stdout + refused.stderr).toMatch(/unable to replace resource "urn:pulumi:prod::app-identity::appidentity:azure:ManagedIdentityGrant\$azure-native:authorization:RoleAssignment::[^"]+"\s+as it is currently marked for protection/);
         expect(prodAssignments()).toEqual([`${first.principalId} rg-inventory-prod`, `${first.principalId} rg-inventory-prod-archive`]);
@@ -196,6 +196,6 @@ describe("re-onboarding an Arc machine in a production stack, on the real engine
         expect(result.stdout).toMatch(/\+-\s*2 replaced/);
         expect(prodAssignments()).toEqual([`${principal.principalId} rg-inventory-prod`, `${principal.principalId} rg-inventory-prod-archive`]);
         expect(await protectedRoles()).toEqual([true, true]);
-        await pulumiOk(["preview", "--stack", "prod", "--expect-no-changes", ...POLICY_ARGS]);
+        await pulumiOk(["preview", "--stack", "inventory-api-prod", "--expect-no-changes", ...POLICY_ARGS]);
     }, 300_000);
 });

@@ -30,9 +30,9 @@ beforeAll(async () => {
     writeFileSync(join(bin, "pulumi"), `#!/bin/sh\nprintf '%s\\n' "$*" >> "${callLog}"\nexec "${requirePulumiCli()}" "$@"\n`);
     chmodSync(join(bin, "pulumi"), 0o755);
     recorded = { ...workspace.env, PATH: `${bin}:${workspace.env["PATH"] ?? ""}` };
-    expectOk(await workspace.pulumi(["stack", "init", "dev"]), "pulumi stack init dev");
-    expectOk(await pulumiWith(workspace, clock.env(workspace.env), ["up", "--stack", "dev", "--yes", "--skip-preview"]), "pulumi up");
-    secrets = await secretValues(workspace, ["dev"]);
+    expectOk(await workspace.pulumi(["stack", "init", "inventory-api-dev"]), "pulumi stack init inventory-api-dev");
+    expectOk(await pulumiWith(workspace, clock.env(workspace.env), ["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview"]), "pulumi up");
+    secrets = await secretValues(workspace, ["inventory-api-dev"]);
 }, 120_000);
 
 afterAll(async () => {
@@ -51,24 +51,24 @@ async function recordedTool(tool: string, args: readonly string[], env: NodeJS.P
 describe("npm run expiry -- --stack on the real CLI's outputs", () => {
     it("reads the deployed stack's dates without asking for secret values, on the day the clock says, and exits 0", async () => {
         // 2026-11-17T12:00Z by the moved clock: 516.5 days to 2028-04-17, 150.5 to 2027-04-17.
-        expect(await recordedTool("expiry", ["--stack", "dev"], clock.env(recorded))).toEqual({
+        expect(await recordedTool("expiry", ["--stack", "inventory-api-dev"], clock.env(recorded))).toEqual({
             code: 0,
             stdout: [
-                "Client secrets of stack dev at 2026-11-17: ok",
+                "Client secrets of stack inventory-api-dev at 2026-11-17: ok",
                 "  inventory-api-dev-secret-a  newest    ends 2028-04-17  516 days left  OK",
                 "  inventory-api-dev-secret-b  previous  ends 2027-04-17  150 days left  ok",
                 "",
             ].join("\n"),
             stderr: "",
-            calls: ["stack output --json --stack dev"],
+            calls: ["stack output --json --stack inventory-api-dev"],
         });
     });
 
     it("exits 1 when the newest secret is within --fail-days and the previous has expired, and says why", async () => {
-        expect(await recordedTool("expiry", ["--stack", "dev", "--at", "2028-03-29"])).toEqual({
+        expect(await recordedTool("expiry", ["--stack", "inventory-api-dev", "--at", "2028-03-29"])).toEqual({
             code: 1,
             stdout: [
-                "Client secrets of stack dev at 2028-03-29: FAILED",
+                "Client secrets of stack inventory-api-dev at 2028-03-29: FAILED",
                 "  inventory-api-dev-secret-a  newest    ends 2028-04-17  19 days left    FAIL",
                 "  inventory-api-dev-secret-b  previous  ends 2027-04-17  -347 days left  EXPIRED",
                 "warning: inventory-api-dev-secret-a, the newest client secret, ends in 19 days (within --fail-days 30): " +
@@ -77,7 +77,7 @@ describe("npm run expiry -- --stack on the real CLI's outputs", () => {
                 "",
             ].join("\n"),
             stderr: "",
-            calls: ["stack output --json --stack dev"],
+            calls: ["stack output --json --stack inventory-api-dev"],
         });
     });
 
@@ -94,20 +94,20 @@ describe("npm run expiry -- --stack on the real CLI's outputs", () => {
         // stack's passphrase is never asked for. At v3.248.0 it decrypted with the stack's provider and needed it.
         const withoutPassphrase = { ...recorded };
         delete withoutPassphrase["PULUMI_CONFIG_PASSPHRASE"];
-        const withPassphrase = await recordedTool("expiry", ["--stack", "dev"]);
+        const withPassphrase = await recordedTool("expiry", ["--stack", "inventory-api-dev"]);
         expect(withPassphrase.code).toBe(0);
-        expect(await recordedTool("expiry", ["--stack", "dev"], withoutPassphrase)).toEqual(withPassphrase);
+        expect(await recordedTool("expiry", ["--stack", "inventory-api-dev"], withoutPassphrase)).toEqual(withPassphrase);
     });
 });
 
 describe("npm run env-file -- --stack on the real CLI's outputs", () => {
     it("writes a 0600 file with the local Azure's client ID and tenant and the secret of the newest slot, which signs in", async () => {
         const out = join(workspace.dir, "dev.env");
-        const result = await recordedTool("env-file", ["--stack", "dev", "--out", out]);
+        const result = await recordedTool("env-file", ["--stack", "inventory-api-dev", "--out", out]);
         expect(result).toEqual({
             code: 0, stdout: "",
             stderr: `env-file: wrote ${out} (mode 0600) for inventory-api-dev; its client secret expires 2028-04-17T00:00:00Z\n`,
-            calls: ["stack output --json --show-secrets --stack dev"],
+            calls: ["stack output --json --show-secrets --stack inventory-api-dev"],
         });
         expect(statSync(out).mode & 0o777).toBe(0o600);
         const app = appNamed(azure, "inventory-api-dev");
@@ -135,12 +135,12 @@ describe("npm run env-file -- --stack on the real CLI's outputs", () => {
         const out = join(workspace.dir, "no-passphrase.env");
         const withoutPassphrase = { ...recorded };
         delete withoutPassphrase["PULUMI_CONFIG_PASSPHRASE"];
-        expect(await recordedTool("env-file", ["--stack", "dev", "--out", out], withoutPassphrase)).toEqual({
+        expect(await recordedTool("env-file", ["--stack", "inventory-api-dev", "--out", out], withoutPassphrase)).toEqual({
             code: 1, stdout: "",
-            stderr: "env-file: 'pulumi stack output --json --show-secrets --stack dev' failed: error: constructing secrets manager of type " +
+            stderr: "env-file: 'pulumi stack output --json --show-secrets --stack inventory-api-dev' failed: error: constructing secrets manager of type " +
                 "\"passphrase\": constructing secrets manager: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or " +
                 "PULUMI_CONFIG_PASSPHRASE_FILE environment variables\n",
-            calls: ["stack output --json --show-secrets --stack dev"],
+            calls: ["stack output --json --show-secrets --stack inventory-api-dev"],
         });
         expect(existsSync(out)).toBe(false);
     });
@@ -156,12 +156,12 @@ describe("npm run env-file -- --stack on the real CLI's outputs", () => {
 
     it("exits 1 with the CLI's own first line when the passphrase is wrong, and writes nothing", async () => {
         const out = join(workspace.dir, "wrong.env");
-        expect(await recordedTool("env-file", ["--stack", "dev", "--out", out], { ...recorded, PULUMI_CONFIG_PASSPHRASE: "not-the-passphrase" })).toEqual({
+        expect(await recordedTool("env-file", ["--stack", "inventory-api-dev", "--out", out], { ...recorded, PULUMI_CONFIG_PASSPHRASE: "not-the-passphrase" })).toEqual({
             code: 1, stdout: "",
-            stderr: "env-file: 'pulumi stack output --json --show-secrets --stack dev' failed: error: failed to decrypt: " +
+            stderr: "env-file: 'pulumi stack output --json --show-secrets --stack inventory-api-dev' failed: error: failed to decrypt: " +
                 "incorrect passphrase, please set PULUMI_CONFIG_PASSPHRASE to the correct passphrase or set " +
                 "PULUMI_CONFIG_PASSPHRASE_FILE to a file containing the passphrase\n",
-            calls: ["stack output --json --show-secrets --stack dev"],
+            calls: ["stack output --json --show-secrets --stack inventory-api-dev"],
         });
         expect(existsSync(out)).toBe(false);
     });

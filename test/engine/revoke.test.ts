@@ -25,7 +25,7 @@ const BOB = "inventory-api-local-bob";
 let scenario: Scenario;
 
 beforeAll(async () => {
-    scenario = await openScenario(["prod", "local"], { tools: true });
+    scenario = await openScenario(["inventory-api-prod", "inventory-api-local"], { tools: true });
 }, 180_000);
 
 afterAll(async () => {
@@ -140,7 +140,7 @@ describe("npm run revoke, for prod and for alice of the local stack at once, wit
 
     beforeAll(async () => {
         const [prodState, localState, prodOutputs, localOutputs] = await Promise.all([
-            stateOf(scenario, "prod"), stateOf(scenario, "local"), outputs("prod"), outputs("local")]);
+            stateOf(scenario, "inventory-api-prod"), stateOf(scenario, "inventory-api-local"), outputs("inventory-api-prod"), outputs("inventory-api-local")]);
         before = {
             prod: identityIn(prodState, PROD), alice: identityIn(localState, ALICE), bob: identityIn(localState, BOB),
             azure: scenario.azure.state(), logLength: scenario.azure.log().length,
@@ -148,11 +148,11 @@ describe("npm run revoke, for prod and for alice of the local stack at once, wit
         oldCredentials = { prod: prodCredential(prodOutputs), alice: developerCredential(localOutputs, "alice") };
 
         const [prod, alice] = await Promise.all([
-            revoke(["--stack", "prod", "--yes"]),
-            revoke(["--stack", "local", "--developer", "alice", "--yes"]),
+            revoke(["--stack", "inventory-api-prod", "--yes"]),
+            revoke(["--stack", "inventory-api-local", "--developer", "alice", "--yes"]),
         ]);
         results = { prod, alice };
-        const [prodAfter, localAfter] = await Promise.all([stateOf(scenario, "prod"), stateOf(scenario, "local")]);
+        const [prodAfter, localAfter] = await Promise.all([stateOf(scenario, "inventory-api-prod"), stateOf(scenario, "inventory-api-local")]);
         after = {
             prod: identityIn(prodAfter, PROD), alice: identityIn(localAfter, ALICE), bob: identityIn(localAfter, BOB),
             azure: scenario.azure.state(),
@@ -161,19 +161,19 @@ describe("npm run revoke, for prod and for alice of the local stack at once, wit
 
     it("each exits 0, saying what it deletes and recreates, and which env file to write again", () => {
         expect([results.prod.code, revokeLines(results.prod)]).toEqual([0, [
-            "revoke: identity inventory-api-prod of stack prod: pulumi destroy deletes its app, service principal, " +
+            "revoke: identity inventory-api-prod of stack inventory-api-prod: pulumi destroy deletes its app, service principal, " +
                 "2 secrets and 2 role assignments, then pulumi up creates them anew. The stack protects them: their " +
                 "protection is lifted first, then restored by the up, or at once if a step fails.",
             PURGED,
             "revoke: inventory-api-prod now has a new app, service principal and secrets. Write its env file again: " +
-                "npm run env-file -- --stack prod --out PATH",
+                "npm run env-file -- --stack inventory-api-prod --out PATH",
         ]]);
         expect([results.alice.code, revokeLines(results.alice)]).toEqual([0, [
-            "revoke: identity inventory-api-local-alice of stack local: pulumi destroy deletes its app, service " +
+            "revoke: identity inventory-api-local-alice of stack inventory-api-local: pulumi destroy deletes its app, service " +
                 "principal, 2 secrets and 1 role assignment, then pulumi up creates them anew.",
             PURGED,
             "revoke: inventory-api-local-alice now has a new app, service principal and secrets. Write its env file " +
-                "again: npm run env-file -- --stack local --developer alice --out PATH",
+                "again: npm run env-file -- --stack inventory-api-local --developer alice --out PATH",
         ]]);
         // The CLI's own summaries: the destroy's preview and update, then the up's preview and update.
         expect(resourcesSummaries(results.prod.stdout)).toEqual([
@@ -192,7 +192,7 @@ describe("npm run revoke, for prod and for alice of the local stack at once, wit
             ...namesOf(before.alice, "old alice"), ...namesOf(after.alice, "new alice"),
         };
         const writes = deployerWrites(scenario.azure, scenario.azure.log().slice(before.logLength), names);
-        const prod = revokeWrites(before.prod, "prod", PRODUCTION_SUBSCRIPTION_ID);
+        const prod = revokeWrites(before.prod, "inventory-api-prod", PRODUCTION_SUBSCRIPTION_ID);
         const alice = revokeWrites(before.alice, "alice", scenario.azure.subscriptionId);
         expect([...writes].sort()).toEqual([...prod.deletes, ...prod.creates, ...alice.deletes, ...alice.creates].sort());
 
@@ -232,7 +232,7 @@ describe("npm run revoke, for prod and for alice of the local stack at once, wit
     }, 60_000);
 
     it("the old client IDs are refused at the token endpoint (AADSTS700016); the new secrets sign in", async () => {
-        const [prodOutputs, localOutputs] = await Promise.all([outputs("prod"), outputs("local")]);
+        const [prodOutputs, localOutputs] = await Promise.all([outputs("inventory-api-prod"), outputs("inventory-api-local")]);
         const fresh = [prodCredential(prodOutputs), developerCredential(localOutputs, "alice")];
         for (const old of [oldCredentials.prod, oldCredentials.alice]) {
             const refused = await signIn(scenario.azure, old.clientId, old.clientSecret);
@@ -256,26 +256,26 @@ describe("npm run revoke of prod with a step that fails midway", () => {
     let identity: IdentityState;
 
     beforeAll(async () => {
-        identity = identityIn(await stateOf(scenario, "prod"), PROD);
+        identity = identityIn(await stateOf(scenario, "inventory-api-prod"), PROD);
         // A person removes the deployer from the service principal's owners in the portal: with Graph
         // Application.ReadWrite.OwnedBy the deployer can no longer delete it, so `pulumi destroy` fails after the
         // role assignments and secrets are deleted, and before the app is.
         const removed = await scenario.portal.removeOwner("servicePrincipals", outputOf(identity.servicePrincipal, "objectId"),
             scenario.azure.deployer.objectId);
         expect(removed.status).toBe(204);
-        failed = await revoke(["--stack", "prod", "--yes"]);
+        failed = await revoke(["--stack", "inventory-api-prod", "--yes"]);
     }, 300_000);
 
     it("exits 1 with one line: what failed, what is protected again, and the command to run next", () => {
         expect([failed.code, revokeLines(failed).at(-1)]).toEqual([1,
             "revoke: pulumi destroy failed (exit 1); the identity may be partly deleted and its credentials may still " +
             "work; of the 4 protected resources, the 2 still in the state are protected again. Next, once the cause is " +
-            "fixed: npm run revoke -- --stack prod"]);
+            "fixed: npm run revoke -- --stack inventory-api-prod"]);
         expect(failed.stdout).toContain("Authorization_RequestDenied");
     });
 
     it("leaves nothing unprotected: the app and service principal still in the state are both protected", async () => {
-        const now = identityIn(await stateOf(scenario, "prod"), PROD);
+        const now = identityIn(await stateOf(scenario, "inventory-api-prod"), PROD);
         expect(now.all.map((resource) => [resource.urn, resource.protect === true])).toEqual([
             [identity.app.urn, true], [identity.servicePrincipal.urn, true]]);
         const azure = inAzure(scenario.azure.state(), PROD);
@@ -287,11 +287,11 @@ describe("npm run revoke of prod with a step that fails midway", () => {
         const restored = await scenario.portal.addOwner("servicePrincipals", outputOf(identity.servicePrincipal, "objectId"),
             scenario.azure.deployer.objectId);
         expect(restored.status).toBe(204);
-        const again = await revoke(["--stack", "prod", "--yes"]);
+        const again = await revoke(["--stack", "inventory-api-prod", "--yes"]);
         expect([again.code, revokeLines(again).at(-1)]).toEqual([0,
             "revoke: inventory-api-prod now has a new app, service principal and secrets. Write its env file again: " +
-            "npm run env-file -- --stack prod --out PATH"]);
-        const now = identityIn(await stateOf(scenario, "prod"), PROD);
+            "npm run env-file -- --stack inventory-api-prod --out PATH"]);
+        const now = identityIn(await stateOf(scenario, "inventory-api-prod"), PROD);
         expect(outputOf(now.app, "objectId")).not.toBe(outputOf(identity.app, "objectId"));
         expect(now.all.filter((resource) => resource.protect === true).map((resource) => resource.type).sort()).toEqual([
             "azure-native:authorization:RoleAssignment", "azure-native:authorization:RoleAssignment",

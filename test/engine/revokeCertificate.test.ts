@@ -16,7 +16,7 @@ import { openScenario, type Scenario } from "./scenario";
 import { runCommand, type CommandResult } from "./workspace";
 
 const NAME = "inventory-api-dev";
-const STACK_FILE = `${readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.dev.yaml"), "utf8")}  app-identity:credential: certificate\n`;
+const STACK_FILE = `${readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.inventory-api-dev.yaml"), "utf8")}  app-identity:credential: certificate\n`;
 
 let scenario: Scenario;
 let scratch: string;
@@ -24,8 +24,8 @@ let scratch: string;
 beforeAll(async () => {
     scenario = await openScenario([], { tools: true });
     scratch = mkdtempSync(join(tmpdir(), "revoke-certificate-"));
-    scenario.workspace.writeStackFile("dev", STACK_FILE);
-    await scenario.pulumiOk(["stack", "init", "dev"]);
+    scenario.workspace.writeStackFile("inventory-api-dev", STACK_FILE);
+    await scenario.pulumiOk(["stack", "init", "inventory-api-dev"]);
 }, 180_000);
 
 afterAll(async () => {
@@ -41,11 +41,11 @@ function tool(command: string, args: readonly string[]): Promise<CommandResult> 
 }
 
 /**
- * On the server: `npm run certificate -- new --stack dev --out DIR`; then the public half committed where it says
+ * On the server: `npm run certificate -- new --stack inventory-api-dev --out DIR`; then the public half committed where it says
  * (here: copied into the workspace's project). The server's file (key and certificate) is returned.
  */
 async function newKeyPair(out: string): Promise<{ serverFile: string; committed: string }> {
-    const made = await tool("certificate", ["new", "--stack", "dev", "--out", out]);
+    const made = await tool("certificate", ["new", "--stack", "inventory-api-dev", "--out", out]);
     expect(made.code, made.stderr).toBe(0);
     const serverFile = /^ {2}(\S+) {2}private key and certificate/m.exec(made.stdout)![1]!;
     const [, publicFile, committed] = /^ {2}(\S+) {2}the public certificate: commit it as (\S+)$/m.exec(made.stdout)!;
@@ -65,7 +65,7 @@ async function signIn(clientId: string, certificateFile: string): Promise<Comman
 }
 
 async function clientId(): Promise<string> {
-    return JSON.parse((await scenario.pulumiOk(["stack", "output", "--stack", "dev", "--json"])).stdout).clientId as string;
+    return JSON.parse((await scenario.pulumiOk(["stack", "output", "--stack", "inventory-api-dev", "--json"])).stdout).clientId as string;
 }
 
 const revokeLines = (result: CommandResult) => result.stderr.split("\n").filter((line) => line.startsWith("revoke: "));
@@ -76,7 +76,7 @@ describe("revoke of a certificate identity", () => {
 
     it("the stack's certificate signs in", async () => {
         old = await newKeyPair(join(scratch, "old"));
-        await scenario.pulumiOk(["up", "--stack", "dev", "--yes", "--skip-preview", "--suppress-outputs"]);
+        await scenario.pulumiOk(["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview", "--suppress-outputs"]);
         oldClientId = await clientId();
         const signedIn = await signIn(oldClientId, old.serverFile);
         expect(signedIn.stderr).toBe("");
@@ -85,12 +85,12 @@ describe("revoke of a certificate identity", () => {
 
     it("is refused while the committed certificate's key is the old app's, and nothing changes", async () => {
         const log = scenario.azure.log().length;
-        const refused = await tool("revoke", ["--stack", "dev", "--yes"]);
+        const refused = await tool("revoke", ["--stack", "inventory-api-dev", "--yes"]);
         expect(refused.code).toBe(1);
         expect(revokeLines(refused).at(-1)).toBe(`revoke: the old app ${NAME} holds the key of ${old.committed}: it may be the ` +
             "key that leaked, and pulumi up would register it on the new app; nothing was changed. On the server, make a " +
-            `new key pair for the rotation in use (git rm ${old.committed}, then npm run certificate -- new --stack dev ` +
-            "--out DIR), commit its public half, then: npm run revoke -- --stack dev");
+            `new key pair for the rotation in use (git rm ${old.committed}, then npm run certificate -- new --stack inventory-api-dev ` +
+            "--out DIR), commit its public half, then: npm run revoke -- --stack inventory-api-dev");
         expect(await clientId()).toBe(oldClientId);
         // Only reads: the stack export, and the old app's certificates.
         expect(scenario.azure.log().slice(log).filter((entry) => entry.method !== "GET" && entry.host !== "login.microsoftonline.com")).toEqual([]);
@@ -100,7 +100,7 @@ describe("revoke of a certificate identity", () => {
         rmSync(join(scenario.workspace.dir, old.committed));
         const fresh = await newKeyPair(join(scratch, "new"));
         expect(fresh.committed).toBe(old.committed);
-        const revoked = await tool("revoke", ["--stack", "dev", "--yes"]);
+        const revoked = await tool("revoke", ["--stack", "inventory-api-dev", "--yes"]);
         expect(revoked.code, revoked.stderr).toBe(0);
         const newClientId = await clientId();
         expect(newClientId).not.toBe(oldClientId);

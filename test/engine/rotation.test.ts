@@ -39,7 +39,7 @@ interface Timeline {
 
 /** Production: 24-month secrets rotated every 12 months; anchor 2024-06-17, derived from "inventory-api-prod". */
 const PROD: Timeline = {
-    stack: "prod", lifetimeMonths: 24, firstSlot: "b", resources: 8,
+    stack: "inventory-api-prod", lifetimeMonths: 24, firstSlot: "b", resources: 8,
     rotations: Array.from({ length: 10 }, (_, year) => `${2027 + year}-06-17`),
 };
 
@@ -48,8 +48,8 @@ const PROD: Timeline = {
  * Ten years of it: 40 rotations, the longest test of the suite (some 8 minutes on two cores).
  */
 const SHORT: Timeline = {
-    stack: "test", lifetimeMonths: 6, firstSlot: "a", resources: 7,
-    stackFile: `${readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.test.yaml"), "utf8")}  app-identity:secretLifetimeMonths: 6\n`,
+    stack: "inventory-api-test", lifetimeMonths: 6, firstSlot: "a", resources: 7,
+    stackFile: `${readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.inventory-api-test.yaml"), "utf8")}  app-identity:secretLifetimeMonths: 6\n`,
     rotations: Array.from({ length: 40 }, (_, quarter) => addMonths("2027-01-18", 3 * quarter)),
 };
 

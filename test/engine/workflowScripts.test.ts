@@ -29,9 +29,9 @@ beforeAll(async () => {
     workspace = await createEngineWorkspace(azure);
     copyIntoWorkspace(workspace, ["tools"]);
     // dev's stack file asking for Owner: config accepts the name, the guardrail pack refuses it.
-    workspace.writeStackFile("owner", readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.dev.yaml"), "utf8")
+    workspace.writeStackFile("owner", readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.inventory-api-dev.yaml"), "utf8")
         .replace("role: Storage Blob Data Contributor", "role: Owner"));
-    for (const stack of ["dev", "owner"]) expectOk(await workspace.pulumi(["stack", "init", stack]), `pulumi stack init ${stack}`);
+    for (const stack of ["inventory-api-dev", "owner"]) expectOk(await workspace.pulumi(["stack", "init", stack]), `pulumi stack init ${stack}`);
 }, 120_000);
 
 afterAll(async () => {
@@ -64,7 +64,7 @@ describe("tools/ci scripts on the real CLI against the local Azure", () => {
         // As preview.yml signs in: the read-only preview identity (AZURE_PREVIEW_CLIENT_ID, docs/deployer.md section 7).
         const previewer = { ARM_CLIENT_ID: azure.previewer!.clientId, ARM_CLIENT_SECRET: azure.previewer!.clientSecret };
         const [dev, owner] = await Promise.all([
-            ciScript("preview.sh", "dev", { PREVIEW_REPORT: report, ...previewer }),
+            ciScript("preview.sh", "inventory-api-dev", { PREVIEW_REPORT: report, ...previewer }),
             ciScript("preview.sh", "owner", previewer),
         ]);
         expect({ code: dev.code, stderr: withoutNpmNotices(dev.stderr) }).toEqual({ code: 0, stderr: "" });
@@ -84,7 +84,7 @@ describe("tools/ci scripts on the real CLI against the local Azure", () => {
 
     it("deploy.sh: pulumi up of dev under the pack creates the identity, prints no outputs, and exits 0", async () => {
         const mark = azure.log().length;
-        const deployed = await ciScript("deploy.sh", "dev");
+        const deployed = await ciScript("deploy.sh", "inventory-api-dev");
         expect({ code: deployed.code, stderr: withoutNpmNotices(deployed.stderr) }).toEqual({ code: 0, stderr: "" });
         expect(deployed.stdout).toContain("Updating (dev):");
         expect(deployed.stdout).not.toContain("Outputs:");
@@ -101,7 +101,7 @@ describe("tools/ci scripts on the real CLI against the local Azure", () => {
         ]);
         expect(devApp().passwords.map((password) => password.displayName)).toEqual(
             expect.arrayContaining(["slot a, rotated 2026-04-17", "slot b, rotated 2025-04-17"]));
-        for (const secret of await secretValues(workspace, ["dev"])) seenSecrets.add(secret);
+        for (const secret of await secretValues(workspace, ["inventory-api-dev"])) seenSecrets.add(secret);
     }, 120_000);
 
     it("maintenance.sh on the rotation day after an owner was added in the portal: drift, no rotation, expiry still checked", async () => {
@@ -111,17 +111,17 @@ describe("tools/ci scripts on the real CLI against the local Azure", () => {
             { "@odata.id": `https://graph.microsoft.com/v1.0/directoryObjects/${ADMIN_OBJECT_ID}` });
         expect(added.status).toBe(204);
         const mark = azure.log().length;
-        const result = await ciScript("maintenance.sh", "dev");
+        const result = await ciScript("maintenance.sh", "inventory-api-dev");
         // The refresh's code comes first, ExitNoChanges (7: pulumi/pulumi v3.276.0 pkg/cmd/pulumi/cmd/exit_codes.go,
         // returned for --expect-no-changes by pkg/cmd/pulumi/operations/refresh.go); the expiry check, run anyway,
         // finds slot b ended at midnight.
         expect(result.code).toBe(7);
         expect(withoutNpmNotices(result.stderr).split("\n").filter((line) => line.startsWith("tools/ci/"))).toEqual([
-            "tools/ci/maintenance.sh: stack dev differs from its state (drift) or could not be refreshed: no rotation run; " +
-                "review the refresh above, then run pulumi refresh --stack dev and pulumi up --stack dev",
+            "tools/ci/maintenance.sh: stack inventory-api-dev differs from its state (drift) or could not be refreshed: no rotation run; " +
+                "review the refresh above, then run pulumi refresh --stack inventory-api-dev and pulumi up --stack inventory-api-dev",
         ]);
         expect(result.stdout.slice(result.stdout.indexOf("Client secrets of"))).toBe([
-            "Client secrets of stack dev at 2027-04-17: FAILED",
+            "Client secrets of stack inventory-api-dev at 2027-04-17: FAILED",
             "  inventory-api-dev-secret-a  newest    ends 2028-04-17  365 days left  OK",
             "  inventory-api-dev-secret-b  previous  ends 2027-04-17  -1 days left   EXPIRED",
             "warning: inventory-api-dev-secret-b expired on 2027-04-17: a rotation was missed; run pulumi up",
@@ -135,7 +135,7 @@ describe("tools/ci scripts on the real CLI against the local Azure", () => {
         const app = devApp();
         expect((await graphAsAdmin(azure, "DELETE", `/applications/${app.id}/owners/${ADMIN_OBJECT_ID}/$ref`)).status).toBe(204);
         const mark = azure.log().length;
-        const result = await ciScript("maintenance.sh", "dev");
+        const result = await ciScript("maintenance.sh", "inventory-api-dev");
         expect({ code: result.code, stderr: withoutNpmNotices(result.stderr) }).toEqual({ code: 0, stderr: "" });
         expect(writesSince(azure, mark)).toEqual([
             "POST graph.microsoft.com/v1.0/applications/{id}/addPassword 200",
@@ -146,12 +146,12 @@ describe("tools/ci scripts on the real CLI against the local Azure", () => {
             ["slot b, rotated 2027-04-17", "2029-04-17T00:00:00Z"],
         ]);
         expect(result.stdout.slice(result.stdout.indexOf("Client secrets of"))).toBe([
-            "Client secrets of stack dev at 2027-04-17: ok",
+            "Client secrets of stack inventory-api-dev at 2027-04-17: ok",
             "  inventory-api-dev-secret-b  newest    ends 2029-04-17  730 days left  OK",
             "  inventory-api-dev-secret-a  previous  ends 2028-04-17  365 days left  ok",
             "",
         ].join("\n"));
-        for (const secret of await secretValues(workspace, ["dev"])) seenSecrets.add(secret);
+        for (const secret of await secretValues(workspace, ["inventory-api-dev"])) seenSecrets.add(secret);
     }, 180_000);
 
     it("print no secret: neither client secret of either rotation, the deployer's secret nor the passphrase", () => {

@@ -1,6 +1,7 @@
 /**
  * A generated fleet: `apps` apps, each with one stack file per environment, named `<app>-<environment>`, in a copy
- * of the project's Pulumi.yaml. Role assignments as real apps have them: 1 to 4 each, drawn from a fixed seed so
+ * of the project's Pulumi.yaml, whose shared config (tenant, environments, production resource groups `rg-*-prod`)
+ * every stack uses. Role assignments as real apps have them: 1 to 4 each, drawn from a fixed seed so
  * that every run writes the same files.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -34,25 +35,20 @@ export function appName(index: number): string {
 }
 
 export interface FleetStackSpec {
-    readonly app: string;
-    readonly environment: string;
-    readonly subscriptionId: string;
-    /** A production stack's roles are its production resource groups. */
-    readonly production?: boolean;
+    /** The subscription, where it is not the environment's (Pulumi.yaml's environments). */
+    readonly subscriptionId?: string;
     readonly roles: readonly { resourceGroup: string; role: string }[];
 }
 
-/** One stack file of a generated fleet, in the tenant FLEET_TENANT. */
+/**
+ * One stack file of a generated fleet, as an app's team writes it: its roles alone. The stack's name carries the
+ * app and the environment; the tenant, the environment's subscription and production resource groups are
+ * Pulumi.yaml's (FLEET_TENANT, FLEET_SUBSCRIPTION, FLEET_PRODUCTION_SUBSCRIPTION).
+ */
 export function fleetStackYaml(spec: FleetStackSpec): string {
-    const groups = [...new Set(spec.roles.map((entry) => entry.resourceGroup))];
     return [
         "config:",
-        `  app-identity:appName: ${spec.app}`,
-        `  app-identity:environment: ${spec.environment}`,
-        `  app-identity:tenantId: ${FLEET_TENANT}`,
-        `  app-identity:subscriptionId: ${spec.subscriptionId}`,
-        ...(spec.production === true ? ["  app-identity:production: true", `  app-identity:productionResourceGroups: [${groups.join(", ")}]`]
-            : ["  app-identity:productionResourceGroups: []"]),
+        ...(spec.subscriptionId === undefined ? [] : [`  app-identity:subscriptionId: ${spec.subscriptionId}`]),
         "  app-identity:roleAssignments:",
         ...spec.roles.flatMap((entry) => [`    - resourceGroup: ${entry.resourceGroup}`, `      role: ${entry.role}`]),
         "",
@@ -75,11 +71,7 @@ export function generateFleet(options: FleetFixtureOptions, root = mkdtempSync(j
             const count = 1 + Math.floor(random() * 4);
             const group = groupOf(app, environment);
             roles[stack] = STORAGE_BLOB_ROLES.slice(0, count).map((role) => ({ resourceGroup: group, role: role.name }));
-            const production = environment === "prod";
-            writeFileSync(join(root, "stacks", `Pulumi.${stack}.yaml`), fleetStackYaml({
-                app, environment, production, roles: roles[stack],
-                subscriptionId: production ? FLEET_PRODUCTION_SUBSCRIPTION : FLEET_SUBSCRIPTION,
-            }));
+            writeFileSync(join(root, "stacks", `Pulumi.${stack}.yaml`), fleetStackYaml({ roles: roles[stack] }));
             stacks.push(stack);
         }
     }

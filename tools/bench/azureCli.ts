@@ -12,7 +12,7 @@ import { AzureCli } from "../../test/support/azureCli";
 import { createEngineWorkspace } from "../../test/engine/workspace";
 import { againstFloor, summarize, type Figure, type Sample } from "./figures";
 
-/** dev's identity: the resource group and role of stacks/Pulumi.dev.yaml, which the pulumi side deploys. */
+/** dev's identity: the resource group and role of stacks/Pulumi.inventory-api-dev.yaml, which the pulumi side deploys. */
 const GROUP = "rg-inventory-dev";
 const ROLE = "Storage Blob Data Contributor";
 
@@ -22,8 +22,8 @@ export function createForRbacArgs(subscriptionId: string, round: number): string
         "--scopes", `/subscriptions/${subscriptionId}/resourceGroups/${GROUP}`, "--query", "appId", "--output", "tsv"];
 }
 
-/** The stack of round `round`: a new one, so that every `pulumi up` creates its identity (environment = stack name). */
-export const oneIdentityStack = (round: number): string => `one-${round}`;
+/** The stack of round `round`: a new one, so that every `pulumi up` creates its identity (`one-<round>-dev`, in dev). */
+export const oneIdentityStack = (round: number): string => `one-${round}-dev`;
 export const upArgs = (stack: string): string[] => ["up", "--stack", stack, "--yes", "--skip-preview"];
 
 export interface AzureCliFigures {
@@ -50,7 +50,7 @@ export async function measureAzureCli(runs: number, progress: (text: string) => 
             const signIn = await az.run(["login", "--service-principal", "--username", azure.deployer.clientId,
                 `--password=${azure.deployer.clientSecret}`, "--tenant", azure.tenantId, "--output", "none"]);
             if (signIn.code !== 0) throw new Error(`az login exited ${signIn.code}: ${signIn.stderr}`);
-            const devFile = readFileSync(join(workspace.dir, "stacks", "Pulumi.dev.yaml"), "utf8");
+            const devFile = readFileSync(join(workspace.dir, "stacks", "Pulumi.inventory-api-dev.yaml"), "utf8");
             const azSamples: Sample[] = [];
             const upSamples: Sample[] = [];
             for (let round = 0; round <= runs; round += 1) {

@@ -74,7 +74,7 @@ export function planNodeFlags(root = ROOT): string[] {
 
 const SYNTHETIC = {
     "app-identity:appName": "bench",
-    "app-identity:environment": "synthetic",
+    "app-identity:environment": "dev",
     "app-identity:tenantId": "00000000-0000-0000-0000-00000000aaaa",
     "app-identity:subscriptionId": "00000000-0000-0000-0000-00000000bbbb",
 };
@@ -262,8 +262,8 @@ async function measureOffline({ runs, testRuns, sizes, skipTest }: BenchOptions,
         figures.push(measure("npm test", ["npm", "test", "--silent", "--", "--reporter=dot"], testRuns));
     }
 
-    const file = readStackFile(readProject(ROOT), "dev");
-    const dev = await evaluateStack({ program: runProgram, project: "app-identity", stack: "dev", config: file.config });
+    const file = readStackFile(readProject(ROOT), "inventory-api-dev");
+    const dev = await evaluateStack({ program: runProgram, project: "app-identity", stack: "inventory-api-dev", config: file.config });
     const graph = identityGraph(dev.resources, "inventory-api-dev");
 
     const [small, large] = [synthetic[100], synthetic[500]];

@@ -16,7 +16,7 @@ import { createEngineWorkspace, requirePulumiCli } from "../../test/engine/works
 import { PROJECT_ROOT } from "../stacks/stackFiles";
 import { againstFloor, summarize, type Figure, type Sample } from "./figures";
 
-export const ENGINE_STACKS = ["dev", "test", "prod", "local"] as const;
+export const ENGINE_STACKS = ["inventory-api-dev", "inventory-api-test", "inventory-api-prod", "inventory-api-local"] as const;
 /** The guardrail pack as users run it, compiled by setup (tools/policyPack/build.ts); its TypeScript source for comparison. */
 const POLICY_ARGS = ["--policy-pack", ".tools/policy-pack", "--policy-pack-config", "policy/config.json"] as const;
 const POLICY_SOURCE_ARGS = ["--policy-pack", "policy", "--policy-pack-config", "policy/config.json"] as const;
@@ -47,15 +47,15 @@ export function previewCases(): EngineCase[] {
         ...ENGINE_STACKS.map((stack): EngineCase =>
             ({ key: stack, name: `pulumi preview, ${stack} (create)`, where: "workspace", args: preview(stack), env: {} })),
         { key: "type-checked", name: "pulumi preview, dev, type-checked (PULUMI_NODEJS_TRANSPILE_ONLY=false)", where: "workspace",
-            args: preview("dev"), env: { PULUMI_NODEJS_TRANSPILE_ONLY: "false" } },
-        { key: "policy", name: "pulumi preview, dev, with the policy pack (.tools/policy-pack)", where: "workspace", args: preview("dev", ...POLICY_ARGS), env: {} },
+            args: preview("inventory-api-dev"), env: { PULUMI_NODEJS_TRANSPILE_ONLY: "false" } },
+        { key: "policy", name: "pulumi preview, dev, with the policy pack (.tools/policy-pack)", where: "workspace", args: preview("inventory-api-dev", ...POLICY_ARGS), env: {} },
         { key: "policy-source", name: "pulumi preview, dev, with the policy pack's TypeScript source (policy/)", where: "workspace",
-            args: preview("dev", ...POLICY_SOURCE_ARGS), env: {} },
+            args: preview("inventory-api-dev", ...POLICY_SOURCE_ARGS), env: {} },
     ];
 }
 
 /** `pulumi up` of dev with the update only (its preview is a row above), as the engine tests and demo run it. */
-export const UP_DEV: readonly string[] = ["up", "--stack", "dev", "--yes", "--skip-preview"];
+export const UP_DEV: readonly string[] = ["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview"];
 
 /**
  * A project that does nothing: this Pulumi.yaml's runtime (nodejs, TypeScript) and an index.ts exporting nothing,
@@ -147,7 +147,7 @@ export async function measureEngine(runs: number, progress: (text: string) => vo
                 if (round > 0) noChange.push(sample);
             }
             const at = (key: string) => measured[cases.findIndex((engineCase) => engineCase.key === key)]!;
-            const [floor, dev] = [at("floor"), at("dev")];
+            const [floor, dev] = [at("floor"), at("inventory-api-dev")];
             const figures = againstFloor([...measured, create,
                 summarize("pulumi up, dev (no change)", `pulumi ${UP_DEV.join(" ")}`, noChange)], floor);
             return {

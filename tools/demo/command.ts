@@ -32,7 +32,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     let stack: string, keep: boolean;
     try {
         const { values } = parseArgs({ args: [...argv], options: {
-            stack: { type: "string", default: "dev" }, keep: { type: "boolean", default: false },
+            stack: { type: "string", default: "inventory-api-dev" }, keep: { type: "boolean", default: false },
         } });
         ({ stack, keep } = { stack: values.stack, keep: values.keep });
     } catch (error) {

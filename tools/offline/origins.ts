@@ -1,6 +1,6 @@
 /**
  * Which config key is behind a resource the program registers, for a policy's verdict: a reviewer fixes the stack
- * file, not the resource. `stacks/Pulumi.dev.yaml: app-identity:roleAssignments[0].role is "Owner"`.
+ * file, not the resource. `stacks/Pulumi.inventory-api-dev.yaml: app-identity:roleAssignments[0].role is "Owner"`.
  *
  * The names are the program's own (infra/program.ts, infra/appIdentity.ts, infra/names.ts): an identity per display
  * name, its secrets `<identity>-secret-a|b`, a role assignment per (identity, roleAssignments entry).

@@ -27,7 +27,7 @@ export interface PolicyViolation {
 
 /**
  * The config key behind a resource's violation of a policy, as one line's start:
- * `stacks/Pulumi.dev.yaml: app-identity:roleAssignments[0].role is "Owner"` (tools/offline/origins.ts).
+ * `stacks/Pulumi.inventory-api-dev.yaml: app-identity:roleAssignments[0].role is "Owner"` (tools/offline/origins.ts).
  */
 export type ConfigOrigin = (resourceName: string, policy: string) => string | undefined;
 
