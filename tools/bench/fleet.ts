@@ -137,7 +137,7 @@ export function renderFleet(figures: FleetFigures, table: (rows: readonly Figure
     };
     return [
         `fleet plan, ${plan.stacks} generated stacks in one process: ${plan.median.toFixed(2)} s (min ${plan.min.toFixed(2)}, ` +
-            `max ${plan.max.toFixed(2)}, ${plan.runs} runs), peak RSS ${rss === undefined ? "-" : `${rss.toFixed(0)} MiB`}; ` +
+            `max ${plan.max.toFixed(2)}, runs ${plan.runs}), peak RSS ${rss === undefined ? "-" : `${rss.toFixed(0)} MiB`}; ` +
             `target at most ${TARGETS.planSeconds} s and ${TARGETS.planRssMiB} MiB: ${within(planMet)}`,
         "",
         `fleet preview and up of ${figures.stacks} stacks on the real CLI against a local Azure (vs floor: against the same verb at concurrency 1):`,
