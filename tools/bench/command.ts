@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --runs 5] [--test-runs 1] [--skip-test] [--sizes 1,10,100,500] [--skip-engine | --engine-only | --azure-cli-only] [--json]`
+ * `npm run bench [-- --runs 5] [--test-runs 1] [--skip-test] [--sizes 1,10,100,500] [--skip-engine | --engine-only | --azure-cli-only | --fleet-only] [--json]`
  *
  * Whole-process figures, each the median of several cold runs after one warm-up, with min and max and the ratio
  * to the floor measured in the same run: the floor (an empty program under the offline engine), `npm run plan` of
@@ -7,8 +7,8 @@
  * limit (one identity with 4,000 role assignments), the resource graph of one identity, and `npm test`. Then the
  * real engine (tools/bench/engine.ts): `pulumi preview` of each stack and `pulumi up` of dev against a local Azure,
  * beside its own floor, `pulumi preview` of an empty TypeScript program; and one identity made by hand with
- * `az ad sp create-for-rbac` against the same by `pulumi up` (tools/bench/azureCli.ts). Figures only: nothing here
- * asserts a target.
+ * `az ad sp create-for-rbac` against the same by `pulumi up` (tools/bench/azureCli.ts); and `npm run fleet` at scale
+ * (tools/bench/fleet.ts). Figures only: nothing here asserts a target.
  */
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -23,6 +23,7 @@ import { PROJECT_ROOT, readProject, readStackFile } from "../stacks/stackFiles";
 import { runCommand, UsageError } from "../../common/cliArgs";
 import { measureAzureCli, type AzureCliFigures } from "./azureCli";
 import { measureEngine, renderBreakdown, type EngineFigures } from "./engine";
+import { measureFleet, renderFleet } from "./fleet";
 import { againstFloor, renderTable, summarize, type Figure, type Sample } from "./figures";
 
 export { median } from "./figures";
@@ -163,6 +164,8 @@ export interface BenchOptions {
     readonly engine: boolean;
     /** az ad sp create-for-rbac against pulumi up of a one-identity stack (tools/bench/azureCli.ts): with the engine's. */
     readonly azureCli: boolean;
+    /** `npm run fleet` at scale (tools/bench/fleet.ts): its plan offline, its preview and up on the real engine. */
+    readonly fleet: boolean;
 }
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
@@ -177,6 +180,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
             "skip-engine": { type: "boolean", default: false },
             "engine-only": { type: "boolean", default: false },
             "azure-cli-only": { type: "boolean", default: false },
+            "fleet-only": { type: "boolean", default: false },
         },
     });
     const runs = Number(values.runs);
@@ -191,11 +195,17 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     if (values["azure-cli-only"] && (values["skip-engine"] || values["engine-only"])) {
         throw new UsageError("--azure-cli-only measures one figure of the engine's part; give it without --skip-engine or --engine-only");
     }
+    const fleetOnly = values["fleet-only"];
+    if (fleetOnly && (values["skip-engine"] || values["engine-only"] || values["azure-cli-only"])) {
+        throw new UsageError("--fleet-only measures the fleet alone; give it without --skip-engine, --engine-only or --azure-cli-only");
+    }
     const azureCliOnly = values["azure-cli-only"];
     return {
         runs, testRuns, sizes, json: values.json, skipTest: values["skip-test"],
-        offline: !values["engine-only"] && !azureCliOnly, engine: !values["skip-engine"] && !azureCliOnly,
-        azureCli: !values["skip-engine"],
+        offline: !values["engine-only"] && !azureCliOnly && !fleetOnly, engine: !values["skip-engine"] && !azureCliOnly && !fleetOnly,
+        azureCli: !values["skip-engine"] && !fleetOnly,
+        // Its preview and up need the real engine; the engine-only and az-only runs keep to their own figures.
+        fleet: fleetOnly || (!values["skip-engine"] && !values["engine-only"] && !azureCliOnly),
     };
 }
 
@@ -212,11 +222,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     const offline = options.offline ? await measureOffline(options, progress) : undefined;
     const engine = options.engine ? await measureEngine(options.runs, progress) : undefined;
     const azureCli = options.azureCli ? await measureAzureCli(options.runs, progress) : undefined;
+    const fleet = options.fleet ? await measureFleet(options.runs, progress) : undefined;
     if (options.json) {
-        console.log(JSON.stringify({ ...offline, ...(engine === undefined ? {} : { engine }), ...(azureCli === undefined ? {} : { azureCli }) }, null, 2));
+        console.log(JSON.stringify({ ...offline, ...(engine === undefined ? {} : { engine }), ...(azureCli === undefined ? {} : { azureCli }),
+            ...(fleet === undefined ? {} : { fleet }) }, null, 2));
     } else {
         console.log([offline && render(offline.figures, offline.graph, offline.growth), engine && renderEngine(engine),
-            azureCli && renderAzureCli(azureCli)].filter(Boolean).join("\n\n"));
+            azureCli && renderAzureCli(azureCli), fleet && renderFleet(fleet, renderTable)].filter(Boolean).join("\n\n"));
     }
     return 0;
 }
