@@ -92,9 +92,9 @@ describe("the tenant's app management policy, before and during a deploy", () =>
         expect((await graphAsAdmin(azure, "PATCH", "/policies/defaultAppManagementPolicy", { isEnabled: false })).status).toBe(204);
         const deployed = await ciScript("deploy.sh");
         expect({ code: deployed.code, stderr: withoutNpmNotices(deployed.stderr) }).toEqual({ code: 0, stderr: "" });
-        expect(deployed.stdout.split("\n")[0]).toBe("Stack dev: client secrets of 24 months fit the tenant's app management " +
+        expect(deployed.stdout.split("\n")[0]).toBe("Stack inventory-api-dev: client secrets of 24 months fit the tenant's app management " +
             "policies (inventory-api-dev: no policy in force).");
-        expect(deployed.stdout).toContain("Updating (dev):");
+        expect(deployed.stdout).toContain("Updating (inventory-api-dev):");
         expect(appNamed(azure, "inventory-api-dev").passwords).toHaveLength(2);
     }, 300_000);
 

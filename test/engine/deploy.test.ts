@@ -45,14 +45,14 @@ describe("pulumi on the real engine against the local Azure", () => {
     }, 300_000);
 
     it("a stack asking for Owner passes config and is stopped by the policy pack in the real analyzer", async () => {
-        // dev's stack file, asking for Owner: config accepts the name so that the guardrail, which says why, refuses it.
-        workspace.writeStackFile("owner", readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.inventory-api-dev.yaml"), "utf8")
+        // dev's stack file, asking for Owner, as app owner's dev: config accepts the name so that the guardrail, which says why, refuses it.
+        workspace.writeStackFile("owner-dev", readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.inventory-api-dev.yaml"), "utf8")
             .replace("role: Storage Blob Data Contributor", "role: Owner"));
-        await pulumiOk(["stack", "init", "owner"]);
-        const result = await workspace.pulumi(["preview", "--stack", "owner", ...POLICY_ARGS]);
+        await pulumiOk(["stack", "init", "owner-dev"]);
+        const result = await workspace.pulumi(["preview", "--stack", "owner-dev", ...POLICY_ARGS]);
         expect(result.code).not.toBe(0);
         expect(result.stdout).toContain("role-assignment-allowed-roles");
-        expect(appsNamed("inventory-api-owner")).toEqual([]);
+        expect(appsNamed("owner-dev")).toEqual([]);
     }, 300_000);
 
     it.each(STACKS)("pulumi up of stack %s, then pulumi preview --expect-no-changes passes", async (stack) => {

@@ -90,8 +90,10 @@ interface Valid {
 function validArb(stack: string): fc.Arbitrary<Valid> {
     return fc.record({
         form: fc.constantFrom(...FORMS),
-        appName: fc.stringMatching(/^[a-z][a-z0-9-]{0,14}[a-z0-9]$/),
-        environment: fc.option(fc.stringMatching(/^[a-z][a-z0-9]{0,6}$/).map((env) => `${env}-${stack}`), { nil: undefined }),
+        // The stack's name (valid-N) is in every app's name, so no two generated stacks share a display name.
+        appName: fc.stringMatching(/^[a-z][a-z0-9-]{0,14}[a-z0-9]$/).map((app) => `${app}-${stack}`),
+        // One of Pulumi.yaml's non-production environments: a name like valid-N carries none of them.
+        environment: fc.constantFrom("dev", "test", "local"),
         subscription: fc.constantFrom(...SUBSCRIPTIONS),
         owners: fc.uniqueArray(ownerArb, { maxLength: 2, selector: (id) => id.toLowerCase() }),
         production: fc.option(fc.constantFrom("false", "False", "FALSE", '"false"'), { nil: undefined }),
@@ -104,7 +106,7 @@ function validArb(stack: string): fc.Arbitrary<Valid> {
     }).map((v) => {
         const lines: Line[] = [
             { key: "appName", yaml: v.appName },
-            ...(v.environment === undefined ? [] : [{ key: "environment", yaml: v.environment }]),
+            { key: "environment", yaml: v.environment },
             { key: "tenantId", yaml: TENANT },
             { key: "subscriptionId", yaml: v.subscription },
             ...(v.owners.length === 0 ? [] : [{ key: "owners", yaml: list(v.owners) }]),

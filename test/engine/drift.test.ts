@@ -39,7 +39,7 @@ const portal: { addedKeyId?: string; removedKeyId?: string; addedAssignment?: st
 
 beforeAll(async () => {
     scenario = await openScenario(STACKS);
-    for (const stack of STACKS) identities[stack] = identityIn(await stateOf(scenario, stack), `inventory-api-${stack}`);
+    for (const stack of STACKS) identities[stack] = identityIn(await stateOf(scenario, stack), stack);
 }, 180_000);
 
 afterAll(async () => {

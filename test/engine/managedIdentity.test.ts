@@ -182,7 +182,7 @@ describe("re-onboarding an Arc machine in a production stack, on the real engine
         expect(again.principalId).not.toBe(first.principalId);
         const refused = await workspace.pulumi(["up", "--stack", "inventory-api-prod", "--yes", "--skip-preview", ...POLICY_ARGS]);
         expect(refused.code).not.toBe(0);
-        expect(refused.stdout + refused.stderr).toMatch(/unable to replace resource "urn:pulumi:prod::app-identity::appidentity:azure:ManagedIdentityGrant\$azure-native:authorization:RoleAssignment::[^"]+"\s+as it is currently marked for protection/);
+        expect(refused.stdout + refused.stderr).toMatch(/unable to replace resource "urn:pulumi:inventory-api-prod::app-identity::appidentity:azure:ManagedIdentityGrant\$azure-native:authorization:RoleAssignment::[^"]+"\s+as it is currently marked for protection/);
         expect(prodAssignments()).toEqual([`${first.principalId} rg-inventory-prod`, `${first.principalId} rg-inventory-prod-archive`]);
     }, 300_000);
 

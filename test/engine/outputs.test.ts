@@ -114,7 +114,7 @@ describe("npm run env-file -- --stack on the real CLI's outputs", () => {
         const content = readFileSync(out, "utf8");
         const secret = /^AZURE_CLIENT_SECRET='([A-Za-z0-9~._-]{40})'$/m.exec(content)?.[1] ?? "";
         expect(content).toBe([
-            "# Microsoft Entra ID identity inventory-api-dev, from stack dev.",
+            "# Microsoft Entra ID identity inventory-api-dev, from stack inventory-api-dev.",
             "# The client secret expires 2028-04-17T00:00:00Z; write this file again after each rotation.",
             "# Written by 'npm run env-file'. Keep it mode 0600, readable by the service's user only.",
             `AZURE_CLIENT_ID='${app.appId}'`,

@@ -192,7 +192,7 @@ describe("npm run revoke, for prod and for alice of the local stack at once, wit
             ...namesOf(before.alice, "old alice"), ...namesOf(after.alice, "new alice"),
         };
         const writes = deployerWrites(scenario.azure, scenario.azure.log().slice(before.logLength), names);
-        const prod = revokeWrites(before.prod, "inventory-api-prod", PRODUCTION_SUBSCRIPTION_ID);
+        const prod = revokeWrites(before.prod, "prod", PRODUCTION_SUBSCRIPTION_ID);
         const alice = revokeWrites(before.alice, "alice", scenario.azure.subscriptionId);
         expect([...writes].sort()).toEqual([...prod.deletes, ...prod.creates, ...alice.deletes, ...alice.creates].sort());
 

@@ -87,7 +87,7 @@ function expectedRotation(timeline: Timeline, index: number): RotationSeen {
     const rotation = timeline.rotations[index]!;
     const slot = index % 2 === 0 ? timeline.firstSlot : otherSlot(timeline.firstSlot);
     const rotationMonths = timeline.lifetimeMonths / 2;
-    const identity = `inventory-api-${timeline.stack}`;
+    const identity = timeline.stack;
     return {
         rotation,
         dayBefore: { preview: 0, passwords: 2, valid: 2, current: 200, previous: index === 0 ? null : 200 },
@@ -143,7 +143,7 @@ async function startScenario(timeline: Timeline): Promise<Scenario> {
 async function runTimeline(timeline: Timeline, expect: ExpectStatic): Promise<void> {
     const { azure, workspace, clock } = await startScenario(timeline);
     try {
-        const identity = `inventory-api-${timeline.stack}`;
+        const identity = timeline.stack;
         const pulumi = (args: readonly string[]) => pulumiWith(workspace, clock.env(workspace.env), args);
         const passwords = () => appNamed(azure, identity).passwords;
         const validCount = () => passwords().filter((password) => Date.parse(password.endDateTime) > clock.now().getTime()).length;

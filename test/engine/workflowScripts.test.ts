@@ -28,10 +28,10 @@ beforeAll(async () => {
     azure = await startLocalAzure({ now: clock.now });
     workspace = await createEngineWorkspace(azure);
     copyIntoWorkspace(workspace, ["tools"]);
-    // dev's stack file asking for Owner: config accepts the name, the guardrail pack refuses it.
-    workspace.writeStackFile("owner", readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.inventory-api-dev.yaml"), "utf8")
+    // dev's stack file asking for Owner, as app owner's dev: config accepts the name, the guardrail pack refuses it.
+    workspace.writeStackFile("owner-dev", readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.inventory-api-dev.yaml"), "utf8")
         .replace("role: Storage Blob Data Contributor", "role: Owner"));
-    for (const stack of ["inventory-api-dev", "owner"]) expectOk(await workspace.pulumi(["stack", "init", stack]), `pulumi stack init ${stack}`);
+    for (const stack of ["inventory-api-dev", "owner-dev"]) expectOk(await workspace.pulumi(["stack", "init", stack]), `pulumi stack init ${stack}`);
 }, 120_000);
 
 afterAll(async () => {
@@ -65,13 +65,13 @@ describe("tools/ci scripts on the real CLI against the local Azure", () => {
         const previewer = { ARM_CLIENT_ID: azure.previewer!.clientId, ARM_CLIENT_SECRET: azure.previewer!.clientSecret };
         const [dev, owner] = await Promise.all([
             ciScript("preview.sh", "inventory-api-dev", { PREVIEW_REPORT: report, ...previewer }),
-            ciScript("preview.sh", "owner", previewer),
+            ciScript("preview.sh", "owner-dev", previewer),
         ]);
         expect({ code: dev.code, stderr: withoutNpmNotices(dev.stderr) }).toEqual({ code: 0, stderr: "" });
         // The credential policy check first (the local tenant's default policy is disabled), then the preview.
-        expect(dev.stdout.split("\n")[0]).toBe("Stack dev: client secrets of 24 months fit the tenant's app management " +
+        expect(dev.stdout.split("\n")[0]).toBe("Stack inventory-api-dev: client secrets of 24 months fit the tenant's app management " +
             "policies (inventory-api-dev: no policy in force).");
-        expect(dev.stdout).toContain("Previewing update (dev):");
+        expect(dev.stdout).toContain("Previewing update (inventory-api-dev):");
         expect(dev.stdout).toContain("app-identity-guardrails@v0.1.0");
         expect(dev.stdout).not.toContain("Outputs:");
         expect(readFileSync(report, "utf8")).toBe(dev.stdout);
@@ -86,7 +86,7 @@ describe("tools/ci scripts on the real CLI against the local Azure", () => {
         const mark = azure.log().length;
         const deployed = await ciScript("deploy.sh", "inventory-api-dev");
         expect({ code: deployed.code, stderr: withoutNpmNotices(deployed.stderr) }).toEqual({ code: 0, stderr: "" });
-        expect(deployed.stdout).toContain("Updating (dev):");
+        expect(deployed.stdout).toContain("Updating (inventory-api-dev):");
         expect(deployed.stdout).not.toContain("Outputs:");
         // The service principal and the secrets are created at once, after the app: sorted, not in log order.
         expect(writesSince(azure, mark).sort()).toEqual([
