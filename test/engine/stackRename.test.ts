@@ -3,16 +3,15 @@
  * production in its own file, as this project's stacks were) to the fleet's `<app>-<environment>`, on the real CLI:
  * `pulumi stack rename` moves the state, rewriting its URNs (pkg/v3 v3.276.0 pkg/backend/diy/backend.go renameStack
  * -> pkg/resource/edit/operations.go RenameStack, which renames the root stack resource too), and the stack file
- * (cmd/pulumi/stack/stack_rename.go, os.Rename); the
- * identity's name is `<appName>-<environment>` before and after, so the preview shows no change, with the old file
- * and with the new one that holds only the app's own keys.
+ * (cmd/pulumi/stack/stack_rename.go, os.Rename); the identity's name is `<appName>-<environment>` before and after,
+ * so the preview shows no change, with the old file and with the new one that holds only the app's own keys.
  */
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../../localazure";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
-import { pulumiOk as sharedPulumiOk } from "./support";
+import { appNamed, pulumiOk as sharedPulumiOk } from "./support";
 import { createEngineWorkspace, POLICY_ARGS, type EngineWorkspace } from "./workspace";
 
 /** stacks/Pulumi.prod.yaml as it was before the fleet layout (git show 7affba7:stacks/Pulumi.prod.yaml). */
@@ -56,6 +55,7 @@ async function urnsOf(stack: string): Promise<string[]> {
 
 describe("pulumi stack rename prod -> inventory-api-prod, as the README shows it", () => {
     let before: string[] = [];
+    let appId = "";
 
     it("deploys the stack under its old name and layout", async () => {
         await pulumiOk(["stack", "init", "prod"]);
@@ -64,6 +64,7 @@ describe("pulumi stack rename prod -> inventory-api-prod, as the README shows it
         // The stack, two providers, the component, app, service principal, two secrets and two role assignments.
         expect(before).toHaveLength(10);
         expect(before.every((urn) => urn.startsWith("urn:pulumi:prod::app-identity::"))).toBe(true);
+        appId = appNamed(azure, "inventory-api-prod").id;
     }, 300_000);
 
     it("renames it: the state's URNs and the stack file follow", async () => {
@@ -84,7 +85,7 @@ describe("pulumi stack rename prod -> inventory-api-prod, as the README shows it
         workspace.writeStackFile("inventory-api-prod",
             readFileSync(join(PROJECT_ROOT, "stacks", "Pulumi.inventory-api-prod.yaml"), "utf8"));
         await pulumiOk(["preview", "--stack", "inventory-api-prod", "--expect-no-changes", ...POLICY_ARGS]);
-        expect(azure.state().applications.filter((app) => app.properties["displayName"] === "inventory-api-prod"))
-            .toHaveLength(1);
+        // The same app, still the only one of its name.
+        expect(appNamed(azure, "inventory-api-prod").id).toBe(appId);
     }, 300_000);
 });
