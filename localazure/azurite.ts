@@ -151,8 +151,23 @@ export async function startAzurite(accounts: readonly string[]): Promise<Azurite
         const outgoing: Record<string, string> = { ...headers, "content-length": String(body.length) };
         outgoing["authorization"] = `SharedKey ${account}:${sign(key, account, method, pathAndQuery, outgoing)}`;
         const number = ++sent;
-        const reply = await new Promise<AzuriteReply>((resolve, reject) => {
-            const forwarded = httpRequest({ agent, host: "127.0.0.1", port, method, path: pathAndQuery, headers: { ...outgoing, host } }, (response) => {
+        const reply = await sendOnce(host, method, pathAndQuery, outgoing, body);
+        // Morgan writes the line as the response finishes: once it is read, `requests` is exact for the caller.
+        await loggedAs(number);
+        return reply;
+    }
+
+    /**
+     * One request, sent again while it failed on a kept-alive connection Azurite had closed: its server ends an idle
+     * connection after 5 s and Node's agent drops it 1 s before that hint (lib/_http_agent.js, keepSocketAlive),
+     * but a worker whose event loop was busy longer (spawnSync of openssl, a module import) takes the closed
+     * socket from the pool before it has read the close. Such a request never reached Azurite (no access line, so
+     * the same `number`), and the Node docs give this retry for it (http.ClientRequest, request.reusedSocket).
+     */
+    function sendOnce(host: string, method: string, pathAndQuery: string, headers: Record<string, string>,
+        body: Buffer): Promise<AzuriteReply> {
+        return new Promise<AzuriteReply>((resolve, reject) => {
+            const forwarded = httpRequest({ agent, host: "127.0.0.1", port, method, path: pathAndQuery, headers: { ...headers, host } }, (response) => {
                 const chunks: Buffer[] = [];
                 response.on("data", (chunk: Buffer) => chunks.push(chunk));
                 response.on("end", () => resolve({
@@ -160,12 +175,16 @@ export async function startAzurite(accounts: readonly string[]): Promise<Azurite
                 }));
                 response.on("error", reject);
             });
-            forwarded.on("error", reject);
+            forwarded.on("error", (error: NodeJS.ErrnoException) => {
+                if (forwarded.reusedSocket && error.code === "ECONNRESET") {
+                    // Each retry takes the next pooled socket or a new one: it ends by the time the pool is empty.
+                    sendOnce(host, method, pathAndQuery, headers, body).then(resolve, reject);
+                } else {
+                    reject(error);
+                }
+            });
             forwarded.end(body);
         });
-        // Morgan writes the line as the response finishes: once it is read, `requests` is exact for the caller.
-        await loggedAs(number);
-        return reply;
     }
 
     /** The containers of an account, from List Containers (one page: Azurite's default holds 5,000). */
