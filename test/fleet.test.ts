@@ -11,7 +11,7 @@ import { GraphBudget, stackWriteCost } from "../tools/fleet/budget";
 import { changedPaths, touchedStacks } from "../tools/fleet/changes";
 import { main } from "../tools/fleet/command";
 import { readFleet, type FleetStack } from "../tools/fleet/inventory";
-import { fleetMatrices, fleetMatrix } from "../tools/fleet/matrix";
+import { fleetMatrices, type FleetMatrix } from "../tools/fleet/matrix";
 import { plainProgress } from "../tools/fleet/progress";
 import { runFleet, type RunEvent } from "../tools/fleet/runner";
 import { selectStacks, SELECT_ALL } from "../tools/fleet/select";
@@ -238,34 +238,54 @@ describe("the runner", () => {
 });
 
 describe("the CI matrices of a 600-stack fleet", () => {
-    it("non-production then production; past 256 jobs, chunks in name order; one budget across parallel jobs", () => {
+    const jobStacks = (matrix: FleetMatrix) => matrix.matrix.include.flatMap((job) => job.stacks.split(" "));
+
+    it("deploys: non-production, then production; past 256 jobs, chunks in name order; one budget across parallel jobs", () => {
         const { stacks } = readFleet(readProject(fleet600.root));
-        const matrices = fleetMatrices(stacks, { budgetPerWindow: 2400, concurrencyPerJob: 2 });
-        expect(Object.keys(matrices)).toEqual(["nonprod", "prod"]);
-        const nonprod = matrices.nonprod!;
-        expect(nonprod.include).toHaveLength(200);
-        expect(nonprod.include[0]).toEqual({
+        const { nonprod, prod } = fleetMatrices(stacks, { budgetPerWindow: 2400 });
+        // 400 non-production stacks in at most 256 jobs: two a job.
+        expect([nonprod.jobs, nonprod.stacks, nonprod.matrix.include.length]).toEqual([200, 400, 200]);
+        expect(nonprod.matrix.include[0]).toEqual({
             name: "app000-dev..app000-test (2 stacks)", stacks: "app000-dev app000-test", environment: "nonprod",
             group: "pulumi-nonprod-chunk-app000-dev",
         });
-        expect(nonprod.include.flatMap((job) => job.stacks.split(" "))).toEqual(
-            names(stacks).filter((stack) => !stack.endsWith("-prod")));
+        expect(jobStacks(nonprod)).toEqual(names(stacks).filter((stack) => !stack.endsWith("-prod")));
         // 200 production stacks fit 200 jobs: a job each, in the stack's own concurrency group.
-        const prod = matrices.prod!;
-        expect(prod.include.slice(0, 2)).toEqual([
+        expect(prod.matrix.include.slice(0, 2)).toEqual([
             { name: "app000-prod", stacks: "app000-prod", environment: "prod", group: "pulumi-app000-prod" },
             { name: "app001-prod", stacks: "app001-prod", environment: "prod", group: "pulumi-app001-prod" },
         ]);
-        // Runners cap the jobs at once (20); each job's share is half of 2400 / 20.
-        expect([nonprod.maxParallel, nonprod.graphBudgetPerJob, prod.maxParallel, prod.graphBudgetPerJob]).toEqual([20, 60, 20, 60]);
+        expect(jobStacks(prod)).toEqual(names(stacks).filter((stack) => stack.endsWith("-prod")));
+        // Runners cap the jobs at once (20) before the budget does: 2400 / (2 x 14) is 85 for two stacks of 7 a job.
+        expect([nonprod.maxParallel, prod.maxParallel]).toEqual([20, 20]);
+    });
+
+    it("previews and maintenance: every class in one matrix of at most 256 jobs, chunks never mixing classes", () => {
+        const { stacks } = readFleet(readProject(fleet600.root));
+        const { all } = fleetMatrices(stacks, { budgetPerWindow: 2400 });
+        // Two a job would make 200 + 100 jobs: three, so 134 non-production jobs (the last of one stack) and 67.
+        expect([all.jobs, all.stacks]).toEqual([201, 600]);
+        expect(all.matrix.include.map((job) => job.environment).indexOf("prod")).toBe(134);
+        expect(all.matrix.include[133]).toEqual({ name: "app199-test", stacks: "app199-test", environment: "nonprod", group: "pulumi-app199-test" });
+        expect(all.matrix.include[134]).toEqual({
+            name: "app000-prod..app002-prod (3 stacks)", stacks: "app000-prod app001-prod app002-prod", environment: "prod",
+            group: "pulumi-prod-chunk-app000-prod",
+        });
+        expect(jobStacks(all)).toEqual([...names(stacks).filter((stack) => !stack.endsWith("-prod")),
+            ...names(stacks).filter((stack) => stack.endsWith("-prod"))]);
     });
 
     it("a small budget lowers max-parallel, so the jobs together stay within it", () => {
         const { stacks } = readFleet(readProject(fleet600.root));
         const dev = stacks.filter((stack) => stack.config?.environment === "dev");
-        const matrix = fleetMatrix(dev, "nonprod", { budgetPerWindow: 180, concurrencyPerJob: 1 });
-        // A stack may write 7: 180 / (2 x 7) = 12 jobs at once, each with 180 / 24 = 7 per window.
-        expect([matrix.include.length, matrix.maxParallel, matrix.graphBudgetPerJob]).toEqual([200, 12, 7]);
+        const { nonprod } = fleetMatrices(dev, { budgetPerWindow: 180 });
+        // A stack may write 7: 180 / (2 x 7) = 12 jobs at once.
+        expect([nonprod.jobs, nonprod.maxParallel]).toEqual([200, 12]);
+    });
+
+    it("an empty selection: no job in any matrix, which the workflows skip", () => {
+        expect(fleetMatrices([], { budgetPerWindow: 2400 })).toEqual(Object.fromEntries(["all", "nonprod", "prod"]
+            .map((key) => [key, { matrix: { include: [] }, jobs: 0, stacks: 0, maxParallel: 1 }])));
     });
 });
 

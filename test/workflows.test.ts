@@ -1,30 +1,48 @@
-import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { parse } from "yaml";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ciScripts, lintWorkflows, shellcheck, workflowFiles } from "../tools/lint/command";
+import { DEFAULT_FLEET_WRITES_PER_WINDOW } from "../tools/fleet/budget";
+import { readFleet } from "../tools/fleet/inventory";
+import { fleetMatrices, type FleetMatrices, type MatrixJob } from "../tools/fleet/matrix";
+import { readProject } from "../tools/stacks/stackFiles";
 import { ROOT } from "./harness";
 import { fakeCommandsDir } from "./support/fakeCommands";
+import { fleetStackYaml, generateFleet } from "./support/fleetFixture";
 
-type Step = { name?: string; uses?: string; run?: string; if?: string; with?: Record<string, unknown>; env?: Record<string, string> };
-type Job = { environment?: string; needs?: string | string[]; concurrency?: { group: string; "cancel-in-progress": boolean };
-    steps: Step[]; strategy?: { matrix: { stack?: string[]; include?: { stack: string; environment: string }[] } } };
+type Step = { name?: string; uses?: string; run?: string; id?: string; if?: string; with?: Record<string, unknown>; env?: Record<string, string> };
+type Job = { name?: string; if?: string; environment?: string; needs?: string | string[]; outputs?: Record<string, string>;
+    concurrency?: { group: string; "cancel-in-progress": boolean }; steps: Step[];
+    strategy?: { "fail-fast"?: boolean; "max-parallel"?: string; matrix: string } };
 type Workflow = { on: Record<string, unknown> | null; permissions?: Record<string, string>; env?: Record<string, string>;
     jobs: Record<string, Job> };
 type CompositeAction = { runs: { using: string; steps: Step[] } };
 
 const FIXTURES = join(ROOT, "test", "fixtures", "workflows");
-const STACKS = ["inventory-api-dev", "inventory-api-test", "inventory-api-prod", "inventory-api-local"];
+const STACKS = ["inventory-api-dev", "inventory-api-local", "inventory-api-prod", "inventory-api-test"];
 const workflows: Record<string, Workflow> = Object.fromEntries(workflowFiles()
     .map((file) => [basename(file, ".yml"), parse(readFileSync(file, "utf8")) as Workflow]));
-const setupAction = parse(readFileSync(join(ROOT, ".github", "actions", "setup", "action.yml"), "utf8")) as CompositeAction;
+const action = (name: string) => parse(readFileSync(join(ROOT, ".github", "actions", name, "action.yml"), "utf8")) as CompositeAction;
+const setupAction = action("setup");
+const nodeAction = action("node");
 const allSteps = (): Step[] => [...Object.values(workflows).flatMap((workflow) => Object.values(workflow.jobs)
-    .flatMap((job) => job.steps)), ...setupAction.runs.steps];
-const runSteps = (job: Job) => job.steps.filter((step) => step.run !== undefined).map((step) => step.run!.trim());
-/** A job's concurrency group as GitHub evaluates it for one stack of its matrix. */
-const groupFor = (job: Job, stack: string) => job.concurrency?.group.replace("${{ matrix.stack }}", stack);
+    .flatMap((job) => job.steps)), ...setupAction.runs.steps, ...nodeAction.runs.steps];
+const runSteps = (job: Job) => job.steps.filter((step) => step.run !== undefined)
+    .map((step) => ({ run: step.run!.trim(), ...(step.env === undefined ? {} : { env: step.env }) }));
+const uses = (job: Job) => job.steps.map((step) => step.uses ?? "run");
+
+/** The job output every workflow's `stacks` job hands on, as tools/ci/matrix.sh writes it for this repository. */
+const MATRIX = "${{ fromJSON(needs.stacks.outputs.matrix)";
+const STACKS_JOB_OUTPUTS = { matrix: "${{ steps.matrix.outputs.matrix }}" };
+function repositoryMatrices(): FleetMatrices {
+    return fleetMatrices(readFleet(readProject(ROOT)).stacks, { budgetPerWindow: DEFAULT_FLEET_WRITES_PER_WINDOW });
+}
+/** A matrix job's concurrency group as GitHub evaluates it for one entry of the matrix. */
+const groupFor = (job: Job, entry: MatrixJob, pr = "7") => job.concurrency?.group
+    .replace("${{ matrix.group }}", entry.group).replace("${{ github.event.pull_request.number }}", pr);
 
 describe("the GitHub Actions workflows", () => {
     it("are ci, preview, deploy and maintenance, and lint clean with actionlint", async () => {
@@ -57,8 +75,9 @@ describe("the GitHub Actions workflows", () => {
             { name: "Install the Pulumi CLI", uses: "pulumi/actions@v6", with: { "pulumi-version": "3.276.0" } },
         ]);
         expect(setupAction.runs.steps.map((step) => step.uses ?? step.run)).toEqual([
-            "actions/setup-node@v4", "npm ci --no-audit --no-fund", "npm run --silent policy-pack", "pulumi/actions@v6", "azure/login@v2",
+            "./.github/actions/node", "npm run --silent policy-pack", "pulumi/actions@v6", "azure/login@v2",
         ]);
+        expect(nodeAction.runs.steps.map((step) => step.uses ?? step.run)).toEqual(["actions/setup-node@v4", "npm ci --no-audit --no-fund"]);
     });
 
     it("run every stack command through the scripts in tools/ci/, never the CLI in a step", () => {
@@ -66,25 +85,68 @@ describe("the GitHub Actions workflows", () => {
         expect(runs.filter((run) => /\bpulumi\b/.test(run))).toEqual([]);
         expect(runs.filter((run) => run.includes("\n"))).toEqual([]);
         const called = new Set(runs.flatMap((run) => [...run.matchAll(/^bash (tools\/ci\/[\w-]+\.sh)/g)].map((match) => match[1])));
-        expect([...called].sort()).toEqual(["tools/ci/deploy.sh", "tools/ci/maintenance.sh", "tools/ci/pr-comment.sh",
-            "tools/ci/preview.sh"]);
-        // Every script a step calls exists; lib.sh is the one the others source.
-        expect(ciScripts().map((file) => `tools/ci/${basename(file)}`)).toEqual([...called, "tools/ci/lib.sh"].sort());
+        expect([...called].sort()).toEqual(["tools/ci/each.sh", "tools/ci/matrix.sh", "tools/ci/pr-comment.sh"]);
+        // Every other script is one each.sh runs, or lib.sh, which the others source.
+        expect(ciScripts().map((file) => `tools/ci/${basename(file)}`)).toEqual([...called, "tools/ci/deploy.sh", "tools/ci/lib.sh",
+            "tools/ci/maintenance.sh", "tools/ci/preview.sh"].sort());
     });
 
-    it("preview every stack on pull requests, refreshed, under the policy pack, as a PR comment", () => {
-        const job = workflows["preview"]!.jobs["preview"]!;
-        expect(job.strategy!.matrix.stack).toEqual(STACKS);
-        expect(job.steps.filter((step) => step.run !== undefined).map((step) => ({ run: step.run, if: step.if, env: step.env })))
-            .toEqual([
-                { run: 'bash tools/ci/preview.sh "$STACK"', if: undefined,
-                    env: { STACK: "${{ matrix.stack }}", PREVIEW_REPORT: "${{ runner.temp }}/preview.txt" } },
-                { run: 'bash tools/ci/pr-comment.sh "$STACK" "$PREVIEW_REPORT"', if: "always()", env: {
-                    STACK: "${{ matrix.stack }}", PREVIEW_REPORT: "${{ runner.temp }}/preview.txt",
-                    PREVIEW_OUTCOME: "${{ steps.preview.outcome }}", PR_NUMBER: "${{ github.event.pull_request.number }}",
-                    GH_TOKEN: "${{ github.token }}",
-                } },
-            ]);
+    it("list the stacks in a first job of each workflow: a change's on pull requests and pushes, every one on the schedule", () => {
+        const stacksJob = (workflow: string) => workflows[workflow]!.jobs["stacks"]!;
+        expect(["preview", "deploy", "maintenance"].map((workflow) => ({
+            workflow, outputs: stacksJob(workflow).outputs, uses: uses(stacksJob(workflow)), runs: runSteps(stacksJob(workflow)),
+            id: stacksJob(workflow).steps.find((step) => step.run !== undefined)!.id,
+        }))).toEqual([
+            { workflow: "preview", outputs: STACKS_JOB_OUTPUTS, uses: ["actions/checkout@v4", "./.github/actions/node", "run"], id: "matrix",
+                runs: [{ run: 'bash tools/ci/matrix.sh "origin/$BASE_REF"', env: { BASE_REF: "${{ github.base_ref }}" } }] },
+            { workflow: "deploy", outputs: STACKS_JOB_OUTPUTS, uses: ["actions/checkout@v4", "./.github/actions/node", "run"], id: "matrix",
+                runs: [{ run: 'bash tools/ci/matrix.sh "$BEFORE"', env: { BEFORE: "${{ github.event.before }}" } }] },
+            { workflow: "maintenance", outputs: STACKS_JOB_OUTPUTS, uses: ["actions/checkout@v4", "./.github/actions/node", "run"], id: "matrix",
+                runs: [{ run: "bash tools/ci/matrix.sh" }] },
+        ]);
+        // --changed-since diffs against the base: the clone needs the history.
+        expect(["preview", "deploy"].map((workflow) => stacksJob(workflow).steps[0]!.with)).toEqual([{ "fetch-depth": 0 }, { "fetch-depth": 0 }]);
+    });
+
+    it("read only what tools/fleet/matrix.ts writes: every matrix path in them exists in its output", () => {
+        const matrices = repositoryMatrices() as unknown as Record<string, unknown>;
+        const paths = workflowFiles().flatMap((file) => [...readFileSync(file, "utf8")
+            .matchAll(/fromJSON\(needs\.stacks\.outputs\.matrix\)((?:\.[\w*]+)+)/g)].map((match) => match[1]!.slice(1)));
+        expect([...new Set(paths)].sort()).toEqual(["all.jobs", "all.matrix", "all.matrix.include.*.stacks", "all.maxParallel",
+            "nonprod.jobs", "nonprod.matrix", "nonprod.maxParallel", "prod.jobs", "prod.matrix", "prod.maxParallel"]);
+        // GitHub's object filter `.*.` maps over a list (docs.github.com, "Evaluate expressions", object filters).
+        const resolve = (value: unknown, keys: readonly string[]): unknown => keys.length === 0 ? value
+            : keys[0] === "*" ? (value as unknown[]).map((item) => resolve(item, keys.slice(1)))
+                : resolve((value as Record<string, unknown>)[keys[0]!], keys.slice(1));
+        for (const path of new Set(paths)) expect({ path, value: resolve(matrices, path.split(".")) }).not.toMatchObject({ value: undefined });
+        // What `strategy.matrix` gets holds `include` alone: any other key would become a dimension of the matrix.
+        expect(Object.keys((matrices["all"] as FleetMatrices["all"]).matrix)).toEqual(["include"]);
+    });
+
+    it("preview the touched stacks on pull requests, refreshed, under the policy pack, then one PR comment for all of them", () => {
+        const { preview, comment } = workflows["preview"]!.jobs;
+        expect({ needs: preview!.needs, if: preview!.if, strategy: preview!.strategy, uses: uses(preview!), runs: runSteps(preview!) }).toEqual({
+            needs: "stacks", if: "fromJSON(needs.stacks.outputs.matrix).all.jobs > 0",
+            strategy: { "fail-fast": false, matrix: `${MATRIX}.all.matrix }}` },
+            uses: ["actions/checkout@v4", "./.github/actions/setup", "run", "actions/upload-artifact@v4"],
+            runs: [{ run: 'bash tools/ci/each.sh preview "$STACKS"',
+                env: { STACKS: "${{ matrix.stacks }}", PREVIEW_REPORTS: "${{ runner.temp }}/previews" } }],
+        });
+        // What each.sh kept for the comment, even when a preview failed; one artifact per job.
+        expect(preview!.steps[3]).toEqual({ if: "always()", uses: "actions/upload-artifact@v4", with: {
+            name: "preview-${{ strategy.job-index }}", path: "${{ runner.temp }}/previews/", "if-no-files-found": "ignore", "retention-days": 1,
+        } });
+        expect({ needs: comment!.needs, if: comment!.if, uses: uses(comment!), runs: runSteps(comment!) }).toEqual({
+            needs: ["stacks", "preview"],
+            if: "always() && needs.stacks.result == 'success' && fromJSON(needs.stacks.outputs.matrix).all.jobs > 0",
+            uses: ["actions/checkout@v4", "./.github/actions/node", "actions/download-artifact@v4", "run"],
+            runs: [{ run: 'bash tools/ci/pr-comment.sh "$PREVIEW_REPORTS" "$STACKS"', env: {
+                PREVIEW_REPORTS: "${{ runner.temp }}/previews",
+                STACKS: `\${{ join(fromJSON(needs.stacks.outputs.matrix).all.matrix.include.*.stacks, ' ') }}`,
+                PR_NUMBER: "${{ github.event.pull_request.number }}", GH_TOKEN: "${{ github.token }}",
+            } }],
+        });
+        expect(comment!.steps[2]!.with).toEqual({ pattern: "preview-*", "merge-multiple": true, path: "${{ runner.temp }}/previews" });
     });
 
     it("sign pull requests in as the read-only preview identity, never as the deployer", () => {
@@ -107,8 +169,8 @@ describe("the GitHub Actions workflows", () => {
             // An environment's subject is the deployer's; pull-request jobs run in none.
             expect(Object.values(workflow.jobs).map((job) => job.environment)).toEqual(Object.values(workflow.jobs).map(() => undefined));
         }
-        // The deploying jobs run in the environment of their stack, whose subject the deployer trusts.
-        expect(Object.values(workflows["deploy"]!.jobs).map((job) => job.environment)).toEqual(["dev", "local", "test", "prod"]);
+        // The deploying jobs run in the environment of their stacks' class, whose subject the deployer trusts.
+        expect(Object.values(workflows["deploy"]!.jobs).map((job) => job.environment)).toEqual([undefined, "nonprod", "prod"]);
         expect(workflows["maintenance"]!.jobs["maintain"]!.environment).toBe("${{ matrix.environment }}");
     });
 
@@ -121,16 +183,25 @@ describe("the GitHub Actions workflows", () => {
         for (const name of used) expect(docs).toContain(`\`${name}\``);
     });
 
-    it("deploy dev, then test, then prod, each in its environment", () => {
+    it("deploy the touched stacks: non-production first in nonprod, then production in prod, within the Graph budget", () => {
         const { jobs } = workflows["deploy"]!;
-        expect(Object.fromEntries(Object.entries(jobs).map(([name, job]) => [name, {
-            environment: job.environment, needs: job.needs, runs: runSteps(job),
-        }]))).toEqual({
-            "inventory-api-dev": { environment: "dev", needs: undefined, runs: ["bash tools/ci/deploy.sh inventory-api-dev"] },
-            "inventory-api-local": { environment: "local", needs: "inventory-api-dev", runs: ["bash tools/ci/deploy.sh inventory-api-local"] },
-            "inventory-api-test": { environment: "test", needs: "inventory-api-dev", runs: ["bash tools/ci/deploy.sh inventory-api-test"] },
-            "inventory-api-prod": { environment: "prod", needs: "inventory-api-test", runs: ["bash tools/ci/deploy.sh inventory-api-prod"] },
+        const deployJob = (environment: "nonprod" | "prod") => ({
+            name: "deploy ${{ matrix.name }}", environment,
+            strategy: { "fail-fast": false, "max-parallel": `${MATRIX}.${environment}.maxParallel }}`, matrix: `${MATRIX}.${environment}.matrix }}` },
+            uses: ["actions/checkout@v4", "./.github/actions/setup", "run"],
+            runs: [{ run: 'bash tools/ci/each.sh deploy "$STACKS"', env: { STACKS: "${{ matrix.stacks }}" } }],
         });
+        const shape = (job: Job) => ({ name: job.name, environment: job.environment, strategy: job.strategy, uses: uses(job), runs: runSteps(job) });
+        expect([shape(jobs["nonprod"]!), shape(jobs["prod"]!)]).toEqual([deployJob("nonprod"), deployJob("prod")]);
+        expect([jobs["nonprod"]!.needs, jobs["nonprod"]!.if]).toEqual(["stacks", "fromJSON(needs.stacks.outputs.matrix).nonprod.jobs > 0"]);
+        // Production after every non-production stack succeeded, or when the push touched none of them.
+        expect([jobs["prod"]!.needs, jobs["prod"]!.if]).toEqual([["stacks", "nonprod"],
+            "!cancelled() && needs.stacks.result == 'success' && (needs.nonprod.result == 'success' || " +
+            "needs.nonprod.result == 'skipped') && fromJSON(needs.stacks.outputs.matrix).prod.jobs > 0"]);
+        // This repository's stacks: three non-production, one production, each a job of its own.
+        const { nonprod, prod } = repositoryMatrices();
+        expect([nonprod.matrix.include.map((job) => job.stacks), prod.matrix.include.map((job) => job.stacks)])
+            .toEqual([["inventory-api-dev", "inventory-api-local", "inventory-api-test"], ["inventory-api-prod"]]);
     });
 
     // `pulumi up` locks the stack and a second one fails at once (pulumi/pulumi v3.276.0 pkg/backend/diy/backend.go
@@ -138,36 +209,52 @@ describe("the GitHub Actions workflows", () => {
     // (Preview -> apply, DryRun; pulumi/pulumi#8642). GitHub keeps one pending job per group and cancels the one
     // already waiting (docs.github.com, "Control the concurrency of workflows and jobs").
     it("run one locking job per stack at a time across deploy and maintenance, never cancelling one", () => {
-        const deploy = workflows["deploy"]!.jobs;
+        const { nonprod, prod } = workflows["deploy"]!.jobs;
         const maintain = workflows["maintenance"]!.jobs["maintain"]!;
         const preview = workflows["preview"]!.jobs["preview"]!;
-        expect(STACKS.map((stack) => ({
-            stack, deploy: groupFor(deploy[stack]!, stack), maintenance: groupFor(maintain, stack),
-            cancel: [deploy[stack]!.concurrency?.["cancel-in-progress"], maintain.concurrency?.["cancel-in-progress"]],
-        }))).toEqual(STACKS.map((stack) => ({
-            stack, deploy: `pulumi-${stack}`, maintenance: `pulumi-${stack}`, cancel: [false, false],
+        const matrices = repositoryMatrices();
+        const entryOf = (key: "all" | "nonprod" | "prod", stack: string) => matrices[key].matrix.include.find((job) => job.stacks === stack)!;
+        expect(STACKS.map((stack) => {
+            const deploy = stack.endsWith("-prod") ? { job: prod!, entry: entryOf("prod", stack) } : { job: nonprod!, entry: entryOf("nonprod", stack) };
+            return {
+                stack, deploy: groupFor(deploy.job, deploy.entry), maintenance: groupFor(maintain, entryOf("all", stack)),
+                preview: groupFor(preview, entryOf("all", stack)),
+                cancel: [deploy.job.concurrency?.["cancel-in-progress"], maintain.concurrency?.["cancel-in-progress"]],
+            };
+        })).toEqual(STACKS.map((stack) => ({
+            // Previews stay out of that group, so that a pull request never displaces a deploy waiting in it.
+            stack, deploy: `pulumi-${stack}`, maintenance: `pulumi-${stack}`, preview: `preview-pulumi-${stack}-7`, cancel: [false, false],
         })));
-        // Previews stay out of that group, so that a pull request never displaces a deploy waiting in it.
-        expect(preview.concurrency).toEqual({
-            group: "preview-${{ matrix.stack }}-${{ github.event.pull_request.number }}", "cancel-in-progress": true,
-        });
+        expect(preview.concurrency?.["cancel-in-progress"]).toBe(true);
     });
 
-    it("maintain every stack daily in its environment: one script for drift, rotation and expiry", () => {
+    it("maintain every stack daily in its class's environment: one script for drift, rotation and expiry", () => {
         const job = workflows["maintenance"]!.jobs["maintain"]!;
-        expect(job.strategy!.matrix.include).toEqual(STACKS.map((stack) => ({ stack, environment: stack.replace("inventory-api-", "") })));
-        expect(job.steps.filter((step) => step.run !== undefined).map((step) => ({ run: step.run, env: step.env }))).toEqual([
-            { run: 'bash tools/ci/maintenance.sh "$STACK"', env: { STACK: "${{ matrix.stack }}" } },
+        expect({ needs: job.needs, if: job.if, strategy: job.strategy, uses: uses(job), runs: runSteps(job) }).toEqual({
+            needs: "stacks", if: "fromJSON(needs.stacks.outputs.matrix).all.jobs > 0",
+            strategy: { "fail-fast": false, "max-parallel": `${MATRIX}.all.maxParallel }}`, matrix: `${MATRIX}.all.matrix }}` },
+            uses: ["actions/checkout@v4", "./.github/actions/setup", "run"],
+            runs: [{ run: 'bash tools/ci/each.sh maintenance "$STACKS"', env: { STACKS: "${{ matrix.stacks }}" } }],
+        });
+        expect(repositoryMatrices().all.matrix.include.map((entry) => [entry.stacks, entry.environment])).toEqual([
+            ["inventory-api-dev", "nonprod"], ["inventory-api-local", "nonprod"], ["inventory-api-test", "nonprod"], ["inventory-api-prod", "prod"],
         ]);
     });
 
     it("never print, upload or pass on stack outputs", () => {
-        // Comments may name what is avoided; the code may not do it.
+        // Comments may name what is avoided; the code may not do it. Two lines are what they seem to be and are not:
+        // the matrix step's output (stack names from the stack files) and the upload of the previews' display.
+        const allowed = new Set(["matrix: ${{ steps.matrix.outputs.matrix }}", "uses: actions/upload-artifact@v4"]);
         const offending = [...workflowFiles(), ...ciScripts()].flatMap((file) => readFileSync(file, "utf8").split("\n")
             .filter((line) => !/^\s*#/.test(line))
             .filter((line) => /upload-artifact|stack output|--show-secrets|steps\.[\w-]+\.outputs|set -x|\bxtrace\b/.test(line))
+            .filter((line) => !allowed.has(line.trim()))
             .map((line) => `${basename(file)}: ${line.trim()}`));
         expect(offending).toEqual([]);
+        // The one upload is preview.yml's, of the folder where each.sh keeps what preview.sh printed.
+        const uploads = Object.entries(workflows).flatMap(([name, workflow]) => Object.values(workflow.jobs).flatMap((job) => job.steps)
+            .filter((step) => step.uses?.startsWith("actions/upload-artifact") === true).map((step) => [name, step.with?.["path"]]));
+        expect(uploads).toEqual([["preview", "${{ runner.temp }}/previews/"]]);
     });
 });
 
@@ -209,7 +296,7 @@ describe("the CI scripts in tools/ci/", () => {
             .toEqual([[3, 2164], [3, 2086], [4, 2115]]);
     });
 
-    it.each(["preview.sh", "deploy.sh", "maintenance.sh", "pr-comment.sh"])("%s stops on errors and unset variables (set -euo pipefail)", (script) => {
+    it.each(["preview.sh", "deploy.sh", "maintenance.sh", "each.sh", "matrix.sh", "pr-comment.sh"])("%s stops on errors and unset variables (set -euo pipefail)", (script) => {
         expect(readFileSync(join(ROOT, "tools", "ci", script), "utf8").split("\n").slice(0, 20)).toContain("set -euo pipefail");
     });
 
@@ -321,35 +408,178 @@ describe("the CI scripts in tools/ci/", () => {
         });
     });
 
-    const GH = { GH_TOKEN: "token-never-printed", GITHUB_REPOSITORY: "contoso/identities", PR_NUMBER: "7", PREVIEW_OUTCOME: "success" };
+    it("each.sh runs the script for the job's one stack as it runs alone, and keeps its output and outcome for the comment", () => {
+        const reports = join(work, "previews");
+        expect(run("each.sh", ["preview", "inventory-api-dev"], { PREVIEW_REPORTS: reports })).toEqual({
+            code: 0, stdout: "credential policy: ok\npreview of the stack: done\n", stderr: "",
+            calls: [CHECK("inventory-api-dev"), `preview --stack inventory-api-dev --refresh ${QUIET} --color never ${POLICY}`],
+        });
+        expect(readdirSync(reports).sort()).toEqual(["inventory-api-dev.outcome", "inventory-api-dev.txt"]);
+        expect([readFileSync(join(reports, "inventory-api-dev.txt"), "utf8"), readFileSync(join(reports, "inventory-api-dev.outcome"), "utf8")])
+            .toEqual(["credential policy: ok\npreview of the stack: done\n", "success\n"]);
+    });
+
+    it("each.sh runs a chunk's stacks in order; one's failure does not stop the next, and the job fails with its code", () => {
+        const result = run("each.sh", ["deploy", "inventory-api-dev inventory-api-local inventory-api-test"],
+            { FAKE_PULUMI_FAIL: "up", FAKE_PULUMI_FAIL_STACK: "inventory-api-local" });
+        expect(result).toEqual({
+            code: 255,
+            stdout: "== deploy inventory-api-dev\ncredential policy: ok\nup of the stack: done\n== deploy inventory-api-local\n" +
+                "credential policy: ok\n== deploy inventory-api-test\ncredential policy: ok\nup of the stack: done\n",
+            stderr: "error: the up failed\ntools/ci/each.sh: deploy failed for 1 of 3 stacks: inventory-api-local\n",
+            calls: ["inventory-api-dev", "inventory-api-local", "inventory-api-test"]
+                .flatMap((stack) => [CHECK(stack), `up --stack ${stack} --yes ${QUIET} ${POLICY}`]),
+        });
+    });
+
+    it("each.sh keeps a failed preview's output with the outcome failure", () => {
+        const reports = join(work, "previews");
+        expect(run("each.sh", ["preview", "inventory-api-dev inventory-api-prod"],
+            { PREVIEW_REPORTS: reports, FAKE_PULUMI_FAIL: "preview", FAKE_PULUMI_FAIL_STACK: "inventory-api-prod" }).code).toBe(255);
+        expect(["dev", "prod"].map((environment) => readFileSync(join(reports, `inventory-api-${environment}.outcome`), "utf8")))
+            .toEqual(["success\n", "failure\n"]);
+        expect(readFileSync(join(reports, "inventory-api-prod.txt"), "utf8")).toBe("credential policy: ok\n");
+    });
+
+    it.each([
+        ["no stack", ["deploy", " "], 'tools/ci/each.sh: no stack given; expected the matrix job\'s stacks, such as "inventory-api-dev"'],
+        ["another script", ["destroy", "inventory-api-dev"], 'tools/ci/each.sh: the script is "destroy"; expected deploy, preview or maintenance'],
+        ["the stacks as words", ["deploy", "inventory-api-dev", "inventory-api-test"],
+            'tools/ci/each.sh: usage: tools/ci/each.sh deploy|preview|maintenance "STACK [STACK ...]"'],
+    ])("each.sh refuses %s in one line, exit 2, before running anything", (_case, args, message) => {
+        expect(run("each.sh", args)).toEqual({ code: 2, stdout: "", stderr: `${message}\n`, calls: [] });
+    });
+
+    it("each.sh passes a stack's own refusal through: deploy.sh's usage line for a stack with no file", () => {
+        expect(run("each.sh", ["deploy", "qa"])).toMatchObject({ code: 2, calls: [],
+            stderr: 'tools/ci/deploy.sh: STACK is "qa"; expected a stack with a file in stacks/: one of inventory-api-dev, inventory-api-local, inventory-api-prod, inventory-api-test\n' });
+    });
+
+    const GH = { GH_TOKEN: "token-never-printed", GITHUB_REPOSITORY: "contoso/identities", PR_NUMBER: "7" };
+    const DEV_PREVIEW = "Previewing update (inventory-api-dev):\n    pulumi:pulumi:Stack  app-identity-inventory-api-dev\n\n" +
+        "Resources:\n    + 1 to create\n    6 unchanged\n\nDuration: 3s\n";
 
     it.each([
         ["posts a comment when the pull request has none from it", "", "--method POST repos/contoso/identities/issues/7/comments",
             "posted"],
         ["edits the comment it posted before", "4242", "--method PATCH repos/contoso/identities/issues/comments/4242", "updated"],
-    ])("pr-comment.sh %s", (_case, existing, call, verb) => {
-        const report = join(work, "preview.txt");
-        writeFileSync(report, "Previewing update (dev):\n    pulumi:pulumi:Stack  app-identity-dev\n");
+    ])("pr-comment.sh %s: one for every stack", (_case, existing, call, verb) => {
+        const reports = join(work, "previews");
+        mkdirSync(reports);
+        writeFileSync(join(reports, "inventory-api-dev.txt"), DEV_PREVIEW);
+        writeFileSync(join(reports, "inventory-api-dev.outcome"), "success\n");
+        writeFileSync(join(reports, "inventory-api-prod.txt"), "error: the preview failed\n");
+        writeFileSync(join(reports, "inventory-api-prod.outcome"), "failure\n");
         const body = join(work, "body.md");
         const ghLog = join(work, "gh.log");
-        const result = run("pr-comment.sh", ["inventory-api-dev", report],
+        const result = run("pr-comment.sh", [reports, "inventory-api-dev inventory-api-test inventory-api-prod"],
             { ...GH, FAKE_GH_LOG: ghLog, FAKE_GH_EXISTING: existing, FAKE_GH_BODY: body });
-        expect(result).toEqual({ code: 0, stdout: `tools/ci/pr-comment.sh: ${verb} the preview comment of stack inventory-api-dev\n`,
-            stderr: "", calls: [] });
-        const marker = "<!-- app-identity preview: inventory-api-dev -->";
+        expect(result).toEqual({ code: 0, stdout: `tools/ci/pr-comment.sh: ${verb} the preview comment\n`, stderr: "", calls: [] });
+        const marker = "<!-- app-identity preview -->";
         // The body goes through a temporary file, named at random.
         expect(readFileSync(ghLog, "utf8").split("\n").filter((line) => line !== "")
             .map((line) => line.replace(/body=@\S+$/, "body=@FILE"))).toEqual([
             `api --paginate repos/contoso/identities/issues/7/comments --jq .[] | select(.body | startswith("${marker}")) | .id`,
             `api ${call} -F body=@FILE`,
         ]);
-        expect(readFileSync(body, "utf8")).toBe(`${marker}\n### \`pulumi preview\` of stack \`inventory-api-dev\`: success\n\n\`\`\`\`\n` +
-            "Previewing update (dev):\n    pulumi:pulumi:Stack  app-identity-dev\n\n````\n");
+        expect(readFileSync(body, "utf8")).toBe([
+            marker,
+            "### `pulumi preview` of 3 stacks: 1 succeeded, 1 failed, 1 without output",
+            "",
+            "| stack | preview | changes |",
+            "| --- | --- | --- |",
+            "| `inventory-api-dev` | success | + 1 to create, 6 unchanged |",
+            "| `inventory-api-test` | no output (the job did not run) | - |",
+            "| `inventory-api-prod` | failure | - |",
+            "",
+            "<details><summary><code>inventory-api-prod</code>: failure</summary>\n\n````\nerror: the preview failed\n````\n</details>",
+            "",
+            `<details><summary><code>inventory-api-dev</code>: success</summary>\n\n\`\`\`\`\n${DEV_PREVIEW.trimEnd()}\n\`\`\`\`\n</details>`,
+            "",
+        ].join("\n"));
     });
 
-    it("pr-comment.sh posts nothing when the preview left no output", () => {
-        expect(run("pr-comment.sh", ["inventory-api-dev", join(work, "missing.txt")], { GH_TOKEN: "t", GITHUB_REPOSITORY: "o/r", PR_NUMBER: "7" }))
-            .toEqual({ code: 0, stdout: "tools/ci/pr-comment.sh: no preview output for stack inventory-api-dev (the preview did not run); no comment\n",
-                stderr: "", calls: [] });
+    it.each([
+        ["no stacks", ["previews"], {}, 'tools/ci/pr-comment.sh: usage: tools/ci/pr-comment.sh REPORTS_DIR "STACK [STACK ...]"'],
+        ["no token", ["previews", "inventory-api-dev"], { GH_TOKEN: undefined }, "tools/ci/pr-comment.sh: GH_TOKEN is not set"],
+        ["a pull request number that is not one", ["previews", "inventory-api-dev"], { PR_NUMBER: "7; rm" },
+            'tools/ci/pr-comment.sh: PR_NUMBER is "7; rm"; expected a pull request number'],
+    ] as const)("pr-comment.sh refuses %s in one line, exit 2, and posts nothing", (_case, args, env, message) => {
+        const ghLog = join(work, "gh.log");
+        expect({ ...run("pr-comment.sh", args, { ...GH, FAKE_GH_LOG: ghLog, ...env }), posted: existsSync(ghLog) })
+            .toEqual({ code: 2, stdout: "", stderr: `${message}\n`, calls: [], posted: false });
+    });
+});
+
+describe("tools/ci/matrix.sh on a fleet's real git history", () => {
+    let repo: string;
+    const git = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    beforeAll(() => {
+        // Nine stacks in a repository of their own, with this checkout's scripts, program and packages.
+        repo = generateFleet({ apps: 3 }).root;
+        cpSync(join(ROOT, "tools", "ci"), join(repo, "tools", "ci"), { recursive: true });
+        for (const entry of ["node_modules", "package.json", "common", "infra", "policy"]) symlinkSync(join(ROOT, entry), join(repo, entry));
+        for (const entry of readdirSync(join(ROOT, "tools")).filter((name) => name !== "ci")) symlinkSync(join(ROOT, "tools", entry), join(repo, "tools", entry));
+        git("init", "--quiet", "--initial-branch", "main");
+        git("-c", "user.name=t", "-c", "user.email=t@example.com", "add", "--all");
+        git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--message", "the fleet");
+    });
+    afterAll(() => rmSync(repo, { recursive: true, force: true }));
+
+    function matrix(args: readonly string[]) {
+        const output = join(repo, "..", `${basename(repo)}-output`);
+        writeFileSync(output, "");
+        const result = spawnSync("bash", [join(repo, "tools", "ci", "matrix.sh"), ...args], {
+            cwd: tmpdir(), encoding: "utf8", env: { PATH: "/usr/bin:/bin", HOME: repo, GITHUB_OUTPUT: output },
+        });
+        const written = readFileSync(output, "utf8");
+        rmSync(output);
+        const value = /^matrix=(.*)\n$/.exec(written)?.[1];
+        return { code: result.status, stdout: result.stdout, stderr: result.stderr, matrices: value === undefined ? written : JSON.parse(value) as FleetMatrices };
+    }
+    const jobs = (matrices: FleetMatrices | string, key: "all" | "nonprod" | "prod") =>
+        typeof matrices === "string" ? matrices : matrices[key].matrix.include.map((job) => `${job.environment} ${job.stacks}`);
+
+    it("without a base, every stack: the job output and a line per job in the log", () => {
+        const result = matrix([]);
+        expect({ code: result.code, stderr: result.stderr, stdout: result.stdout }).toEqual({ code: 0, stderr: "", stdout: [
+            "tools/ci/matrix.sh: every stack",
+            "9 stacks: nonprod 6 in 6 jobs (6 at once), prod 3 in 3 jobs (3 at once)",
+            ...["app000-dev", "app000-test", "app001-dev", "app001-test", "app002-dev", "app002-test"].map((stack) => `  nonprod  ${stack}`),
+            ...["app000-prod", "app001-prod", "app002-prod"].map((stack) => `  prod     ${stack}`), "",
+        ].join("\n") });
+        expect(result.matrices).toEqual(fleetMatrices(readFleet(readProject(repo)).stacks, { budgetPerWindow: DEFAULT_FLEET_WRITES_PER_WINDOW }));
+    });
+
+    it("with the commit before a push: the stacks it touched; a change to the shared config, all of them", () => {
+        const before = git("rev-parse", "HEAD").trim();
+        writeFileSync(join(repo, "stacks", "Pulumi.app001-prod.yaml"), fleetStackYaml({ roles: [{ resourceGroup: "rg-app001-prod", role: "Storage Blob Data Reader" }] }));
+        git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--all", "--message", "app001-prod reads only");
+        const one = matrix([before]);
+        expect([one.code, one.stdout.split("\n")[0], jobs(one.matrices, "nonprod"), jobs(one.matrices, "prod")])
+            .toEqual([0, `tools/ci/matrix.sh: the stacks changed since ${before}`, [], ["prod app001-prod"]]);
+        expect(one.matrices).toMatchObject({ nonprod: { jobs: 0, stacks: 0 }, prod: { jobs: 1, stacks: 1, maxParallel: 1 } });
+        // More of npm run fleet's flags narrow it further.
+        expect(jobs(matrix([before, "--environment", "dev"]).matrices, "all")).toEqual([]);
+        const shared = git("rev-parse", "HEAD").trim();
+        writeFileSync(join(repo, "Pulumi.yaml"), readFileSync(join(repo, "Pulumi.yaml"), "utf8").replace("default: 24", "default: 12"));
+        git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--all", "--message", "shorter secrets");
+        expect(jobs(matrix([shared]).matrices, "all")).toHaveLength(9);
+    });
+
+    it.each([
+        ["zeros, GitHub's before on a branch's first push", "0000000000000000000000000000000000000000", "no commit before this push; every stack"],
+        ["a commit the clone does not have, after a force push", "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "4b825dc642cb6eb9a060e54bf8d69288fbee4904 is not in this clone (a force push?); every stack"],
+    ])("with %s: every stack", (_case, base, line) => {
+        const result = matrix([base]);
+        expect([result.code, result.stdout.split("\n")[0], jobs(result.matrices, "all")]).toEqual([0, `tools/ci/matrix.sh: ${line}`,
+            expect.arrayContaining(["nonprod app000-dev", "prod app002-prod"])]);
+        expect(jobs(result.matrices, "all")).toHaveLength(9);
+    });
+
+    it("refuses to run outside GitHub Actions' step environment, in one line, exit 2", () => {
+        const result = spawnSync("bash", [join(repo, "tools", "ci", "matrix.sh")], { encoding: "utf8", env: { PATH: "/usr/bin:/bin", HOME: repo } });
+        expect([result.status, result.stdout, result.stderr]).toEqual([2, "",
+            "tools/ci/matrix.sh: GITHUB_OUTPUT is not set; expected the file GitHub Actions reads a step's outputs from\n"]);
     });
 });

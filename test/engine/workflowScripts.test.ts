@@ -13,6 +13,7 @@ import { ADMIN_OBJECT_ID } from "../../localazure/seed";
 import { startLocalAzure, type LocalAzure } from "../../localazure";
 import { environmentFor } from "../../localazure/main";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
+import { plansChanges, resourceSummary } from "../../tools/previewComment/render";
 import { appNamed, copyIntoWorkspace, expectOk, graphAsAdmin, MovableClock, secretValues, utc, writesSince } from "./support";
 import { createEngineWorkspace, runCommand, type CommandResult, type EngineWorkspace } from "./workspace";
 
@@ -75,6 +76,8 @@ describe("tools/ci scripts on the real CLI against the local Azure", () => {
         expect(dev.stdout).toContain("app-identity-guardrails@v0.1.0");
         expect(dev.stdout).not.toContain("Outputs:");
         expect(readFileSync(report, "utf8")).toBe(dev.stdout);
+        // What the PR comment's table shows of it: the CLI's own summary lines (tools/previewComment/render.ts).
+        expect([resourceSummary(dev.stdout), plansChanges(dev.stdout)]).toEqual([["+ 7 to create"], true]);
         // pipefail: the script exits with the CLI's code (1 for a mandatory policy violation), not tee's 0.
         expect(owner.code).toBe(1);
         expect(owner.stdout).toContain("- [mandatory]  role-assignment-allowed-roles  (azure-native:authorization:RoleAssignment: ");

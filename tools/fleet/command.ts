@@ -190,7 +190,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 2;
     }
     if (args.verb === "matrix") {
-        console.log(JSON.stringify(fleetMatrices(stacks, { budgetPerWindow: args.graphBudget, concurrencyPerJob: args.concurrency })));
+        console.log(JSON.stringify(fleetMatrices(stacks, { budgetPerWindow: args.graphBudget })));
         return 0;
     }
     if (stacks.length === 0) {
