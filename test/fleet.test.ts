@@ -376,8 +376,8 @@ describe("npm run fleet: usage mistakes are one line and exit 2", () => {
     };
 
     it.each([
-        [[], "fleet: the verb is missing; expected one of plan, preview, up, drift, expiry, matrix"],
-        [["apply"], 'fleet: the verb is "apply"; expected one of plan, preview, up, drift, expiry, matrix'],
+        [[], "fleet: the verb is missing; expected one of plan, preview, up, drift, expiry, credential-policy, matrix"],
+        [["apply"], 'fleet: the verb is "apply"; expected one of plan, preview, up, drift, expiry, credential-policy, matrix'],
         [["plan", "dev"], 'fleet: "dev" is not an option; select stacks with --stack GLOB'],
         [["up", "--concurrency", "0"], 'fleet: --concurrency is "0"; expected a whole number, 1 or more'],
         [["plan", "--format", "yaml"], 'fleet: --format is "yaml"; expected table or json'],

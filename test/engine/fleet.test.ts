@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findRole } from "../../common/builtInRoles";
 import { startLocalAzure, type LocalAzure } from "../../localazure";
+import { environmentFor } from "../../localazure/main";
 import { SUBSCRIPTION_ID } from "../../localazure/seed";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import { stackWriteCost } from "../../tools/fleet/budget";
@@ -18,7 +19,8 @@ import { readFleet } from "../../tools/fleet/inventory";
 import { readProject } from "../../tools/stacks/stackFiles";
 import type { FleetSummary } from "../../tools/fleet/summary";
 import { generateFleet, type FleetFixture } from "../support/fleetFixture";
-import { createEngineWorkspace, type CommandResult, type EngineWorkspace } from "./workspace";
+import { graphAsAdmin } from "./support";
+import { createEngineWorkspace, runCommand, type CommandResult, type EngineWorkspace } from "./workspace";
 
 let azure: LocalAzure;
 let workspace: EngineWorkspace;
@@ -132,6 +134,33 @@ describe("npm run fleet against the local Azure", () => {
         }));
         expect(summary.stacks.map((run) => [run.stack, run.result, run.detail])).toEqual(fixture.stacks.map((stack, index) =>
             [stack, "succeeded", `newest ends in ${single[index]} days`]));
+    }, 300_000);
+
+    it("credential-policy: each stack's verdict is npm run credential-policy -- --stack S's, passing and refused", async () => {
+        // Both read Graph themselves, as the deployer, through the local Azure's proxy (its env.sh).
+        const env = { ...workspace.env, ...Object.fromEntries(environmentFor(azure)) };
+        const node = (args: readonly string[]) => runCommand(process.execPath, ["-r", "sucrase/register/ts", ...args], workspace.dir, env);
+        const alone = (stack: string) => node(["tools/credentialPolicy/command.ts", "--stack", stack]);
+        const fleetCheck = () => node(["tools/fleet/command.ts", "credential-policy", "--concurrency", "2", "--format", "json"]);
+        const passing = summaryOf(await fleetCheck());
+        const passed = await Promise.all(fixture.stacks.map(alone));
+        expect(passed.map((result) => result.code)).toEqual(fixture.stacks.map(() => 0));
+        expect(passing.stacks.map((run) => [run.stack, run.result, run.detail])).toEqual(fixture.stacks.map((stack, index) =>
+            [stack, "succeeded", passed[index]!.stdout.trim().replace(`Stack ${stack}: `, "")]));
+        // A tenant default that limits client secrets to 90 days refuses every stack's 24-month secrets.
+        expect((await graphAsAdmin(azure, "PATCH", "/policies/defaultAppManagementPolicy", { isEnabled: true,
+            applicationRestrictions: { passwordCredentials: [{ restrictionType: "passwordLifetime", maxLifetime: "P90D" }], keyCredentials: [] },
+        })).status).toBe(204);
+        try {
+            const refused = await fleetCheck();
+            const lines = await Promise.all(fixture.stacks.map(alone));
+            expect([refused.code, lines.map((result) => result.code)]).toEqual([1, fixture.stacks.map(() => 1)]);
+            expect((JSON.parse(refused.stdout) as FleetSummary).stacks.map((run) => [run.stack, run.result, run.reason]))
+                .toEqual(fixture.stacks.map((stack, index) => [stack, "failed", lines[index]!.stdout.trim().split("\n").join("; ")]));
+            expect(lines[0]!.stdout).toMatch(/^stacks\/Pulumi\.app000-dev\.yaml: app-identity:secretLifetimeMonths is missing, so 24; expected at most 2: /);
+        } finally {
+            expect((await graphAsAdmin(azure, "PATCH", "/policies/defaultAppManagementPolicy", { isEnabled: false })).status).toBe(204);
+        }
     }, 300_000);
 
     it("ran each worker in its own work directory: one workspace file per worker, none for the checkout", () => {

@@ -1,5 +1,5 @@
 /**
- * The scripts the workflows run (tools/ci/preview.sh, deploy.sh, maintenance.sh; .github/workflows/*.yml), run as
+ * The scripts the workflows run (tools/ci/each.sh running preview.sh, deploy.sh, maintenance.sh; .github/workflows/*.yml), run as
  * GitHub runs them against the local Azure with the workspace's environment in place of the workflows' secrets
  * (PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, ARM_*), on a copy of the project with tools/ in it (the scripts
  * work in the project they live in). A moved clock (fakeClock.cjs) brings the maintenance job to dev's rotation
@@ -40,7 +40,7 @@ afterAll(async () => {
     await azure?.stop();
 });
 
-/** tools/ci/SCRIPT STACK from another directory, as a workflow step runs it, at the clock's instant. */
+/** tools/ci/SCRIPT STACK through tools/ci/each.sh from another directory, as a workflow step runs it, at the clock's instant. */
 async function ciScript(script: string, stack: string, env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
     // The workflows set no PULUMI_SKIP_CONFIRMATIONS; with it, the CLI takes every command as --yes, and refuses
     // `refresh --preview-only` with "--yes and --preview-only cannot be used together" (pulumi/pulumi v3.276.0
@@ -48,7 +48,7 @@ async function ciScript(script: string, stack: string, env: NodeJS.ProcessEnv = 
     // The local Azure's variables (its env.sh) too: the credential policy check reads Graph through HTTPS_PROXY.
     const ciEnv = { ...clock.env(workspace.env), ...Object.fromEntries(environmentFor(azure)), ...env };
     delete ciEnv["PULUMI_SKIP_CONFIRMATIONS"];
-    const result = await runCommand("bash", [join(workspace.dir, "tools", "ci", script), stack], tmpdir(), ciEnv);
+    const result = await runCommand("bash", [join(workspace.dir, "tools", "ci", "each.sh"), script.replace(/\.sh$/, ""), stack], tmpdir(), ciEnv);
     printed.push(result.stdout, result.stderr);
     return result;
 }
@@ -60,12 +60,13 @@ const devApp = () => appNamed(azure, "inventory-api-dev");
 
 describe("tools/ci scripts on the real CLI against the local Azure", () => {
     it("preview.sh: dev passes the guardrail pack and its report is the output; a stack asking for Owner fails it; nothing is written", async () => {
-        const report = join(workspace.dir, "preview-dev.txt");
+        const reports = join(workspace.dir, "previews");
+        const report = join(reports, "inventory-api-dev.txt");
         const mark = azure.log().length;
         // As preview.yml signs in: the read-only preview identity (AZURE_PREVIEW_CLIENT_ID, docs/deployer.md section 7).
         const previewer = { ARM_CLIENT_ID: azure.previewer!.clientId, ARM_CLIENT_SECRET: azure.previewer!.clientSecret };
         const [dev, owner] = await Promise.all([
-            ciScript("preview.sh", "inventory-api-dev", { PREVIEW_REPORT: report, ...previewer }),
+            ciScript("preview.sh", "inventory-api-dev", { PREVIEW_REPORTS: reports, ...previewer }),
             ciScript("preview.sh", "owner-dev", previewer),
         ]);
         expect({ code: dev.code, stderr: withoutNpmNotices(dev.stderr) }).toEqual({ code: 0, stderr: "" });
@@ -75,7 +76,7 @@ describe("tools/ci scripts on the real CLI against the local Azure", () => {
         expect(dev.stdout).toContain("Previewing update (inventory-api-dev):");
         expect(dev.stdout).toContain("app-identity-guardrails@v0.1.0");
         expect(dev.stdout).not.toContain("Outputs:");
-        expect(readFileSync(report, "utf8")).toBe(dev.stdout);
+        expect([readFileSync(report, "utf8"), readFileSync(join(reports, "inventory-api-dev.outcome"), "utf8")]).toEqual([dev.stdout, "success\n"]);
         // What the PR comment's table shows of it: the CLI's own summary lines (tools/previewComment/render.ts).
         expect([resourceSummary(dev.stdout), plansChanges(dev.stdout)]).toEqual([["+ 7 to create"], true]);
         // pipefail: the script exits with the CLI's code (1 for a mandatory policy violation), not tee's 0.

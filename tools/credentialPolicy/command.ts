@@ -8,7 +8,7 @@
  * cannot be read (tools/expiry/command.ts's conventions). It reads policies and app names only, never a credential.
  */
 import { parseArgs } from "node:util";
-import { ConfigError, displayNamesOf, parseStackConfig } from "../../infra/config";
+import { ConfigError, displayNamesOf, parseStackConfig, type StackConfig } from "../../infra/config";
 import { credentialChoiceOf, credentialPolicyProblems, describePolicy, governingPolicy, PolicyShapeError,
     type CredentialChoice, type TenantPolicies } from "./appManagementPolicy";
 import { readTenantPolicies } from "../azure/appManagementPolicies";
@@ -72,15 +72,13 @@ export async function main(argv: readonly string[], dependencies: Partial<CheckD
         return 2;
     }
 
-    let choice: CredentialChoice;
-    let displayNames: string[];
+    let config: StackConfig;
+    let project: string;
     try {
-        const project = readProject(root);
-        const file = readStackFile(project, stack);
-        const config = parseStackConfig(project.name, stack, file.config, { keysAsWritten: file.keysAsWritten, secretKeys: file.secretKeys });
-        choice = credentialChoiceOf(config, project.name);
-        // A stack under a managed identity alone has no app, so no credential a policy could refuse.
-        displayNames = config.appRegistration ? displayNamesOf(config.appName, config.environment, config.developers) : [];
+        const read = readProject(root);
+        const file = readStackFile(read, stack);
+        project = read.name;
+        config = parseStackConfig(read.name, stack, file.config, { keysAsWritten: file.keysAsWritten, secretKeys: file.secretKeys });
     } catch (error) {
         if (!(error instanceof StackFileError) && !(error instanceof ConfigError)) throw error;
         for (const problem of error.problems) console.error(`credential-policy: ${problem}`);
@@ -89,28 +87,40 @@ export async function main(argv: readonly string[], dependencies: Partial<CheckD
 
     const read = dependencies.read ??
         ((names: readonly string[]) => readTenantPolicies(new AzureReader(deployerCredential(env).credential), names));
-    let problems: string[];
-    let tenant: TenantPolicies;
-    if (displayNames.length === 0) {
-        console.log(`Stack ${stack}: no app registration, so no client secret or certificate for the tenant's app ` +
-            "management policies to judge (the app runs under a managed identity).");
-        return 0;
-    }
+    let verdict: Verdict;
     try {
-        tenant = await read(displayNames);
-        problems = credentialPolicyProblems(choice, tenant, now());
+        verdict = await checkCredentialPolicy(stack, config, project, read, now());
     } catch (error) {
         const line = describeReadError(error);
         if (line === undefined) throw error;
         console.error(`credential-policy: ${line}`);
         return 2;
     }
-    if (problems.length > 0) {
-        for (const problem of problems) console.log(problem);
-        return 1;
+    for (const line of verdict.lines) console.log(line);
+    return verdict.fits ? 0 : 1;
+}
+
+/** The check's verdict on one stack: the lines it prints (one per problem when refused). */
+export interface Verdict {
+    readonly fits: boolean;
+    readonly lines: readonly string[];
+}
+
+/**
+ * One stack's credentials against the tenant's policies, read with `read` (which may throw a read error:
+ * describeReadError names it). `npm run credential-policy` and `npm run fleet -- credential-policy` both judge by it.
+ */
+export async function checkCredentialPolicy(stack: string, config: StackConfig, project: string,
+    read: (displayNames: readonly string[]) => Promise<TenantPolicies>, now: Date): Promise<Verdict> {
+    // A stack under a managed identity alone has no app, so no credential a policy could refuse.
+    if (!config.appRegistration) {
+        return { fits: true, lines: [`Stack ${stack}: no app registration, so no client secret or certificate for the tenant's app ` +
+            "management policies to judge (the app runs under a managed identity)."] };
     }
-    console.log(renderPass(stack, choice, tenant));
-    return 0;
+    const choice = credentialChoiceOf(config, project);
+    const tenant = await read(displayNamesOf(config.appName, config.environment, config.developers));
+    const problems = credentialPolicyProblems(choice, tenant, now);
+    return problems.length > 0 ? { fits: false, lines: problems } : { fits: true, lines: [renderPass(stack, choice, tenant)] };
 }
 
 if (require.main === module) runCommand("credential-policy", (argv) => main(argv), 2);

@@ -9,6 +9,8 @@
  *   each stack's Graph writes from one budget (budget.ts); `drift` is `pulumi refresh --preview-only
  *   --expect-no-changes`, as the daily maintenance runs it;
  * - `expiry`: each stack's secrets and certificates against --warn-days/--fail-days (npm run expiry's rules);
+ * - `credential-policy`: each stack's credentials against the tenant's app management policies (npm run
+ *   credential-policy's check, credentialPolicy.ts), as the deploying identity;
  * - `matrix`: the GitHub Actions matrices of the selection (matrix.ts), as JSON for `fromJSON`.
  * Selection: `--app NAME`, `--environment NAME`, `--stack GLOB` (each may repeat), `--changed-since REF` (changes.ts),
  * `--rerun-failed SUMMARY.json` (the stacks a previous `--format json` run reported failed or skipped).
@@ -28,6 +30,10 @@ import { AUTOMATION_VERBS, automationOperation, prepareWorkDirs, type Automation
 import { DEFAULT_FLEET_WRITES_PER_WINDOW, GraphBudget, stackWriteCost } from "./budget";
 import { changedPaths, touchedStacks } from "./changes";
 import { expiryOperation } from "./expiry";
+import { credentialPolicyOperation } from "./credentialPolicy";
+import { readTenantPolicies } from "../azure/appManagementPolicies";
+import { deployerCredential } from "../azure/credential";
+import { AzureReader } from "../azure/rest";
 import { readFleet, type Fleet, type FleetStack } from "./inventory";
 import { fleetMatrices } from "./matrix";
 import { progressFor, type Progress } from "./progress";
@@ -35,7 +41,7 @@ import { runFleet, type StackRun } from "./runner";
 import { selectStacks, type Selection } from "./select";
 import { renderSummaryJson, renderSummaryTable, summarize, type FleetSummary } from "./summary";
 
-const VERBS = ["plan", ...AUTOMATION_VERBS, "expiry", "matrix"] as const;
+const VERBS = ["plan", ...AUTOMATION_VERBS, "expiry", "credential-policy", "matrix"] as const;
 type Verb = typeof VERBS[number];
 
 /** The guardrail pack's config, as tools/ci/lib.sh passes it beside the compiled pack (POLICY_PACK_DIR). */
@@ -153,6 +159,14 @@ export async function runVerb(args: FleetArguments, stacks: readonly FleetStack[
         const operation = expiryOperation({ at: args.at ?? new Date(), warnDays: args.warnDays, failDays: args.failDays });
         const runs = await runFleet(stacks, operation, { concurrency: args.concurrency, failFast: args.failFast, onEvent: progress.onEvent });
         return summarize("expiry", runs, Date.now() - started);
+    }
+    if (args.verb === "credential-policy") {
+        // One sign-in as the deploying identity for every stack (the ARM_* variables, as npm run credential-policy).
+        const reader = new AzureReader(deployerCredential(process.env).credential);
+        const operation = credentialPolicyOperation({ project: readProject(args.root).name, now: args.at ?? new Date(),
+            read: (names) => readTenantPolicies(reader, names) });
+        const runs = await runFleet(stacks, operation, { concurrency: args.concurrency, failFast: args.failFast, onEvent: progress.onEvent });
+        return summarize("credential-policy", runs, Date.now() - started);
     }
     const verb = args.verb as AutomationVerb;
     const workers = Math.max(1, Math.min(args.concurrency, stacks.length));
