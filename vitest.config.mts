@@ -11,7 +11,7 @@ import { defineConfig } from "vitest/config";
 // - engine: the real-engine files (test/engine), after the unit files, two at a time. Each file has a local Azure,
 //   a workspace, a Pulumi home and a state of its own, so two never meet; and a `pulumi up` leaves a core idle much
 //   of the time (the CLI, the language host, the policy pack and the providers wait on each other): on 2 cores,
-//   `npm run fleet` ran 50 stacks two at a time in 0.64x the time of one at a time (README, "A fleet"). The time
+//   `npm run fleet` ran 50 stacks two at a time in 0.64x the time of one at a time (README, "Many apps in one tenant"). The time
 //   limits are generous for that (180 s unless a test sets its own): they catch a hang, and speed is the bench's.
 export default defineConfig({
     test: {
