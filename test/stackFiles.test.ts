@@ -93,7 +93,11 @@ describe("values reach the program as the CLI hands them over", () => {
             "app-identity:tenantId": TENANT,
             "app-identity:subscriptionId": SUBSCRIPTION,
             "app-identity:roleAssignments": '[{"resourceGroup":"rg-inventory-dev","role":"Storage Blob Data Reader"}]',
-            "app-identity:environments": JSON.stringify(project.defaults["app-identity:environments"]),
+            // Go's JSON of Pulumi.yaml's default: map keys sorted.
+            "app-identity:environments": '{"dev":{"subscriptionId":"00000000-0000-0000-0000-00000000bbbb"},' +
+                '"local":{"subscriptionId":"00000000-0000-0000-0000-00000000bbbb"},' +
+                '"prod":{"production":true,"subscriptionId":"00000000-0000-0000-0000-00000000cccc"},' +
+                '"test":{"subscriptionId":"00000000-0000-0000-0000-00000000bbbb"}}',
             "app-identity:owners": "[]",
             "app-identity:secretLifetimeMonths": "24",
             "app-identity:developers": "[]",
@@ -172,11 +176,34 @@ describe("a stack file the CLI refuses is refused, with the CLI's reason", () =>
                 "to be an object, was 'string')",
         ]],
         ["config that is a list", "config:\n  - a\n", [
-            `${FILE}: line 2: config is a list; expected a map of keys to values (Pulumi CLI: cannot unmarshal into ` +
-                "map[string]config.Value)",
+            `${FILE}: line 2: config is a list; expected a map of keys to values (Pulumi CLI: cannot unmarshal !!seq ` +
+                "into map[string]config.Value)",
+        ]],
+        ["config that is text", "config: hello\n", [
+            `${FILE}: line 1: config is a single value; expected a map of keys to values (Pulumi CLI: cannot unmarshal ` +
+                "!!str `hello` into map[string]config.Value)",
+        ]],
+        ["config that is long text", "config: 'inventory-api'\n", [
+            `${FILE}: line 1: config is a single value; expected a map of keys to values (Pulumi CLI: cannot unmarshal ` +
+                "!!str `invento...` into map[string]config.Value)",
+        ]],
+        ["config that is a number", "config: 0x1F\n", [
+            `${FILE}: line 1: config is a single value; expected a map of keys to values (Pulumi CLI: cannot unmarshal ` +
+                "!!int `31` into map[string]config.Value)",
+        ]],
+        ["config that is true", "config: True\n", [
+            `${FILE}: line 1: config is a single value; expected a map of keys to values (Pulumi CLI: cannot unmarshal ` +
+                "!!bool `true` into map[string]config.Value)",
         ]],
         ["a key set twice", `${REQUIRED}${ROLES}  app-identity:appName: b\n`, [
-            `${FILE}: line 8: a key is set twice in the same map; expected valid YAML (Pulumi CLI: mapping key already defined)`,
+            `${FILE}: line 8: a key is set twice in the same map; expected valid YAML (Pulumi CLI: mapping key ` +
+                '"app-identity:appName" already defined at line 2)',
+        ]],
+        // yaml.v3 checks a map's keys before it decodes the values: the outer duplicate is the one it reports.
+        ["a key set twice, after a role assignment that sets one twice", `${REQUIRED}  app-identity:roleAssignments:\n` +
+            "    - role: a\n      role: b\n  app-identity:appName: b\n", [
+            `${FILE}: line 8: a key is set twice in the same map; expected valid YAML (Pulumi CLI: mapping key ` +
+                '"app-identity:appName" already defined at line 2)',
         ]],
         ["a tab for indentation", "config:\n\tapp-identity:appName: a\n", [
             `${FILE}: line 2: Tabs are not allowed as indentation; expected valid YAML (Pulumi CLI: invalid YAML file)`,
