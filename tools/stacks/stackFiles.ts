@@ -1,21 +1,23 @@
 /**
- * The project file and the stack config files, read as the Pulumi CLI v3.248.0 reads them and turned into the
+ * The project file and the stack config files, read as the Pulumi CLI v3.276.0 reads them and turned into the
  * flat config map the language host hands a program. Where the CLI refuses a file, this refuses it too, one line
  * per problem naming the file, the key as written, the value and what is allowed, with the CLI's own wording.
  *
- * How the CLI reads a stack file (pulumi/pulumi v3.248.0):
- * - `sdk/go/common/workspace/loaders.go` `LoadProjectStackBytes`: parse with gopkg.in/yaml.v3 into `any`, namespace
+ * How the CLI reads a stack file (pulumi/pulumi v3.276.0, the sdk/v3 and pkg/v3 Go modules):
+ * - sdk `go/common/workspace/loaders.go` `LoadProjectStackBytes`: parse with gopkg.in/yaml.v3 into `any`, namespace
  *   bare keys with the project's name (`stackConfigNamespacedWithProject`: a bare key is NOT refused), write the
  *   document back out and parse it again into `config.Map`.
- * - `sdk/go/common/resource/config/object.go`: each value becomes text (`MarshalString`): strings as they are,
+ * - sdk `go/common/resource/config/object.go`: each value becomes text (`MarshalString`): strings as they are,
  *   booleans and numbers as JSON text of the value yaml.v3 resolved (so a plain `007` reaches the program as "7",
  *   `0x10` as "16", `12.0` as "12", `True` as "true"; only a quoted "007" stays "007"), lists and maps as JSON, an
  *   unquoted date as Go's time text ("2024-01-01 00:00:00 +0000 UTC"), an empty value as "" (with a warning).
- * - `sdk/go/common/workspace/config.go` `mergeConfig`: Pulumi.yaml's defaults fill unset keys, a declared key with
- *   no default is required, and `validateStackConfigValues` checks each declared type with
- *   `project.go` `ValidateConfigValue` against that text.
- * - `sdk/go/common/tokens/stack_name.go` `ParseStackName`: the stack name rule.
- * These were checked by loading the same files with that SDK's Go code (see test/stackFiles.test.ts).
+ * - pkg `workspace/config.go` `mergeConfig` (sdk `go/common/workspace/config.go` at v3.248.0): Pulumi.yaml's
+ *   defaults fill unset keys (`createConfigValue`), a declared key with no default is required, and
+ *   `validateStackConfigValues` checks each declared type with sdk `workspace/project.go` `ValidateConfigValue`
+ *   against that text.
+ * - sdk `go/common/tokens/stack_name.go` `ParseStackName`: the stack name rule.
+ * test/stackFiles.test.ts checks this reader against the CLI's own Go code at that version, on every run (the oracle
+ * in test/fixtures/project/cli-oracle).
  */
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -193,7 +195,7 @@ export function readStackText(project: Project, stack: string, relativePath: str
         if (containsSecure(value)) secretKeys.push(key);
     }
 
-    // mergeConfig (config.go): defaults for unset keys; a declared key with neither default nor value is missing:
+    // mergeConfig (pkg/v3 workspace/config.go): defaults for unset keys; a declared key with neither default nor value is missing:
     // "Stack '%v' is missing configuration %v %v".
     for (const [declaredKey, declaration] of Object.entries(project.declared)) {
         const key = declaredKey.includes(":") ? declaredKey : `${project.name}:${declaredKey}`;
@@ -536,7 +538,7 @@ function contentOf(value: GoValue, text: string): unknown {
     return isObject ? JSON.parse(text) : text;
 }
 
-/** project.go ValidateConfigValue, on the text (or, for lists and maps, the JSON-decoded value). */
+/** sdk workspace/project.go ValidateConfigValue, on the text (or, for lists and maps, the JSON-decoded value). */
 export function validConfigValue(type: ConfigType, items: ConfigItems | undefined, value: unknown): boolean {
     switch (type) {
         case "string": return typeof value === "string";
