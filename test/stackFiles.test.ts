@@ -1,11 +1,19 @@
 /**
- * The offline reader of stack files against the Pulumi CLI v3.248.0. Every expected value and every quoted CLI
- * message below was recorded by loading the same file with the CLI's own Go code (sdk/v3 v3.248.0:
- * workspace.LoadProjectStack, ValidateStackConfigAndApplyProjectConfig, config.Map.Decrypt with the blinding
- * decrypter; tokens.ParseStackName), with this project's Pulumi.yaml.
+ * The offline reader of stack files, tested against the Pulumi CLI itself: every case below whose expectation is the
+ * CLI's also runs the CLI's own Go code on the same project file and stack file text (the oracle,
+ * test/fixtures/project/cli-oracle: pkg/v3 and sdk/v3 at @pulumi/pulumi's version in package-lock.json, 3.276.0;
+ * tokens.ParseStackName, workspace.LoadProject and LoadProjectStack, pkg/workspace/config.go
+ * ValidateStackConfigAndApplyProjectConfig, config.Map.Decrypt with the blinding decrypter) and asserts that this
+ * reader agrees with it: the same flat config and secret keys, or a refusal with the CLI's error text where the
+ * expectation quotes it. The exact values stay written out too. Without Go, or when the oracle does not build, the
+ * tests fail.
  */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseDocument } from "yaml";
 import { parseStackConfig } from "../infra/config";
 import {
     projectStackProblems, readProject, readStackText, resolvePlain, stackNameProblem, StackFileError,
@@ -14,6 +22,7 @@ import { ROOT, SUBSCRIPTION, TENANT } from "./harness";
 
 const FILE = "stacks/Pulumi.dev.yaml";
 const project = readProject(ROOT);
+const PROJECT_TEXT = readFileSync(join(ROOT, "Pulumi.yaml"), "utf8");
 const REQUIRED = `config:
   app-identity:appName: inventory-api
   app-identity:tenantId: ${TENANT}
@@ -24,12 +33,71 @@ const ROLES = `  app-identity:roleAssignments:
       role: Storage Blob Data Reader
 `;
 
+const work = mkdtempSync(join(tmpdir(), "stack-files-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
 /**
  * This project's Pulumi.yaml declares no boolean (production comes from the environment), so the CLI's boolean
- * rule is checked against the same project with one declared, as `production` was when the messages were recorded.
+ * rule is checked against the same project with one declared, as `production` was when the messages were first
+ * recorded. The oracle reads the same Pulumi.yaml text as this reader.
  */
-const projectWithBoolean = { ...project, declared: { ...project.declared, production: { type: "boolean" as const, default: false } } };
+const BOOLEAN_PROJECT_TEXT = (() => {
+    const document = parseDocument(PROJECT_TEXT);
+    document.setIn(["config", "production"], { type: "boolean", default: false });
+    return document.toString();
+})();
+const projectWithBoolean = (() => {
+    mkdirSync(join(work, "with-boolean"));
+    writeFileSync(join(work, "with-boolean", "Pulumi.yaml"), BOOLEAN_PROJECT_TEXT);
+    return readProject(join(work, "with-boolean"));
+})();
 const read = (text: string, stack = "dev", withProject = project) => readStackText(withProject, stack, FILE, text);
+
+// ---- The oracle: the CLI's own code on the same files ----------------------------------------------------------
+
+type CliAnswer =
+    | { readonly stage: "ok"; readonly config: Record<string, string>; readonly secure: string[] }
+    | { readonly stage: "stackName" | "project" | "load" | "validate" | "decrypt"; readonly error: string };
+
+let oracle: { path: string } | { error: unknown } = { error: new Error("the CLI oracle was not built") };
+beforeAll(() => {
+    // Without Go, or when the build fails, every test that asks the CLI fails with build.sh's reason (its stderr
+    // is in the error), rather than vitest skipping the file's tests after a failed hook.
+    try {
+        oracle = { path: execFileSync("bash", [join(ROOT, "test", "fixtures", "project", "cli-oracle", "build.sh")],
+            { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim() };
+    } catch (error) {
+        oracle = { error };
+    }
+}, 600_000);
+
+let cases = 0;
+/** What the CLI makes of the stack file `text` for `stack`, next to `projectText` as the project's Pulumi.yaml. */
+function cli(text: string, stack = "dev", projectText = PROJECT_TEXT): CliAnswer {
+    if ("error" in oracle) throw oracle.error;
+    const dir = join(work, `case-${++cases}`);
+    mkdirSync(join(dir, "stacks"), { recursive: true });
+    writeFileSync(join(dir, "Pulumi.yaml"), projectText);
+    writeFileSync(join(dir, FILE), text);
+    // stderr: the CLI's warnings (an empty value), which it prints and goes on.
+    return JSON.parse(execFileSync(oracle.path, [dir, stack, join(dir, FILE)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })) as CliAnswer;
+}
+
+/** The reader accepts `text` and hands over exactly the flat config and secret keys the CLI does. */
+function readAsCli(text: string) {
+    const file = read(text);
+    expect(cli(text)).toEqual({ stage: "ok", config: file.config, secure: file.secretKeys });
+    return file;
+}
+
+/** The CLI refuses `text` with every message the expected problems quote (`(Pulumi CLI: ...)`). */
+function expectCliRefuses(text: string, problems: readonly string[], stack = "dev", projectText = PROJECT_TEXT) {
+    const answer = cli(text, stack, projectText);
+    expect(answer.stage).not.toBe("ok");
+    const quoted = problems.map((problem) => /\(Pulumi CLI: (.*)\)$/.exec(problem)?.[1]).filter((q) => q !== undefined);
+    expect(quoted).not.toEqual([]);
+    for (const message of quoted) expect(answer.stage === "ok" ? "" : answer.error).toContain(message);
+}
 
 function problemsOf(text: string, stack = "dev", withProject = project): readonly string[] {
     try {
@@ -81,19 +149,23 @@ describe("values reach the program as the CLI hands them over", () => {
         ["{z: 1, a: [x, y], m: {secure: abc}}", '{"a":["x","y"],"m":"[secret]","z":1}'],
         ["{k: <b>}", '{"k":"\\u003cb\\u003e"}'],
     ])("pulumi:x: %s → %j", (yaml, text) => {
-        const file = read(`${REQUIRED}${ROLES}  pulumi:x: ${yaml}\n`);
+        const file = readAsCli(`${REQUIRED}${ROLES}  pulumi:x: ${yaml}\n`);
         expect(file.config["pulumi:x"]).toBe(text);
     });
 
     it("applies Pulumi.yaml's defaults and namespaces a bare key with the project, as the CLI does", () => {
-        const file = read(`config:\n  appName: inventory-api\n  app-identity:config:tenantId: ${TENANT}\n` +
+        const file = readAsCli(`config:\n  appName: inventory-api\n  app-identity:config:tenantId: ${TENANT}\n` +
             `  app-identity:subscriptionId: ${SUBSCRIPTION}\n${ROLES}`);
         expect(file.config).toEqual({
             "app-identity:appName": "inventory-api",
             "app-identity:tenantId": TENANT,
             "app-identity:subscriptionId": SUBSCRIPTION,
             "app-identity:roleAssignments": '[{"resourceGroup":"rg-inventory-dev","role":"Storage Blob Data Reader"}]',
-            "app-identity:environments": JSON.stringify(project.defaults["app-identity:environments"]),
+            // Go's JSON of Pulumi.yaml's default: map keys sorted.
+            "app-identity:environments": '{"dev":{"subscriptionId":"00000000-0000-0000-0000-00000000bbbb"},' +
+                '"local":{"subscriptionId":"00000000-0000-0000-0000-00000000bbbb"},' +
+                '"prod":{"production":true,"subscriptionId":"00000000-0000-0000-0000-00000000cccc"},' +
+                '"test":{"subscriptionId":"00000000-0000-0000-0000-00000000bbbb"}}',
             "app-identity:owners": "[]",
             "app-identity:secretLifetimeMonths": "24",
             "app-identity:developers": "[]",
@@ -105,7 +177,7 @@ describe("values reach the program as the CLI hands them over", () => {
     });
 
     it("marks secure values secret and shows them only as [secret], nested ones included", () => {
-        const file = read(`${REQUIRED}  app-identity:roleAssignments:\n    - resourceGroup: {secure: v1:abc}\n` +
+        const file = readAsCli(`${REQUIRED}  app-identity:roleAssignments:\n    - resourceGroup: {secure: v1:abc}\n` +
             "      role: Reader\n  azuread:clientSecret:\n    secure: v1:c2VjcmV0\n");
         expect(file.config["azuread:clientSecret"]).toBe("[secret]");
         expect(file.config["app-identity:roleAssignments"]).toBe('[{"resourceGroup":"[secret]","role":"Reader"}]');
@@ -135,6 +207,7 @@ describe("a stack file the CLI refuses is refused, with the CLI's reason", () =>
             [typed("production", '""', "true or false", "boolean")]],
     ])("%s, where Pulumi.yaml declares a boolean", (_case, text, expected) => {
         expect(problemsOf(text, "dev", projectWithBoolean)).toEqual(expected);
+        expectCliRefuses(text, expected, "dev", BOOLEAN_PROJECT_TEXT);
     });
 
     it.each<[string, string, string[]]>([
@@ -172,11 +245,34 @@ describe("a stack file the CLI refuses is refused, with the CLI's reason", () =>
                 "to be an object, was 'string')",
         ]],
         ["config that is a list", "config:\n  - a\n", [
-            `${FILE}: line 2: config is a list; expected a map of keys to values (Pulumi CLI: cannot unmarshal into ` +
-                "map[string]config.Value)",
+            `${FILE}: line 2: config is a list; expected a map of keys to values (Pulumi CLI: cannot unmarshal !!seq ` +
+                "into map[string]config.Value)",
+        ]],
+        ["config that is text", "config: hello\n", [
+            `${FILE}: line 1: config is a single value; expected a map of keys to values (Pulumi CLI: cannot unmarshal ` +
+                "!!str `hello` into map[string]config.Value)",
+        ]],
+        ["config that is long text", "config: 'inventory-api'\n", [
+            `${FILE}: line 1: config is a single value; expected a map of keys to values (Pulumi CLI: cannot unmarshal ` +
+                "!!str `invento...` into map[string]config.Value)",
+        ]],
+        ["config that is a number", "config: 0x1F\n", [
+            `${FILE}: line 1: config is a single value; expected a map of keys to values (Pulumi CLI: cannot unmarshal ` +
+                "!!int `31` into map[string]config.Value)",
+        ]],
+        ["config that is true", "config: True\n", [
+            `${FILE}: line 1: config is a single value; expected a map of keys to values (Pulumi CLI: cannot unmarshal ` +
+                "!!bool `true` into map[string]config.Value)",
         ]],
         ["a key set twice", `${REQUIRED}${ROLES}  app-identity:appName: b\n`, [
-            `${FILE}: line 8: a key is set twice in the same map; expected valid YAML (Pulumi CLI: mapping key already defined)`,
+            `${FILE}: line 8: a key is set twice in the same map; expected valid YAML (Pulumi CLI: mapping key ` +
+                '"app-identity:appName" already defined at line 2)',
+        ]],
+        // yaml.v3 checks a map's keys before it decodes the values: the outer duplicate is the one it reports.
+        ["a key set twice, after a role assignment that sets one twice", `${REQUIRED}  app-identity:roleAssignments:\n` +
+            "    - role: a\n      role: b\n  app-identity:appName: b\n", [
+            `${FILE}: line 8: a key is set twice in the same map; expected valid YAML (Pulumi CLI: mapping key ` +
+                '"app-identity:appName" already defined at line 2)',
         ]],
         ["a tab for indentation", "config:\n\tapp-identity:appName: a\n", [
             `${FILE}: line 2: Tabs are not allowed as indentation; expected valid YAML (Pulumi CLI: invalid YAML file)`,
@@ -190,6 +286,7 @@ describe("a stack file the CLI refuses is refused, with the CLI's reason", () =>
         ]],
     ])("%s", (_case, text, expected) => {
         expect(problemsOf(text)).toEqual(expected);
+        expectCliRefuses(text, expected);
     });
 
     it.each<[string, string | undefined]>([
@@ -202,24 +299,33 @@ describe("a stack file the CLI refuses is refused, with the CLI's reason", () =>
         ["a\tb", "a stack name may only contain alphanumeric, hyphens, underscores, or periods: invalid character '\\t' at position 1"],
     ])("the stack name %j: %s", (stack, expected) => {
         expect(stackNameProblem(stack)).toBe(expected);
+        const answer = cli(`${REQUIRED}${ROLES}`, stack);
+        if (expected === undefined) expect(answer.stage).toBe("ok");
+        else expect(answer).toEqual({ stage: "stackName", error: expected });
     });
 });
 
 describe("what this reader refuses beyond the CLI, because the CLI would misread it silently", () => {
-    it.each<[string, string, string[]]>([
+    // The last column: what the CLI, which accepts the file, hands the program for that key.
+    it.each<[string, string, string[], [string, string | string[]]]>([
         ["a misspelt namespace", `${REQUIRED}${ROLES}  app-identty:production: true\n`, [
             `${FILE}: app-identty:production is in the namespace "app-identty"; expected this project's ` +
                 "(app-identity:<key>) or a provider's (azuread, azure-native, pulumi): the CLI would hand it to no one",
-        ]],
+        ], ["app-identty:production", "true"]],
         ["one key written twice in two spellings (the CLI keeps either at random)", `${REQUIRED}${ROLES}  appName: other\n`, [
             `${FILE}: appName sets app-identity:appName again; expected each key once (app-identity:appName already sets it)`,
-        ]],
+        ], ["app-identity:appName", ["inventory-api", "other"]]],
         ["a timestamp with a time of day", `${REQUIRED}${ROLES}  pulumi:x: 2024-01-02T03:04:05Z\n`, [
             `${FILE}: pulumi:x is 2024-01-02T03:04:05Z, a YAML timestamp that the CLI hands over as Go's time text; ` +
                 "expected it in quotes",
-        ]],
-    ])("%s", (_case, text, expected) => {
+        ], ["pulumi:x", "2024-01-02 03:04:05 +0000 UTC"]],
+    ])("%s", (_case, text, expected, [key, cliValue]) => {
         expect(problemsOf(text)).toEqual(expected);
+        const answer = cli(text);
+        expect(answer.stage).toBe("ok");
+        const handedOver = answer.stage === "ok" ? answer.config[key] : undefined;
+        if (Array.isArray(cliValue)) expect(cliValue).toContain(handedOver);
+        else expect(handedOver).toBe(cliValue);
     });
 
     it("refuses 10,000 role assignments in well under a second, before the YAML parser runs", () => {

@@ -124,8 +124,10 @@ function committedFileOf(root: string, identity: string, pem: string): string {
     return found === undefined ? `a certificate of ${dir}` : `${dir}/${found}`;
 }
 
-// The CLI commands, as the Pulumi CLI v3.248.0 takes them (pulumi/pulumi pkg/cmd/pulumi/): `--yes` skips each
-// command's own confirmation, which revoke asks for itself.
+// The CLI commands, as the Pulumi CLI v3.276.0 takes them (pulumi/pulumi pkg/cmd/pulumi/: stack/stack_export.go;
+// state/state_protect.go and state_unprotect.go, several URNs at once; operations/destroy.go --target and
+// --target-dependents; operations/up.go --suppress-outputs): `--yes` skips each command's own confirmation, which
+// revoke asks for itself.
 export const stateExportCommand = (stack: string) => ["pulumi", "stack", "export", "--stack", stack];
 export const unprotectCommand = (stack: string, urns: readonly string[]) =>
     ["pulumi", "state", "unprotect", "--stack", stack, "--yes", ...urns];

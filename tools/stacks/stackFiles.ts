@@ -1,21 +1,23 @@
 /**
- * The project file and the stack config files, read as the Pulumi CLI v3.248.0 reads them and turned into the
+ * The project file and the stack config files, read as the Pulumi CLI v3.276.0 reads them and turned into the
  * flat config map the language host hands a program. Where the CLI refuses a file, this refuses it too, one line
  * per problem naming the file, the key as written, the value and what is allowed, with the CLI's own wording.
  *
- * How the CLI reads a stack file (pulumi/pulumi v3.248.0):
- * - `sdk/go/common/workspace/loaders.go` `LoadProjectStackBytes`: parse with gopkg.in/yaml.v3 into `any`, namespace
+ * How the CLI reads a stack file (pulumi/pulumi v3.276.0, the sdk/v3 and pkg/v3 Go modules):
+ * - sdk `go/common/workspace/loaders.go` `LoadProjectStackBytes`: parse with gopkg.in/yaml.v3 into `any`, namespace
  *   bare keys with the project's name (`stackConfigNamespacedWithProject`: a bare key is NOT refused), write the
  *   document back out and parse it again into `config.Map`.
- * - `sdk/go/common/resource/config/object.go`: each value becomes text (`MarshalString`): strings as they are,
+ * - sdk `go/common/resource/config/object.go`: each value becomes text (`MarshalString`): strings as they are,
  *   booleans and numbers as JSON text of the value yaml.v3 resolved (so a plain `007` reaches the program as "7",
  *   `0x10` as "16", `12.0` as "12", `True` as "true"; only a quoted "007" stays "007"), lists and maps as JSON, an
  *   unquoted date as Go's time text ("2024-01-01 00:00:00 +0000 UTC"), an empty value as "" (with a warning).
- * - `sdk/go/common/workspace/config.go` `mergeConfig`: Pulumi.yaml's defaults fill unset keys, a declared key with
- *   no default is required, and `validateStackConfigValues` checks each declared type with
- *   `project.go` `ValidateConfigValue` against that text.
- * - `sdk/go/common/tokens/stack_name.go` `ParseStackName`: the stack name rule.
- * These were checked by loading the same files with that SDK's Go code (see test/stackFiles.test.ts).
+ * - pkg `workspace/config.go` `mergeConfig` (sdk `go/common/workspace/config.go` at v3.248.0): Pulumi.yaml's
+ *   defaults fill unset keys (`createConfigValue`), a declared key with no default is required, and
+ *   `validateStackConfigValues` checks each declared type with sdk `workspace/project.go` `ValidateConfigValue`
+ *   against that text.
+ * - sdk `go/common/tokens/stack_name.go` `ParseStackName`: the stack name rule.
+ * test/stackFiles.test.ts checks this reader against the CLI's own Go code at that version, on every run (the oracle
+ * in test/fixtures/project/cli-oracle).
  */
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -193,7 +195,7 @@ export function readStackText(project: Project, stack: string, relativePath: str
         if (containsSecure(value)) secretKeys.push(key);
     }
 
-    // mergeConfig (config.go): defaults for unset keys; a declared key with neither default nor value is missing:
+    // mergeConfig (pkg/v3 workspace/config.go): defaults for unset keys; a declared key with neither default nor value is missing:
     // "Stack '%v' is missing configuration %v %v".
     for (const [declaredKey, declaration] of Object.entries(project.declared)) {
         const key = declaredKey.includes(":") ? declaredKey : `${project.name}:${declaredKey}`;
@@ -230,10 +232,14 @@ function configEntries(text: string, problem: (line: string) => void): Entry[] {
         // yaml.v3 refuses the same files ("invalid YAML file: yaml: line %d: ..."); its wording differs from this
         // parser's, so the line says where the problem begins and what this parser found.
         const error = doc.errors[0]!;
+        const duplicate = error.code === "DUPLICATE_KEY" ? firstDuplicateKey(text) : undefined;
+        if (duplicate !== undefined) {
+            problem(`line ${duplicate.line}: a key is set twice in the same map; expected valid YAML (Pulumi CLI: ` +
+                `mapping key ${goQuote(duplicate.key)} already defined at line ${duplicate.first})`);
+            return [];
+        }
         const line = lineOf(text, error.code === "MISSING_CHAR" ? openingOf(text, error.pos[0]) : error.pos[0]);
-        const duplicate = error.code === "DUPLICATE_KEY";
-        problem(`line ${line}: ${duplicate ? "a key is set twice in the same map" : firstLine(error.message)}; ` +
-            `expected valid YAML (Pulumi CLI: ${duplicate ? "mapping key already defined" : "invalid YAML file"})`);
+        problem(`line ${line}: ${firstLine(error.message)}; expected valid YAML (Pulumi CLI: invalid YAML file)`);
         return [];
     }
     const root = doc.contents;
@@ -253,7 +259,7 @@ function configEntries(text: string, problem: (line: string) => void): Entry[] {
     if (!isMap(configNode)) {
         const line = lineOf(text, configNode.range?.[0] ?? 0);
         problem(`line ${line}: config is ${isSeq(configNode) ? "a list" : "a single value"}; expected a map of keys to ` +
-            "values (Pulumi CLI: cannot unmarshal into map[string]config.Value)");
+            `values (Pulumi CLI: ${notAMap(configNode)})`);
         return [];
     }
     const entries: Entry[] = [];
@@ -265,6 +271,61 @@ function configEntries(text: string, problem: (line: string) => void): Entry[] {
         entries.push({ written: String(pair.key.value), node: (pair.value) ?? null, doc });
     }
     return entries;
+}
+
+/**
+ * The duplicate key yaml.v3 v3.0.1 reports first (decode.go `mapping`: "line %d: mapping key %#v already defined at
+ * line %d"). It checks a map's keys pairwise, by kind and text, before it decodes the map's values, and descends no
+ * further into a map that has a duplicate; so the first one it reports is the outermost, not the first in the text.
+ */
+function firstDuplicateKey(text: string): { key: string; line: number; first: number } | undefined {
+    const doc = parseDocument(text, { schema: "failsafe", uniqueKeys: false, prettyErrors: false });
+    const visit = (node: unknown): { key: string; line: number; first: number } | undefined => {
+        if (isSeq(node)) {
+            for (const item of node.items) {
+                const found = visit(item);
+                if (found !== undefined) return found;
+            }
+        } else if (isMap(node)) {
+            const keys = node.items.map((pair) => pair.key).filter(isScalar);
+            for (const [i, first] of keys.entries()) {
+                const again = keys.slice(i + 1).find((key) => String(key.value) === String(first.value));
+                if (again !== undefined) {
+                    return { key: String(first.value), line: lineOf(text, again.range?.[0] ?? 0), first: lineOf(text, first.range?.[0] ?? 0) };
+                }
+            }
+            for (const pair of node.items) {
+                const found = visit(pair.value);
+                if (found !== undefined) return found;
+            }
+        }
+        return undefined;
+    };
+    return visit(doc.contents);
+}
+
+/**
+ * What yaml.v3 says of a config: that is not a map (decode.go `terror`: "cannot unmarshal %s%s into %s", the
+ * value's short tag, then the value in backquotes, cut to 7 characters and "..." beyond 10). The loader writes the
+ * document out again before this decode, so a scalar arrives as Go wrote it: quoted only where yaml.v3 needs it.
+ */
+function notAMap(node: Node): string {
+    const into = "into map[string]config.Value";
+    if (isSeq(node)) return `cannot unmarshal !!seq ${into}`;
+    if (!isScalar(node)) return `cannot unmarshal ${into}`;
+    const text = String(node.value);
+    const value = node.type === "PLAIN" && node.tag === undefined ? resolvePlain(text) : text;
+    const quoted = (shown: string) => shown.length > 10 ? ` \`${shown.slice(0, 7)}...\`` : ` \`${shown}\``;
+    if (typeof value === "string") return `cannot unmarshal !!str${quoted(value)} ${into}`;
+    if (typeof value === "bigint") return `cannot unmarshal !!int${quoted(value.toString())} ${into}`;
+    if (typeof value === "boolean") return `cannot unmarshal !!bool${quoted(String(value))} ${into}`;
+    // A float or a timestamp as Go writes it again (strconv 'g', RFC 3339): not reproduced here.
+    return into;
+}
+
+/** Go's %#v of a string: strconv.Quote, which JSON's quoting matches for printable text. */
+function goQuote(text: string): string {
+    return JSON.stringify(text);
 }
 
 /**
@@ -477,7 +538,7 @@ function contentOf(value: GoValue, text: string): unknown {
     return isObject ? JSON.parse(text) : text;
 }
 
-/** project.go ValidateConfigValue, on the text (or, for lists and maps, the JSON-decoded value). */
+/** sdk workspace/project.go ValidateConfigValue, on the text (or, for lists and maps, the JSON-decoded value). */
 export function validConfigValue(type: ConfigType, items: ConfigItems | undefined, value: unknown): boolean {
     switch (type) {
         case "string": return typeof value === "string";
@@ -519,9 +580,12 @@ function plural(items: ConfigItems): string {
     }
 }
 
-/** createConfigValue (config.go): a primitive default as Go's %v text, anything else as JSON. */
+/**
+ * createConfigValue (pkg/workspace/config.go): a string, int or bool default as Go's %v text, anything else as Go's
+ * JSON (json.Marshal: map keys sorted, `<`, `>` and `&` escaped), as the program receives it.
+ */
 function defaultText(value: unknown): string {
-    return typeof value === "string" ? value : JSON.stringify(value);
+    return typeof value === "string" ? value : goJson(value as GoValue);
 }
 
 /** A value for a message: text in quotes, a list or map as its JSON, at most 80 characters. */

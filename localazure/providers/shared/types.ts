@@ -2,7 +2,8 @@
  * The provider interface the stand-ins implement: the resource-provider RPCs the Pulumi engine calls, with what
  * @pulumi/pulumi's own provider API (provider/provider.ts) leaves out and the engine sends: `preview` on Create and
  * Update, the old inputs on Diff, Update and Delete, and Configure's arguments (pulumi/pulumi
- * proto/pulumi/provider.proto at v3.248.0).
+ * proto/pulumi/provider.proto at v3.276.0, read as sdk/v3 generates it in proto/go/provider.pb.go: CreateRequest and
+ * UpdateRequest `preview`, DiffRequest, UpdateRequest and DeleteRequest `oldInputs`, ConfigureRequest `args`).
  */
 
 /** Property values as the engine's Struct carries them: JSON, with the unknown and secret sentinels inside. */
