@@ -14,6 +14,7 @@ import { findRole } from "../common/builtInRoles";
 import type { SecretSchedule, SecretWindow, SlotName } from "./schedule";
 import { registerCertificates } from "./certificateResources";
 import type { SlotCertificate } from "./certificates";
+import { registerFederatedCredentials, type FederatedCredentialConfig } from "./federated";
 
 export interface AppIdentityArgs {
     /** The app registration's display name, such as `inventory-api-dev`. */
@@ -28,8 +29,10 @@ export interface AppIdentityArgs {
      * and no client secret is made.
      */
     readonly certificates?: readonly SlotCertificate[];
+    /** Set for an identity that signs in with an OIDC issuer's tokens (infra/federated.ts): no client secret is made. */
+    readonly federatedCredentials?: readonly FederatedCredentialConfig[];
     /**
-     * With certificates, keep the two secrets too (keepSecretsUntilSwitched): servers still on their secret keep
+     * With certificates or federation, keep the two secrets too (keepSecretsUntilSwitched): servers still on their secret keep
      * signing in while each moves to its certificate. The secrets' inputs are the same as before, so they stay.
      */
     readonly keepSecrets?: boolean;
@@ -56,6 +59,7 @@ export class AppIdentity extends pulumi.ComponentResource {
     /** Both slots' secrets; none for an identity with certificates, unless it keeps them until switched. */
     readonly secrets: Partial<Readonly<Record<SlotName, azuread.ApplicationPassword>>>;
     readonly certificates: readonly azuread.ApplicationCertificate[];
+    readonly federatedCredentials: readonly azuread.ApplicationFederatedIdentityCredential[];
     readonly roleAssignments: readonly authorization.RoleAssignment[];
 
     readonly clientId: pulumi.Output<string>;
@@ -93,6 +97,8 @@ export class AppIdentity extends pulumi.ComponentResource {
         const { current, previous } = args.secretSchedule;
         this.certificates = args.certificates === undefined ? []
             : registerCertificates(name, this.application.id, args.certificates, child);
+        this.federatedCredentials = args.federatedCredentials === undefined ? []
+            : registerFederatedCredentials(name, this.application.id, args.federatedCredentials, child);
         const secretFor = (window: SecretWindow) =>
             new azuread.ApplicationPassword(`${name}-secret-${window.slot}`, {
                 applicationId: this.application.id,
@@ -106,13 +112,14 @@ export class AppIdentity extends pulumi.ComponentResource {
                 // sdk/nodejs/resource.ts): a protected secret could never rotate.
                 protect: false,
             });
-        const withSecrets = args.certificates === undefined || args.keepSecrets === true;
+        const withSecrets = (args.certificates === undefined && args.federatedCredentials === undefined) || args.keepSecrets === true;
         const currentSecret = withSecrets ? secretFor(current) : undefined;
         const previousSecret = withSecrets ? secretFor(previous) : undefined;
         this.secrets = current.slot === "a"
             ? { a: currentSecret, b: previousSecret }
             : { a: previousSecret, b: currentSecret };
-        const credentials = [...Object.values(this.secrets), ...this.certificates].filter((resource) => resource !== undefined);
+        const credentials = [...Object.values(this.secrets), ...this.certificates, ...this.federatedCredentials]
+            .filter((resource) => resource !== undefined);
 
         const principalId = this.servicePrincipal.objectId;
         this.grantedRoles = args.roleAssignments.map(({ resourceGroup, role }) => ({

@@ -14,8 +14,8 @@ import { join } from "node:path";
 import { addMonths, toDay, toRfc3339 } from "./months";
 import type { SecretSchedule, SecretWindow, SlotName } from "./schedule";
 
-export type Credential = "secret" | "certificate";
-export const CREDENTIALS: readonly Credential[] = ["secret", "certificate"];
+export type Credential = "secret" | "certificate" | "federated";
+export const CREDENTIALS: readonly Credential[] = ["secret", "certificate", "federated"];
 
 /**
  * 12 months by default: the validity of the self-signed certificate in Microsoft's guide (Microsoft Learn, "Create a

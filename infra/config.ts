@@ -7,6 +7,7 @@ import { z } from "zod";
 import { adoptionKeysAllowed, adoptionProblems, adoptionSchema, type Adoption } from "./adoption";
 import { managedIdentityProblems, managedIdentitySchema, toManagedIdentityConfig, type ManagedIdentityConfig } from "./managedIdentity";
 import { CERTIFICATE_LIFETIME_MONTHS, CREDENTIALS, type Credential } from "./certificates";
+import { federatedCredentialProblems, federatedCredentialSchema, type FederatedCredentialConfig } from "./federated";
 import { ROLE_NAMES } from "../common/builtInRoles";
 import type { RoleAssignmentConfig } from "./grants";
 import { resourceGroupMatcher } from "../common/resourceGroupPatterns";
@@ -41,8 +42,13 @@ export interface StackConfig {
     readonly managedIdentity: ManagedIdentityConfig | undefined;
     /** Whether the stack has an app registration: always without managedIdentity; with it, during a migration only. */
     readonly appRegistration: boolean;
-    /** How the stack's identities sign in: client secrets (the default) or certificates (infra/certificates.ts). */
+    /**
+     * How the stack's identities sign in: client secrets (the default), certificates (infra/certificates.ts) or
+     * tokens of an OIDC issuer the server has (federated: infra/federated.ts).
+     */
     readonly credential: Credential;
+    /** With credential federated: the issuers and subjects the app trusts. */
+    readonly federatedCredentials: readonly FederatedCredentialConfig[];
     /** A developers' stack: each listed developer's own choice, over `credential`. */
     readonly developerCredentials: Readonly<Record<string, Credential>>;
     readonly certificateLifetimeMonths: number;
@@ -99,8 +105,9 @@ const guid = guidOf(GUID_ALLOWED);
 const OWNER_ALLOWED = "expected the object ID (GUID) of a user or service principal (Entra application owners " +
     "cannot be groups), such as 72f988bf-86f1-41af-91ab-2d7cd011db47";
 const ownerGuid = guidOf(OWNER_ALLOWED);
-const CREDENTIAL_ALLOWED = "expected secret (client secrets, the default) or certificate (a key pair made on the " +
-    "server, its public certificate committed under stacks/certificates/)";
+const CREDENTIAL_ALLOWED = "expected secret (client secrets, the default), certificate (a key pair made on the " +
+    "server, its public certificate committed under stacks/certificates/) or federated (tokens of an OIDC issuer the " +
+    "server has, trusted through federatedCredentials)";
 const DEPLOYER_ALLOWED = "expected the object ID (GUID) of the identity that deploys this stack (a user or service " +
     "principal), such as 72f988bf-86f1-41af-91ab-2d7cd011db47";
 const MANAGED_IDENTITY_ALLOWED = "expected the managed identity's object (principal) ID, a GUID such as " +
@@ -185,6 +192,8 @@ const stackConfigSchema = z.strictObject({
         .max(CERTIFICATE_LIFETIME_MONTHS.max, { error: certificateLifetimeAllowed() })
         .default(CERTIFICATE_LIFETIME_MONTHS.default),
     keepSecretsUntilSwitched: z.boolean({ error: "expected true or false" }).default(false),
+    federatedCredentials: z.array(federatedCredentialSchema,
+        { error: "expected a list of {name, issuer, subject} entries" }).default([]),
 });
 
 function certificateLifetimeAllowed(): string {
@@ -220,6 +229,7 @@ export class ConfigError extends pulumi.RunError {
 const JSON_KEYS = new Set([
     "environments", "owners", "production", "secretLifetimeMonths", "roleAssignments", "developers", "productionResourceGroups", "adopt",
     "managedIdentity", "appRegistration", "certificateLifetimeMonths", "developerCredentials", "keepSecretsUntilSwitched",
+    "federatedCredentials",
 ]);
 
 export interface ParseOptions {
@@ -325,10 +335,11 @@ export function parseStackConfig(project: string, stack: string, flatConfig: Rec
         }
     }
     const signingIn = values.developers.length === 0 ? [undefined] : values.developers;
-    if (values.keepSecretsUntilSwitched && !signingIn.some((developer) => credentialOf(values, developer) === "certificate")) {
-        problems.push(describe(["keepSecretsUntilSwitched"], "expected it only with credential: certificate (or a " +
-            "developer's certificate in developerCredentials): it keeps the client secrets while servers move to certificates"));
+    if (values.keepSecretsUntilSwitched && !signingIn.some((developer) => credentialOf(values, developer) !== "secret")) {
+        problems.push(describe(["keepSecretsUntilSwitched"], "expected it only with credential: certificate or federated " +
+            "(or a developer's certificate in developerCredentials): it keeps the client secrets while servers move off them"));
     }
+    problems.push(...federationProblems(values, describe, about));
     if (problems.length > 0) throw new ConfigError(unique(problems));
 
     return {
@@ -354,6 +365,7 @@ export function parseStackConfig(project: string, stack: string, flatConfig: Rec
         developerCredentials: values.developerCredentials,
         certificateLifetimeMonths: values.certificateLifetimeMonths,
         keepSecretsUntilSwitched: values.keepSecretsUntilSwitched,
+        federatedCredentials: values.federatedCredentials,
         keysAsWritten: options.keysAsWritten ?? {},
     };
 }
@@ -526,6 +538,26 @@ function crossEnvironmentAssignments(
  * A managed identity replaces the app registration, or stands beside it while servers move to it
  * (appRegistration: true); a stack without either has no identity, and developers' laptops have no managed identity.
  */
+/** credential federated and federatedCredentials go together, for an environment's identity. */
+function federationProblems(values: z.infer<typeof stackConfigSchema>, describe: Describe,
+    about: (key: string, text: string) => string): string[] {
+    const federated = values.credential === "federated";
+    if (values.developers.length > 0 && (federated || Object.values(values.developerCredentials).includes("federated"))) {
+        const key = federated ? ["credential"] : ["developerCredentials"];
+        return [describe(key, "expected secret or certificate in a stack with developers: federation trusts a server's " +
+            "workload, and developers sign in from their own machines")];
+    }
+    if (federated && values.federatedCredentials.length === 0) {
+        return [describe(["federatedCredentials"], "expected at least one {name, issuer, subject} entry with credential: " +
+            "federated: the issuers and subjects the app trusts")];
+    }
+    if (!federated && values.federatedCredentials.length > 0) {
+        return [about("federatedCredentials", `is set, but credential is ${JSON.stringify(values.credential)}; expected ` +
+            "credential: federated with it, so that the stack says how its servers sign in")];
+    }
+    return federatedCredentialProblems(values.federatedCredentials, describe, about);
+}
+
 function identityChoiceProblems(
     values: z.infer<typeof stackConfigSchema>,
     describe: Describe,
@@ -578,6 +610,7 @@ function duplicateAssignments(assignments: readonly RoleAssignmentConfig[], desc
 function unknownKeyAllowed(path: readonly PropertyKey[]): string {
     if (path[0] === "adopt") return adoptionKeysAllowed(path);
     if (path[0] === "managedIdentity") return `expected one of the keys: ${Object.keys(stackConfigSchema.shape.managedIdentity.unwrap().shape).join(", ")}`;
+    if (path[0] === "federatedCredentials") return `expected one of the keys: ${Object.keys(federatedCredentialSchema.shape).join(", ")}`;
     const shape = path.length === 0 ? stackConfigSchema.shape : roleAssignmentSchema.shape;
     return `expected one of the keys: ${Object.keys(shape).join(", ")}`;
 }

@@ -13,6 +13,7 @@ import {
 import { ConfigError, displayNameOf, displayNamesOf, writtenKeyOf, type StackConfig } from "./config";
 import { toDay, toRfc3339 } from "./months";
 import { defineManagedIdentity, type ManagedIdentityOutputs } from "./managedIdentity";
+import type { FederatedIdentityOutputs } from "./federated";
 import { legacyAliases, type RoleAssignmentRef } from "./names";
 import { defaultAnchor, rotationMonthsFor, secretSchedule, type SecretWindow } from "./schedule";
 
@@ -26,7 +27,12 @@ export interface SecretOutput {
  * What a stack exports of one identity, but its secret value: with client secrets, with certificates, or with both
  * while it moves to certificates (keepSecretsUntilSwitched).
  */
-export type IdentityOutputs = SecretIdentityOutputs | CertificateIdentityOutputs | SwitchingIdentityOutputs;
+export type IdentityOutputs = SecretIdentityOutputs | CertificateIdentityOutputs | SwitchingIdentityOutputs
+    | FederatedIdentityOutputs | SwitchingToFederationOutputs;
+
+/** Federated credentials registered, and the secrets kept until every server signs in with its issuer's tokens. */
+export type SwitchingToFederationOutputs = FederatedIdentityOutputs &
+    Pick<SecretIdentityOutputs, "clientSecretExpiresAt" | "secrets" | "secretRotatesAt">;
 
 /** Certificates registered, and the secrets kept until every server runs on its certificate. */
 export type SwitchingIdentityOutputs = CertificateIdentityOutputs &
@@ -46,7 +52,8 @@ export type EnvironmentOutputs = (SecretIdentityOutputs & {
     readonly tenantId: string;
     readonly subscriptionId: string;
     readonly clientSecret: pulumi.Output<string>;
-}) | (CertificateIdentityOutputs & { readonly tenantId: string; readonly subscriptionId: string }) | (SwitchingIdentityOutputs & {
+}) | ((CertificateIdentityOutputs | FederatedIdentityOutputs) & { readonly tenantId: string; readonly subscriptionId: string })
+| ((SwitchingIdentityOutputs | SwitchingToFederationOutputs) & {
     readonly tenantId: string;
     readonly subscriptionId: string;
     readonly clientSecret: pulumi.Output<string>;
@@ -111,13 +118,13 @@ export async function defineStack(config: StackConfig):
         if (!config.appRegistration) return { ...common, displayName, managedIdentity };
         // A migration: the app registration stays beside the managed identity until every server uses the latter.
         const identity = defineIdentity(displayName, config, owners, aliases, certificates.get(displayName));
-        return identity.clientSecret === undefined ? { ...common, ...identity.outputs as CertificateIdentityOutputs, managedIdentity }
+        return identity.clientSecret === undefined ? { ...common, ...identity.outputs as CertificateIdentityOutputs | FederatedIdentityOutputs, managedIdentity }
             : { ...common, ...identity.outputs, clientSecret: identity.clientSecret, managedIdentity };
     }
     if (config.developers.length === 0) {
         const name = displayNameOf(config.appName, config.environment);
         const identity = defineIdentity(name, config, owners, aliases, certificates.get(name));
-        return identity.clientSecret === undefined ? { ...common, ...identity.outputs as CertificateIdentityOutputs }
+        return identity.clientSecret === undefined ? { ...common, ...identity.outputs as CertificateIdentityOutputs | FederatedIdentityOutputs }
             : { ...common, ...identity.outputs, clientSecret: identity.clientSecret };
     }
     const developers: Record<string, IdentityOutputs> = {};
@@ -149,6 +156,8 @@ function defineIdentity(displayName: string, config: StackConfig, owners: string
     // The secrets' own schedule, whatever the credential: kept secrets must keep their inputs, or they would rotate.
     const schedule = secretSchedule(anchor, config.secretLifetimeMonths, currentTime());
 
+    // Federation is for an environment's identity (the config refuses it in a developers' stack).
+    const federated = config.credential === "federated" && config.developers.length === 0;
     const identity = new AppIdentity(displayName, {
         displayName,
         owners,
@@ -159,10 +168,20 @@ function defineIdentity(displayName: string, config: StackConfig, owners: string
         roleAssignmentAliases: aliases,
         ...(config.adopt === undefined ? {} : { adopt: config.adopt }),
         ...(certificates === undefined ? {} : { certificates: certificates.certificates, keepSecrets: config.keepSecretsUntilSwitched }),
+        ...(federated ? { federatedCredentials: config.federatedCredentials, keepSecrets: config.keepSecretsUntilSwitched } : {}),
     });
     if (certificates !== undefined && identity.clientSecret === undefined) {
         return { outputs: certificateOutputsOf(displayName, identity, certificates), clientSecret: undefined };
     }
+    const federatedOutputs: FederatedIdentityOutputs | undefined = federated ? {
+        displayName,
+        clientId: identity.clientId,
+        credential: "federated",
+        federatedCredentials: config.federatedCredentials,
+        servicePrincipalObjectId: identity.servicePrincipalObjectId,
+        roleAssignments: identity.grantedRoles,
+    } : undefined;
+    if (federatedOutputs !== undefined && identity.clientSecret === undefined) return { outputs: federatedOutputs, clientSecret: undefined };
 
     const describe = (window: SecretWindow): SecretOutput => ({
         name: `${displayName}-secret-${window.slot}`,
@@ -177,6 +196,7 @@ function defineIdentity(displayName: string, config: StackConfig, owners: string
     if (certificates !== undefined) {
         return { outputs: { ...certificateOutputsOf(displayName, identity, certificates), ...secretOutputs }, clientSecret: identity.clientSecret };
     }
+    if (federatedOutputs !== undefined) return { outputs: { ...federatedOutputs, ...secretOutputs }, clientSecret: identity.clientSecret };
     const outputs: SecretIdentityOutputs = {
         displayName,
         clientId: identity.clientId,

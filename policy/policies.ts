@@ -18,6 +18,7 @@ import { BUILT_IN_ROLES, STORAGE_BLOB_ROLES } from "../common/builtInRoles";
 import { resourceGroupMatcher } from "../common/resourceGroupPatterns";
 import { splitStackName } from "../common/stackNames";
 import { CERTIFICATE_POLICIES } from "./certificatePolicies";
+import { FEDERATED_POLICIES } from "./federatedPolicies";
 
 export const TYPES = {
     application: "azuread:index/application:Application",
@@ -229,5 +230,5 @@ export const productionProtected: ResourceValidationPolicy = {
 
 export const POLICIES: readonly ResourceValidationPolicy[] = [
     resourceGroupScope, allowedRoles, servicePrincipalOnly, secretEndDate, singleTenant, sameEnvironment,
-    productionProtected, ...CERTIFICATE_POLICIES,
+    productionProtected, ...CERTIFICATE_POLICIES, ...FEDERATED_POLICIES,
 ];

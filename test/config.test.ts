@@ -56,6 +56,7 @@ describe("parseStackConfig", () => {
             developerCredentials: {},
             certificateLifetimeMonths: 12,
             keepSecretsUntilSwitched: false,
+            federatedCredentials: [],
             keysAsWritten: {},
         });
     });
@@ -161,7 +162,7 @@ describe("parseStackConfig", () => {
             `${FILE}: app-identity:roleAsignments is "rg"; expected one of the keys: appName, environment, environments, tenantId, ` +
                 "subscriptionId, owners, production, secretLifetimeMonths, secretRotationAnchor, roleAssignments, " +
                 "developers, productionResourceGroups, deployerObjectId, adopt, managedIdentity, appRegistration, credential, " +
-                "developerCredentials, certificateLifetimeMonths, keepSecretsUntilSwitched",
+                "developerCredentials, certificateLifetimeMonths, keepSecretsUntilSwitched, federatedCredentials",
         ]],
         ["a display name over 120 characters", exampleConfig({ appName: "a".repeat(117) }), [
             `${FILE}: app-identity:appName is "${"a".repeat(117)}"; expected a name that keeps the display name ` +

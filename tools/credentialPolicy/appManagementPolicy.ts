@@ -24,6 +24,7 @@
  */
 import { displayNameOf, type StackConfig } from "../../infra/config";
 import { addMonths } from "../../infra/months";
+import type { Credential } from "../../infra/certificates";
 import { describeDuration, parseIsoDuration } from "../../common/isoDuration";
 
 export type CredentialKind = "secret" | "certificate";
@@ -108,17 +109,27 @@ export function credentialChoiceOf(config: StackConfig, project: string): Creden
     const overrides = Object.entries(config.developerCredentials)
         .filter(([, credential]) => credential !== config.credential)
         .map(([developer, credential]): [string, { developer: string; credential: CredentialKind }] =>
-            [displayNameOf(config.appName, config.environment, developer), { developer, credential }]);
+            [displayNameOf(config.appName, config.environment, developer), { developer, credential: judgedKind(credential) }]);
     return {
         stackFile: config.stackFile,
         project,
         keysAsWritten: config.keysAsWritten,
-        credential: config.credential,
+        credential: judgedKind(config.credential),
         ...(overrides.length === 0 ? {} : { developerCredentials: Object.fromEntries(overrides) }),
         secretLifetimeMonths: config.secretLifetimeMonths,
         certificateLifetimeMonths: config.certificateLifetimeMonths,
         keepSecretsUntilSwitched: config.keepSecretsUntilSwitched,
     };
+}
+
+/**
+ * What a policy judges of an identity: its secrets or its certificates. A federated identity has neither (a policy
+ * restricts password and key credentials only: Graph, "appManagementPolicy resource type"); checkCredentialPolicy
+ * passes it unless it keeps its secrets while servers move (keepSecretsUntilSwitched), and those are judged as
+ * secrets. The config refuses federation for developers.
+ */
+function judgedKind(credential: Credential): CredentialKind {
+    return credential === "federated" ? "secret" : credential;
 }
 
 /**

@@ -117,6 +117,11 @@ export async function checkCredentialPolicy(stack: string, config: StackConfig, 
         return { fits: true, lines: [`Stack ${stack}: no app registration, so no client secret or certificate for the tenant's app ` +
             "management policies to judge (the app runs under a managed identity)."] };
     }
+    // A federated identity holds no client secret or certificate, unless it keeps its secrets while servers move.
+    if (config.credential === "federated" && !config.keepSecretsUntilSwitched) {
+        return { fits: true, lines: [`Stack ${stack}: federated credentials only, so no client secret or certificate for the ` +
+            "tenant's app management policies to judge."] };
+    }
     const choice = credentialChoiceOf(config, project);
     const tenant = await read(displayNamesOf(config.appName, config.environment, config.developers));
     const problems = credentialPolicyProblems(choice, tenant, now);

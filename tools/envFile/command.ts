@@ -14,9 +14,10 @@ import {
     certificateIdentityFromOutputs, checkCertificateFile, identityOutputsOf, keepsSecrets, renderCertificateEnvFile,
     signsInWithCertificate,
 } from "./certificate";
+import { checkTokenFilePath, federatedIdentityFromOutputs, renderFederatedEnvFile, signsInFederated } from "./federated";
 import { OutputsError, readStackOutputs } from "../stacks/stackOutputs";
 
-const USAGE = "usage: npm run env-file -- (--stack NAME | --from FILE|-) [--developer NAME] [--certificate-path PATH] [--managed-identity] [--out PATH] [--stdout]";
+const USAGE = "usage: npm run env-file -- (--stack NAME | --from FILE|-) [--developer NAME] [--certificate-path PATH] [--token-file PATH] [--managed-identity] [--out PATH] [--stdout]";
 
 export interface Terminal {
     /** Whether standard output is a terminal. */
@@ -31,7 +32,7 @@ const processTerminal: Terminal = {
 
 export async function main(argv: readonly string[], terminal: Terminal = processTerminal): Promise<number> {
     let source: OutputsSourceArgs, out: string | undefined, toStdout: boolean, developer: string | undefined;
-    let certificatePath: string | undefined, managedOnly: boolean;
+    let certificatePath: string | undefined, tokenFile: string | undefined, managedOnly: boolean;
     try {
         const { values } = parseArgs({
             args: [...argv],
@@ -39,6 +40,8 @@ export async function main(argv: readonly string[], terminal: Terminal = process
                 ...OUTPUTS_SOURCE_OPTIONS,
                 developer: { type: "string" },
                 "certificate-path": { type: "string" },
+                // A federated identity's token file on the server (tools/envFile/federated.ts).
+                "token-file": { type: "string" },
                 // During a move to a managed identity (docs/managed-identity.md): the file the switched server reads.
                 "managed-identity": { type: "boolean", default: false },
                 out: { type: "string" },
@@ -55,6 +58,10 @@ export async function main(argv: readonly string[], terminal: Terminal = process
         toStdout = values.stdout;
         developer = values.developer;
         certificatePath = values["certificate-path"];
+        tokenFile = values["token-file"];
+        if (tokenFile !== undefined && certificatePath !== undefined) {
+            throw new UsageError("--token-file and --certificate-path: an env file carries one credential, never two");
+        }
         managedOnly = values["managed-identity"];
         if (managedOnly && developer !== undefined) throw new UsageError("--managed-identity and --developer: developers have no managed identity");
         if (managedOnly && certificatePath !== undefined) {
@@ -73,7 +80,7 @@ export async function main(argv: readonly string[], terminal: Terminal = process
                 "write it with --out PATH, or pass --stdout if you mean it");
         }
         const outputs = await readStackOutputs(source, { showSecrets: true });
-        const { content, wrote } = envFileFor(outputs, origin, developer, certificatePath, managedOnly);
+        const { content, wrote } = envFileFor(outputs, origin, developer, { certificatePath, tokenFile }, managedOnly);
         if (out === undefined) {
             terminal.writeStdout(content);
         } else {
@@ -98,17 +105,33 @@ export async function main(argv: readonly string[], terminal: Terminal = process
 
 /** The file's text, and what the line after writing it says: one kind of credential per file, never two. */
 function envFileFor(outputs: Record<string, unknown>, origin: string, developer: string | undefined,
-    certificatePath: string | undefined, managedOnly: boolean): { content: string; wrote: string } {
+    paths: { certificatePath: string | undefined; tokenFile: string | undefined }, managedOnly: boolean): { content: string; wrote: string } {
+    const { certificatePath, tokenFile } = paths;
     const managed = developer === undefined ? managedIdentityFromOutputs(outputs, origin, managedOnly) : undefined;
     if (managed !== undefined) {
-        if (certificatePath !== undefined) {
-            throw new UsageError(`${origin} runs under a managed identity; --certificate-path is for an identity with certificates`);
+        if (certificatePath !== undefined || tokenFile !== undefined) {
+            throw new UsageError(`${origin} runs under a managed identity; ${certificatePath !== undefined ? "--certificate-path is for " +
+                "an identity with certificates" : "--token-file is for a federated identity"}`);
         }
         return { content: renderManagedIdentityEnvFile(managed, origin),
             wrote: `${managed.displayName}; no client secret: it runs under ${managed.kind === "userAssigned"
                 ? `the user-assigned managed identity ${managed.clientId!} (AZURE_CLIENT_ID)` : "the Arc agent's managed identity"}` };
     }
     const identityOutputs = identityOutputsOf(outputs, developer);
+    // Like certificates: while the secrets are kept (keepSecretsUntilSwitched), --token-file asks for the federated file.
+    if (signsInFederated(identityOutputs) && (tokenFile !== undefined || !keepsSecrets(identityOutputs))) {
+        if (tokenFile === undefined) {
+            throw new UsageError(`${origin} signs in with federated credentials: give the path of the token file its issuer ` +
+                "keeps on the server with --token-file PATH");
+        }
+        checkTokenFilePath(tokenFile);
+        const identity = federatedIdentityFromOutputs({ ...identityOutputs, tenantId: outputs["tenantId"] }, origin);
+        return { content: renderFederatedEnvFile(identity, origin, tokenFile),
+            wrote: `${identity.displayName}; it signs in with the token in ${tokenFile}` };
+    }
+    if (tokenFile !== undefined) {
+        throw new UsageError(`${origin} does not sign in with federated credentials; --token-file is for a federated identity`);
+    }
     // While a stack keeps its secrets until every server is switched (keepSecretsUntilSwitched), the identity has
     // both: --certificate-path asks for the certificate's file, its absence for the secret's, never both in one.
     if (signsInWithCertificate(identityOutputs) && (certificatePath !== undefined || !keepsSecrets(identityOutputs))) {

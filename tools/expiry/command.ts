@@ -83,6 +83,14 @@ export function secretsFromOutputs(outputs: Record<string, unknown>, origin: str
  * rather than fail for want of a `secrets` list. Undefined for any stack with secrets (a migration's included).
  */
 export function noCredentialNote(outputs: Record<string, unknown>): string | undefined {
+    // A federated identity (infra/federated.ts) signs in with its issuer's short-lived tokens: nothing stored expires.
+    if (outputs["credential"] === "federated" && outputs["secrets"] === undefined) {
+        const name = typeof outputs["displayName"] === "string" ? outputs["displayName"] : "the stack";
+        const subjects = Array.isArray(outputs["federatedCredentials"])
+            ? outputs["federatedCredentials"].map((entry) => String((entry as Record<string, unknown>)["subject"])).join(", ") : "";
+        return `${name} has no client secret or certificate: it signs in with federated credentials (${subjects}), ` +
+            "whose tokens its issuer makes and renews; nothing to expire or rotate";
+    }
     const managed = outputs["managedIdentity"];
     if (outputs["secrets"] !== undefined || managed === null || typeof managed !== "object") return undefined;
     const { kind, principalId } = managed as Record<string, unknown>;

@@ -15,7 +15,9 @@ export function expiryOperation(options: ExpiryOptions): Operation {
         progress.step("reading the stack's outputs");
         const outputs = await readStackOutputs({ stack: stack.stack }, { showSecrets: false });
         const report = expiryReportOf(outputs, `stack ${stack.stack}`, options.at, options);
-        if (report.note !== undefined) return { detail: "no credential (managed identity)" };
+        if (report.note !== undefined) {
+            return { detail: outputs["credential"] === "federated" ? "no stored credential (federated)" : "no credential (managed identity)" };
+        }
         if (!report.ok) throw new Error(report.warnings[0] ?? "a credential has expired or is within --fail-days");
         const newest = report.secrets.filter((secret) => secret.newest).map((secret) => secret.daysLeft);
         const soonest = newest.length === 0 ? undefined : Math.min(...newest);

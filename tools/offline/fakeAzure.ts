@@ -140,6 +140,16 @@ export class FakeAzure implements pulumi.runtime.Mocks {
                     state: { ...inputs, keyId },
                 };
             }
+            case "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential": {
+                // The provider's ID: {application object ID}/federatedIdentityCredential/{credential ID}, without the
+                // /applications/ of applicationId (terraform-provider-azuread internal/services/applications/parse
+                // FederatedIdentityCredentialID, v3.9.0).
+                const credentialId = this.guid(args.type, args.name);
+                return {
+                    id: `${String(inputs["applicationId"]).replace(/^\/applications\//, "")}/federatedIdentityCredential/${credentialId}`,
+                    state: { ...inputs, credentialId, description: "" },
+                };
+            }
             case "azure-native:authorization:RoleAssignment": {
                 const name = String(inputs["roleAssignmentName"]);
                 return {
