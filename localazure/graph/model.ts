@@ -101,7 +101,7 @@ export const FEDERATED_IDENTITY_CREDENTIALS = "federatedIdentityCredentials";
 
 export function applicationView(app: ApplicationRecord, withKeys = false): Record<string, unknown> {
     // federatedIdentityCredentials are a relationship, kept with the properties but not shown (federatedIdentityCredentials.ts).
-    const { [FEDERATED_IDENTITY_CREDENTIALS]: _relationship, ...properties } = app.properties;
+    const properties = Object.fromEntries(Object.entries(app.properties).filter(([key]) => key !== FEDERATED_IDENTITY_CREDENTIALS));
     return {
         id: app.id, ...APPLICATION_DEFAULTS, ...properties, appId: app.appId, createdDateTime: app.createdDateTime,
         keyCredentials: keyCredentialsView(storedKeyCredentials(app.properties), withKeys),
