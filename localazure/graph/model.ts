@@ -96,9 +96,14 @@ export function passwordView(password: PasswordRecord): Record<string, unknown> 
     };
 }
 
+/** Where an application's federatedIdentityCredentials are kept among its properties (federatedIdentityCredentials.ts). */
+export const FEDERATED_IDENTITY_CREDENTIALS = "federatedIdentityCredentials";
+
 export function applicationView(app: ApplicationRecord, withKeys = false): Record<string, unknown> {
+    // federatedIdentityCredentials are a relationship, kept with the properties but not shown (federatedIdentityCredentials.ts).
+    const properties = Object.fromEntries(Object.entries(app.properties).filter(([key]) => key !== FEDERATED_IDENTITY_CREDENTIALS));
     return {
-        id: app.id, ...APPLICATION_DEFAULTS, ...app.properties, appId: app.appId, createdDateTime: app.createdDateTime,
+        id: app.id, ...APPLICATION_DEFAULTS, ...properties, appId: app.appId, createdDateTime: app.createdDateTime,
         keyCredentials: keyCredentialsView(storedKeyCredentials(app.properties), withKeys),
         passwordCredentials: app.passwords.map(passwordView),
     };

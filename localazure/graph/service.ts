@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { StandInRequest, StandInResponse, StandInService } from "../standin/server";
+import type { ApplicationRecord } from "../state";
 import type { Store } from "../store";
 import { audienceMatches, RESOURCES, type TokenIssuer } from "../tokens";
 import { createApplication, deleteApplication, getApplication, listApplications, updateApplication } from "./applications";
@@ -14,6 +15,10 @@ import { rawCount, shapeList } from "./query";
 import { GraphError, graphErrorResponse, graphHeaders } from "./errors";
 import { applicationView, servicePrincipalView, type GraphResult } from "./model";
 import { context } from "./odata";
+import {
+    createFederatedIdentityCredential, deleteFederatedIdentityCredential, getFederatedIdentityCredential,
+    listFederatedIdentityCredentials, updateFederatedIdentityCredential,
+} from "./federatedIdentityCredentials";
 import { addOwner, listOwners, removeOwner } from "./owners";
 import { addPassword, removePassword } from "./passwords";
 import { Caller } from "./permissions";
@@ -122,11 +127,36 @@ export class GraphService implements StandInService {
             const app = findApplication(store.state, id);
             return relation === "addPassword" ? addPassword(store, caller, app, request.body, now) : removePassword(store, caller, app, request.body);
         }
+        const byName = isApp ? /^federatedIdentityCredentials\(name='((?:[^']|'')*)'\)$/.exec(relation) : null;
+        if (isApp && (relation === "federatedIdentityCredentials" || byName !== null)) {
+            return this.federatedIdentityCredentials(request, caller, findApplication(store.state, id),
+                byName === null ? rest : [byName[1]!.replace(/''/g, "'"), ...rest], byName === null, notAllowed, unknownSegment);
+        }
         if (isApp && relation === "appManagementPolicies" && rest.length === 0) {
             if (method !== "GET") throw notAllowed();
             return listApplicationPolicies(store, caller, findApplication(store.state, id), includesUnknownMembers(request.headers.prefer));
         }
         throw unknownSegment(relation);
+    }
+
+    /**
+     * /v1.0/applications/{id}/federatedIdentityCredentials[/{id or name}], and .../federatedIdentityCredentials(name='{name}')
+     * (federatedIdentityCredentials.ts). `collection` is false when the path already named one credential by `(name=...)`.
+     */
+    private federatedIdentityCredentials(request: StandInRequest, caller: Caller, app: ApplicationRecord, rest: readonly string[],
+        collection: boolean, notAllowed: () => GraphError, unknownSegment: (segment: string | undefined) => GraphError): GraphResult {
+        const method = request.method;
+        if (collection && rest.length === 0) {
+            if (method === "GET") return listFederatedIdentityCredentials(caller, app, request.url.searchParams.get("$filter"));
+            if (method === "POST") return createFederatedIdentityCredential(this.store, caller, app, request.body);
+            throw notAllowed();
+        }
+        if (rest.length !== 1) throw unknownSegment(rest.at(-1));
+        const key = rest[0]!;
+        if (method === "GET") return getFederatedIdentityCredential(caller, app, key);
+        if (method === "PATCH") return updateFederatedIdentityCredential(this.store, caller, app, key, request.body);
+        if (method === "DELETE") return deleteFederatedIdentityCredential(this.store, caller, app, key);
+        throw notAllowed();
     }
 
     /** /v1.0/directory/deletedItems/microsoft.graph.{application,servicePrincipal} and /{id}[/restore] (deletedItems.ts). */

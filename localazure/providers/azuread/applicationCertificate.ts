@@ -39,11 +39,12 @@ const COMPUTED = ["keyId", "startDate", "endDate"];
 const idText = (objectId: string) => `Application (Application: ${JSON.stringify(objectId)})`;
 
 /**
- * `tf.LockByName(applicationResourceName, objectId)`: Create and Delete read the whole keyCredentials collection
+ * `tf.LockByName(applicationResourceName, objectId)`, one lock per application shared by the credential resources
+ * (applicationFederatedIdentityCredential.ts takes it too): Create and Delete read the whole keyCredentials collection
  * and write it back, so two certificates of one application (the engine creates them in parallel) take turns.
  */
 const locks = new Map<string, Promise<unknown>>();
-async function lockedBy<T>(objectId: string, work: () => Promise<T>): Promise<T> {
+export async function lockedBy<T>(objectId: string, work: () => Promise<T>): Promise<T> {
     const previous = locks.get(objectId) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(work);
     locks.set(objectId, next);

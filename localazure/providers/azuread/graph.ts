@@ -93,6 +93,25 @@ export class GraphClient {
         await this.call({ method: "POST", path: `/v1.0/applications/${applicationId}/removePassword`, json: { keyId } }, [204, 200]);
     }
 
+    /** go-azure-sdk federatedidentitycredential: Create POST (201), Get (200, 404 → undefined), Update PATCH (204), Delete (204). */
+    async createFederatedIdentityCredential(applicationId: string, credential: GraphObject): Promise<GraphObject> {
+        return this.object(await this.call({ method: "POST", path: `/v1.0/applications/${applicationId}/federatedIdentityCredentials`, json: credential }, [201]));
+    }
+
+    async getFederatedIdentityCredential(applicationId: string, credentialId: string): Promise<GraphObject | undefined> {
+        const answer = await this.send({ method: "GET", path: `/v1.0/applications/${applicationId}/federatedIdentityCredentials/${credentialId}` });
+        if (answer.status === 404) return undefined;
+        return this.object(this.check(answer, [200]));
+    }
+
+    async updateFederatedIdentityCredential(applicationId: string, credentialId: string, credential: GraphObject): Promise<void> {
+        await this.call({ method: "PATCH", path: `/v1.0/applications/${applicationId}/federatedIdentityCredentials/${credentialId}`, json: credential }, [204, 200]);
+    }
+
+    async deleteFederatedIdentityCredential(applicationId: string, credentialId: string): Promise<void> {
+        await this.call({ method: "DELETE", path: `/v1.0/applications/${applicationId}/federatedIdentityCredentials/${credentialId}` }, [204, 200]);
+    }
+
     private async list(path: string): Promise<GraphObject[]> {
         const body = this.object(await this.call({ method: "GET", path }, [200]));
         const value = body["value"];

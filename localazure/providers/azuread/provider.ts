@@ -5,6 +5,7 @@ import { LocalAzureClient, localAzureUrl } from "../shared/localAzure";
 import type { InvokeHandler, PropertyMap, ResourceHandler } from "../shared/types";
 import { APPLICATION, ApplicationHandler } from "./application";
 import { APPLICATION_CERTIFICATE, ApplicationCertificateHandler } from "./applicationCertificate";
+import { APPLICATION_FEDERATED_IDENTITY_CREDENTIAL, ApplicationFederatedIdentityCredentialHandler } from "./applicationFederatedIdentityCredential";
 import { APPLICATION_PASSWORD, ApplicationPasswordHandler } from "./applicationPassword";
 import { clientConfig, GET_CLIENT_CONFIG } from "./clientConfig";
 import { GraphClient } from "./graph";
@@ -35,6 +36,7 @@ export class AzureAdProvider extends DispatchingProvider {
             [SERVICE_PRINCIPAL]: new ServicePrincipalHandler(graph),
             [APPLICATION_PASSWORD]: new ApplicationPasswordHandler(graph, { secretOutputs: () => this.configured().secretOutputs }),
             [APPLICATION_CERTIFICATE]: new ApplicationCertificateHandler(graph, { secretOutputs: () => this.configured().secretOutputs }),
+            [APPLICATION_FEDERATED_IDENTITY_CREDENTIAL]: new ApplicationFederatedIdentityCredentialHandler(graph),
         };
         this.functions = {
             [GET_CLIENT_CONFIG]: async () => {
