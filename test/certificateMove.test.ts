@@ -24,8 +24,8 @@ const CERTIFICATE_TYPE = "azuread:index/applicationCertificate:ApplicationCertif
 const CURRENT_DAY = "2026-07-10";
 const SECRETS = exampleConfig({ secretRotationAnchor: ANCHOR });
 const MOVING = exampleConfig({ secretRotationAnchor: ANCHOR, credential: "certificate", keepSecretsUntilSwitched: true });
-const NOT_ALLOWED = "expected it only with credential: certificate (or a developer's certificate in developerCredentials): " +
-    "it keeps the client secrets while servers move to certificates";
+const NOT_ALLOWED = "expected it only with credential: certificate or federated (or a developer's certificate in " +
+    "developerCredentials): it keeps the client secrets while servers move off them";
 
 let certs: CertificateFixture;
 let serverFile: string;

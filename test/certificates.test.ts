@@ -138,7 +138,8 @@ describe("config: credential, certificateLifetimeMonths, developerCredentials", 
 
     it.each([
         [{ credential: "certificates" }, `${FILE}: app-identity:credential is "certificates"; expected secret (client ` +
-            "secrets, the default) or certificate (a key pair made on the server, its public certificate committed under stacks/certificates/)"],
+            "secrets, the default), certificate (a key pair made on the server, its public certificate committed under stacks/certificates/) " +
+            "or federated (tokens of an OIDC issuer the server has, trusted through federatedCredentials)"],
         [{ certificateLifetimeMonths: 1 }, `${FILE}: app-identity:certificateLifetimeMonths is 1; ${lifetime}`],
         [{ certificateLifetimeMonths: 25 }, `${FILE}: app-identity:certificateLifetimeMonths is 25; ${lifetime}`],
         [{ developers: ["alice"], developerCredentials: { carol: "certificate" } },

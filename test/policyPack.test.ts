@@ -36,7 +36,7 @@ describe("npm run policy-pack (tools/policyPack/build.ts)", () => {
             "common/resourceGroupPatterns.js.map", "common/stackNames.js", "common/stackNames.js.map",
             "infra/clock.js", "infra/clock.js.map", "infra/months.js", "infra/months.js.map",
             "package.json",
-            "policy/certificatePolicies.js", "policy/certificatePolicies.js.map", "policy/index.js", "policy/index.js.map",
+            "policy/certificatePolicies.js", "policy/certificatePolicies.js.map", "policy/federatedPolicies.js", "policy/federatedPolicies.js.map", "policy/index.js", "policy/index.js.map",
             "policy/policies.js", "policy/policies.js.map",
             "sources.json",
         ]);
@@ -49,7 +49,7 @@ describe("npm run policy-pack (tools/policyPack/build.ts)", () => {
         });
         expect(Object.keys(JSON.parse(readFileSync(join(dir, "sources.json"), "utf8")).files)).toEqual([
             "common/builtInRoles.ts", "common/resourceGroupPatterns.ts", "common/stackNames.ts", "infra/clock.ts", "infra/months.ts", "policy/PulumiPolicy.yaml",
-            "policy/certificatePolicies.ts", "policy/index.ts", "policy/package.json", "policy/policies.ts",
+            "policy/certificatePolicies.ts", "policy/federatedPolicies.ts", "policy/index.ts", "policy/package.json", "policy/policies.ts",
             "policy/tsconfig.json", "policy/tsconfig.pack.json", "tsconfig.json",
         ]);
         expect(policyPackIsCurrent(copy)).toBe(true);

@@ -96,7 +96,7 @@ function expectedRotation(timeline: Timeline, index: number): RotationSeen {
             previousBeforeUp: index === 0 ? null : 7000222, leavingEndedAt: `${rotation}T00:00:00Z`, up: 0,
             summary: ["+-1 replaced", `${timeline.resources - 1} unchanged`],
             steps: ["++ created replacement", "+- replaced", "-- deleted original"]
-                .map((step) => step.replace(" ", ` azuread:index:ApplicationPassword ${identity}-secret-${slot} `)),
+                .map((step) => step.replace(" ", ` azuread:index/applicationPassword:ApplicationPassword ${identity}-secret-${slot} `)),
             writes: PASSWORD_WRITES, removedTheExpired: true,
         },
         after: {
@@ -116,12 +116,24 @@ function summaryOf(stdout: string): string[] {
 }
 
 /**
- * The steps the CLI's progress lines say were done, in order (" ++ TYPE NAME created replacement (0.03s) [diff: ...]"):
- * a create-before-delete replacement is "++ created replacement", "+- replaced", "-- deleted original".
+ * The steps the engine did, in order, from its event log (`pulumi up --event-log FILE`: one apitype.EngineEvent a
+ * line; each finished step is a resOutputsEvent whose metadata holds the op, URN and type: pulumi/pulumi sdk/v3
+ * v3.276.0 go/common/apitype/events.go StepEventMetadata, history.go OpType). Not the progress display, which on a
+ * busy machine may print a resource's last status change after the summary or not at all. A create-before-delete
+ * replacement is "++ created replacement", "+- replaced", "-- deleted original".
  */
-function stepsIn(stdout: string): string[] {
-    return [...stdout.matchAll(/^ (\+\+|\+-|--|\+ |- |~ ) (\S+) (\S+) (created replacement|replaced|deleted original|created|deleted|updated) \(/gm)]
-        .map((match) => `${match[1]!} ${match[2]!} ${match[3]!} ${match[4]!}`);
+const STEP_TEXT: Readonly<Record<string, string>> = {
+    "create-replacement": "++ {} created replacement", replace: "+- {} replaced", "delete-replaced": "-- {} deleted original",
+    create: "+ {} created", delete: "- {} deleted", update: "~ {} updated",
+};
+function stepsIn(eventLog: string): string[] {
+    return readFileSync(eventLog, "utf8").split("\n").filter((line) => line.trim() !== "")
+        .map((line) => JSON.parse(line) as { resOutputsEvent?: { metadata: { op: string; urn: string; type: string }; planning?: boolean } })
+        .flatMap((event) => {
+            const step = event.resOutputsEvent;
+            const text = step === undefined || step.planning === true ? undefined : STEP_TEXT[step.metadata.op];
+            return text === undefined ? [] : [text.replace("{}", `${step!.metadata.type} ${step!.metadata.urn.split("::").at(-1)!}`)];
+        });
 }
 
 interface Scenario {
@@ -167,7 +179,11 @@ async function runTimeline(timeline: Timeline, expect: ExpectStatic): Promise<vo
             const previousBeforeUp = previous === undefined ? null : outcome(await signInWith(azure, previous));
             const leaving = passwords().filter((password) => Date.parse(password.endDateTime) <= clock.now().getTime());
             const mark = azure.log().length;
-            const up = await pulumi(["up", "--stack", timeline.stack, "--yes", "--skip-preview"]);
+            const eventLog = join(workspace.dir, `events-${rotation}.jsonl`);
+            // --event-log exists with PULUMI_DEBUG_COMMANDS=true only (pkg/v3 v3.276.0 cmd/pulumi/operations/up.go,
+            // env.DebugCommands), as the Automation API runs the CLI.
+            const up = await pulumiWith(workspace, { ...clock.env(workspace.env), PULUMI_DEBUG_COMMANDS: "true" },
+                ["up", "--stack", timeline.stack, "--yes", "--skip-preview", "--event-log", eventLog]);
             expect(up.code, `pulumi up on ${rotation}:\n${up.stdout}${up.stderr}`).toBe(0);
             const writes = writesSince(azure, mark);
             const remaining = passwords();
@@ -179,7 +195,7 @@ async function runTimeline(timeline: Timeline, expect: ExpectStatic): Promise<vo
                 dayBefore,
                 onTheDay: {
                     previousBeforeUp, leavingEndedAt: leaving.map((password) => password.endDateTime).join(","), up: up.code,
-                    summary: summaryOf(up.stdout), steps: stepsIn(up.stdout), writes,
+                    summary: summaryOf(up.stdout), steps: stepsIn(eventLog), writes,
                     removedTheExpired: leaving.length === 1 && !remaining.some((password) => password.keyId === leaving[0]!.keyId) &&
                         (previous === undefined || leaving[0]!.secretHash === hashSecret(previous.variables["AZURE_CLIENT_SECRET"]!)),
                 },
