@@ -13,7 +13,7 @@ import { startLocalAzure, type LocalAzure } from "../../localazure";
 import { certificatePath } from "../../infra/certificates";
 import { makeSelfSigned } from "../../tools/certificate/selfSigned";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
-import { appNamed, expectOk, MovableClock, pulumiWith, utc, writesSince } from "./support";
+import { appNamed, EVENT_LOG_ENV, expectOk, MovableClock, pulumiWith, stepsInEventLog, utc, writesSince } from "./support";
 import { createEngineWorkspace, POLICY_ARGS, type EngineWorkspace } from "./workspace";
 
 const NAME = "inventory-api-dev";
@@ -93,11 +93,14 @@ describe("credential: certificate on the real engine", () => {
         const next = commit("2027-01-10", "2027-01-10T00:00:00Z", "2028-01-10T00:00:00Z");
         clock.set(utc("2027-01-10"));
         const mark = azure.log().length;
-        const up = expectOk(await pulumi(["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview"]), "pulumi up at the rotation");
+        const eventLog = join(workspace.dir, "events-2027-01-10.jsonl");
+        const up = expectOk(await pulumiWith(workspace, { ...clock.env(workspace.env), ...EVENT_LOG_ENV },
+            ["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview", "--event-log", eventLog]), "pulumi up at the rotation");
         expect(up.stdout).toMatch(/\+-1 replaced/);
-        expect([...up.stdout.matchAll(/^ (\+\+|\+-|--) azuread:index:ApplicationCertificate (\S+) (created replacement|replaced|deleted original) \(/gm)]
-            .map((match) => `${match[1]!} ${match[2]!} ${match[3]!}`)).toEqual([
-            `++ ${NAME}-certificate-a created replacement`, `+- ${NAME}-certificate-a replaced`, `-- ${NAME}-certificate-a deleted original`,
+        const type = "azuread:index/applicationCertificate:ApplicationCertificate";
+        expect(stepsInEventLog(eventLog)).toEqual([
+            `++ ${type} ${NAME}-certificate-a created replacement`, `+- ${type} ${NAME}-certificate-a replaced`,
+            `-- ${type} ${NAME}-certificate-a deleted original`,
         ]);
         expect(writesSince(azure, mark)).toEqual([
             "PATCH graph.microsoft.com/v1.0/applications/{id} 204",

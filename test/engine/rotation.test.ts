@@ -16,8 +16,8 @@ import { startLocalAzure, type LocalAzure } from "../../localazure";
 import { hashSecret } from "../../localazure/secrets";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import {
-    addDays, appNamed, envFileFromStack, expectOk, MovableClock, pulumiWith, renewDeployerSecret, signInWith, utc,
-    writesSince, type EnvFile, type SignInResult,
+    addDays, appNamed, envFileFromStack, EVENT_LOG_ENV, expectOk, MovableClock, pulumiWith, renewDeployerSecret, signInWith,
+    stepsInEventLog, utc, writesSince, type EnvFile, type SignInResult,
 } from "./support";
 import { createEngineWorkspace, type EngineWorkspace } from "./workspace";
 
@@ -115,27 +115,6 @@ function summaryOf(stdout: string): string[] {
     return block.split("\n").map((line) => line.trim()).filter((line) => line !== "");
 }
 
-/**
- * The steps the engine did, in order, from its event log (`pulumi up --event-log FILE`: one apitype.EngineEvent a
- * line; each finished step is a resOutputsEvent whose metadata holds the op, URN and type: pulumi/pulumi sdk/v3
- * v3.276.0 go/common/apitype/events.go StepEventMetadata, history.go OpType). Not the progress display, which on a
- * busy machine may print a resource's last status change after the summary or not at all. A create-before-delete
- * replacement is "++ created replacement", "+- replaced", "-- deleted original".
- */
-const STEP_TEXT: Readonly<Record<string, string>> = {
-    "create-replacement": "++ {} created replacement", replace: "+- {} replaced", "delete-replaced": "-- {} deleted original",
-    create: "+ {} created", delete: "- {} deleted", update: "~ {} updated",
-};
-function stepsIn(eventLog: string): string[] {
-    return readFileSync(eventLog, "utf8").split("\n").filter((line) => line.trim() !== "")
-        .map((line) => JSON.parse(line) as { resOutputsEvent?: { metadata: { op: string; urn: string; type: string }; planning?: boolean } })
-        .flatMap((event) => {
-            const step = event.resOutputsEvent;
-            const text = step === undefined || step.planning === true ? undefined : STEP_TEXT[step.metadata.op];
-            return text === undefined ? [] : [text.replace("{}", `${step!.metadata.type} ${step!.metadata.urn.split("::").at(-1)!}`)];
-        });
-}
-
 interface Scenario {
     readonly azure: LocalAzure;
     readonly workspace: EngineWorkspace;
@@ -180,9 +159,7 @@ async function runTimeline(timeline: Timeline, expect: ExpectStatic): Promise<vo
             const leaving = passwords().filter((password) => Date.parse(password.endDateTime) <= clock.now().getTime());
             const mark = azure.log().length;
             const eventLog = join(workspace.dir, `events-${rotation}.jsonl`);
-            // --event-log exists with PULUMI_DEBUG_COMMANDS=true only (pkg/v3 v3.276.0 cmd/pulumi/operations/up.go,
-            // env.DebugCommands), as the Automation API runs the CLI.
-            const up = await pulumiWith(workspace, { ...clock.env(workspace.env), PULUMI_DEBUG_COMMANDS: "true" },
+            const up = await pulumiWith(workspace, { ...clock.env(workspace.env), ...EVENT_LOG_ENV },
                 ["up", "--stack", timeline.stack, "--yes", "--skip-preview", "--event-log", eventLog]);
             expect(up.code, `pulumi up on ${rotation}:\n${up.stdout}${up.stderr}`).toBe(0);
             const writes = writesSince(azure, mark);
@@ -195,7 +172,7 @@ async function runTimeline(timeline: Timeline, expect: ExpectStatic): Promise<vo
                 dayBefore,
                 onTheDay: {
                     previousBeforeUp, leavingEndedAt: leaving.map((password) => password.endDateTime).join(","), up: up.code,
-                    summary: summaryOf(up.stdout), steps: stepsIn(eventLog), writes,
+                    summary: summaryOf(up.stdout), steps: stepsInEventLog(eventLog), writes,
                     removedTheExpired: leaving.length === 1 && !remaining.some((password) => password.keyId === leaving[0]!.keyId) &&
                         (previous === undefined || leaving[0]!.secretHash === hashSecret(previous.variables["AZURE_CLIENT_SECRET"]!)),
                 },

@@ -192,3 +192,28 @@ export async function secretValues(workspace: EngineWorkspace, stacks: readonly 
     }
     return values;
 }
+
+/** What `--event-log FILE` needs: the flag exists with PULUMI_DEBUG_COMMANDS=true only (pkg/v3 v3.276.0 cmd/pulumi/operations/up.go, env.DebugCommands), as the Automation API runs the CLI. */
+export const EVENT_LOG_ENV = { PULUMI_DEBUG_COMMANDS: "true" } as const;
+
+const STEP_TEXT: Readonly<Record<string, string>> = {
+    "create-replacement": "++ {} created replacement", replace: "+- {} replaced", "delete-replaced": "-- {} deleted original",
+    create: "+ {} created", delete: "- {} deleted", update: "~ {} updated",
+};
+
+/**
+ * The steps the engine did, in order, from its event log (one apitype.EngineEvent a line; each finished step is a
+ * resOutputsEvent whose metadata holds the op, URN and type: pulumi/pulumi sdk/v3 v3.276.0 go/common/apitype/events.go
+ * StepEventMetadata, history.go OpType), as `<op> <type> <name> <done>`. Not the progress display, which on a busy
+ * machine may leave out a resource's last status change. A create-before-delete replacement is
+ * "++ created replacement", "+- replaced", "-- deleted original".
+ */
+export function stepsInEventLog(eventLog: string): string[] {
+    return readFileSync(eventLog, "utf8").split("\n").filter((line) => line.trim() !== "")
+        .map((line) => JSON.parse(line) as { resOutputsEvent?: { metadata: { op: string; urn: string; type: string }; planning?: boolean } })
+        .flatMap((event) => {
+            const step = event.resOutputsEvent;
+            const text = step === undefined || step.planning === true ? undefined : STEP_TEXT[step.metadata.op];
+            return text === undefined ? [] : [text.replace("{}", `${step!.metadata.type} ${step!.metadata.urn.split("::").at(-1)!}`)];
+        });
+}
