@@ -46,6 +46,11 @@ describe("ApplicationFederatedIdentityCredential (azuread stand-in)", () => {
         const two = await handler.check(URN, {}, inputsFor("11111111-1111-4111-8111-111111111111", { audiences: ["a", "b"] }));
         expect(two.failures).toEqual([{ property: "audiences", reason: "audiences: attribute supports 1 item maximum, but config has 2 declared" }]);
         expect((await handler.check(URN, {}, inputsFor("11111111-1111-4111-8111-111111111111", { description: "ci" }))).failures).toEqual([]);
+        // A preview of a new stack: the app's ID is not known yet, and Terraform validates known values only (found by
+        // test/engine/differential.test.ts, where the real preview refused the unknown sentinel as an ID).
+        expect((await handler.check(URN, {}, { ...inputsFor("11111111-1111-4111-8111-111111111111"), applicationId: UNKNOWN })).failures).toEqual([]);
+        expect((await handler.check(URN, {}, { ...inputsFor("11111111-1111-4111-8111-111111111111"), applicationId: "11111111-1111-4111-8111-111111111111" })).failures)
+            .toEqual([{ property: "applicationId", reason: 'parsing "11111111-1111-4111-8111-111111111111": expected an application resource ID of the form /applications/{applicationId}' }]);
     });
 
     it("Diff: a new application or display name replaces; issuer, subject, audiences and description update in place", async () => {

@@ -4,7 +4,7 @@
  * (read at v3.9.0, df2a07a3; the file is the same from v3.0.0 on apart from its licence header) and parse/credentials.go,
  * parse/object.go, as pulumi-terraform-bridge serves it. Graph's side is localazure/graph/federatedIdentityCredentials.ts.
  */
-import { stringOf } from "../shared/properties";
+import { isUnknown, stringOf } from "../shared/properties";
 import type {
     CheckFailure, CheckResult, CreateRequest, CreateResult, DeleteRequest, DiffRequest, DiffResult, PropertyMap, ReadRequest,
     ReadResult, ResourceHandler, UpdateRequest,
@@ -204,11 +204,12 @@ function schemaFailures(inputs: PropertyMap): CheckFailure[] {
         });
     }
     const name = inputs["displayName"];
-    if (typeof name === "string" && (name.length < 1 || name.length > 120)) {
+    // Terraform runs a validator on known values only: in a preview, what depends on a new app is unknown (UNKNOWN).
+    if (typeof name === "string" && !isUnknown(name) && (name.length < 1 || name.length > 120)) {
         failures.push({ property: "displayName", reason: `expected length of display_name to be in the range (1 - 120), got ${name}` });
     }
     const applicationId = inputs["applicationId"];
-    if (typeof applicationId === "string" && !/^\/applications\/[^/]+$/.test(applicationId)) {
+    if (typeof applicationId === "string" && !isUnknown(applicationId) && !/^\/applications\/[^/]+$/.test(applicationId)) {
         failures.push({ property: "applicationId", reason: `parsing ${JSON.stringify(applicationId)}: expected an application resource ID of the form /applications/{applicationId}` });
     }
     return failures;
