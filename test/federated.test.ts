@@ -3,7 +3,7 @@
  * registers, the env file for azure-identity's WorkloadIdentityCredential, and what expiry, the credential-policy
  * check and the guardrail pack make of a federated identity. Offline: the real program under the SDK's runtime.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -146,6 +146,7 @@ describe("a federated identity's env file, expiry and credential policy", () => 
         const result = await runCli(envFile, ["--from", from, "--token-file", "/var/run/secrets/azure/tokens/azure-identity-token", "--out", out]);
         expect(result).toEqual({ code: 0, stdout: "", stderr: `env-file: wrote ${out} (mode 0600) for inventory-api-dev; it signs in with ` +
             "the token in /var/run/secrets/azure/tokens/azure-identity-token" });
+        expect(statSync(out).mode & 0o777).toBe(0o600);
         expect(readFileSync(out, "utf8")).toBe([
             `# Microsoft Entra ID identity inventory-api-dev, from ${from}.`,
             "# No client secret: it signs in with the token in AZURE_FEDERATED_TOKEN_FILE, which the server's issuer keeps",

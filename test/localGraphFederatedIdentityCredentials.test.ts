@@ -4,25 +4,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../localazure/index";
+import { deployerGraph, newApp as newAppOf, type DeployerGraph, type GraphAnswer } from "./support/deployerGraph";
 
 let azure: LocalAzure;
-let deployer: string;
+let graph: DeployerGraph;
 const ISSUER = "https://token.actions.githubusercontent.com";
 const credential = (overrides: Record<string, unknown> = {}) => ({
     name: "main-branch", issuer: ISSUER, subject: "repo:contoso/app:ref:refs/heads/main", audiences: ["api://AzureADTokenExchange"], ...overrides,
 });
 
-async function graph(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> | undefined }> {
-    const response = await fetch(`${azure.url}/graph.microsoft.com/v1.0${path}`, {
-        method,
-        headers: { authorization: `Bearer ${deployer}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text === "" ? undefined : JSON.parse(text) as Record<string, unknown> };
-}
 
-const errorOf = (answer: { status: number; body: Record<string, unknown> | undefined }) => {
+const errorOf = (answer: GraphAnswer) => {
     const error = answer.body?.["error"] as { code: string; message: string };
     return { status: answer.status, code: error.code, message: error.message };
 };
@@ -33,23 +25,13 @@ const invalid = (field: string, value: string, text: string) => ({
 
 beforeAll(async () => {
     azure = await startLocalAzure();
-    const reply = await fetch(`${azure.url}/login.microsoftonline.com/${azure.tenantId}/oauth2/v2.0/token`, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ grant_type: "client_credentials", client_id: azure.deployer.clientId,
-            client_secret: azure.deployer.clientSecret, scope: "https://graph.microsoft.com/.default" }).toString(),
-    });
-    deployer = (await reply.json() as { access_token: string }).access_token;
+    graph = await deployerGraph(azure);
 });
 afterAll(async () => {
     await azure.stop();
 });
 
-async function newApp(): Promise<string> {
-    const created = await graph("POST", "/applications", { displayName: "federated" });
-    expect(created.status).toBe(201);
-    return String(created.body!["id"]);
-}
+const newApp = () => newAppOf(graph, "federated");
 
 describe("application federatedIdentityCredentials in the local Graph", () => {
     it("creates (201), lists, gets by id and by name, patches (204) and deletes (204)", async () => {

@@ -5,10 +5,11 @@
 import { X509Certificate } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../localazure/index";
+import { deployerGraph, newApp as newAppOf, type DeployerGraph } from "./support/deployerGraph";
 import { makeSelfSigned } from "../tools/certificate/selfSigned";
 
 let azure: LocalAzure;
-let deployer: string;
+let graph: DeployerGraph;
 const pem = makeSelfSigned({ commonName: "kc", notBefore: new Date("2026-07-10T00:00:00Z"), notAfter: new Date("2027-07-10T00:00:00Z") }).certificatePem;
 const certificate = new X509Certificate(pem);
 const THUMBPRINT = certificate.fingerprint.replaceAll(":", "");
@@ -20,35 +21,16 @@ const sent = (overrides: Record<string, unknown> = {}) => ({
     startDateTime: "2026-07-10T00:00:00Z", endDateTime: "2027-07-10T00:00:00Z", ...overrides,
 });
 
-async function graph(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> | undefined }> {
-    const response = await fetch(`${azure.url}/graph.microsoft.com/v1.0${path}`, {
-        method,
-        headers: { authorization: `Bearer ${deployer}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text === "" ? undefined : JSON.parse(text) as Record<string, unknown> };
-}
 
 beforeAll(async () => {
     azure = await startLocalAzure();
-    const reply = await fetch(`${azure.url}/login.microsoftonline.com/${azure.tenantId}/oauth2/v2.0/token`, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ grant_type: "client_credentials", client_id: azure.deployer.clientId,
-            client_secret: azure.deployer.clientSecret, scope: "https://graph.microsoft.com/.default" }).toString(),
-    });
-    deployer = (await reply.json() as { access_token: string }).access_token;
+    graph = await deployerGraph(azure);
 });
 afterAll(async () => {
     await azure.stop();
 });
 
-async function newApp(): Promise<string> {
-    const created = await graph("POST", "/applications", { displayName: "key-credentials" });
-    expect(created.status).toBe(201);
-    return String(created.body!["id"]);
-}
+const newApp = () => newAppOf(graph, "key-credentials");
 
 describe("application keyCredentials in the local Graph", () => {
     it("stores a certificate as DER with its thumbprint; GET shows the key null, $select=keyCredentials shows it", async () => {

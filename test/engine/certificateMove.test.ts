@@ -19,6 +19,7 @@ import { makeSelfSigned } from "../../tools/certificate/selfSigned";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import { appNamed, expectOk, MovableClock, pulumiWith, runTool, signIn, utc, writesSince, type SignInResult } from "./support";
 import { createEngineWorkspace, POLICY_ARGS, type EngineWorkspace } from "./workspace";
+import { resourceSummary } from "../../tools/previewComment/render";
 
 const NAME = "inventory-api-dev";
 const STACK = "inventory-api-dev";
@@ -79,7 +80,7 @@ async function signInWithCertificate(tenant: string, clientId: string, pem: stri
 }
 
 /** The lines of an update's "Resources:" summary, as the CLI prints them (e.g. "3 changes. 5 unchanged"). */
-const summary = (stdout: string) => (/^Resources:\n((?: {4}.+\n)+)/m.exec(stdout)?.[1] ?? "").trimEnd().split("\n").map((line) => line.trim());
+const summary = resourceSummary;
 const passwordKeyIds = () => appNamed(azure, NAME).passwords.map((password) => password.keyId).sort();
 
 beforeAll(async () => {

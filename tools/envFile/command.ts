@@ -125,7 +125,7 @@ function envFileFor(outputs: Record<string, unknown>, origin: string, developer:
                 "keeps on the server with --token-file PATH");
         }
         checkTokenFilePath(tokenFile);
-        const identity = federatedIdentityFromOutputs({ ...identityOutputs, tenantId: outputs["tenantId"] }, origin);
+        const identity = federatedIdentityFromOutputs(identityOutputs, origin);
         return { content: renderFederatedEnvFile(identity, origin, tokenFile),
             wrote: `${identity.displayName}; it signs in with the token in ${tokenFile}` };
     }

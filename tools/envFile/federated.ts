@@ -5,6 +5,7 @@
  * AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE, and reads the file again as its token ages
  * (azure/identity/_credentials/workload_identity.py). Nothing in it is secret, and nothing expires.
  */
+import { isAbsolute } from "node:path";
 import { EnvFileError, outputReaders, renderLines, sanitizeComment } from "./envFile";
 
 export interface FederatedIdentity {
@@ -34,7 +35,7 @@ export function federatedIdentityFromOutputs(outputs: Record<string, unknown>, o
 
 /** An absolute path: the service reads it from its own working directory, which the env file does not know. */
 export function checkTokenFilePath(path: string): void {
-    if (!path.startsWith("/")) {
+    if (!isAbsolute(path)) {
         throw new EnvFileError(`--token-file is ${JSON.stringify(path)}; expected the token file's absolute path on the server, ` +
             "such as /var/run/secrets/azure/tokens/azure-identity-token");
     }
