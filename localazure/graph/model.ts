@@ -29,7 +29,10 @@ export const APPLICATION_DEFAULTS: Record<string, unknown> = {
     publicClient: { redirectUris: [] }, publisherDomain: "localazure.onmicrosoft.com", requestSignatureVerification: null,
     requiredResourceAccess: [], samlMetadataUrl: null, serviceManagementReference: null,
     servicePrincipalLockConfiguration: null,
-    // Graph's default for an app created without one (application resource type, signInAudience).
+    // What Graph gives an app created without one: multi-tenant with personal accounts, as the Azure CLI's
+    // maintainers found when `az ad sp create-for-rbac` apps stopped being single-tenant on the move from AD Graph
+    // (Azure/azure-cli#25881; microsoftgraph/microsoft-graph-docs#11524). The application resource page says
+    // "AzureADMyOrg (default)"; the local Graph follows what Graph answered in those threads.
     signInAudience: "AzureADandPersonalMicrosoftAccount",
     spa: { redirectUris: [] }, tags: [], tokenEncryptionKeyId: null, uniqueName: null,
     verifiedPublisher: { displayName: null, verifiedPublisherId: null, addedDateTime: null },

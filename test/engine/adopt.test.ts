@@ -1,17 +1,18 @@
 /**
- * Adopting an identity made by hand (issue 18), on the real engine against the local Azure: a tenant prepared
- * through the local Graph and ARM as the portal leaves it (an app, its service principal, one secret described
- * "Current", a role on the resource group), `npm run adopt` comparing it with stack inventory-api-dev, the first `pulumi up`
- * importing it, and the cut-over to the stack's env file with no moment at which the servers' env file fails.
+ * Adopting an identity made by hand (issues 18 and 25), on the real engine against the local Azure: the identity
+ * made as Microsoft's docs make it, with the real Azure CLI signed in as the local Azure's portal user (`az ad sp
+ * create-for-rbac` with the Storage Blob role on the resource group, then `az ad app credential reset --append` for
+ * the servers' secret), then edited in the portal; `npm run adopt` comparing it with stack inventory-api-dev, the
+ * report's own commands followed, the first `pulumi up` importing it, and the cut-over to the stack's env file with
+ * no moment at which the servers' env file fails.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../../localazure";
 import { environmentFor } from "../../localazure/main";
-import { ADMIN_OBJECT_ID } from "../../localazure/seed";
-import { BUILT_IN_ROLES } from "../../common/builtInRoles";
 import { Portal, resourcesSummary } from "./scenario";
+import { AzureCli } from "../support/azureCli";
 import { envFileFromStack, expectOk, runTool, signIn, signInWith, type EnvFile } from "./support";
 import { createEngineWorkspace, type EngineWorkspace } from "./workspace";
 
@@ -46,7 +47,8 @@ let azure: LocalAzure;
 let workspace: EngineWorkspace;
 let portal: Portal;
 /** What the portal made. */
-let hand: { appObjectId: string; clientId: string; principalId: string; keyId: string; secret: string; assignment: string };
+let hand: { appObjectId: string; clientId: string; principalId: string; keyIds: Record<string, string>; secret: string; assignment: string };
+let az: AzureCli;
 let newEnv: EnvFile;
 
 const toolEnv = () => ({ ...workspace.env, ...Object.fromEntries(environmentFor(azure)) });
@@ -55,7 +57,7 @@ const oldEnvSignIn = () => signIn(azure, azure.tenantId, hand.clientId, hand.sec
 /** Output with the IDs of this run replaced by names, for exact comparison. */
 function named(text: string): string {
     const names: Record<string, string> = {
-        [hand.appObjectId]: "{app}", [hand.clientId]: "{client}", [hand.principalId]: "{sp}", [hand.keyId]: "{key}",
+        [hand.appObjectId]: "{app}", [hand.clientId]: "{client}", [hand.principalId]: "{sp}", ...Object.fromEntries(Object.entries(hand.keyIds).map(([name, keyId]) => [keyId, `{${name} key}`])),
         [hand.assignment]: "{assignment}", [azure.deployer.objectId]: "{deployer}",
     };
     return text.replace(GUID, (id) => names[id] ?? id);
@@ -65,22 +67,29 @@ beforeAll(async () => {
     azure = await startLocalAzure();
     workspace = await createEngineWorkspace(azure);
     portal = new Portal(azure);
-    // As the portal leaves it: "New registration" (single tenant), "Certificates & secrets > New client secret"
-    // described "Current", the enterprise application, and "Add role assignment" on the resource group.
-    const app = (await portal.graph("POST", "/applications", { displayName: "inventory-api-dev", signInAudience: "AzureADMyOrg" })).body as { id: string; appId: string };
-    await portal.addOwner("applications", app.id, ADMIN_OBJECT_ID);
-    await portal.graph("PATCH", `/applications/${app.id}`, PORTAL_SETTINGS);
-    const sp = (await portal.graph("POST", "/servicePrincipals", { appId: app.appId })).body as { id: string };
-    const password = (await portal.graph("POST", `/applications/${app.id}/addPassword`,
-        { passwordCredential: { displayName: "Current" } })).body as { keyId: string; secretText: string };
-    const contributor = BUILT_IN_ROLES.find((role) => role.name === "Storage Blob Data Contributor")!.id;
+    az = new AzureCli(azure);
+    // As Microsoft's docs make it, signed in as the person who does it by hand (the local Azure's portal user):
+    // az ad sp create-for-rbac with the Storage Blob role on the resource group, then a secret for the servers
+    // with az ad app credential reset --append, described "Current".
+    await az.login(azure.admin.clientId, azure.admin.clientSecret);
     const scope = `/subscriptions/${azure.subscriptionId}/resourceGroups/rg-inventory-dev`;
-    const assigned = await portal.assignRole(scope, `/subscriptions/${azure.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${contributor}`, sp.id);
-    hand = { appObjectId: app.id, clientId: app.appId, principalId: sp.id, keyId: password.keyId, secret: password.secretText,
-        assignment: (assigned.body as { name: string }).name };
+    const made = await az.json<{ appId: string; password: string }>(["ad", "sp", "create-for-rbac", "--name", "inventory-api-dev",
+        "--role", "Storage Blob Data Contributor", "--scopes", scope]);
+    const current = await az.json<{ password: string }>(["ad", "app", "credential", "reset", "--id", made.appId, "--append",
+        "--display-name", "Current"]);
+    // Then what a team sets in the portal over time (API permissions, a redirect URI, notes, a tag).
+    const app = azure.state().applications.find((candidate) => candidate.appId === made.appId)!;
+    await portal.graph("PATCH", `/applications/${app.id}`, PORTAL_SETTINGS);
+    const state = azure.state();
+    const sp = state.servicePrincipals.find((candidate) => candidate.appId === made.appId)!;
+    const passwords = state.applications.find((candidate) => candidate.appId === made.appId)!.passwords;
+    hand = { appObjectId: app.id, clientId: made.appId, principalId: sp.id,
+        keyIds: Object.fromEntries(passwords.map((password) => [password.displayName ?? "", password.keyId])),
+        secret: current.password,
+        assignment: state.roleAssignments.find((assignment) => assignment.principalId === sp.id)!.name };
     expect(await oldEnvSignIn()).toEqual({ status: 200 });
     expectOk(await workspace.pulumi(["stack", "init", STACK]), "pulumi stack init");
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
     workspace?.dispose();
@@ -96,8 +105,9 @@ describe("adopting a hand-made identity on the real engine", () => {
         expect(named(result.stdout)).toContain("the deploying identity ({deployer}) does not own the service principal\n");
     }, 120_000);
 
-    it("npm run adopt: refuses to write while the first up would empty the app's API permissions, redirect URIs and notes", async () => {
-        await portal.addOwner("applications", hand.appObjectId, azure.deployer.objectId);
+    it("npm run adopt: refuses to write while the app is multi-tenant, as az made it, and the first up would empty its API permissions, redirect URIs and notes", async () => {
+        // The runbook's step 2, by az for the app and by the portal for the service principal (az has no sp owner add).
+        await az.json(["ad", "app", "owner", "add", "--id", hand.clientId, "--owner-object-id", azure.deployer.objectId]);
         await portal.addOwner("servicePrincipals", hand.principalId, azure.deployer.objectId);
         const before = readFileSync(join(workspace.dir, "stacks", "Pulumi.inventory-api-dev.yaml"), "utf8");
         const result = await adopt(["--client-id", hand.clientId, "--write"]);
@@ -106,13 +116,27 @@ describe("adopting a hand-made identity on the real engine", () => {
         expect(lines[0]).toBe("Adopting client ID {client} as inventory-api-dev (stacks/Pulumi.inventory-api-dev.yaml): NOT READY: act on the lines marked 'must'");
         const must = "    must: the stack cannot keep it: make sure nothing needs it (or set it again by hand after each pulumi up), then run again with --accept-clearing";
         expect(lines.slice(lines.indexOf(CLEARED[0]!), lines.indexOf(CLEARED[0]!) + 6)).toEqual(CLEARED.flatMap((line) => [line, must]));
+        // az sent no signInAudience, so Graph made the app multi-tenant with personal accounts (Azure/azure-cli#25881).
+        expect(lines.slice(lines.indexOf("extra (left alone by the stack unless said):") + 1).slice(0, 2)).toEqual([
+            "  a multi-tenant app (signInAudience AzureADandPersonalMicrosoftAccount): the first pulumi up makes it single-tenant (AzureADMyOrg)",
+            "    must: if no user or app of another tenant signs in to it, make it single-tenant first (az ad app update --id {client} " +
+                "--sign-in-audience AzureADMyOrg, or portal: App registrations > the app > Authentication > Supported account types) and " +
+                "run again; otherwise do not adopt it: let the stack create a new identity",
+        ]);
+        expect(lines.slice(lines.indexOf("missing:"))).toEqual(["missing:", "  none", ""]);
         expect(result.stdout).not.toContain("wrote");
         expect(readFileSync(join(workspace.dir, "stacks", "Pulumi.inventory-api-dev.yaml"), "utf8")).toBe(before);
     }, 120_000);
 
-    it("npm run adopt --accept-clearing: the exact report, then the adopt key written into the stack file", async () => {
+    it("npm run adopt --accept-clearing, after the report's az ad app update: the exact report, then the adopt key written into the stack file", async () => {
+        await az.json(["ad", "app", "update", "--id", hand.clientId, "--sign-in-audience", "AzureADMyOrg"]);
         const result = await adopt(["--client-id", hand.clientId, "--write", "--accept-clearing"]);
         expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
+        const secret = (name: string) => [
+            `  client secret "${name}" (key ID {${name} key}, ends {date}): not managed by the stack, left as it is`,
+            "    can: once every server runs on the stack's env file (npm run env-file -- --stack inventory-api-dev), remove it: " +
+                `npm run adopt -- --stack inventory-api-dev --remove-secrets {${name} key}`,
+        ];
         expect(named(result.stdout).split("\n").map((line) => line.replace(/ends \d{4}-\d{2}-\d{2}/, "ends {date}"))).toEqual([
             "Adopting client ID {client} as inventory-api-dev (stacks/Pulumi.inventory-api-dev.yaml): ready",
             "import (the first pulumi up takes these over as they are):",
@@ -123,10 +147,9 @@ describe("adopting a hand-made identity on the real engine", () => {
             "  preventDuplicateNames becomes true (an import reads it as false: it lives in the stack's state only, nothing changes in Entra)",
             ...CLEARED.flatMap((line) => [line, "    can: accepted (--accept-clearing)"]),
             "extra (left alone by the stack unless said):",
-            "  app registration owner 00000000-0000-0000-0000-00000000dddd: not in owners, so the first pulumi up removes it",
-            "    can: add it to owners in the stack file to keep it",
-            "  client secret \"Current\" (key ID {key}, ends {date}): not managed by the stack, left as it is",
-            "    can: once every server runs on the stack's env file (npm run env-file -- --stack inventory-api-dev), remove it: npm run adopt -- --stack inventory-api-dev --remove-secrets {key}",
+            // create-for-rbac's own secret, and the one the servers use.
+            ...secret("rbac"),
+            ...secret("Current"),
             "missing:",
             "  none",
             "wrote app-identity:adopt into stacks/Pulumi.inventory-api-dev.yaml: run pulumi preview --stack inventory-api-dev next",
@@ -149,13 +172,9 @@ describe("adopting a hand-made identity on the real engine", () => {
             "azuread:index/applicationPassword:ApplicationPassword create",
             "azuread:index/servicePrincipal:ServicePrincipal import",
         ]);
-        expect(named(preview.stdout)).toContain([
-            "          ~ owners               : [",
-            "              ~ [0]: \"00000000-0000-0000-0000-00000000dddd\" => \"{deployer}\"",
-            "              - [1]: \"{deployer}\"",
-            "            ]",
-            "          + preventDuplicateNames: true",
-        ].join("\n"));
+        // The owners are already what the stack declares (the deployer alone: az adds no owner), so only the flag changes.
+        expect(preview.stdout).toContain("          + preventDuplicateNames: true");
+        expect(preview.stdout).not.toContain("~ owners");
         expect(resourcesSummary(preview.stdout)).toEqual(["+ 4 to create", "~ 1 to update", "= 3 to import", "8 changes"]);
         expect(preview.stdout).not.toMatch(/replace|delete/);
     }, 300_000);
@@ -175,21 +194,23 @@ describe("adopting a hand-made identity on the real engine", () => {
         expect({ requiredResourceAccess, redirectUris: web.redirectUris, notes, tags })
             .toEqual({ requiredResourceAccess: [], redirectUris: [], notes: null, tags: ["inventory"] });
         expect(app[0]!.passwords.map((password) => password.displayName).sort())
-            .toEqual(["Current", expect.stringMatching(/^slot a, rotated /), expect.stringMatching(/^slot b, rotated /)]);
+            .toEqual(["Current", "rbac", expect.stringMatching(/^slot a, rotated /), expect.stringMatching(/^slot b, rotated /)]);
     }, 600_000);
 
     it("npm run adopt --remove-secrets: shows, removes; the old env file is refused, the stack's works", async () => {
-        const refused = await adopt(["--remove-secrets", hand.keyId]);
+        const keys = [hand.keyIds["rbac"]!, hand.keyIds["Current"]!];
+        const refused = await adopt(["--remove-secrets", ...keys]);
         expect({ code: refused.code, stderr: refused.stderr })
             .toEqual({ code: 2, stderr: "adopt: not a terminal, so no one can confirm: pass --yes to remove them\n" });
         expect(await oldEnvSignIn()).toEqual({ status: 200 });
-        const removed = await adopt(["--remove-secrets", hand.keyId, "--yes"]);
+        const removed = await adopt(["--remove-secrets", ...keys, "--yes"]);
         expect({ code: removed.code, stderr: removed.stderr }).toEqual({ code: 0, stderr: "" });
-        expect(named(removed.stdout).replace(/ends \d{4}-\d{2}-\d{2}/, "ends {date}")).toBe([
-            "Remove 1 client secret of inventory-api-dev:",
-            "  \"Current\" (key ID {key}, ends {date})",
+        expect(named(removed.stdout).replace(/ends \d{4}-\d{2}-\d{2}/g, "ends {date}")).toBe([
+            "Remove 2 client secrets of inventory-api-dev:",
+            "  \"rbac\" (key ID {rbac key}, ends {date})",
+            "  \"Current\" (key ID {Current key}, ends {date})",
             "Servers still signing in with these stop working at once.",
-            "removed {key}",
+            "removed {rbac key}, {Current key}",
             "",
         ].join("\n"));
         expect(await oldEnvSignIn()).toEqual({ status: 401, errorCode: 7000215 });

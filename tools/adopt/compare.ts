@@ -87,9 +87,13 @@ export function compareIdentity(config: StackConfig, existing: ExistingIdentity,
     if (principal !== undefined) ownerChanges("service principal", principal.owners, desiredOwners, deployer, add);
 
     // What exists and the stack will not manage.
+    // `az ad sp create-for-rbac` and `az ad app create` send no signInAudience, so Graph makes the app multi-tenant
+    // with personal accounts (Azure/azure-cli#25881): the usual case of a hand-made app, and one the owner can fix.
     if (app.signInAudience !== SINGLE_TENANT) {
         add("extra", `a multi-tenant app (signInAudience ${app.signInAudience}): the first pulumi up makes it single-tenant ` +
-            `(${SINGLE_TENANT})`, "if users or apps of other tenants sign in to it, do not adopt it: let the stack create a new identity", true);
+            `(${SINGLE_TENANT})`, "if no user or app of another tenant signs in to it, make it single-tenant first " +
+            `(az ad app update --id ${app.clientId} --sign-in-audience ${SINGLE_TENANT}, or portal: App registrations > the app > ` +
+            "Authentication > Supported account types) and run again; otherwise do not adopt it: let the stack create a new identity", true);
     }
     for (const secret of app.secrets) {
         add("extra", `client secret ${JSON.stringify(secret.displayName ?? "")} (key ID ${secret.keyId}, ends ${secret.endDateTime.slice(0, 10)}): ` +
