@@ -3,7 +3,8 @@
  * management policy's trustedCertificateAuthority restriction (keyCredentialConfiguration, beta;
  * learn.microsoft.com/graph/tutorial-applications-basics: it "rejects attempts to add noncompliant certificates").
  * the real `pulumi up` of a stack of self-signed certificates creates the app and then the local Graph refuses the
- * certificate, as Entra does, and no keyCredential is stored (the check's line: test/credentialPolicy.test.ts).
+ * certificate, as Entra does, and no keyCredential is stored; `npm run credential-policy`, run before it as the deployer,
+ * refuses the stack with the restriction's line and writes nothing (its rules: test/credentialPolicy.test.ts).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -13,8 +14,9 @@ import { DEFAULT_POLICY_ID } from "../../localazure/graph/policies";
 import { certificatePath } from "../../infra/certificates";
 import { makeSelfSigned } from "../../tools/certificate/selfSigned";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
-import { appNamed, expectOk, graphAsAdmin, MovableClock, pulumiWith, utc, writesSince } from "./support";
-import { createEngineWorkspace, type EngineWorkspace } from "./workspace";
+import { environmentFor } from "../../localazure/main";
+import { appNamed, copyIntoWorkspace, expectOk, graphAsAdmin, MovableClock, pulumiWith, utc, writesSince } from "./support";
+import { createEngineWorkspace, runCommand, type EngineWorkspace } from "./workspace";
 
 const NAME = "inventory-api-dev";
 const STACK_FILE = `${readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.inventory-api-dev.yaml"), "utf8")}` +
@@ -37,6 +39,7 @@ beforeAll(async () => {
     azure = await startLocalAzure({ now: clock.now });
     workspace = await createEngineWorkspace(azure);
     workspace.writeStackFile("inventory-api-dev", STACK_FILE);
+    copyIntoWorkspace(workspace, ["tools"]);
     expectOk(await workspace.pulumi(["stack", "init", "inventory-api-dev"]), "pulumi stack init inventory-api-dev");
     commit("2026-07-10", "2026-07-10T00:00:00Z", "2027-07-10T00:00:00Z");
     commit("2026-01-10", "2026-01-10T00:00:00Z", "2027-01-10T00:00:00Z");
@@ -52,6 +55,19 @@ afterAll(async () => {
 });
 
 describe("trustedCertificateAuthority against a stack of self-signed certificates", () => {
+    it("npm run credential-policy, as the deployer in the stack's workspace, refuses the stack with its exact line and writes nothing", async () => {
+        const mark = azure.log().length;
+        // The workspace's own copy of tools/, as a checkout runs it: the command reads the project it lives in.
+        const checked = await runCommand(process.execPath, ["-r", "sucrase/register/ts", join(workspace.dir, "tools/credentialPolicy/command.ts"),
+            "--stack", NAME], workspace.dir, { ...clock.env(workspace.env), ...Object.fromEntries(environmentFor(azure)) });
+        expect(checked).toEqual({ code: 1, stderr: "", stdout: "stacks/Pulumi.inventory-api-dev.yaml: app-identity:credential is " +
+            "\"certificate\"; the tenant's default app management policy accepts only certificates issued by its trusted " +
+            `certificate authorities (trustedCertificateAuthority: certificateBasedApplicationConfiguration ${CONFIGURATION_ID}), ` +
+            "and npm run certificate makes self-signed ones, which Entra refuses: commit a certificate issued by one of those " +
+            "authorities under the same name (docs/certificates.md), or ask the tenant's administrators for a policy of the app's own\n" });
+        expect(writesSince(azure, mark)).toEqual([]);
+    }, 300_000);
+
     it("without the check, the real pulumi up creates the app, then the certificates are refused and none is stored", async () => {
         const mark = azure.log().length;
         const result = await pulumiWith(workspace, clock.env(workspace.env), ["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview"]);

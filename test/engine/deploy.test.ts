@@ -8,7 +8,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../../localazure";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
+import { readableCopy } from "../support/e2e";
 import { PYTHON_ENV, requireVenv } from "../support/envReaders";
+import { asUser, ensureServiceUser, userEnvironment } from "../support/serviceUser";
 import { createEngineWorkspace, POLICY_ARGS, runCommand, type EngineWorkspace } from "./workspace";
 import { pulumiOk as sharedPulumiOk } from "./support";
 
@@ -70,17 +72,19 @@ describe("pulumi on the real engine against the local Azure", () => {
         }
     });
 
-    it("the real outputs become an env file (mode 0600) with which the Azure SDK for Python signs in", async () => {
+    it("the real outputs become an env file (mode 0600) with which the Azure SDK for Python signs in as the service's user", async () => {
         const envFile = join(workspace.dir, "dev.env");
         const written = await runCommand(process.execPath,
             ["-r", "sucrase/register/ts", join(PROJECT_ROOT, "tools/envFile/command.ts"), "--stack", "inventory-api-dev", "--out", envFile],
             workspace.dir, workspace.env);
         expect(written.code).toBe(0);
         expect(statSync(envFile).mode & 0o777).toBe(0o600);
-        const signIn = await runCommand("bash", ["-c",
-            `set -a; . "${envFile}"; set +a; exec "${requireVenv()}" "${join(PROJECT_ROOT, "examples/token-check/token_check.py")}"`],
-        workspace.dir, { ...process.env, ...PYTHON_ENV, HTTPS_PROXY: azure.proxyUrl, HTTP_PROXY: azure.proxyUrl,
-            NO_PROXY: "", REQUESTS_CA_BUNDLE: azure.caFile, SSL_CERT_FILE: azure.caFile });
+        // As systemd runs the unit: root reads the 0600 env file (EnvironmentFile=), the app runs as User=inventory-api.
+        const user = ensureServiceUser();
+        const app = asUser(user, requireVenv(), [join(PROJECT_ROOT, "examples/token-check/token_check.py")]);
+        const signIn = await runCommand("bash", ["-c", `set -a; . "${envFile}"; set +a; exec "$@"`, "bash", app.command, ...app.args],
+            workspace.dir, { ...PYTHON_ENV, ...userEnvironment(user), PATH: process.env["PATH"] ?? "", HTTPS_PROXY: azure.proxyUrl,
+                HTTP_PROXY: azure.proxyUrl, NO_PROXY: "", REQUESTS_CA_BUNDLE: readableCopy(azure.caFile), SSL_CERT_FILE: readableCopy(azure.caFile) });
         expect(signIn.stderr).toBe("");
         expect(JSON.parse(signIn.stdout)).toMatchObject({ signedIn: true });
     }, 120_000);

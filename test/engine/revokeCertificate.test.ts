@@ -5,13 +5,16 @@
  * runbook) and its public half is committed in place of the old one, revoke runs, the old key is refused by the new
  * app (AADSTS700027) and the new key signs in, with the real azure-identity (token_check.py).
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { environmentFor } from "../../localazure/main";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import { PYTHON_ENV, requireVenv } from "../support/envReaders";
+import { readableCopy } from "../support/e2e";
+import { asUser, ensureServiceUser, SERVICE_USER, userEnvironment } from "../support/serviceUser";
 import { openScenario, type Scenario } from "./scenario";
 import { runCommand, type CommandResult } from "./workspace";
 
@@ -24,6 +27,8 @@ let scratch: string;
 beforeAll(async () => {
     scenario = await openScenario([], { tools: true });
     scratch = mkdtempSync(join(tmpdir(), "revoke-certificate-"));
+    // A server's /etc: anyone may pass through; the key directories below are the service user's group's alone.
+    chmodSync(scratch, 0o755);
     scenario.workspace.writeStackFile("inventory-api-dev", STACK_FILE);
     await scenario.pulumiOk(["stack", "init", "inventory-api-dev"]);
 }, 180_000);
@@ -41,11 +46,15 @@ function tool(command: string, args: readonly string[]): Promise<CommandResult> 
 }
 
 /**
- * On the server: `npm run certificate -- new --stack inventory-api-dev --out DIR`; then the public half committed where it says
- * (here: copied into the workspace's project). The server's file (key and certificate) is returned.
+ * On the server, as the README's leak runbook and docs/certificates.md say: the directory the service's user may
+ * enter (`install -d -m 0750 -o root -g inventory-api`), then `npm run certificate -- new --stack inventory-api-dev
+ * --out DIR --owner inventory-api`; then the public half committed where it says (here: copied into the workspace's
+ * project). The server's file (key and certificate, the service user's) is returned.
  */
 async function newKeyPair(out: string): Promise<{ serverFile: string; committed: string }> {
-    const made = await tool("certificate", ["new", "--stack", "inventory-api-dev", "--out", out]);
+    const user = ensureServiceUser();
+    execFileSync("install", ["-d", "-m", "0750", "-o", "root", "-g", String(user.gid), out]);
+    const made = await tool("certificate", ["new", "--stack", "inventory-api-dev", "--out", out, "--owner", SERVICE_USER]);
     expect(made.code, made.stderr).toBe(0);
     const serverFile = /^ {2}(\S+) {2}private key and certificate/m.exec(made.stdout)![1]!;
     const [, publicFile, committed] = /^ {2}(\S+) {2}the public certificate: commit it as (\S+)$/m.exec(made.stdout)!;
@@ -54,13 +63,18 @@ async function newKeyPair(out: string): Promise<{ serverFile: string; committed:
     return { serverFile, committed: committed! };
 }
 
-/** The real azure-identity's EnvironmentCredential with a certificate (token_check.py), as the service signs in. */
+/**
+ * The real azure-identity's EnvironmentCredential with a certificate (token_check.py), as the service signs in: as
+ * its own user (User=inventory-api), which opens the key file itself.
+ */
 async function signIn(clientId: string, certificateFile: string): Promise<CommandResult> {
     const { azure } = scenario;
-    return runCommand(requireVenv(), [join(PROJECT_ROOT, "examples/token-check/token_check.py")], scratch, {
-        ...process.env, ...PYTHON_ENV, AZURE_CLIENT_ID: clientId, AZURE_TENANT_ID: azure.tenantId,
-        AZURE_CLIENT_CERTIFICATE_PATH: certificateFile, HTTPS_PROXY: azure.proxyUrl, HTTP_PROXY: azure.proxyUrl, NO_PROXY: "",
-        REQUESTS_CA_BUNDLE: azure.caFile, SSL_CERT_FILE: azure.caFile,
+    const user = ensureServiceUser();
+    const { command, args } = asUser(user, requireVenv(), [join(PROJECT_ROOT, "examples/token-check/token_check.py")]);
+    return runCommand(command, args, scratch, {
+        ...PYTHON_ENV, ...userEnvironment(user), PATH: process.env["PATH"] ?? "", AZURE_CLIENT_ID: clientId,
+        AZURE_TENANT_ID: azure.tenantId, AZURE_CLIENT_CERTIFICATE_PATH: certificateFile, HTTPS_PROXY: azure.proxyUrl,
+        HTTP_PROXY: azure.proxyUrl, NO_PROXY: "", REQUESTS_CA_BUNDLE: readableCopy(azure.caFile), SSL_CERT_FILE: readableCopy(azure.caFile),
     });
 }
 

@@ -205,7 +205,7 @@ const readableCopies = new Map<string, string>();
  * The local Azure's CA certificate where any user can read it, as a machine's trust store is: the stand-in keeps it
  * beside the CA's key in a directory of root's alone. Public data; the key stays where it is.
  */
-function readableCopy(caFile: string): string {
+export function readableCopy(caFile: string): string {
     let copy = readableCopies.get(caFile);
     if (copy === undefined) {
         const directory = mkdtempSync(join(tmpdir(), "e2e-ca-"));
