@@ -55,5 +55,8 @@ module.exports = {
         tsConfig: { fileName: "tsconfig.json" },
         doNotFollow: { path: "node_modules" },
         exclude: { path: "^(bin|\\.tools|\\.venv)/" },
+        // ESM-only packages (@octokit/*) export only `import` and `default`: resolve as Node does for a require() of
+        // ESM (Node 20.19+), as TypeScript's nodenext does.
+        enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["require", "import", "node", "default", "types"] },
     },
 };

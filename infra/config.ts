@@ -8,6 +8,7 @@ import { adoptionKeysAllowed, adoptionProblems, adoptionSchema, type Adoption } 
 import { managedIdentityProblems, managedIdentitySchema, toManagedIdentityConfig, type ManagedIdentityConfig } from "./managedIdentity";
 import { CERTIFICATE_LIFETIME_MONTHS, CREDENTIALS, type Credential } from "./certificates";
 import { federatedCredentialProblems, federatedCredentialSchema, type FederatedCredentialConfig } from "./federated";
+import { alertsKeysAllowed, alertsOf, alertsSchema, type AlertsConfig } from "./alertsConfig";
 import { ROLE_NAMES } from "../common/builtInRoles";
 import type { RoleAssignmentConfig } from "./grants";
 import { resourceGroupMatcher } from "../common/resourceGroupPatterns";
@@ -49,6 +50,8 @@ export interface StackConfig {
     readonly credential: Credential;
     /** With credential federated: the issuers and subjects the app trusts. */
     readonly federatedCredentials: readonly FederatedCredentialConfig[];
+    /** Who hears of what needs a person (infra/alertsConfig.ts): the app's entry of `alerts`, if it has one. */
+    readonly alerts: AlertsConfig | undefined;
     /** A developers' stack: each listed developer's own choice, over `credential`. */
     readonly developerCredentials: Readonly<Record<string, Credential>>;
     readonly certificateLifetimeMonths: number;
@@ -194,6 +197,7 @@ const stackConfigSchema = z.strictObject({
     keepSecretsUntilSwitched: z.boolean({ error: "expected true or false" }).default(false),
     federatedCredentials: z.array(federatedCredentialSchema,
         { error: "expected a list of {name, issuer, subject} entries" }).default([]),
+    alerts: alertsSchema.default({}),
 });
 
 function certificateLifetimeAllowed(): string {
@@ -229,7 +233,7 @@ export class ConfigError extends pulumi.RunError {
 const JSON_KEYS = new Set([
     "environments", "owners", "production", "secretLifetimeMonths", "roleAssignments", "developers", "productionResourceGroups", "adopt",
     "managedIdentity", "appRegistration", "certificateLifetimeMonths", "developerCredentials", "keepSecretsUntilSwitched",
-    "federatedCredentials",
+    "federatedCredentials", "alerts",
 ]);
 
 export interface ParseOptions {
@@ -366,6 +370,7 @@ export function parseStackConfig(project: string, stack: string, flatConfig: Rec
         certificateLifetimeMonths: values.certificateLifetimeMonths,
         keepSecretsUntilSwitched: values.keepSecretsUntilSwitched,
         federatedCredentials: values.federatedCredentials,
+        alerts: alertsOf(values.alerts, appName),
         keysAsWritten: options.keysAsWritten ?? {},
     };
 }
@@ -610,6 +615,7 @@ function duplicateAssignments(assignments: readonly RoleAssignmentConfig[], desc
 function unknownKeyAllowed(path: readonly PropertyKey[]): string {
     if (path[0] === "adopt") return adoptionKeysAllowed(path);
     if (path[0] === "managedIdentity") return `expected one of the keys: ${Object.keys(stackConfigSchema.shape.managedIdentity.unwrap().shape).join(", ")}`;
+    if (path[0] === "alerts") return alertsKeysAllowed(path);
     if (path[0] === "federatedCredentials") return `expected one of the keys: ${Object.keys(federatedCredentialSchema.shape).join(", ")}`;
     const shape = path.length === 0 ? stackConfigSchema.shape : roleAssignmentSchema.shape;
     return `expected one of the keys: ${Object.keys(shape).join(", ")}`;

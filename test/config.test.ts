@@ -57,6 +57,7 @@ describe("parseStackConfig", () => {
             certificateLifetimeMonths: 12,
             keepSecretsUntilSwitched: false,
             federatedCredentials: [],
+            alerts: undefined,
             keysAsWritten: {},
         });
     });
@@ -162,7 +163,7 @@ describe("parseStackConfig", () => {
             `${FILE}: app-identity:roleAsignments is "rg"; expected one of the keys: appName, environment, environments, tenantId, ` +
                 "subscriptionId, owners, production, secretLifetimeMonths, secretRotationAnchor, roleAssignments, " +
                 "developers, productionResourceGroups, deployerObjectId, adopt, managedIdentity, appRegistration, credential, " +
-                "developerCredentials, certificateLifetimeMonths, keepSecretsUntilSwitched, federatedCredentials",
+                "developerCredentials, certificateLifetimeMonths, keepSecretsUntilSwitched, federatedCredentials, alerts",
         ]],
         ["a display name over 120 characters", exampleConfig({ appName: "a".repeat(117) }), [
             `${FILE}: app-identity:appName is "${"a".repeat(117)}"; expected a name that keeps the display name ` +

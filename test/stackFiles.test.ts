@@ -170,6 +170,7 @@ describe("values reach the program as the CLI hands them over", () => {
             "app-identity:secretLifetimeMonths": "24",
             "app-identity:developers": "[]",
             "app-identity:productionResourceGroups": '["rg-*-prod","rg-*-prod-*"]',
+            "app-identity:alerts": "{}",
         });
         expect(file.keysAsWritten["app-identity:appName"]).toBe("appName");
         expect(file.keysAsWritten["app-identity:tenantId"]).toBe("app-identity:config:tenantId");

@@ -15,6 +15,7 @@ import { fleetStackYaml, generateFleet } from "./support/fleetFixture";
 
 type Step = { name?: string; uses?: string; run?: string; id?: string; if?: string; with?: Record<string, unknown>; env?: Record<string, string> };
 type Job = { name?: string; if?: string; environment?: string; needs?: string | string[]; outputs?: Record<string, string>;
+    permissions?: Record<string, string>;
     concurrency?: { group: string; "cancel-in-progress": boolean }; steps: Step[];
     strategy?: { "fail-fast"?: boolean; "max-parallel"?: string; matrix: string } };
 type Workflow = { on: Record<string, unknown> | null; permissions?: Record<string, string>; env?: Record<string, string>;
@@ -233,12 +234,28 @@ describe("the GitHub Actions workflows", () => {
         expect({ needs: job.needs, if: job.if, strategy: job.strategy, uses: uses(job), runs: runSteps(job) }).toEqual({
             needs: "stacks", if: "fromJSON(needs.stacks.outputs.matrix).all.jobs > 0",
             strategy: { "fail-fast": false, "max-parallel": `${MATRIX}.all.maxParallel }}`, matrix: `${MATRIX}.all.matrix }}` },
-            uses: ["actions/checkout@v4", "./.github/actions/setup", "run"],
-            runs: [{ run: 'bash tools/ci/each.sh maintenance "$STACKS"', env: { STACKS: "${{ matrix.stacks }}" } }],
+            uses: ["actions/checkout@v4", "./.github/actions/setup", "run", "actions/upload-artifact@v4"],
+            runs: [{ run: 'bash tools/ci/each.sh maintenance "$STACKS"', env: { STACKS: "${{ matrix.stacks }}",
+                ALERT_REPORTS: "${{ runner.temp }}/alert-reports" } }],
         });
         expect(repositoryMatrices().all.matrix.include.map((entry) => [entry.stacks, entry.environment])).toEqual([
             ["inventory-api-dev", "nonprod"], ["inventory-api-local", "nonprod"], ["inventory-api-test", "nonprod"], ["inventory-api-prod", "prod"],
         ]);
+    });
+
+    it("then one alerts job, the only one that may write issues, reads every maintain job's reports, even after a failure", () => {
+        const job = workflows["maintenance"]!.jobs["alerts"]!;
+        expect({ needs: job.needs, if: job.if, permissions: job.permissions, uses: uses(job), runs: runSteps(job) }).toEqual({
+            needs: ["stacks", "maintain"], if: `always() && needs.stacks.result == 'success' && fromJSON(needs.stacks.outputs.matrix).all.jobs > 0`,
+            permissions: { contents: "read", issues: "write" },
+            uses: ["actions/checkout@v4", "./.github/actions/node", "actions/download-artifact@v4", "run"],
+            runs: [{ run: 'npm run --silent alerts -- --reports "$ALERT_REPORTS"',
+                env: { ALERT_REPORTS: "${{ runner.temp }}/alert-reports", GITHUB_TOKEN: "${{ github.token }}" } }],
+        });
+        expect(workflows["maintenance"]!.permissions).toEqual({ contents: "read", "id-token": "write" });
+        const others = Object.entries(workflows).flatMap(([name, workflow]) => Object.entries(workflow.jobs)
+            .filter(([, other]) => JSON.stringify(other.permissions ?? {}).includes("issues")).map(([jobName]) => `${name}.${jobName}`));
+        expect(others).toEqual(["maintenance.alerts"]);
     });
 
     it("never print, upload or pass on stack outputs", () => {
@@ -251,10 +268,11 @@ describe("the GitHub Actions workflows", () => {
             .filter((line) => !allowed.has(line.trim()))
             .map((line) => `${basename(file)}: ${line.trim()}`));
         expect(offending).toEqual([]);
-        // The one upload is preview.yml's, of the folder where each.sh keeps what preview.sh printed.
+        // Two uploads: preview.yml's, of the folder where each.sh keeps what preview.sh printed, and maintenance.yml's,
+        // of what maintenance.sh learned for the alerts (outcomes and the expiry check's names and dates).
         const uploads = Object.entries(workflows).flatMap(([name, workflow]) => Object.values(workflow.jobs).flatMap((job) => job.steps)
             .filter((step) => step.uses?.startsWith("actions/upload-artifact") === true).map((step) => [name, step.with?.["path"]]));
-        expect(uploads).toEqual([["preview", "${{ runner.temp }}/previews/"]]);
+        expect(uploads).toEqual([["maintenance", "${{ runner.temp }}/alert-reports/"], ["preview", "${{ runner.temp }}/previews/"]]);
     });
 });
 
@@ -365,6 +383,27 @@ describe("the CI scripts in tools/ci/", () => {
         expect(run("maintenance.sh", ["inventory-api-dev"], { FAKE_PULUMI_FAIL: "up" })).toMatchObject({
             code: 255, calls: [REFRESH, `up --stack inventory-api-dev --yes ${QUIET} ${POLICY}`, EXPIRY],
         });
+    });
+
+    it("maintenance.sh with ALERT_REPORTS keeps what the run learned for the alerts: the outcomes, and the expiry check as JSON", () => {
+        const reports = join(work, "alert-reports");
+        const quiet = run("maintenance.sh", ["inventory-api-dev"], { ALERT_REPORTS: reports, GITHUB_RUN_ID: "42",
+            GITHUB_SERVER_URL: "https://github.com", GITHUB_REPOSITORY: "contoso/app-identities" });
+        expect({ code: quiet.code, calls: quiet.calls }).toEqual({ code: 0,
+            calls: [REFRESH, `up --stack inventory-api-dev --yes ${QUIET} ${POLICY}`, EXPIRY, EXPIRY] });
+        expect(readFileSync(join(reports, "inventory-api-dev.json"), "utf8")).toBe('{"stack":"inventory-api-dev","drift":false,' +
+            '"update":"succeeded","runUrl":"https://github.com/contoso/app-identities/actions/runs/42"}\n');
+        expect(JSON.parse(readFileSync(join(reports, "inventory-api-dev.expiry.json"), "utf8"))).toMatchObject({ ok: true, warnings: [] });
+        const drifted = run("maintenance.sh", ["inventory-api-dev"], { ALERT_REPORTS: reports, FAKE_PULUMI_FAIL: "refresh" });
+        expect(drifted.code).toBe(255);
+        expect(readFileSync(join(reports, "inventory-api-dev.json"), "utf8")).toBe('{"stack":"inventory-api-dev","drift":true,"update":"skipped"}\n');
+        const failed = run("maintenance.sh", ["inventory-api-dev"], { ALERT_REPORTS: reports, FAKE_PULUMI_FAIL: "up" });
+        expect(failed.code).toBe(255);
+        expect(readFileSync(join(reports, "inventory-api-dev.json"), "utf8")).toBe('{"stack":"inventory-api-dev","drift":false,"update":"failed"}\n');
+        // An expired secret: the check exits 1, and its JSON, which the alert needs, is kept.
+        const expired = run("maintenance.sh", ["inventory-api-dev"], { ALERT_REPORTS: reports, FAKE_PULUMI_OUTPUTS: join(FIXTURES, "outputs-expired.json") });
+        expect(expired.code).toBe(1);
+        expect(JSON.parse(readFileSync(join(reports, "inventory-api-dev.expiry.json"), "utf8"))).toMatchObject({ ok: false });
     });
 
     it("maintenance.sh fails with the expiry check's code when a secret has expired", () => {

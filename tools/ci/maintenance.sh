@@ -8,22 +8,44 @@
 #   3. expiry: `npm run expiry -- --stack STACK`, always, so a secret close to its end is reported even on a day
 #      of drift or of a failed update.
 # Exits with the first failure's code (0 when all three pass). Environment as for tools/ci/preview.sh, plus
-# EXPIRY_WARN_DAYS (90) and EXPIRY_FAIL_DAYS (30).
+# EXPIRY_WARN_DAYS (90) and EXPIRY_FAIL_DAYS (30). With ALERT_REPORTS=DIR, what the run learned is kept for
+# `npm run alerts` (tools/alerts/report.ts): DIR/<stack>.json ({stack, drift, update, runUrl}) and
+# DIR/<stack>.expiry.json (the expiry check as JSON); names, dates and outcomes only.
 set -euo pipefail
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ci_init maintenance "$@"
 
 status=0
+drift=false
+update=skipped
 if pulumi refresh --stack "$STACK" --preview-only --expect-no-changes --non-interactive --suppress-outputs \
   --suppress-permalink --suppress-progress; then
-  pulumi up --stack "$STACK" --yes --non-interactive --suppress-outputs --suppress-permalink --suppress-progress \
-    "${POLICY_ARGS[@]}" || status=$?
+  if pulumi up --stack "$STACK" --yes --non-interactive --suppress-outputs --suppress-permalink --suppress-progress \
+    "${POLICY_ARGS[@]}"; then
+    update=succeeded
+  else
+    status=$?
+    update=failed
+  fi
 else
   status=$?
+  drift=true
   echo "$CI_SCRIPT: stack $STACK differs from its state (drift) or could not be refreshed: no rotation run;" \
     "review the refresh above, then run pulumi refresh --stack $STACK and pulumi up --stack $STACK" >&2
 fi
-npm run --silent expiry -- --stack "$STACK" --warn-days "${EXPIRY_WARN_DAYS:-90}" \
-  --fail-days "${EXPIRY_FAIL_DAYS:-30}" || { code=$?; [ "$status" -ne 0 ] || status=$code; }
+thresholds=(--warn-days "${EXPIRY_WARN_DAYS:-90}" --fail-days "${EXPIRY_FAIL_DAYS:-30}")
+npm run --silent expiry -- --stack "$STACK" "${thresholds[@]}" || { code=$?; [ "$status" -ne 0 ] || status=$code; }
+if [ -n "${ALERT_REPORTS:-}" ]; then
+  mkdir -p "$ALERT_REPORTS"
+  run_url=""
+  if [ -n "${GITHUB_RUN_ID:-}" ]; then
+    run_url="${GITHUB_SERVER_URL:-https://github.com}/${GITHUB_REPOSITORY:-}/actions/runs/$GITHUB_RUN_ID"
+  fi
+  # The expiry check exits 1 when a credential needs a person: its JSON is what the alert needs, so keep it.
+  npm run --silent expiry -- --stack "$STACK" "${thresholds[@]}" --format json >"$ALERT_REPORTS/$STACK.expiry.json" ||
+    [ -s "$ALERT_REPORTS/$STACK.expiry.json" ] || rm -f "$ALERT_REPORTS/$STACK.expiry.json"
+  printf '{"stack":"%s","drift":%s,"update":"%s"%s}\n' "$STACK" "$drift" "$update" \
+    "${run_url:+,\"runUrl\":\"$run_url\"}" >"$ALERT_REPORTS/$STACK.json"
+fi
 exit "$status"
