@@ -17,7 +17,9 @@ export class LoginService implements StandInService {
     private readonly apps: AppCredential[] = [];
     private readonly entra: EntraStandIn;
 
-    constructor(private readonly store: Store, private readonly issuer: TokenIssuer, now: () => Date) {
+    /** `hidesPassword`: a new password not yet replicated to the token endpoint (localazure/misbehaviour). */
+    constructor(private readonly store: Store, private readonly issuer: TokenIssuer, now: () => Date,
+        private readonly hidesPassword: (keyId: string) => boolean = () => false) {
         this.entra = new EntraStandIn(this.apps, now);
     }
 
@@ -45,7 +47,7 @@ export class LoginService implements StandInService {
             return [{
                 displayName: typeof app.properties["displayName"] === "string" ? app.properties["displayName"] : "", clientId: app.appId, tenantId,
                 servicePrincipalObjectId: principal.id,
-                secrets: app.passwords.map((password) => ({ value: password.secretHash, endDate: new Date(password.endDateTime) })),
+                secrets: app.passwords.filter((password) => !this.hidesPassword(password.keyId)).map((password) => ({ value: password.secretHash, endDate: new Date(password.endDateTime) })),
                 // Where Graph's PATCH keeps them (localazure/graph/keyCredentials.ts): what `pulumi up` registered.
                 keyCredentials: storedKeyCredentials(app.properties),
             }];

@@ -1,0 +1,63 @@
+/**
+ * Entra is eventually consistent (../../shared/GUIDE.md section 7): what was just created is not yet everywhere.
+ * The local Azure watches its own answers for creations and, for N seconds after each, answers as a replica that
+ * has not seen it yet:
+ * - Graph: a request addressing the new application or service principal by object ID answers 404
+ *   Request_ResourceNotFound (what terraform-provider-azuread's create retries on, application_resource.go:
+ *   "Attempt to patch the newly created application ... which will tell us whether it exists yet");
+ * - ARM: a role assignment for the new service principal without principalType answers 400 PrincipalNotFound; with
+ *   principalType ARM does not look the principal up ("Troubleshoot Azure RBAC", learn.microsoft.com/azure/
+ *   role-based-access-control/troubleshooting: "set the principalType property ... to avoid replication delays");
+ * - the token endpoint: a new password is refused with AADSTS7000215, as if it were wrong.
+ */
+import type { StandInRequest, StandInResponse } from "../standin/server";
+import type { Replication } from "./options";
+
+export class ReplicationLag {
+    /** Object ID → when it was created (ms), for applications and service principals. */
+    private readonly objects = new Map<string, number>();
+    private readonly principals = new Map<string, number>();
+    private readonly passwords = new Map<string, number>();
+
+    constructor(private readonly options: Replication) {}
+
+    /** Notes what a successful answer created. */
+    observe(request: StandInRequest, response: StandInResponse, now: number): void {
+        if (request.host !== "graph.microsoft.com" || request.method !== "POST" || response.status >= 300) return;
+        const path = request.url.pathname;
+        const body = parse(response.body);
+        if (/^\/(v1\.0|beta)\/(applications|servicePrincipals)$/.test(path) && typeof body["id"] === "string") {
+            this.objects.set(body["id"], now);
+            if (path.endsWith("/servicePrincipals")) this.principals.set(body["id"], now);
+        }
+        if (/\/addPassword$/.test(path) && typeof body["keyId"] === "string") this.passwords.set(body["keyId"], now);
+    }
+
+    /** True while `objectId`, addressed in a Graph path, is not yet replicated. */
+    hidesGraphPath(path: string, now: number): string | undefined {
+        const id = /^\/(?:v1\.0|beta)\/(?:applications|servicePrincipals)\/([0-9a-f-]{36})(?:\/|$)/i.exec(path)?.[1];
+        return id !== undefined && young(this.objects, id, this.options.directorySeconds, now) ? id : undefined;
+    }
+
+    hidesPrincipalFromArm(principalId: string, now: number): boolean {
+        return young(this.principals, principalId, this.options.principalSeconds, now);
+    }
+
+    hidesPassword(keyId: string, now: number): boolean {
+        return young(this.passwords, keyId, this.options.passwordSeconds, now);
+    }
+}
+
+function young(created: Map<string, number>, key: string, seconds: number | undefined, now: number): boolean {
+    const at = created.get(key);
+    return at !== undefined && seconds !== undefined && now - at < seconds * 1000;
+}
+
+function parse(body: string): Record<string, unknown> {
+    try {
+        const value = JSON.parse(body) as unknown;
+        return typeof value === "object" && value !== null ? value as Record<string, unknown> : {};
+    } catch {
+        return {};
+    }
+}
