@@ -21,7 +21,7 @@ export const DEFAULT_DIR = join(tmpdir(), "app-identity-local-azure");
 
 const USAGE = "usage: npm run local-azure [-- --port N] [--dir DIR] [--log FILE|-] [--graph-throttle-scale N] " +
     "[--arm-writes SIZE,REFILL] [--outage SERVICES:ANSWER [--outage-requests N|--outage-seconds N|--outage-fraction F] " +
-    "[--retry-after N]] [--replication-delay N]";
+    "[--retry-after N]] [--replication-delay N] [--sp-replication-delay N]";
 
 interface Arguments {
     readonly port: number;

@@ -613,7 +613,7 @@ describe("npm run local-azure", () => {
         [["--dir", "/tmp/x", "--log", "-"], { port: 47443, dir: "/tmp/x", log: "-", misbehaviour: {} }],
         [["--log", "/tmp/y.jsonl"], { port: 47443, dir: join(tmpdir(), "app-identity-local-azure"), log: "/tmp/y.jsonl", misbehaviour: {} }],
         [["--replication-delay", "20"], { port: 47443, dir: join(tmpdir(), "app-identity-local-azure"), log: join(tmpdir(), "app-identity-local-azure", "requests.jsonl"),
-            misbehaviour: { replication: { directorySeconds: 20, principalSeconds: 20, passwordSeconds: 20 } } }],
+            misbehaviour: { replication: { applicationSeconds: 20, principalSeconds: 20, passwordSeconds: 20 } } }],
     ])("reads %j", (argv, expected) => {
         expect(parseArguments(argv)).toEqual(expected);
     });

@@ -182,7 +182,7 @@ describe("outages", () => {
 describe("replication delay", () => {
     it("a new application and service principal answer Request_ResourceNotFound by ID for N seconds", async () => {
         const deployer = await token(azure.deployer, GRAPH);
-        azure.misbehave({ replication: { directorySeconds: 10 } });
+        azure.misbehave({ replication: { applicationSeconds: 10, servicePrincipalSeconds: 10 } });
         const { body: app } = await call("POST", "graph.microsoft.com/v1.0/applications", deployer, { displayName: "replicating" });
         const { body: sp } = await call("POST", "graph.microsoft.com/v1.0/servicePrincipals", deployer, { appId: app.appId });
         for (const path of [`applications/${app.id}`, `servicePrincipals/${sp.id}`]) {
@@ -238,9 +238,10 @@ describe("npm run local-azure flags", () => {
             "outage-fraction": "0.25", "retry-after": "5", "replication-delay": "30" })).toEqual({
             graphThrottling: { scale: 100 }, armThrottling: { size: 200, refillPerSecond: 10 },
             outage: { services: ["graph", "arm"], answer: 503, fraction: 0.25, retryAfterSeconds: 5 },
-            replication: { directorySeconds: 30, principalSeconds: 30, passwordSeconds: 30 },
+            replication: { applicationSeconds: 30, principalSeconds: 30, passwordSeconds: 30 },
         });
         expect(misbehaviourFromFlags({})).toEqual({});
+        expect(misbehaviourFromFlags({ "sp-replication-delay": "5" })).toEqual({ replication: { servicePrincipalSeconds: 5 } });
     });
 
     it.each([

@@ -5,14 +5,16 @@
  *   --outage SERVICES:ANSWER   graph, arm or graph,arm : 500, 503 or drop; for --outage-requests N,
  *                              --outage-seconds N or --outage-fraction F (0-1), else until stopped;
  *                              a 503 says --retry-after N (1 by default)
- *   --replication-delay N      new apps, service principals and passwords unseen for N seconds
+ *   --replication-delay N      new applications (by ID), new principals (to ARM without principalType) and
+ *                              new passwords (at the token endpoint) unseen for N seconds
+ *   --sp-replication-delay N   new service principals unseen by ID for N seconds
  */
 import type { MisbehaviourOptions, Outage, OutageService } from "./options";
 
 export const MISBEHAVIOUR_FLAGS = {
     "graph-throttle-scale": { type: "string" }, "arm-writes": { type: "string" }, outage: { type: "string" },
     "outage-requests": { type: "string" }, "outage-seconds": { type: "string" }, "outage-fraction": { type: "string" },
-    "retry-after": { type: "string" }, "replication-delay": { type: "string" },
+    "retry-after": { type: "string" }, "replication-delay": { type: "string" }, "sp-replication-delay": { type: "string" },
 } as const;
 
 export type MisbehaviourFlags = Partial<Record<keyof typeof MISBEHAVIOUR_FLAGS, string | undefined>>;
@@ -39,11 +41,16 @@ export function misbehaviourFromFlags(flags: MisbehaviourFlags): MisbehaviourOpt
         armThrottling = { size: Number(match[1]), refillPerSecond: Number(match[2]) };
     }
     const delay = number("replication-delay", "seconds, above 0", positive);
+    const spDelay = number("sp-replication-delay", "seconds, above 0", positive);
+    const replication = {
+        ...(delay === undefined ? {} : { applicationSeconds: delay, principalSeconds: delay, passwordSeconds: delay }),
+        ...(spDelay === undefined ? {} : { servicePrincipalSeconds: spDelay }),
+    };
     return {
         ...(scale === undefined ? {} : { graphThrottling: { scale } }),
         ...(armThrottling === undefined ? {} : { armThrottling }),
         ...(flags.outage === undefined ? {} : { outage: outageFrom(flags, number) }),
-        ...(delay === undefined ? {} : { replication: { directorySeconds: delay, principalSeconds: delay, passwordSeconds: delay } }),
+        ...(Object.keys(replication).length === 0 ? {} : { replication }),
     };
 }
 

@@ -49,8 +49,10 @@ export interface Outage {
 }
 
 export interface Replication {
-    /** A new application or service principal answers Request_ResourceNotFound when addressed by ID for this long. */
-    readonly directorySeconds?: number;
+    /** A new application answers Request_ResourceNotFound when addressed by ID for this long. */
+    readonly applicationSeconds?: number;
+    /** The same for a new service principal (which terraform-provider-azuread does not wait out: see README). */
+    readonly servicePrincipalSeconds?: number;
     /** ARM answers PrincipalNotFound for a new service principal, in a role assignment without principalType, for this long. */
     readonly principalSeconds?: number;
     /** A new password is refused at the token endpoint (AADSTS7000215) for this long. */

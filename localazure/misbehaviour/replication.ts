@@ -14,8 +14,9 @@ import type { StandInRequest, StandInResponse } from "../standin/server";
 import type { Replication } from "./options";
 
 export class ReplicationLag {
-    /** Object ID → when it was created (ms), for applications and service principals. */
-    private readonly objects = new Map<string, number>();
+    /** Object ID → when it was created (ms). */
+    private readonly applications = new Map<string, number>();
+    private readonly servicePrincipals = new Map<string, number>();
     private readonly principals = new Map<string, number>();
     private readonly passwords = new Map<string, number>();
 
@@ -26,17 +27,22 @@ export class ReplicationLag {
         if (request.host !== "graph.microsoft.com" || request.method !== "POST" || response.status >= 300) return;
         const path = request.url.pathname;
         const body = parse(response.body);
-        if (/^\/(v1\.0|beta)\/(applications|servicePrincipals)$/.test(path) && typeof body["id"] === "string") {
-            this.objects.set(body["id"], now);
-            if (path.endsWith("/servicePrincipals")) this.principals.set(body["id"], now);
+        if (/^\/(v1\.0|beta)\/applications$/.test(path) && typeof body["id"] === "string") this.applications.set(body["id"], now);
+        if (/^\/(v1\.0|beta)\/servicePrincipals$/.test(path) && typeof body["id"] === "string") {
+            this.servicePrincipals.set(body["id"], now);
+            this.principals.set(body["id"], now);
         }
         if (/\/addPassword$/.test(path) && typeof body["keyId"] === "string") this.passwords.set(body["keyId"], now);
     }
 
     /** True while `objectId`, addressed in a Graph path, is not yet replicated. */
     hidesGraphPath(path: string, now: number): string | undefined {
-        const id = /^\/(?:v1\.0|beta)\/(?:applications|servicePrincipals)\/([0-9a-f-]{36})(?:\/|$)/i.exec(path)?.[1];
-        return id !== undefined && young(this.objects, id, this.options.directorySeconds, now) ? id : undefined;
+        const [, collection, id] = /^\/(?:v1\.0|beta)\/(applications|servicePrincipals)\/([0-9a-f-]{36})(?:\/|$)/i.exec(path) ?? [];
+        if (id === undefined) return undefined;
+        const hidden = collection === "applications"
+            ? young(this.applications, id, this.options.applicationSeconds, now)
+            : young(this.servicePrincipals, id, this.options.servicePrincipalSeconds, now);
+        return hidden ? id : undefined;
     }
 
     hidesPrincipalFromArm(principalId: string, now: number): boolean {
