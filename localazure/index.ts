@@ -79,10 +79,10 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
     const store = Store.open(options.stateFile, now());
     const issuer = new TokenIssuer(store.state.signingKey, now);
     const blob = new BlobService(store, issuer, now);
-    const misbehaviour = new Misbehaviour(issuer, store.state.tenantId, now);
+    const misbehaviour = new Misbehaviour(issuer, store.state.tenantId, now, () => store.state);
     misbehaviour.set(options.misbehaviour ?? {});
     const router = new Router([
-        new LoginService(store, issuer, now, (keyId) => misbehaviour.hidesPassword(keyId)),
+        new LoginService(store, issuer, now, (keyId) => misbehaviour.hidesCredential(keyId)),
         new GraphService(store, issuer, now),
         new ArmService(store, issuer, now),
         blob,

@@ -9,6 +9,7 @@ import { startLocalAzure, type LocalAzure } from "../localazure/index";
 import { misbehaviourFromFlags } from "../localazure/misbehaviour/flags";
 import { GraphWriteThrottle } from "../localazure/misbehaviour/throttling";
 import type { StandInRequest } from "../localazure/standin/server";
+import { keyCredentialOf, makeCertificate, signAssertion } from "./support/certificates";
 
 const GRAPH = "https://graph.microsoft.com/.default";
 const ARM = "https://management.azure.com/.default";
@@ -229,6 +230,32 @@ describe("replication delay", () => {
         expect((await tokenReply({ clientId: app.appId, clientSecret: older.secretText }, GRAPH)).status).toBe(200);
         moveClock(60);
         expect((await tokenReply({ clientId: app.appId, clientSecret: newer.secretText }, GRAPH)).status).toBe(200);
+    });
+});
+
+describe("replication delay of a new certificate", () => {
+    it("refuses a certificate just added by PATCH with AADSTS700027 for N seconds, while the one held before signs in", async () => {
+        const graph = await token(azure.deployer, GRAPH);
+        const { body: app } = await call("POST", "graph.microsoft.com/v1.0/applications", graph, { displayName: "certificate-lag" });
+        await call("POST", "graph.microsoft.com/v1.0/servicePrincipals", graph, { appId: app.appId });
+        const now = new Date(Date.now() + offset);
+        const [older, newer] = ["older", "newer"].map((name) => makeCertificate(name, new Date(now.getTime() - 3_600_000), new Date(now.getTime() + 86_400_000)));
+        const olderKey = keyCredentialOf(older!);
+        expect((await call("PATCH", `graph.microsoft.com/v1.0/applications/${app.id}`, graph, { keyCredentials: [olderKey] })).status).toBe(204);
+        azure.misbehave({ replication: { passwordSeconds: 60 } });
+        expect((await call("PATCH", `graph.microsoft.com/v1.0/applications/${app.id}`, graph,
+            { keyCredentials: [olderKey, keyCredentialOf(newer!)] })).status).toBe(204);
+        const assertWith = (certificate: typeof older) => call("POST", `login.microsoftonline.com/${azure.tenantId}/oauth2/v2.0/token`, undefined, undefined, {
+            grant_type: "client_credentials", client_id: app.appId, scope: GRAPH,
+            client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            client_assertion: signAssertion(certificate!, { clientId: app.appId, tenant: azure.tenantId, now: new Date(Date.now() + offset) }),
+        });
+        const refused = await assertWith(newer);
+        expect([refused.status, refused.body.error, refused.body.error_codes]).toEqual([401, "invalid_client", [700027]]);
+        expect(refused.body.error_description).toMatch(/^AADSTS700027: The certificate with identifier used to sign the client assertion is not registered /);
+        expect((await assertWith(older)).status).toBe(200);
+        moveClock(60);
+        expect((await assertWith(newer)).status).toBe(200);
     });
 });
 

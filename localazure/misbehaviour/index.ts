@@ -6,6 +6,7 @@ import { armErrorResponse } from "../arm/errors";
 import { principalNotFound } from "../arm/roleAssignments";
 import { graphErrorResponse, notFound } from "../graph/errors";
 import type { StandInRequest, StandInResponse } from "../standin/server";
+import type { State } from "../state";
 import type { TokenIssuer } from "../tokens";
 import type { MisbehaviourOptions } from "./options";
 import { OutageWindow } from "./outage";
@@ -18,6 +19,8 @@ export type { MisbehaviourOptions } from "./options";
 export interface Intervention {
     readonly answer?: StandInResponse;
     readonly headers?: Readonly<Record<string, string>>;
+    /** The certificates this request would add (a PATCH of an application's keyCredentials). */
+    readonly newKeyIds?: readonly string[];
 }
 
 export class Misbehaviour {
@@ -26,7 +29,8 @@ export class Misbehaviour {
     private outage: OutageWindow | undefined;
     private replication: ReplicationLag | undefined;
 
-    constructor(private readonly issuer: TokenIssuer, private readonly tenantId: string, private readonly now: () => Date) {}
+    constructor(private readonly issuer: TokenIssuer, private readonly tenantId: string, private readonly now: () => Date,
+        private readonly state: () => State) {}
 
     /** Replaces every knob: buckets start full, an outage's window and counts start now. `{}` turns all off. */
     set(options: MisbehaviourOptions): void {
@@ -54,6 +58,8 @@ export class Misbehaviour {
             if (throttled !== undefined) return { answer: throttled };
             const hidden = this.replication?.hidesGraphPath(request.url.pathname, now);
             if (hidden !== undefined) return { answer: graphErrorResponse(request, notFound(hidden)) };
+            const newKeyIds = this.newKeyIds(request);
+            if (newKeyIds.length > 0) return { newKeyIds };
         }
         if (request.host === "management.azure.com") {
             const checked = this.arm?.check(request, caller, now);
@@ -67,14 +73,31 @@ export class Misbehaviour {
 
     /** Notes what the answer created, and adds the intervention's headers. */
     after(request: StandInRequest, response: StandInResponse, intervention: Intervention | undefined): StandInResponse {
-        this.replication?.observe(request, response, this.now().getTime());
+        this.replication?.observe(request, response, this.now().getTime(), intervention?.newKeyIds);
         if (intervention?.headers === undefined) return response;
         return { ...response, headers: { ...response.headers, ...intervention.headers } };
     }
 
-    /** For the token endpoint: a password Entra's replicas do not know yet. */
-    hidesPassword(keyId: string): boolean {
-        return this.replication?.hidesPassword(keyId, this.now().getTime()) ?? false;
+    /** For the token endpoint: a password or certificate Entra's replicas do not know yet. */
+    hidesCredential(keyId: string): boolean {
+        return this.replication?.hidesCredential(keyId, this.now().getTime()) ?? false;
+    }
+
+    /** The key IDs a PATCH of an application's keyCredentials adds to those it holds now. */
+    private newKeyIds(request: StandInRequest): string[] {
+        if (this.replication === undefined || request.method !== "PATCH") return [];
+        const id = /^\/(?:v1\.0|beta)\/applications\/([0-9a-f-]{36})$/i.exec(request.url.pathname)?.[1];
+        if (id === undefined) return [];
+        try {
+            const { keyCredentials } = JSON.parse(request.body) as { keyCredentials?: unknown };
+            if (!Array.isArray(keyCredentials)) return [];
+            const app = this.state().applications.find((candidate) => candidate.id === id);
+            const held = new Set(((app?.properties["keyCredentials"] ?? []) as { keyId?: string }[]).map((key) => String(key.keyId).toLowerCase()));
+            return keyCredentials.map((key: { keyId?: unknown }) => typeof key.keyId === "string" ? key.keyId.toLowerCase() : "")
+                .filter((keyId) => keyId !== "" && !held.has(keyId));
+        } catch {
+            return [];
+        }
     }
 
     /** A role assignment PUT without principalType for a service principal ARM's replica has not seen. */

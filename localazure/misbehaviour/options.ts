@@ -55,7 +55,7 @@ export interface Replication {
     readonly servicePrincipalSeconds?: number;
     /** ARM answers PrincipalNotFound for a new service principal, in a role assignment without principalType, for this long. */
     readonly principalSeconds?: number;
-    /** A new password is refused at the token endpoint (AADSTS7000215) for this long. */
+    /** A new password (AADSTS7000215) or certificate (AADSTS700027) is refused at the token endpoint for this long. */
     readonly passwordSeconds?: number;
 }
 

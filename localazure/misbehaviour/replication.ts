@@ -8,7 +8,8 @@
  * - ARM: a role assignment for the new service principal without principalType answers 400 PrincipalNotFound; with
  *   principalType ARM does not look the principal up ("Troubleshoot Azure RBAC", learn.microsoft.com/azure/
  *   role-based-access-control/troubleshooting: "set the principalType property ... to avoid replication delays");
- * - the token endpoint: a new password is refused with AADSTS7000215, as if it were wrong.
+ * - the token endpoint: a new password is refused with AADSTS7000215, as if it were wrong; a new certificate's
+ *   client assertion with AADSTS700027, as if it were not registered.
  */
 import type { StandInRequest, StandInResponse } from "../standin/server";
 import type { Replication } from "./options";
@@ -22,8 +23,9 @@ export class ReplicationLag {
 
     constructor(private readonly options: Replication) {}
 
-    /** Notes what a successful answer created. */
-    observe(request: StandInRequest, response: StandInResponse, now: number): void {
+    /** Notes what a successful answer created; `newKeyIds`: the certificates a PATCH of keyCredentials added. */
+    observe(request: StandInRequest, response: StandInResponse, now: number, newKeyIds: readonly string[] = []): void {
+        if (response.status < 300) for (const keyId of newKeyIds) this.passwords.set(keyId.toLowerCase(), now);
         if (request.host !== "graph.microsoft.com" || request.method !== "POST" || response.status >= 300) return;
         const path = request.url.pathname;
         const body = parse(response.body);
@@ -32,7 +34,7 @@ export class ReplicationLag {
             this.servicePrincipals.set(body["id"], now);
             this.principals.set(body["id"], now);
         }
-        if (/\/addPassword$/.test(path) && typeof body["keyId"] === "string") this.passwords.set(body["keyId"], now);
+        if (/\/addPassword$/.test(path) && typeof body["keyId"] === "string") this.passwords.set(body["keyId"].toLowerCase(), now);
     }
 
     /** True while `objectId`, addressed in a Graph path, is not yet replicated. */
@@ -49,8 +51,9 @@ export class ReplicationLag {
         return young(this.principals, principalId, this.options.principalSeconds, now);
     }
 
-    hidesPassword(keyId: string, now: number): boolean {
-        return young(this.passwords, keyId, this.options.passwordSeconds, now);
+    /** A password's or certificate's key ID, while the token endpoint does not know it yet. */
+    hidesCredential(keyId: string, now: number): boolean {
+        return young(this.passwords, keyId.toLowerCase(), this.options.passwordSeconds, now);
     }
 }
 
