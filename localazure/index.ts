@@ -13,12 +13,14 @@ import { serverCertificates } from "./certificates";
 import { GraphService } from "./graph/service";
 import { listen } from "./listener";
 import { LoginService } from "./login";
+import { Misbehaviour, type MisbehaviourOptions } from "./misbehaviour";
 import { Router, type RequestLogEntry } from "./router";
 import type { Credential, State } from "./state";
 import { Store } from "./store";
 import { TokenIssuer } from "./tokens";
 
 export type { RequestLogEntry } from "./router";
+export type { MisbehaviourOptions } from "./misbehaviour";
 
 export interface LocalAzureOptions {
     /** JSON file holding the state across restarts; its directory also keeps the TLS certificates. */
@@ -29,6 +31,8 @@ export interface LocalAzureOptions {
     readonly now?: () => Date;
     /** Called with each request's log entry as it is answered (localazure/requestLog.ts writes them out). */
     readonly onRequest?: (entry: RequestLogEntry) => void;
+    /** Throttling, outages, replication delay (localazure/misbehaviour/options.ts); none by default. */
+    readonly misbehaviour?: MisbehaviourOptions;
 }
 
 export interface LocalAzure {
@@ -65,6 +69,8 @@ export interface LocalAzure {
     assignCustomSecurityAttribute(objectId: string, attributeSet: string, attribute: string, value: string): void;
     /** What the local Azure holds now (a copy): for tests that look behind the APIs, as a portal would show it. */
     state(): State;
+    /** Replaces the misbehaviour knobs from now on (`{}`: behave again); buckets start full, windows start now. */
+    misbehave(options: MisbehaviourOptions): void;
     stop(): Promise<void>;
 }
 
@@ -73,12 +79,14 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
     const store = Store.open(options.stateFile, now());
     const issuer = new TokenIssuer(store.state.signingKey, now);
     const blob = new BlobService(store, issuer, now);
+    const misbehaviour = new Misbehaviour(issuer, store.state.tenantId, now, () => store.state);
+    misbehaviour.set(options.misbehaviour ?? {});
     const router = new Router([
-        new LoginService(store, issuer, now),
+        new LoginService(store, issuer, now, (keyId) => misbehaviour.hidesCredential(keyId)),
         new GraphService(store, issuer, now),
         new ArmService(store, issuer, now),
         blob,
-    ], issuer, now, options.onRequest);
+    ], issuer, now, options.onRequest, misbehaviour);
     const tlsDir = options.stateFile === undefined
         ? mkdtempSync(join(tmpdir(), "local-azure-tls-"))
         : join(dirname(options.stateFile), "tls");
@@ -99,6 +107,7 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
             principal.properties["customSecurityAttributes"] = held;
         }),
         state: () => structuredClone(store.state),
+        misbehave: (knobs) => misbehaviour.set(knobs),
         stop: async () => {
             await listener.close();
             await blob.stop();

@@ -21,7 +21,12 @@ async function readBody(req: IncomingMessage): Promise<string> {
     return Buffer.concat(chunks).toString("utf8");
 }
 
-function send(res: ServerResponse, response: StandInResponse): void {
+function send(res: ServerResponse, response: StandInResponse & { readonly dropConnection?: boolean }): void {
+    // An outage's dropped connection (localazure/misbehaviour/outage.ts): closed without a status line.
+    if (response.dropConnection === true) {
+        res.socket?.destroy();
+        return;
+    }
     // Azure always says how long a body is (no chunked encoding): some SDKs read sizes from it.
     res.writeHead(response.status, { ...response.headers, "Content-Length": String(Buffer.byteLength(response.body)) });
     res.end(response.body);

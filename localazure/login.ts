@@ -17,7 +17,9 @@ export class LoginService implements StandInService {
     private readonly apps: AppCredential[] = [];
     private readonly entra: EntraStandIn;
 
-    constructor(private readonly store: Store, private readonly issuer: TokenIssuer, now: () => Date) {
+    /** `hidesCredential`: a new password or certificate not yet replicated to the token endpoint (localazure/misbehaviour). */
+    constructor(private readonly store: Store, private readonly issuer: TokenIssuer, now: () => Date,
+        private readonly hidesCredential: (keyId: string) => boolean = () => false) {
         this.entra = new EntraStandIn(this.apps, now);
     }
 
@@ -45,9 +47,9 @@ export class LoginService implements StandInService {
             return [{
                 displayName: typeof app.properties["displayName"] === "string" ? app.properties["displayName"] : "", clientId: app.appId, tenantId,
                 servicePrincipalObjectId: principal.id,
-                secrets: app.passwords.map((password) => ({ value: password.secretHash, endDate: new Date(password.endDateTime) })),
+                secrets: app.passwords.filter((password) => !this.hidesCredential(password.keyId)).map((password) => ({ value: password.secretHash, endDate: new Date(password.endDateTime) })),
                 // Where Graph's PATCH keeps them (localazure/graph/keyCredentials.ts): what `pulumi up` registered.
-                keyCredentials: storedKeyCredentials(app.properties),
+                keyCredentials: storedKeyCredentials(app.properties).filter((key) => !this.hidesCredential(key.keyId)),
             }];
         }));
     }

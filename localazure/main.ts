@@ -2,7 +2,8 @@
  * `npm run local-azure [-- --port N] [--dir DIR] [--log FILE|-]`: starts the local Azure with its state in
  * DIR/state.json, installs the provider stand-ins into a Pulumi home under DIR, and prints what to set, as lines a
  * shell can `export` (also written to DIR/env.sh), until SIGINT or SIGTERM. Every request is logged as a JSON line
- * (localazure/requestLog.ts) to DIR/requests.jsonl, or FILE, or stdout for `--log -`.
+ * (localazure/requestLog.ts) to DIR/requests.jsonl, or FILE, or stdout for `--log -`. The misbehaviour flags
+ * (throttling, outages, replication delay) are in localazure/misbehaviour/flags.ts.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,23 +13,31 @@ import { runCommand, UsageError } from "../common/cliArgs";
 import { startLocalAzure, type LocalAzure } from "./index";
 import { RequestLogWriter } from "./requestLog";
 import { installProviderPlugins, PULUMI_BIN_DIR } from "./plugins";
+import { MISBEHAVIOUR_FLAGS, misbehaviourFromFlags } from "./misbehaviour/flags";
+import type { MisbehaviourOptions } from "./misbehaviour";
 
 export const DEFAULT_PORT = 47443;
 export const DEFAULT_DIR = join(tmpdir(), "app-identity-local-azure");
 
-const USAGE = "usage: npm run local-azure [-- --port N] [--dir DIR] [--log FILE|-]";
+const USAGE = "usage: npm run local-azure [-- --port N] [--dir DIR] [--log FILE|-] [--graph-throttle-scale N] " +
+    "[--arm-writes SIZE,REFILL] [--outage SERVICES:ANSWER [--outage-requests N|--outage-seconds N|--outage-fraction F] " +
+    "[--retry-after N]] [--replication-delay N] [--sp-replication-delay N]";
 
 interface Arguments {
     readonly port: number;
     readonly dir: string;
     /** Where the request log goes: a file, or "-" for stdout. */
     readonly log: string;
+    readonly misbehaviour: MisbehaviourOptions;
 }
 
 export function parseArguments(argv: readonly string[]): Arguments {
-    let values: { port?: string | undefined; dir?: string | undefined; log?: string | undefined };
+    let values: { port?: string | undefined; dir?: string | undefined; log?: string | undefined } & Parameters<typeof misbehaviourFromFlags>[0];
+    let misbehaviour: MisbehaviourOptions;
     try {
-        ({ values } = parseArgs({ args: [...argv], options: { port: { type: "string" }, dir: { type: "string" }, log: { type: "string" } }, strict: true }));
+        ({ values } = parseArgs({ args: [...argv], options: { port: { type: "string" }, dir: { type: "string" }, log: { type: "string" },
+            ...MISBEHAVIOUR_FLAGS }, strict: true }));
+        misbehaviour = misbehaviourFromFlags(values);
     } catch (error) {
         throw new UsageError(`${(error as Error).message}; ${USAGE}`);
     }
@@ -38,7 +47,7 @@ export function parseArguments(argv: readonly string[]): Arguments {
     }
     const dir = resolve(values.dir ?? DEFAULT_DIR);
     const log = values.log === undefined ? join(dir, "requests.jsonl") : values.log === "-" ? "-" : resolve(values.log);
-    return { port: Number(port), dir, log };
+    return { port: Number(port), dir, log, misbehaviour };
 }
 
 /** The variables to set, in order: for the Pulumi providers (ARM_*) and for the example app (proxy and CA). */
@@ -99,7 +108,8 @@ async function main(argv: readonly string[]): Promise<number> {
     const requestLog = new RequestLogWriter(args.log);
     let azure: LocalAzure;
     try {
-        azure = await startLocalAzure({ stateFile: join(args.dir, "state.json"), port: args.port, onRequest: (entry) => requestLog.write(entry) });
+        azure = await startLocalAzure({ stateFile: join(args.dir, "state.json"), port: args.port, onRequest: (entry) => requestLog.write(entry),
+            misbehaviour: args.misbehaviour });
     } catch (error) {
         if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
             console.error(`local-azure: port ${args.port} is in use (another local Azure?); pass --port N`);

@@ -2,6 +2,7 @@
  * One place every request passes, whether it came as `${url}/<host>/<path>` or through the CONNECT proxy: the
  * service for its host answers, and the request is logged with its status and caller.
  */
+import type { Misbehaviour } from "./misbehaviour";
 import type { StandInRequest, StandInResponse, StandInService } from "./standin/server";
 import { errorCodeOf, loggableQuery, type RequestLogEntry } from "./requestLog";
 import type { TokenIssuer } from "./tokens";
@@ -12,7 +13,8 @@ export class Router {
     readonly entries: RequestLogEntry[] = [];
 
     constructor(private readonly services: readonly StandInService[], private readonly issuer: TokenIssuer, private readonly now: () => Date,
-        private readonly onEntry: (entry: RequestLogEntry) => void = () => undefined) {}
+        private readonly onEntry: (entry: RequestLogEntry) => void = () => undefined,
+        private readonly misbehaviour?: Misbehaviour) {}
 
     serves(host: string): boolean {
         return this.services.some((service) => service.matches(host));
@@ -21,13 +23,16 @@ export class Router {
     async dispatch(request: StandInRequest): Promise<StandInResponse> {
         const service = this.services.find((candidate) => candidate.matches(request.host));
         let response: StandInResponse;
+        // Only when a test or a flag asked for misbehaviour (localazure/misbehaviour): the fast path stays as it was.
+        const intervention = this.misbehaviour?.active === true ? this.misbehaviour.before(request) : undefined;
         try {
-            response = service === undefined
+            response = intervention?.answer ?? (service === undefined
                 ? { status: 404, headers: { "content-type": "text/plain" }, body: `The local Azure does not serve ${request.host}.\n` }
-                : await service.handle(request);
+                : await service.handle(request));
         } catch (error) {
             response = { status: 500, headers: { "content-type": "text/plain" }, body: `local Azure: ${String(error)}\n` };
         }
+        if (this.misbehaviour?.active === true) response = this.misbehaviour.after(request, response, intervention);
         const entry: RequestLogEntry = {
             time: this.now().toISOString(), caller: this.callerOf(request, response), method: request.method,
             host: request.host, path: request.url.pathname, query: loggableQuery(request.url.search),

@@ -608,10 +608,12 @@ describe("npm run local-azure", () => {
     });
 
     it.each([
-        [[], { port: 47443, dir: join(tmpdir(), "app-identity-local-azure"), log: join(tmpdir(), "app-identity-local-azure", "requests.jsonl") }],
-        [["--port", "0", "--dir", "/tmp/x"], { port: 0, dir: "/tmp/x", log: "/tmp/x/requests.jsonl" }],
-        [["--dir", "/tmp/x", "--log", "-"], { port: 47443, dir: "/tmp/x", log: "-" }],
-        [["--log", "/tmp/y.jsonl"], { port: 47443, dir: join(tmpdir(), "app-identity-local-azure"), log: "/tmp/y.jsonl" }],
+        [[], { port: 47443, dir: join(tmpdir(), "app-identity-local-azure"), log: join(tmpdir(), "app-identity-local-azure", "requests.jsonl"), misbehaviour: {} }],
+        [["--port", "0", "--dir", "/tmp/x"], { port: 0, dir: "/tmp/x", log: "/tmp/x/requests.jsonl", misbehaviour: {} }],
+        [["--dir", "/tmp/x", "--log", "-"], { port: 47443, dir: "/tmp/x", log: "-", misbehaviour: {} }],
+        [["--log", "/tmp/y.jsonl"], { port: 47443, dir: join(tmpdir(), "app-identity-local-azure"), log: "/tmp/y.jsonl", misbehaviour: {} }],
+        [["--replication-delay", "20"], { port: 47443, dir: join(tmpdir(), "app-identity-local-azure"), log: join(tmpdir(), "app-identity-local-azure", "requests.jsonl"),
+            misbehaviour: { replication: { applicationSeconds: 20, principalSeconds: 20, passwordSeconds: 20 } } }],
     ])("reads %j", (argv, expected) => {
         expect(parseArguments(argv)).toEqual(expected);
     });
@@ -619,7 +621,8 @@ describe("npm run local-azure", () => {
     it.each([
         [["--port", "http"], `--port is "http"; expected a port number 1-65535, or 0 for any free one`],
         [["--port", "70000"], `--port is "70000"; expected a port number 1-65535, or 0 for any free one`],
-        [["--bogus"], "Unknown option '--bogus'; usage: npm run local-azure [-- --port N] [--dir DIR] [--log FILE|-]"],
+        [["--bogus"], "Unknown option '--bogus'; usage: npm run local-azure [-- --port N] [--dir DIR] [--log FILE|-] [--graph-throttle-scale N]"],
+        [["--outage", "graph"], `--outage is "graph"; expected SERVICES:ANSWER, services graph, arm or graph,arm and answer 500, 503 or drop; usage: `],
     ])("refuses %j in one line", (argv, message) => {
         expect(() => parseArguments(argv)).toThrow(message);
     });

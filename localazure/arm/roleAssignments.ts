@@ -89,6 +89,15 @@ function parseBody(body: string): RequestedAssignment {
         "'Required property 'properties' not found in JSON.'");
 }
 
+/** ARM's answer for a principal its directory replica does not hold (yet): the ID without dashes. */
+export function principalNotFound(principalId: string, tenantId: string): ArmError {
+    return new ArmError(400, "PrincipalNotFound", `Principal ${compactId(principalId)} does not exist in the directory ` +
+        `${tenantId}. Check that you have the correct principal ID. If you are creating this principal and ` +
+        "then immediately assigning a role, this error might be related to a replication delay. In this case, set the " +
+        "role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See " +
+        "https://aka.ms/docs-principaltype");
+}
+
 export function putRoleAssignment(store: Store, caller: AccessTokenClaims, scope: GroupScope, name: string, body: string, now: Date): ArmResult {
     requireName(name);
     const requested = parseBody(body);
@@ -109,11 +118,7 @@ export function putRoleAssignment(store: Store, caller: AccessTokenClaims, scope
     const principalId = requested.principalId!;
     const principal = store.state.servicePrincipals.find((sp) => sp.id === principalId);
     if (principal === undefined) {
-        throw new ArmError(400, "PrincipalNotFound", `Principal ${compactId(principalId)} does not exist in the directory ` +
-            `${store.state.tenantId}. Check that you have the correct principal ID. If you are creating this principal and ` +
-            "then immediately assigning a role, this error might be related to a replication delay. In this case, set the " +
-            "role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See " +
-            "https://aka.ms/docs-principaltype");
+        throw principalNotFound(principalId, store.state.tenantId);
     }
     // Without principalType ARM looks the principal up itself; with one, it must be the principal's type.
     const principalType = requested.principalType ?? "ServicePrincipal";

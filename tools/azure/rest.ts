@@ -1,10 +1,17 @@
 /**
  * Reads from Microsoft Graph and Azure Resource Manager as the deploying identity, through the Azure SDK's own
- * HTTP pipeline (@azure/core-rest-pipeline): it retries throttling, and it honours HTTPS_PROXY and
- * NODE_EXTRA_CA_CERTS, which is how the local Azure (localazure/) answers for the real host names.
+ * HTTP pipeline (@azure/core-rest-pipeline): it retries as the Azure SDK for JavaScript does, and it honours
+ * HTTPS_PROXY and NODE_EXTRA_CA_CERTS, which is how the local Azure (localazure/) answers for the real host names.
+ *
+ * The retries are the pipeline's defaultRetryPolicy (@azure/core-rest-pipeline 1.24.0, policies/defaultRetryPolicy,
+ * strategies in @typespec/ts-http-runtime 0.3.6 retryStrategies/): at most 3 retries after the first attempt; a 429
+ * or 503 carrying Retry-After (or retry-after-ms, x-ms-retry-after-ms) waits exactly that long (throttlingRetryStrategy);
+ * any other 5xx but 501 and 505, a 408, or a dropped or refused connection waits between half and all of
+ * 1 s x 2^retry, at most 64 s (exponentialRetryStrategy, util/delay calculateRetryDelay). The last answer then is the error reported. Callers (and tests) tune it with
+ * the pipeline's own PipelineRetryOptions, never a loop of their own.
  */
 import { bearerTokenAuthenticationPolicy, createDefaultHttpClient, createPipelineFromOptions,
-    createPipelineRequest, type Pipeline } from "@azure/core-rest-pipeline";
+    createPipelineRequest, type Pipeline, type PipelineRetryOptions } from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
 
 export const GRAPH = { origin: "https://graph.microsoft.com", scope: "https://graph.microsoft.com/.default" } as const;
@@ -23,7 +30,7 @@ export class AzureReader {
     private readonly pipelines = new Map<Api, Pipeline>();
     private readonly httpClient = createDefaultHttpClient();
 
-    constructor(private readonly credential: TokenCredential) {}
+    constructor(private readonly credential: TokenCredential, private readonly retryOptions: PipelineRetryOptions = {}) {}
 
     /** GET one JSON document; `path` starts with "/" and carries the query (api-version for ARM); `headers` added to the request. */
     get<T>(api: Api, path: string, headers: Readonly<Record<string, string>> = {}): Promise<T> {
@@ -72,7 +79,7 @@ export class AzureReader {
     private pipelineFor(api: Api): Pipeline {
         let pipeline = this.pipelines.get(api);
         if (pipeline === undefined) {
-            pipeline = createPipelineFromOptions({});
+            pipeline = createPipelineFromOptions({ retryOptions: this.retryOptions });
             pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential: this.credential, scopes: api.scope }));
             this.pipelines.set(api, pipeline);
         }

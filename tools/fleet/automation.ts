@@ -15,7 +15,7 @@ import { copyFileSync, mkdirSync, readdirSync, rmSync, symlinkSync } from "node:
 import { join } from "node:path";
 import { LocalWorkspace, Stack, type EngineEvent, type OpMap } from "@pulumi/pulumi/automation";
 import type { FleetStack } from "./inventory";
-import type { Changes, Operation } from "./runner";
+import { THROTTLED, ThrottledError, type Changes, type Operation } from "./runner";
 
 export const AUTOMATION_VERBS = ["preview", "up", "drift"] as const;
 export type AutomationVerb = typeof AUTOMATION_VERBS[number];
@@ -84,7 +84,10 @@ export function automationOperation(verb: AutomationVerb, options: AutomationOpt
             else if (verb === "up") await target.up({ onEvent, ...policy });
             else await target.refresh({ onEvent, previewOnly: true, expectNoChanges: true });
         } catch (error) {
-            throw new Error(engineError(error, `${verb} of ${stack.stack} failed`));
+            // The provider's detail (a 429 its retries did not outlast) is on lines after the `error:` line.
+            const stderr = (error as { commandResult?: { stderr?: unknown } }).commandResult?.stderr;
+            const throttled = typeof stderr === "string" && THROTTLED.test(stderr);
+            throw new (throttled ? ThrottledError : Error)(engineError(error, `${verb} of ${stack.stack} failed`));
         }
         return summary === undefined ? {} : { changes: countChanges(summary) };
     };

@@ -16,6 +16,11 @@
  * - the service principal: create, an update that proves it exists, the extra owners: 2 + extra owners;
  * - each of the two staggered credentials: a secret's `addPassword`, or a certificate's update of keyCredentials.
  * The deployer is always among the owners the program sets (infra/program.ts), so the provider never removes it.
+ *
+ * When Graph throttles anyway (other tools share the deployer's quota; a stack of the run failed on a 429, which
+ * the providers' own retries did not outlast), the whole budget slows down, for every worker at once: no stack is
+ * admitted until a full window has passed (Graph's quotas are token buckets refilled over the window), and the
+ * budget is halved for the rest of the run. Per worker it would not help: the quota is the deployer's, not a worker's.
  */
 import type { StackConfig } from "../../infra/config";
 
@@ -51,6 +56,8 @@ export function stackWriteCost(config: StackConfig): number {
 export class GraphBudget {
     private admitted: { at: number; writes: number }[] = [];
     private queue: Promise<void> = Promise.resolve();
+    private limit: number;
+    private pausedUntil = 0;
 
     constructor(
         readonly perWindow: number = DEFAULT_FLEET_WRITES_PER_WINDOW,
@@ -60,6 +67,22 @@ export class GraphBudget {
         if (!Number.isInteger(perWindow) || perWindow < 1) {
             throw new Error(`a Graph budget of ${perWindow} writes; expected a whole number, 1 or more`);
         }
+        this.limit = perWindow;
+    }
+
+    /** The writes admitted per window now: `perWindow`, halved by each throttling. */
+    get currentPerWindow(): number {
+        return this.limit;
+    }
+
+    /**
+     * Graph answered 429: admit nothing for a full window from now, then half as much per window as before (never
+     * less than one stack: a stack asking more than the halved budget is admitted alone in its window).
+     */
+    throttled(): { readonly resumesAt: number; readonly perWindow: number } {
+        this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + this.windowSeconds * 1000);
+        this.limit = Math.max(1, Math.floor(this.limit / 2));
+        return { resumesAt: this.pausedUntil, perWindow: this.limit };
     }
 
     /** Resolves once `writes` fit the window; refuses at once a stack that could never fit. */
@@ -71,10 +94,15 @@ export class GraphBudget {
         const turn = this.queue.then(async () => {
             for (;;) {
                 const now = this.clock.now();
+                if (now < this.pausedUntil) {
+                    await this.clock.sleep(this.pausedUntil - now);
+                    continue;
+                }
                 const windowMs = this.windowSeconds * 1000;
                 this.admitted = this.admitted.filter((entry) => entry.at > now - windowMs);
                 let used = this.admitted.reduce((sum, entry) => sum + entry.writes, 0);
-                if (used + writes <= this.perWindow) {
+                const limit = Math.max(this.limit, writes);
+                if (used + writes <= limit) {
                     this.admitted.push({ at: now, writes });
                     return;
                 }
@@ -83,7 +111,7 @@ export class GraphBudget {
                 for (const entry of this.admitted) {
                     used -= entry.writes;
                     leaves = entry.at + windowMs;
-                    if (used + writes <= this.perWindow) break;
+                    if (used + writes <= limit) break;
                 }
                 await this.clock.sleep(Math.max(1, leaves - now + 1));
             }

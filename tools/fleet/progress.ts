@@ -23,6 +23,9 @@ export function plainProgress(total: number, stream: Pick<NodeJS.WritableStream,
         onEvent(event) {
             if (event.kind === "start") stream.write(`start  ${event.stack}\n`);
             if (event.kind === "waiting") stream.write(`wait   ${event.stack}: for ${event.writes} Graph writes of the budget\n`);
+            if (event.kind === "throttled") {
+                stream.write(`slow   ${event.stack} met throttling: no stack starts for a window, then ${event.perWindow} Graph writes per window\n`);
+            }
             if (event.kind === "end") {
                 done += 1;
                 const { run } = event;

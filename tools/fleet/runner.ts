@@ -35,6 +35,8 @@ export type RunEvent =
     | { readonly kind: "start"; readonly stack: string; readonly worker: number }
     | { readonly kind: "step"; readonly stack: string; readonly text: string }
     | { readonly kind: "waiting"; readonly stack: string; readonly writes: number }
+    /** A stack failed on Graph's or ARM's 429: the whole budget pauses until `resumesAt`, then admits `perWindow`. */
+    | { readonly kind: "throttled"; readonly stack: string; readonly resumesAt: number; readonly perWindow: number }
     | { readonly kind: "end"; readonly run: StackRun };
 
 export interface RunOptions {
@@ -71,7 +73,10 @@ export async function runFleet(stacks: readonly FleetStack[], operation: Operati
                 ...(done.changes === undefined ? {} : { changes: done.changes }),
                 ...(done.detail === undefined ? {} : { detail: done.detail }) };
         } catch (error) {
-            return { stack: stack.stack, result: "failed", durationMs: now() - started, reason: firstLine(error) };
+            const reason = firstLine(error);
+            const throttled = error instanceof ThrottledError || THROTTLED.test(reason);
+            if (options.budget !== undefined && throttled) emit({ kind: "throttled", stack: stack.stack, ...options.budget.throttled() });
+            return { stack: stack.stack, result: "failed", durationMs: now() - started, reason };
         }
     };
 
@@ -91,6 +96,16 @@ export async function runFleet(stacks: readonly FleetStack[], operation: Operati
         stack: stack.stack, result: "skipped", durationMs: 0, reason: "not started: an earlier stack failed (--fail-fast)",
     });
 }
+
+/**
+ * A failure that was throttling: the providers' error text for a 429 once their retries ran out (go-azure-sdk:
+ * "unexpected status 429 (429 Too Many Requests)"; azcore: "RESPONSE 429"; the stand-ins say the same), or the
+ * services' codes.
+ */
+export const THROTTLED = /\b429 \(429 Too Many Requests\)|RESPONSE 429|\bTooManyRequests\b|\bSubscriptionRequestsThrottled\b/;
+
+/** An operation's failure whose full text (more than its one-line reason) showed throttling. */
+export class ThrottledError extends Error {}
 
 function firstLine(error: unknown): string {
     const text = error instanceof Error ? error.message : String(error);

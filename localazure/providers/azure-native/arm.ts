@@ -2,11 +2,13 @@
 import { ARM, type TokenSource } from "../shared/auth";
 import type { HttpAnswer, LocalAzureClient } from "../shared/localAzure";
 import { isObject, stringOf } from "../shared/properties";
+import { sendWithRetries } from "./retries";
 
 export type ArmObject = Record<string, unknown>;
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
-    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
+    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 429: "Too Many Requests",
+    500: "Internal Server Error", 503: "Service Unavailable",
 };
 
 /**
@@ -45,13 +47,15 @@ export class ArmClient {
         return isObject(answer.body) ? answer.body : {};
     }
 
+    /** Through azcore's retry policy as pulumi-azure-native configures it (./retries.ts). */
     private async send(method: "GET" | "PUT" | "DELETE", id: string, apiVersion: string, json?: ArmObject): Promise<HttpAnswer> {
-        return this.http.send({
+        const token = await this.tokens.token(ARM);
+        return sendWithRetries(() => this.http.send({
             method,
             host: ARM,
             path: `${id}?api-version=${apiVersion}`,
-            token: await this.tokens.token(ARM),
+            token,
             ...(json === undefined ? {} : { json }),
-        });
+        }));
     }
 }

@@ -13,7 +13,7 @@ import {
 } from "./diagnostics";
 import { applicationUpdateClears, clearingPatch } from "../../../common/azureadApplicationUpdate";
 import { featureTags, stringList } from "./features";
-import type { GraphClient, GraphObject } from "./graph";
+import { APPLICATION_UPDATE_RETRY, GraphError, type GraphClient, type GraphObject } from "./graph";
 import { initialOwners, reconcileOwners } from "./owners";
 
 export const APPLICATION = "azuread:index/application:Application";
@@ -90,12 +90,16 @@ export class ApplicationHandler implements ResourceHandler {
         }
         const objectId = String(created["id"]);
         // "Attempt to patch the newly created application and set the display name, which will tell us whether it
-        // exists yet, then set it back to the desired value."
+        // exists yet, then set it back to the desired value", retrying 404 and 409 (applicationUpdateRetryFunc); a 404
+        // left when the retries run out is "Timed out whilst waiting for new application to be replicated".
         try {
             for (const name of [`TERRAFORM_UPDATE_${crypto.randomUUID()}`, displayName]) {
-                await graph.patch("applications", objectId, { displayName: name });
+                await graph.patch("applications", objectId, { displayName: name }, APPLICATION_UPDATE_RETRY);
             }
         } catch (error) {
+            if (error instanceof GraphError && error.status === 404) {
+                throw new TerraformError([errorDiag("Timed out whilst waiting for new application to be replicated in Azure AD", error)]);
+            }
             throw new TerraformError([errorDiag(`Failed to patch application with object ID ${JSON.stringify(objectId)} after creating`, error)]);
         }
         try {

@@ -4,6 +4,7 @@
  */
 import { GRAPH, type TokenSource } from "../shared/auth";
 import type { HttpAnswer, HttpRequest, LocalAzureClient } from "../shared/localAzure";
+import { CREATE_TIMEOUT_MS, realClock, sendWithRetries, type RetryClock, type RetryFunc } from "./retries";
 import { isObject, stringOf } from "../shared/properties";
 
 export type GraphObject = Record<string, unknown>;
@@ -11,7 +12,11 @@ export type DirectoryCollection = "applications" | "servicePrincipals";
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
     400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 429: "Too Many Requests",
+    500: "Internal Server Error", 503: "Service Unavailable",
 };
+
+/** applications.go applicationUpdateRetryFunc: the update that proves a new application exists retries 404 and 409. */
+export const APPLICATION_UPDATE_RETRY: RetryFunc = (answer) => answer.status === 404 || answer.status === 409;
 
 /** A Graph error answer. The message follows go-azure-sdk's client error (sdk/client/client.go). */
 export class GraphError extends Error {
@@ -22,7 +27,7 @@ export class GraphError extends Error {
 }
 
 export class GraphClient {
-    constructor(private readonly http: LocalAzureClient, private readonly tokens: TokenSource) {}
+    constructor(private readonly http: LocalAzureClient, private readonly tokens: TokenSource, private readonly clock: RetryClock = realClock) {}
 
     /** The caller's object ID: the `oid` claim of its Graph token (internal/clients/client.go). */
     async callerObjectId(): Promise<string> {
@@ -55,8 +60,9 @@ export class GraphClient {
         return this.object(this.check(answer, [200]));
     }
 
-    async patch(collection: DirectoryCollection, id: string, body: GraphObject): Promise<void> {
-        await this.call({ method: "PATCH", path: `/v1.0/${collection}/${id}`, json: body }, [204, 200]);
+    /** `retryFunc`: the call's own retries on top of the client's (./retries.ts). */
+    async patch(collection: DirectoryCollection, id: string, body: GraphObject, retryFunc?: RetryFunc): Promise<void> {
+        await this.call({ method: "PATCH", path: `/v1.0/${collection}/${id}`, json: body }, [204, 200], retryFunc);
     }
 
     async delete(collection: DirectoryCollection, id: string): Promise<void> {
@@ -118,12 +124,19 @@ export class GraphClient {
         return Array.isArray(value) ? value.filter(isObject) : [];
     }
 
-    private async call(request: Omit<HttpRequest, "host" | "token">, expected: readonly number[]): Promise<HttpAnswer> {
-        return this.check(await this.send(request), expected);
+    private async call(request: Omit<HttpRequest, "host" | "token">, expected: readonly number[], retryFunc?: RetryFunc): Promise<HttpAnswer> {
+        return this.check(await this.send(request, retryFunc), expected);
     }
 
-    private async send(request: Omit<HttpRequest, "host" | "token">): Promise<HttpAnswer> {
-        return this.http.send({ ...request, host: GRAPH, token: await this.tokens.token(GRAPH) });
+    /**
+     * Through go-azure-sdk's retries. Each call's deadline is its resource operation's default timeout (10 minutes
+     * for a create): the stand-in does not thread the engine's custom timeouts through to here.
+     */
+    private async send(request: Omit<HttpRequest, "host" | "token">, retryFunc?: RetryFunc): Promise<HttpAnswer> {
+        const token = await this.tokens.token(GRAPH);
+        return sendWithRetries(() => this.http.send({ ...request, host: GRAPH, token }),
+            { method: request.method, url: `https://${GRAPH}${request.path}` },
+            { ...(retryFunc === undefined ? {} : { retryFunc }), deadline: this.clock.now() + CREATE_TIMEOUT_MS, clock: this.clock });
     }
 
     private check(answer: HttpAnswer, expected: readonly number[]): HttpAnswer {

@@ -10,7 +10,7 @@ import type {
 import { bridgeCheck, bridgeDiff, importedInputs, isImportRead, plannedState, refreshedInputs, type ResourceSpec } from "./bridge";
 import { errorDiag, importAsExistsDiag, TerraformError } from "./diagnostics";
 import { featureTags, legacyFeatures, stringList } from "./features";
-import type { GraphClient, GraphObject } from "./graph";
+import { GraphError, type GraphClient, type GraphObject } from "./graph";
 import { initialOwners, reconcileOwners } from "./owners";
 
 export const SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal";
@@ -82,9 +82,14 @@ export class ServicePrincipalHandler implements ResourceHandler {
         }
         const objectId = String(created["id"]);
         try {
-            // nullable.NoZero(""): the empty description is sent as null.
+            // nullable.NoZero(""): the empty description is sent as null. With DefaultUpdateServicePrincipalOperationOptions
+            // there is no RetryFunc, so a 404 from a replica fails at once, whatever the provider's comment says of
+            // "retries ... in the event of 404" (go-azure-sdk msgraph/client.go sets no default retry functions).
             await graph.patch("servicePrincipals", objectId, { description: null });
         } catch (error) {
+            if (error instanceof GraphError && error.status === 404) {
+                throw new TerraformError([errorDiag("Timed out whilst waiting for new service principal to be replicated in Azure AD", error)]);
+            }
             throw new TerraformError([errorDiag("Failed to patch service principal after creating", error)]);
         }
         try {

@@ -9,6 +9,8 @@ export interface HttpAnswer {
     readonly status: number;
     /** The parsed JSON body, or undefined for an empty one. */
     readonly body: unknown;
+    /** The answer's headers, names in lower case (Retry-After is what the providers' retries read). */
+    readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface HttpRequest {
@@ -66,7 +68,7 @@ export class LocalAzureClient {
             body,
         });
         const text = await response.text();
-        return { status: response.status, body: text === "" ? undefined : parseJson(text) };
+        return { status: response.status, body: text === "" ? undefined : parseJson(text), headers: Object.fromEntries(response.headers) };
     }
 }
 
