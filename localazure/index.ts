@@ -11,8 +11,10 @@ import { ArmService } from "./arm/service";
 import { BlobService } from "./blob";
 import { serverCertificates } from "./certificates";
 import { GraphService } from "./graph/service";
+import { fetchThroughProxy } from "./issuerFetch";
 import { listen } from "./listener";
 import { LoginService } from "./login";
+import type { OidcIssuer } from "./oidc/issuer";
 import { Router, type RequestLogEntry } from "./router";
 import type { Credential, State } from "./state";
 import { Store } from "./store";
@@ -29,6 +31,11 @@ export interface LocalAzureOptions {
     readonly now?: () => Date;
     /** Called with each request's log entry as it is answered (localazure/requestLog.ts writes them out). */
     readonly onRequest?: (entry: RequestLogEntry) => void;
+    /**
+     * OIDC issuers served on their own host names beside Azure's (localazure/oidc/issuer.ts), which the local Entra
+     * reaches through this same port as a proxy, the way Entra reads a real issuer over the internet.
+     */
+    readonly oidcIssuers?: readonly OidcIssuer[];
 }
 
 export interface LocalAzure {
@@ -73,18 +80,20 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
     const store = Store.open(options.stateFile, now());
     const issuer = new TokenIssuer(store.state.signingKey, now);
     const blob = new BlobService(store, issuer, now);
-    const router = new Router([
-        new LoginService(store, issuer, now),
-        new GraphService(store, issuer, now),
-        new ArmService(store, issuer, now),
-        blob,
-    ], issuer, now, options.onRequest);
     const tlsDir = options.stateFile === undefined
         ? mkdtempSync(join(tmpdir(), "local-azure-tls-"))
         : join(dirname(options.stateFile), "tls");
     const certificates = serverCertificates(tlsDir, now());
+    let url = "";
+    const router = new Router([
+        new LoginService(store, issuer, now, fetchThroughProxy(() => ({ proxyUrl: url, caFile: certificates.caFile }))),
+        new GraphService(store, issuer, now),
+        new ArmService(store, issuer, now),
+        blob,
+        ...(options.oidcIssuers ?? []),
+    ], issuer, now, options.onRequest);
     const listener = await listen(router, certificates, options.port ?? 0);
-    const url = `http://127.0.0.1:${listener.port}`;
+    url = `http://127.0.0.1:${listener.port}`;
     const { tenantId, subscriptionId, deployer, previewer, admin } = store.state;
     return {
         url, proxyUrl: url, caFile: certificates.caFile, tenantId, subscriptionId, deployer, previewer, admin,
