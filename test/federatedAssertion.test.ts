@@ -151,6 +151,26 @@ describe("a federated assertion at the Entra stand-in", () => {
         expect(server.refusedTunnels.at(-1)).toBe("oidc.unreachable.test:443");
     });
 
+    it.each(["other-issuer", "plain-http-jwks-uri", "jwks-not-json"] as const)(
+        "AADSTS50166 when the issuer's documents are not what OIDC Discovery asks for: %s", async (misconfiguration) => {
+            trust({});
+            issuer.misconfiguration = misconfiguration;
+            try {
+                expect(await exchange(await mint())).toEqual({ status: 400, error: "invalid_request", code: 50166,
+                    text: "AADSTS50166: Request to External OIDC endpoint failed." });
+            } finally {
+                issuer.misconfiguration = undefined;
+            }
+        });
+
+    it("AADSTS50027 for a token without exp or without sub", async () => {
+        trust({});
+        const invalid = (claim: string) => ({ status: 401, error: "invalid_client", code: 50027,
+            text: `AADSTS50027: Invalid JWT token. The token could not be validated. The '${claim}' claim is missing.` });
+        expect(await exchange(await issuer.mint({ subject: SUBJECT, lifetimeSeconds: 3600, omit: ["exp"] }))).toEqual(invalid("exp"));
+        expect(await exchange(await issuer.mint({ subject: SUBJECT, lifetimeSeconds: 3600, omit: ["sub"] }))).toEqual(invalid("sub"));
+    });
+
 });
 
 describe("which verification an assertion gets", () => {

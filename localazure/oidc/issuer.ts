@@ -8,8 +8,9 @@
  * (api://AzureADTokenExchange for Entra), iat, nbf, exp. SPIRE's OIDC discovery provider has the same two documents
  * (its JWKS at /keys); any issuer Entra accepts needs only these.
  *
- * What a test needs beyond a real issuer: `signWithUnpublishedKey` (a key missing from the JWKS) and `reachable`
- * (the documents answered with 503, as an issuer that is down).
+ * What a test needs beyond a real issuer: `signWithUnpublishedKey` (a key missing from the JWKS), `reachable` (the
+ * documents answered with 503, as an issuer that is down), `misconfiguration` (a discovery document or JWKS that is
+ * not what OIDC Discovery asks for) and `omit` (a token without one of its claims).
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import type { StandInRequest, StandInResponse, StandInService } from "../standin/server";
@@ -25,7 +26,12 @@ export interface MintRequest {
     readonly lifetimeSeconds: number;
     /** Entra's by default. */
     readonly audience?: string;
+    /** Claims left out, for a malformed token. */
+    readonly omit?: readonly ("exp" | "sub")[];
 }
+
+/** A discovery document naming another issuer, a JWKS URI that is not https, or a JWKS that is not JSON. */
+export type Misconfiguration = "other-issuer" | "plain-http-jwks-uri" | "jwks-not-json";
 
 interface SigningKey {
     readonly privateKey: CryptoKey;
@@ -35,6 +41,7 @@ interface SigningKey {
 export class OidcIssuer implements StandInService {
     /** false: the documents answer 503, as an issuer that is down. */
     reachable = true;
+    misconfiguration: Misconfiguration | undefined;
     private readonly url: URL;
 
     private constructor(readonly issuer: string, private readonly key: SigningKey, private readonly unpublished: SigningKey,
@@ -62,10 +69,12 @@ export class OidcIssuer implements StandInService {
         if (!this.reachable) return { status: 503, headers: { "content-type": "text/plain" }, body: "service unavailable\n" };
         if (path === known[0]) {
             return json(200, {
-                issuer: this.issuer, jwks_uri: this.jwksUri, response_types_supported: ["id_token"],
-                subject_types_supported: ["public"], id_token_signing_alg_values_supported: ["RS256"],
+                issuer: this.misconfiguration === "other-issuer" ? `${this.issuer}-other` : this.issuer,
+                jwks_uri: this.misconfiguration === "plain-http-jwks-uri" ? this.jwksUri.replace(/^https:/, "http:") : this.jwksUri,
+                response_types_supported: ["id_token"], subject_types_supported: ["public"], id_token_signing_alg_values_supported: ["RS256"],
             });
         }
+        if (this.misconfiguration === "jwks-not-json") return { status: 200, headers: { "content-type": "text/html" }, body: "<html></html>" };
         return json(200, { keys: [this.key.jwk] });
     }
 
@@ -80,11 +89,12 @@ export class OidcIssuer implements StandInService {
 
     private sign(key: SigningKey, request: MintRequest): Promise<string> {
         const iat = Math.floor(this.now().getTime() / 1000);
-        return new SignJWT({})
-            .setProtectedHeader({ alg: "RS256", kid: key.jwk.kid!, typ: "JWT" })
-            .setIssuer(this.issuer).setSubject(request.subject).setAudience(request.audience ?? ENTRA_TOKEN_EXCHANGE_AUDIENCE)
-            .setIssuedAt(iat).setNotBefore(iat).setExpirationTime(iat + request.lifetimeSeconds)
-            .sign(key.privateKey);
+        const claims: Record<string, unknown> = {
+            iss: this.issuer, sub: request.subject, aud: request.audience ?? ENTRA_TOKEN_EXCHANGE_AUDIENCE,
+            iat, nbf: iat, exp: iat + request.lifetimeSeconds,
+        };
+        for (const claim of request.omit ?? []) delete claims[claim];
+        return new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: key.jwk.kid!, typ: "JWT" }).sign(key.privateKey);
     }
 }
 
