@@ -77,13 +77,16 @@ function moveClocks(seconds: number): void {
     clock.set(seconds);
 }
 
-/** docs/federation.md, the plain server: the directory the agent writes the token into, made as the docs say. */
+/** docs/federation.md, the plain server: the directory the agent writes the token into, made as the docs say; the check. */
 const TOKEN_DIRECTORY_STEP = shellBlock("docs/federation.md", "**The token's directory**");
+const CHECK_STEP = shellBlock("docs/federation.md", "**Check who can read the token**");
 
 interface Server {
     readonly stand: AzureStandIn;
     readonly tokens: TokenFile;
     readonly tokenPath: string;
+    /** The stand-in for /run/inventory-api. */
+    readonly tokenDirectory: string;
     readonly envFile: string;
 }
 
@@ -99,7 +102,7 @@ async function server(subject = SUBJECT): Promise<Server> {
     const tokens = new TokenFile(issuer, { path: tokenPath, subject, lifetimeSeconds: LIFETIME, owner: ensureServiceUser() }, now);
     await tokens.refresh();
     const envFile = await writeEnvFile(federated, undefined, ["--token-file", tokenPath]);
-    return { stand, tokens, tokenPath, envFile };
+    return { stand, tokens, tokenPath, tokenDirectory: join(run, "inventory-api"), envFile };
 }
 
 async function app(setup: Server): Promise<RunningApp> {
@@ -144,10 +147,12 @@ describe("the blob app signing in with a federated token file", { timeout: 180_0
         // Entra read the issuer's two documents, through the proxy, for that one sign-in.
         expect(setup.stand.server.requests.filter((request) => request.host === "oidc.local-azure.test").map((request) => request.url.pathname))
             .toEqual(["/cluster-1/.well-known/openid-configuration", "/cluster-1/openid/v1/jwks"]);
-        // The token file as the docs leave it: the service's user's alone.
+        // The token file as the docs leave it: the service's user's alone; their check says so, as they say it will.
         const stat = statSync(setup.tokenPath);
         const user = ensureServiceUser();
         expect({ mode: stat.mode & 0o777, uid: stat.uid, gid: stat.gid }).toEqual({ mode: 0o600, uid: user.uid, gid: user.gid });
+        expect(runAsDocumented(CHECK_STEP, { "/run/inventory-api": setup.tokenDirectory }))
+            .toBe("readable\n750 root:inventory-api\n600 inventory-api:inventory-api\n");
     });
 
     it("2. keeps working while the issuer replaces the token file; azure-identity reads the new one once the old has expired", async () => {
