@@ -48,6 +48,7 @@ export class TokenFile {
     /** Writes the first token, then checks every `everyMs` (kubelet's token manager checks on each volume sync). */
     async start(everyMs = 1000): Promise<void> {
         await this.refresh();
+        // A refresh that fails (a full disk, say) is tried again at the next check, as kubelet retries; the old token stays.
         this.timer = setInterval(() => { void this.refresh().catch(() => undefined); }, everyMs);
         this.timer.unref();
     }
