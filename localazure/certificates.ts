@@ -7,9 +7,12 @@
 import { X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { LOCAL_ISSUER_HOST } from "./oidc/host";
 import { issueCertificates } from "./standin/certificates";
 
-export const TLS_HOSTS = ["login.microsoftonline.com", "graph.microsoft.com", "management.azure.com", "*.blob.core.windows.net"];
+/** The four Azure hosts, and the local OIDC issuer's (localazure/oidc/issuer.ts); a directory without it is made anew. */
+export const TLS_HOSTS = ["login.microsoftonline.com", "graph.microsoft.com", "management.azure.com", "*.blob.core.windows.net",
+    LOCAL_ISSUER_HOST];
 
 export interface ServerCertificates {
     readonly caFile: string;

@@ -90,12 +90,18 @@ function checkClaims(claims: Claims, context: AssertionContext): Refusal | undef
     const now = context.now.getTime() / 1000;
     const exp = typeof claims.exp === "number" ? claims.exp : 0;
     const from = typeof claims.nbf === "number" ? claims.nbf : typeof claims.iat === "number" ? claims.iat : 0;
-    if (now > exp + CLOCK_SKEW_SECONDS || now + CLOCK_SKEW_SECONDS < from) {
-        return invalidClient(700024, `Client assertion is not within its valid time range. Current time: ` +
-            `${entraTime(now)}, assertion valid from ${entraTime(from)}, expiry time of assertion ${entraTime(exp)}. ` +
-            "Review the documentation at https://docs.microsoft.com/azure/active-directory/develop/active-directory-certificate-credentials .");
-    }
+    if (now > exp + CLOCK_SKEW_SECONDS || now + CLOCK_SKEW_SECONDS < from) return outsideTimeRange(now, from, exp);
     return undefined;
+}
+
+/**
+ * AADSTS700024, for a certificate's assertion and a federated one alike (Azure/azure-workload-identity#693 and
+ * risingwavelabs/risingwave#17123 quote it for Kubernetes service-account tokens, with the same documentation link).
+ */
+export function outsideTimeRange(now: number, from: number, exp: number): Refusal {
+    return invalidClient(700024, `Client assertion is not within its valid time range. Current time: ` +
+        `${entraTime(now)}, assertion valid from ${entraTime(from)}, expiry time of assertion ${entraTime(exp)}. ` +
+        "Review the documentation at https://docs.microsoft.com/azure/active-directory/develop/active-directory-certificate-credentials .");
 }
 
 function parse(assertion: string): { header: Header; claims: Claims; signedPart: string; signature: Buffer } | undefined {
@@ -167,7 +173,7 @@ function invalidClient(code: number, description: string): Refusal {
 }
 
 /** AADSTS50027 InvalidJwtToken: malformed, unexpected issuer or unexpected audience (reference-error-codes). */
-function invalidJwt(reason: string): Refusal {
+export function invalidJwt(reason: string): Refusal {
     return invalidClient(50027, `Invalid JWT token. ${reason}`);
 }
 

@@ -11,9 +11,11 @@ import { ArmService } from "./arm/service";
 import { BlobService } from "./blob";
 import { serverCertificates } from "./certificates";
 import { GraphService } from "./graph/service";
+import { fetchThroughProxy } from "./issuerFetch";
 import { listen } from "./listener";
 import { LoginService } from "./login";
 import { Misbehaviour, type MisbehaviourOptions } from "./misbehaviour";
+import type { OidcIssuer } from "./oidc/issuer";
 import { Router, type RequestLogEntry } from "./router";
 import type { Credential, State } from "./state";
 import { Store } from "./store";
@@ -33,6 +35,11 @@ export interface LocalAzureOptions {
     readonly onRequest?: (entry: RequestLogEntry) => void;
     /** Throttling, outages, replication delay (localazure/misbehaviour/options.ts); none by default. */
     readonly misbehaviour?: MisbehaviourOptions;
+    /**
+     * OIDC issuers served on their own host names beside Azure's (localazure/oidc/issuer.ts), which the local Entra
+     * reaches through this same port as a proxy, the way Entra reads a real issuer over the internet.
+     */
+    readonly oidcIssuers?: readonly OidcIssuer[];
 }
 
 export interface LocalAzure {
@@ -81,18 +88,21 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
     const blob = new BlobService(store, issuer, now);
     const misbehaviour = new Misbehaviour(issuer, store.state.tenantId, now, () => store.state);
     misbehaviour.set(options.misbehaviour ?? {});
-    const router = new Router([
-        new LoginService(store, issuer, now, (keyId) => misbehaviour.hidesCredential(keyId)),
-        new GraphService(store, issuer, now),
-        new ArmService(store, issuer, now),
-        blob,
-    ], issuer, now, options.onRequest, misbehaviour);
     const tlsDir = options.stateFile === undefined
         ? mkdtempSync(join(tmpdir(), "local-azure-tls-"))
         : join(dirname(options.stateFile), "tls");
     const certificates = serverCertificates(tlsDir, now());
+    let url = "";
+    const router = new Router([
+        new LoginService(store, issuer, now, (keyId) => misbehaviour.hidesCredential(keyId),
+            fetchThroughProxy(() => ({ proxyUrl: url, caFile: certificates.caFile }))),
+        new GraphService(store, issuer, now),
+        new ArmService(store, issuer, now),
+        blob,
+        ...(options.oidcIssuers ?? []),
+    ], issuer, now, options.onRequest, misbehaviour);
     const listener = await listen(router, certificates, options.port ?? 0);
-    const url = `http://127.0.0.1:${listener.port}`;
+    url = `http://127.0.0.1:${listener.port}`;
     const { tenantId, subscriptionId, deployer, previewer, admin } = store.state;
     return {
         url, proxyUrl: url, caFile: certificates.caFile, tenantId, subscriptionId, deployer, previewer, admin,

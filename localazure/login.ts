@@ -7,7 +7,9 @@
 import { randomUUID } from "node:crypto";
 import { EntraStandIn, LOGIN_HOST, type AppCredential } from "./standin/entra";
 import type { StandInRequest, StandInResponse, StandInService } from "./standin/server";
+import { storedFederatedIdentityCredentials } from "./graph/federatedIdentityCredentials";
 import { storedKeyCredentials } from "./graph/keyCredentials";
+import type { IssuerFetch } from "./federatedAssertion";
 import { hashSecret } from "./secrets";
 import type { Store } from "./store";
 import { RESOURCES, TOKEN_LIFETIME_SECONDS, type TokenIssuer } from "./tokens";
@@ -17,23 +19,26 @@ export class LoginService implements StandInService {
     private readonly apps: AppCredential[] = [];
     private readonly entra: EntraStandIn;
 
-    /** `hidesCredential`: a new password or certificate not yet replicated to the token endpoint (localazure/misbehaviour). */
+    /**
+     * `hidesCredential`: a new password or certificate not yet replicated to the token endpoint (localazure/misbehaviour);
+     * `fetchIssuer`: how Entra reaches an OIDC issuer (localazure/issuerFetch.ts, through the local Azure's own proxy).
+     */
     constructor(private readonly store: Store, private readonly issuer: TokenIssuer, now: () => Date,
-        private readonly hidesCredential: (keyId: string) => boolean = () => false) {
-        this.entra = new EntraStandIn(this.apps, now);
+        private readonly hidesCredential: (keyId: string) => boolean = () => false, fetchIssuer?: IssuerFetch) {
+        this.entra = new EntraStandIn(this.apps, now, fetchIssuer);
     }
 
     matches(host: string): boolean {
         return host === LOGIN_HOST;
     }
 
-    handle(request: StandInRequest): StandInResponse {
+    async handle(request: StandInRequest): Promise<StandInResponse> {
         const form = new URLSearchParams(request.body);
         // Entra compares what it stored with what is presented; the local Azure stores hashes, so it presents one.
         const secret = form.get("client_secret");
         if (secret !== null) form.set("client_secret", hashSecret(secret));
         this.refreshApps();
-        const response = this.entra.handle({ ...request, body: form.toString() });
+        const response = await this.entra.handle({ ...request, body: form.toString() });
         if (response.status !== 200 || !/\/oauth2\/v2\.0\/token$/.test(request.url.pathname)) return response;
         return this.reissue(response, form);
     }
@@ -50,6 +55,8 @@ export class LoginService implements StandInService {
                 secrets: app.passwords.filter((password) => !this.hidesCredential(password.keyId)).map((password) => ({ value: password.secretHash, endDate: new Date(password.endDateTime) })),
                 // Where Graph's PATCH keeps them (localazure/graph/keyCredentials.ts): what `pulumi up` registered.
                 keyCredentials: storedKeyCredentials(app.properties).filter((key) => !this.hidesCredential(key.keyId)),
+                // What `pulumi up` registered through Graph's federatedIdentityCredentials (graph/federatedIdentityCredentials.ts).
+                federatedCredentials: storedFederatedIdentityCredentials(app),
             }];
         }));
     }
@@ -77,7 +84,8 @@ export class LoginService implements StandInService {
         }
         const principal = this.store.state.servicePrincipals.find((sp) => sp.id === claims.oid)!;
         const roles = resource.replace(/\/+$/, "") === RESOURCES.graph ? principal.graphPermissions : [];
-        // A client assertion is a certificate's proof (the only kind the endpoint verifies): appidacr "2".
+        // A client assertion, a certificate's or a federated issuer's token: appidacr "2" (access-token-claims-reference:
+        // "2" is a client certificate or client assertion; "1" a shared secret).
         const certificate = form.has("client_assertion");
         const { token } = this.issuer.issue({ aud: resource, tenantId: claims.tid, clientId: claims.appid, objectId: claims.oid, roles, certificate });
         return {

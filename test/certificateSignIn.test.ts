@@ -132,18 +132,18 @@ describe("a captured assertion", () => {
     it("works again while valid (MSAL reuses it), and is refused with AADSTS700024 once expired or AADSTS700027 once revoked", async () => {
         const result = await signIn("python", registered);
         const form = result.posted[0]!;
-        const replay = (now: Date) => {
+        const replay = async (now: Date) => {
             const again = new EntraStandIn(apps, () => now);
-            const reply = again.handle({ method: "POST", host: LOGIN_HOST, headers: {}, body: new URLSearchParams(form).toString(),
-                url: new URL(`https://${LOGIN_HOST}/${dev.tenantId}/oauth2/v2.0/token`) }) as { status: number; body: string };
+            const reply = await again.handle({ method: "POST", host: LOGIN_HOST, headers: {}, body: new URLSearchParams(form).toString(),
+                url: new URL(`https://${LOGIN_HOST}/${dev.tenantId}/oauth2/v2.0/token`) });
             return { status: reply.status, codes: (JSON.parse(reply.body) as { error_codes?: number[] }).error_codes ?? [] };
         };
         const exp = decode(form["client_assertion"]!.split(".")[1]!)["exp"] as number;
-        expect([replay(new Date()), replay(new Date((exp + 301) * 1000))])
+        expect([await replay(new Date()), await replay(new Date((exp + 301) * 1000))])
             .toEqual([{ status: 200, codes: [] }, { status: 401, codes: [700024] }]);
         register([expired]);
         try {
-            expect(replay(new Date())).toEqual({ status: 401, codes: [700027] });
+            expect(await replay(new Date())).toEqual({ status: 401, codes: [700027] });
         } finally {
             register([registered, expired]);
         }
@@ -151,7 +151,7 @@ describe("a captured assertion", () => {
 });
 
 describe("the local Azure's token endpoint", () => {
-    it("verifies an assertion against the keyCredentials in its Graph state and issues appidacr 2; revoked, it refuses", () => {
+    it("verifies an assertion against the keyCredentials in its Graph state and issues appidacr 2; revoked, it refuses", async () => {
         const now = new Date();
         const store = Store.open(undefined, now);
         const login = new LoginService(store, new TokenIssuer(store.state.signingKey, () => now), () => now);
@@ -167,13 +167,13 @@ describe("the local Azure's token endpoint", () => {
             return login.handle({ method: "POST", host: LOGIN_HOST, headers: {}, body: body.toString(),
                 url: new URL(`https://${LOGIN_HOST}/${store.state.tenantId}/oauth2/v2.0/token`) });
         };
-        const granted = post();
+        const granted = await post();
         expect(granted.status).toBe(200);
         const token = (JSON.parse(granted.body) as { access_token: string }).access_token;
         expect(decode(token.split(".")[1]!)).toMatchObject({ appid: clientId, appidacr: "2", oid: "1e2f3041-5263-4748-99aa-bbccddeeff00",
             aud: "https://storage.azure.com" });
         store.change((state) => { state.applications.at(-1)!.properties["keyCredentials"] = []; });
-        const refused = post();
+        const refused = await post();
         expect({ status: refused.status, codes: (JSON.parse(refused.body) as { error_codes: number[] }).error_codes })
             .toEqual({ status: 401, codes: [700027] });
     });

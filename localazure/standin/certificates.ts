@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { LOCAL_ISSUER_HOST } from "../oidc/host";
 
 export interface TestCertificates {
     readonly caFile: string;
@@ -16,7 +17,8 @@ export interface TestCertificates {
     readonly cert: Buffer;
 }
 
-export const STAND_IN_HOSTS = ["login.microsoftonline.com", "*.blob.core.windows.net"];
+/** Entra, Blob Storage, and the local OIDC issuer Entra reads federated tokens' keys from (localazure/oidc/issuer.ts). */
+export const STAND_IN_HOSTS = ["login.microsoftonline.com", "*.blob.core.windows.net", LOCAL_ISSUER_HOST];
 
 export function makeTestCertificates(): TestCertificates {
     const dir = mkdtempSync(join(tmpdir(), "stand-in-ca-"));

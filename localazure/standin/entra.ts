@@ -6,7 +6,8 @@
  * answering as Entra does: the same error codes, AADSTS numbers and HTTP statuses.
  */
 import { randomUUID } from "node:crypto";
-import { JWT_BEARER, verifyClientAssertion } from "../clientAssertion";
+import { JWT_BEARER, verifyClientAssertion, type Refusal } from "../clientAssertion";
+import { isFederatedAssertion, verifyFederatedAssertion, type FederatedCredentialRecord, type IssuerFetch } from "../federatedAssertion";
 import type { KeyCredentialRecord } from "../graph/keyCredentials";
 import type { StandInRequest, StandInResponse, StandInService } from "./server";
 
@@ -20,7 +21,12 @@ export interface AppCredential {
     readonly secrets: readonly { readonly value: string; readonly endDate: Date }[];
     /** The app's registered certificates (Graph keyCredentials), for a client assertion. */
     readonly keyCredentials?: readonly KeyCredentialRecord[];
+    /** The external issuers' subjects the app trusts (Graph federatedIdentityCredentials), for a federated assertion. */
+    readonly federatedCredentials?: readonly FederatedCredentialRecord[];
 }
+
+/** Without a way out, an issuer's documents cannot be read: Entra's answer for an unreachable issuer. */
+const NO_NETWORK: IssuerFetch = () => Promise.reject(new Error("the stand-in was given no way to reach an OIDC issuer"));
 
 export interface TokenClaims {
     readonly aud: string;
@@ -34,19 +40,21 @@ export class EntraStandIn implements StandInService {
     /** Access tokens issued, by value: what the storage stand-in checks a bearer token against. */
     readonly issuedTokens = new Map<string, TokenClaims>();
 
-    constructor(private readonly apps: readonly AppCredential[], private readonly now: () => Date = () => new Date()) {}
+    /** `fetchIssuer` reads an OIDC issuer's discovery document and JWKS (localazure/issuerFetch.ts). */
+    constructor(private readonly apps: readonly AppCredential[], private readonly now: () => Date = () => new Date(),
+        private readonly fetchIssuer: IssuerFetch = NO_NETWORK) {}
 
     matches(host: string): boolean {
         return host === LOGIN_HOST;
     }
 
-    handle(request: StandInRequest): StandInResponse {
+    async handle(request: StandInRequest): Promise<StandInResponse> {
         const path = request.url.pathname;
         if (request.method === "GET" && path === "/common/discovery/instance") return this.instanceDiscovery();
         const openId = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(path);
         if (request.method === "GET" && openId !== null) return this.openIdConfiguration(openId[1]!);
         const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(path);
-        if (request.method === "POST" && token !== null) return this.token(token[1]!, new URLSearchParams(request.body));
+        if (request.method === "POST" && token !== null) return await this.token(token[1]!, new URLSearchParams(request.body));
         return json(404, { error: "not_found", error_description: `the stand-in has no ${request.method} ${path}` });
     }
 
@@ -91,7 +99,7 @@ export class EntraStandIn implements StandInService {
         });
     }
 
-    private token(tenant: string, form: URLSearchParams): StandInResponse {
+    private async token(tenant: string, form: URLSearchParams): Promise<StandInResponse> {
         if (!this.knowsTenant(tenant)) return this.tenantNotFound(tenant);
         if (form.get("grant_type") !== "client_credentials") {
             return entraError(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.");
@@ -105,7 +113,7 @@ export class EntraStandIn implements StandInService {
         }
         const now = this.now();
         const refused = form.has("client_assertion") || form.has("client_assertion_type")
-            ? this.checkAssertion(form, app, tenant, now) : this.checkSecret(form, app, now);
+            ? await this.checkAssertion(form, app, tenant, now) : this.checkSecret(form, app, now);
         if (refused !== undefined) return refused;
         const scope = form.get("scope") ?? "";
         const claims: TokenClaims = {
@@ -139,14 +147,19 @@ export class EntraStandIn implements StandInService {
         return undefined;
     }
 
-    /** A certificate's client assertion (localazure/clientAssertion.ts); only the JWT bearer type is one. */
-    private checkAssertion(form: URLSearchParams, app: AppCredential, tenant: string, now: Date): StandInResponse | undefined {
+    /**
+     * A client assertion, only of the JWT bearer type: a certificate's (localazure/clientAssertion.ts) or an external
+     * issuer's token for a federated credential (localazure/federatedAssertion.ts).
+     */
+    private async checkAssertion(form: URLSearchParams, app: AppCredential, tenant: string, now: Date): Promise<StandInResponse | undefined> {
         const assertion = form.get("client_assertion") ?? "";
         if (form.get("client_assertion_type") !== JWT_BEARER || assertion === "") {
             return entraError(401, "invalid_client", 7000218, "The request body must contain the following parameter: " +
                 "'client_assertion' or 'client_secret'.");
         }
-        const refusal = verifyClientAssertion(assertion, { clientId: app.clientId, tenant, keyCredentials: app.keyCredentials ?? [], now });
+        const refusal: Refusal | undefined = isFederatedAssertion(assertion, app.clientId)
+            ? await verifyFederatedAssertion(assertion, { federatedCredentials: app.federatedCredentials ?? [], now, fetch: this.fetchIssuer })
+            : verifyClientAssertion(assertion, { clientId: app.clientId, tenant, keyCredentials: app.keyCredentials ?? [], now });
         return refusal === undefined ? undefined : entraError(refusal.status, refusal.error, refusal.code, refusal.description);
     }
 

@@ -3,19 +3,23 @@
  * subjects, under the guardrail pack, registers one federated identity credential per entry through the azuread
  * stand-in (terraform-provider-azuread application_federated_identity_credential_resource.go) into the local Graph,
  * exactly as Graph stores them, and no client secret; a preview afterwards changes nothing; a changed subject is
- * updated in place and a renamed entry replaced; the env file names the token file.
+ * updated in place and a renamed entry replaced; the env file names the token file. The issuer is a local one the
+ * local Azure serves (localazure/oidc/issuer.ts), so that its tokens are swapped at the local Entra for what `pulumi
+ * up` registered, and refused for what it no longer trusts (issue 30, part 2).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../../localazure";
+import { JWT_BEARER } from "../../localazure/clientAssertion";
+import { OidcIssuer } from "../../localazure/oidc/issuer";
 import { FEDERATED_IDENTITY_CREDENTIALS } from "../../localazure/graph/model";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import { appNamed, copyIntoWorkspace, expectOk, writesSince } from "./support";
 import { createEngineWorkspace, POLICY_ARGS, type EngineWorkspace } from "./workspace";
 
 const NAME = "inventory-api-dev";
-const ISSUER = "https://oidc.example.com/cluster-1";
+const ISSUER = "https://oidc.local-azure.test/cluster-1";
 const stackFile = (entries: readonly { name: string; subject: string }[]) =>
     `${readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.inventory-api-dev.yaml"), "utf8")}  app-identity:credential: federated\n` +
     "  app-identity:federatedCredentials:\n" +
@@ -23,9 +27,11 @@ const stackFile = (entries: readonly { name: string; subject: string }[]) =>
 
 let azure: LocalAzure;
 let workspace: EngineWorkspace;
+let issuer: OidcIssuer;
 
 beforeAll(async () => {
-    azure = await startLocalAzure();
+    issuer = await OidcIssuer.start("cluster-1");
+    azure = await startLocalAzure({ oidcIssuers: [issuer] });
     workspace = await createEngineWorkspace(azure);
     copyIntoWorkspace(workspace, ["tools"]);
     workspace.writeStackFile(NAME, stackFile([{ name: "k8s-dev", subject: "system:serviceaccount:inventory:api" }]));
@@ -44,6 +50,16 @@ function stored(): Record<string, unknown>[] {
 }
 
 const up = () => workspace.pulumi(["up", "--stack", NAME, "--yes", "--skip-preview", ...POLICY_ARGS]);
+
+/** A client-credentials request with the issuer's token for this subject: the status and Entra's code, if any. */
+async function signIn(clientId: string, subject: string): Promise<{ status: number; codes: number[] }> {
+    const reply = await fetch(`${azure.url}/login.microsoftonline.com/${azure.tenantId}/oauth2/v2.0/token`, {
+        method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ grant_type: "client_credentials", client_id: clientId, scope: "https://storage.azure.com/.default",
+            client_assertion_type: JWT_BEARER, client_assertion: await issuer.mint({ subject, lifetimeSeconds: 3600 }) }).toString(),
+    });
+    return { status: reply.status, codes: (await reply.json() as { error_codes?: number[] }).error_codes ?? [] };
+}
 
 describe("credential: federated on the real engine", () => {
     let firstId = "";
@@ -65,6 +81,9 @@ describe("credential: federated on the real engine", () => {
         clientId = String(outputs["clientId"]);
         expect([outputs["credential"], outputs["clientSecret"], outputs["federatedCredentials"]]).toEqual(["federated", undefined,
             [{ name: "k8s-dev", issuer: ISSUER, subject: "system:serviceaccount:inventory:api" }]]);
+        // The local Entra swaps the issuer's token for the registered subject, and no other.
+        expect([await signIn(clientId, "system:serviceaccount:inventory:api"), await signIn(clientId, "system:serviceaccount:inventory:worker")])
+            .toEqual([{ status: 200, codes: [] }, { status: 401, codes: [700213] }]);
     }, 180_000);
 
     it("pulumi preview --expect-no-changes afterwards: nothing to change", async () => {
@@ -77,6 +96,8 @@ describe("credential: federated on the real engine", () => {
         const changed = await up();
         expect(changed.code, changed.stderr).toBe(0);
         expect(stored().map((entry) => [entry["id"], entry["subject"]])).toEqual([[firstId, "system:serviceaccount:inventory:api-v2"]]);
+        expect([await signIn(clientId, "system:serviceaccount:inventory:api"), await signIn(clientId, "system:serviceaccount:inventory:api-v2")])
+            .toEqual([{ status: 401, codes: [700213] }, { status: 200, codes: [] }]);
         workspace.writeStackFile(NAME, stackFile([{ name: "spire-dev", subject: "spiffe://example.org/inventory-api" }]));
         const renamed = await up();
         expect(renamed.code, renamed.stderr).toBe(0);

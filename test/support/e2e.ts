@@ -21,6 +21,9 @@ import { EntraStandIn, type AppCredential } from "../../localazure/standin/entra
 import { credentialsFromEvaluation } from "./planCredentials";
 import type { KeyCredentialRecord } from "../../localazure/graph/keyCredentials";
 import { startStandIn, type RunningStandIn, type StandInService } from "../../localazure/standin/server";
+import type { FederatedCredentialRecord } from "../../localazure/federatedAssertion";
+import { fetchThroughProxy } from "../../localazure/issuerFetch";
+import type { OidcIssuer } from "../../localazure/oidc/issuer";
 import { ImdsStandIn, type VmIdentity } from "../../localazure/standin/imds";
 import { PYTHON_ENV, requireVenv, systemd, VENV_GUNICORN } from "./envReaders";
 import { showSecretsJson, writeOutputsFile } from "./outputs";
@@ -55,16 +58,20 @@ export interface VmIdentities {
 /**
  * Entra and Blob Storage as they are after `pulumi up` of these stacks, reading the time from `now`. `assignments`,
  * when given, is the list the Blob stand-in judges by (the caller may change it, as a later `pulumi up` would).
+ * `issuers` are OIDC issuers served beside them on their own host names, which the Entra stand-in reads through the
+ * stand-in's own proxy, as Entra reads a real issuer over the internet.
  */
 export async function startAzure(evaluations: readonly StackEvaluation[], now: () => Date,
-    assignments: Assignment[] = roleAssignmentsOf(evaluations), vm?: VmIdentities): Promise<AzureStandIn> {
+    assignments: Assignment[] = roleAssignmentsOf(evaluations), vm?: VmIdentities, issuers: readonly OidcIssuer[] = []): Promise<AzureStandIn> {
     const apps = evaluations.flatMap(credentialsFromEvaluation);
-    const entra = new EntraStandIn(apps, now);
+    let route = { proxyUrl: "", caFile: "" };
+    const entra = new EntraStandIn(apps, now, fetchThroughProxy(() => route));
     const azurite = await emptyAzurite();
     const blob = new BlobStandIn(ACCOUNTS, assignments, readRoleDefinitions(SHARED), entra.issuedTokens, azurite, now);
     const imds = vm === undefined ? undefined : new ImdsStandIn({ ...vm, issuedTokens: entra.issuedTokens, now });
-    const services: StandInService[] = [entra, blob, ...(imds === undefined ? [] : [imds])];
+    const services: StandInService[] = [entra, blob, ...(imds === undefined ? [] : [imds]), ...issuers];
     const server = await startStandIn(services);
+    route = { proxyUrl: server.proxyUrl, caFile: server.caFile };
     const proxy = await startRecordingProxy(server.proxyUrl);
     return { server, proxy, entra, apps, blob, azurite, ...(imds === undefined ? {} : { imds }),
         stop: async () => { await proxy.stop(); await server.stop(); } };
@@ -237,6 +244,13 @@ export function registerCertificates(azure: AzureStandIn, clientId: string, keyC
     const index = azure.apps.findIndex((app) => app.clientId === clientId);
     if (index < 0) throw new Error(`no app with client ID ${clientId} in the stand-in`);
     azure.apps[index] = { ...azure.apps[index]!, keyCredentials: [...keyCredentials] };
+}
+
+/** The app's federated credentials as a later `pulumi up` leaves them in Graph, for the next sign-in. */
+export function registerFederatedCredentials(azure: AzureStandIn, clientId: string, records: readonly FederatedCredentialRecord[]): void {
+    const index = azure.apps.findIndex((app) => app.clientId === clientId);
+    if (index < 0) throw new Error(`no app with client ID ${clientId} in the stand-in`);
+    azure.apps[index] = { ...azure.apps[index]!, federatedCredentials: [...records] };
 }
 
 /**
