@@ -376,11 +376,14 @@ describe("npm run fleet: usage mistakes are one line and exit 2", () => {
     };
 
     it.each([
-        [[], "fleet: the verb is missing; expected one of plan, preview, up, drift, expiry, credential-policy, matrix"],
-        [["apply"], 'fleet: the verb is "apply"; expected one of plan, preview, up, drift, expiry, credential-policy, matrix'],
+        [[], "fleet: the verb is missing; expected one of plan, preview, up, drift, expiry, credential-policy, audit, matrix"],
+        [["apply"], 'fleet: the verb is "apply"; expected one of plan, preview, up, drift, expiry, credential-policy, audit, matrix'],
         [["plan", "dev"], 'fleet: "dev" is not an option; select stacks with --stack GLOB'],
         [["up", "--concurrency", "0"], 'fleet: --concurrency is "0"; expected a whole number, 1 or more'],
         [["plan", "--format", "yaml"], 'fleet: --format is "yaml"; expected table or json'],
+        [["audit", "--fix"], "fleet: --fix removes only with --yes as well; nothing was removed"],
+        [["audit", "--yes"], "fleet: --yes confirms --fix"],
+        [["up", "--fix", "--yes"], "fleet: --fix goes with the audit verb, not up"],
         [["plan", "--colour"], "fleet: Unknown option '--colour'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--colour\""],
     ])("%j", async (argv, message) => {
         expect(await stderrOf(argv)).toEqual({ code: 2, lines: [message] });
