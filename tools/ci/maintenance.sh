@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Usage: tools/ci/maintenance.sh STACK
-# The daily job of a stack, in three steps:
+# The daily job of a stack, in four steps:
 #   1. drift: `pulumi refresh --preview-only --expect-no-changes` fails when someone changed the identity outside
 #      Pulumi (a secret or role assignment added or removed, an owner changed);
 #   2. rotation: `pulumi up`, which replaces a secret on its rotation date and changes nothing on other days;
 #      skipped after drift, so that a person looks at the change before Pulumi acts on a state it does not match;
 #   3. expiry: `npm run expiry -- --stack STACK`, always, so a secret close to its end is reported even on a day
-#      of drift or of a failed update.
-# Exits with the first failure's code (0 when all three pass). Environment as for tools/ci/preview.sh, plus
+#      of drift or of a failed update;
+#   4. audit: `npm run audit -- --stack STACK`, always: the credentials, owners and role assignments Entra and ARM
+#      hold that the state does not declare, which the refresh of step 1 cannot see (it reads only what the state
+#      names), and what the state declares that is gone; each with the command that removes or restores it.
+#      It removes nothing (no --fix): a person decides.
+# Exits with the first failure's code (0 when all four pass). Environment as for tools/ci/preview.sh, plus
 # EXPIRY_WARN_DAYS (90) and EXPIRY_FAIL_DAYS (30).
 set -euo pipefail
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -26,4 +30,5 @@ else
 fi
 npm run --silent expiry -- --stack "$STACK" --warn-days "${EXPIRY_WARN_DAYS:-90}" \
   --fail-days "${EXPIRY_FAIL_DAYS:-30}" || { code=$?; [ "$status" -ne 0 ] || status=$code; }
+npm run --silent audit -- --stack "$STACK" || { code=$?; [ "$status" -ne 0 ] || status=$code; }
 exit "$status"
