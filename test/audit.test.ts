@@ -10,7 +10,7 @@ import { auditIdentity, shellLine } from "../tools/audit/findings";
 import { fixFindings, graphWritesOf, renderFixes } from "../tools/audit/fix";
 import { readObserved, type ObservedIdentity } from "../tools/audit/observed";
 import { renderJson, renderText } from "../tools/audit/render";
-import { parseAuditArguments } from "../tools/audit/command";
+import { main, parseAuditArguments, renderAudit } from "../tools/audit/command";
 import { AzureRequestError, type AzureReader } from "../tools/azure/rest";
 import { GraphBudget } from "../tools/fleet/budget";
 
@@ -353,6 +353,27 @@ describe("fixFindings: --fix --yes", () => {
     });
 });
 
+describe("renderAudit: the command's output with --fix", () => {
+    const findings = auditIdentity("inventory-api-dev", declared(), { ...matching(), servicePrincipalOwners: [DEPLOYER, ADMIN] });
+    const audit = { stack: "inventory-api-dev", identities: [{ declared: declared(), observed: matching() }], findings, roleScopes: { read: [`/subscriptions/${SUB}`] } };
+    const fixes = [{ finding: findings[0]!, error: "403 Authorization_RequestDenied" }];
+
+    it("text: the report, then one line per removal", () => {
+        expect(renderAudit(audit, "text", fixes).split("\n")).toEqual([
+            `Audit of stack inventory-api-dev (inventory-api-dev): 1 undeclared, 0 missing; role assignments read at subscription ${SUB}`,
+            `  undeclared owner of inventory-api-dev: owner ${ADMIN} of the service principal ${SP} is not declared`,
+            `    remove: az rest --method DELETE --url 'https://graph.microsoft.com/v1.0/servicePrincipals/${SP}/owners/${ADMIN}/$ref'`,
+            `could not remove owner ${ADMIN} of inventory-api-dev: 403 Authorization_RequestDenied`,
+        ]);
+    });
+
+    it("JSON: the report with what was removed, and what was not and why", () => {
+        expect((JSON.parse(renderAudit(audit, "json", fixes)) as { fixed: unknown }).fixed).toEqual([
+            { kind: "owner", id: ADMIN, identity: "inventory-api-dev", removed: false, error: "403 Authorization_RequestDenied" }]);
+        expect(JSON.parse(renderAudit(audit, "json"))).not.toHaveProperty("fixed");
+    });
+});
+
 describe("npm run audit's arguments", () => {
     it("--stack is required; --fix and --yes only together; text or json", () => {
         expect(parseAuditArguments(["--stack", "s", "--fix", "--yes", "--format", "json", "--root", "/r"]))
@@ -362,5 +383,26 @@ describe("npm run audit's arguments", () => {
         expect(() => parseAuditArguments(["--stack", "s", "--yes"])).toThrow("--yes confirms --fix; without --fix there is nothing to confirm");
         expect(() => parseAuditArguments(["--stack", "s", "--format", "yaml"])).toThrow('--format is "yaml"; expected text or json');
         expect(() => parseAuditArguments(["--stack", "s", "extra"])).toThrow('unexpected argument "extra"');
+    });
+});
+
+describe("npm run audit: bad input, before anything is read", () => {
+    const run = async (argv: readonly string[]) => {
+        const out: string[] = [];
+        const err: string[] = [];
+        const code = await main(argv, { env: {}, out: (text) => out.push(text), err: (text) => err.push(text) });
+        return { code, out, err };
+    };
+
+    it("an unknown stack names the file it looked for and the stacks there are", async () => {
+        expect(await run(["--stack", "inventory-api-qa"])).toEqual({ code: 2, out: [], err: [
+            'audit: --stack "inventory-api-qa": no stack file stacks/Pulumi.inventory-api-qa.yaml; expected one of ' +
+                "inventory-api-dev, inventory-api-local, inventory-api-prod, inventory-api-test"] });
+    });
+
+    it("a usage mistake prints the usage", async () => {
+        expect(await run(["--stack", "inventory-api-dev", "--fix"])).toEqual({ code: 2, out: [], err: [
+            "audit: --fix removes what the audit finds only with --yes as well; nothing was read or removed\n" +
+                "usage: npm run audit -- --stack NAME [--format text|json] [--fix --yes] [--root DIR]"] });
     });
 });

@@ -82,7 +82,10 @@ export async function main(argv: readonly string[], io: AuditIo = defaultIo()): 
         const project = readProject(args.root);
         const fleet = readFleet(project);
         const stack = fleet.stacks.find((candidate) => candidate.stack === args.stack);
-        if (stack === undefined) throw new UsageError(`no stack file ${project.stackConfigDir}/Pulumi.${args.stack}.yaml`);
+        if (stack === undefined) {
+            throw new UsageError(`--stack ${JSON.stringify(args.stack)}: no stack file ${project.stackConfigDir}/Pulumi.${args.stack}.yaml; ` +
+                `expected one of ${fleet.stacks.map((candidate) => candidate.stack).join(", ")}`);
+        }
         if (stack.config === undefined) throw new UsageError(stack.problems[0] ?? `${stack.file} is refused`);
         const reader = new AzureReader(deployerCredential(io.env).credential);
         const audit = await auditStack(args.stack, reader, cliStateExport(project.root), stack.config.subscriptionId,
