@@ -9,7 +9,8 @@
  *   whole process group) the moment Graph stored the replacement's password, before its answer left: Graph holds
  *   it, the state holds only the pending create;
  * and a declared role assignment deleted by hand shows as missing until its printed command restores it.
- * Then `--fix --yes` removes exactly those four as the deployer, the audit is clean and the env file still signs in.
+ * Then `--fix --yes` removes exactly those four as the deployer, the audit is clean and the env file still signs in;
+ * and the printed commands, run as printed with the real Azure CLI as the deployer, remove what they name.
  */
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -197,6 +198,28 @@ describe("npm run audit on the real engine", { timeout: 180_000 }, () => {
         expect({ code: again.code, stdout: again.stdout }).toEqual({ code: 0, stdout: `Audit of stack ${STACK} (${STACK}): clean; ${SCOPES}\n` });
         const envFile = await envFileFromStack(workspace, workspace.env, STACK);
         expect(await signInWith(azure, envFile)).toEqual({ status: 200 });
+    });
+
+    it("the printed commands, run as printed with the real Azure CLI signed in as the deployer, remove what they name", async () => {
+        const app = objectOf("{app}");
+        const sp = objectOf("{sp}");
+        expect((await graphAsAdmin(azure, "POST", `/applications/${app}/addPassword`, { passwordCredential: { displayName: "again" } })).status).toBe(200);
+        expect((await portal.addOwner("servicePrincipals", sp, ADMIN_OBJECT_ID)).status).toBe(204);
+        const reader = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
+        expect((await portal.assignRole(`/subscriptions/${azure.subscriptionId}/resourceGroups/rg-inventory-dev`,
+            `/subscriptions/${azure.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${reader}`, sp)).status).toBe(201);
+        const found = await audit();
+        const commands = found.stdout.split("\n").filter((line) => line.startsWith("    remove: ")).map((line) => line.slice("    remove: ".length));
+        expect({ code: found.code, kinds: commands.map((command) => command.split(" ").slice(0, 4).join(" ")) }).toEqual({ code: 1,
+            kinds: ["az ad app credential", "az rest --method DELETE", "az role assignment delete"] });
+        const az = new AzureCli(azure);
+        await az.login(azure.deployer.clientId, azure.deployer.clientSecret);
+        for (const command of commands) {
+            // Single-quoted words (the service principal owner's URL, for its `$ref`) as a POSIX shell reads them.
+            const words = [...command.matchAll(/'([^']*)'|(\S+)/g)].map((match) => match[1] ?? match[2]!);
+            expectOk(await az.run(words.slice(1)), command);
+        }
+        expect(await audit()).toMatchObject({ code: 0, stdout: `Audit of stack ${STACK} (${STACK}): clean; ${SCOPES}\n` });
     });
 });
 
