@@ -13,6 +13,8 @@ import { renderJson, renderText } from "../tools/audit/render";
 import { main, parseAuditArguments, renderAudit } from "../tools/audit/command";
 import { AzureRequestError, type AzureReader } from "../tools/azure/rest";
 import { GraphBudget } from "../tools/fleet/budget";
+import { auditOperation } from "../tools/fleet/audit";
+import type { Fleet, FleetStack } from "../tools/fleet/inventory";
 
 const APP = "11111111-1111-1111-1111-111111111111";
 const SP = "22222222-2222-2222-2222-222222222222";
@@ -404,5 +406,49 @@ describe("npm run audit: bad input, before anything is read", () => {
         expect(await run(["--stack", "inventory-api-dev", "--fix"])).toEqual({ code: 2, out: [], err: [
             "audit: --fix removes what the audit finds only with --yes as well; nothing was read or removed\n" +
                 "usage: npm run audit -- --stack NAME [--format text|json] [--fix --yes] [--root DIR]"] });
+    });
+});
+
+describe("fleet audit: one stack's operation", () => {
+    const filter = `?api-version=2022-04-01&$filter=${encodeURIComponent(`principalId eq '${SP}'`)}`;
+    const answers = (owners: string[]) => ({
+        [`GET /v1.0/applications/${APP}`]: { passwordCredentials: [{ keyId: KEY_A }, { keyId: KEY_B }], keyCredentials: [{ keyId: CERT }] },
+        [`GET /v1.0/applications/${APP}/federatedIdentityCredentials`]: { value: [{ id: FIC, name: "ci", subject: "s" }] },
+        [`GET /v1.0/applications/${APP}/owners`]: { value: owners.map((id) => ({ id })) },
+        [`GET /v1.0/servicePrincipals/${SP}/owners`]: { value: [{ id: DEPLOYER }] },
+        [`GET /subscriptions/${SUB}/providers/Microsoft.Authorization/roleAssignments${filter}`]:
+            { value: [{ id: ASSIGNMENT, properties: { scope: GROUP, roleDefinitionId: ROLE(CONTRIBUTOR) } }] },
+    });
+    const stack = { stack: "inventory-api-dev", file: "stacks/Pulumi.inventory-api-dev.yaml", problems: [],
+        config: { subscriptionId: SUB, roleAssignments: [{ resourceGroup: "rg-inventory-dev", role: "Storage Blob Data Contributor" }] } };
+    const fleet = { project: {}, stacks: [stack] } as unknown as Fleet;
+    const step = { step: () => undefined };
+    const operation = (owners: string[], fix: boolean, collected: unknown[] = [], budget?: GraphBudget) => {
+        const { reader, calls } = recordingReader(answers(owners));
+        return { calls, run: () => auditOperation({ reader, exportState: () => Promise.resolve(exported()), fleet, fix,
+            ...(budget === undefined ? {} : { budget }), collect: (audit, fixes) => collected.push([audit.findings.length, fixes?.length]) })(stack as unknown as FleetStack, 0, step) };
+    };
+
+    it("clean: succeeds with the detail 'clean'", async () => {
+        expect(await operation([DEPLOYER], false).run()).toEqual({ detail: "clean" });
+    });
+
+    it("a finding fails the stack with the counts, and is collected", async () => {
+        const collected: unknown[] = [];
+        await expect(operation([DEPLOYER, ADMIN], false, collected).run()).rejects.toThrow(/^1 undeclared, 0 missing$/);
+        expect(collected).toEqual([[1, undefined]]);
+    });
+
+    it("--fix --yes: removed, the stack succeeds, its one Graph write taken from the fleet's budget", async () => {
+        // A clock that stands still: a write past the budget waits for ever, with no timer left behind.
+        const budget = new GraphBudget(1, 150, { now: () => 0, sleep: () => new Promise<void>(() => undefined) });
+        const { calls, run } = operation([DEPLOYER, ADMIN], true, [], budget);
+        expect(await run()).toEqual({ detail: "removed 1 undeclared" });
+        expect(calls.at(-1)).toBe(`DELETE /v1.0/applications/${APP}/owners/${ADMIN}/$ref`);
+        // The budget of 1 is used up for this window: a second write would wait.
+        let admitted = false;
+        void budget.take(1).then(() => { admitted = true; });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(admitted).toBe(false);
     });
 });
