@@ -18,9 +18,9 @@ import { startLocalAzure, type LocalAzure, type RequestLogEntry } from "../../lo
 import { environmentFor } from "../../localazure/main";
 import { ADMIN_OBJECT_ID } from "../../localazure/seed";
 import { AzureCli } from "../support/azureCli";
-import { deployerWrites, identityIn, Portal, type StateResource } from "./scenario";
+import { deployerWrites, identityIn, Portal, type IdentityState, type StateResource } from "./scenario";
 import { envFileFromStack, expectOk, graphAsAdmin, runTool, secretValues, signInWith } from "./support";
-import { createEngineWorkspace, requirePulumiCli, type EngineWorkspace } from "./workspace";
+import { createEngineWorkspace, requirePulumiCli, type CommandResult, type EngineWorkspace } from "./workspace";
 
 const STACK = "inventory-api-dev";
 const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
@@ -34,10 +34,16 @@ let portal: Portal;
 let onRequest: ((entry: RequestLogEntry) => void) | undefined;
 let ids: Record<string, string> = {};
 /** What was planted, for the exact comparisons. */
-const planted = { portalKeyId: "", portalSecret: "", orphanKeyId: "", assignment: "", assignmentName: "" };
+const planted = { portalKeyId: "", secrets: [] as string[], orphanKeyId: "", assignment: "", assignmentName: "" };
 
 const toolEnv = () => ({ ...workspace.env, ...Object.fromEntries(environmentFor(azure)) });
-const audit = (args: readonly string[] = []) => runTool(workspace, "audit", ["--root", workspace.dir, "--stack", STACK, ...args], toolEnv());
+/** Everything the audit and the fleet printed, checked at the end against every secret the scenario made. */
+const printed: string[] = [];
+const kept = (result: CommandResult) => {
+    printed.push(result.stdout, result.stderr);
+    return result;
+};
+const audit = async (args: readonly string[] = []) => kept(await runTool(workspace, "audit", ["--root", workspace.dir, "--stack", STACK, ...args], toolEnv()));
 /** Output with this run's IDs replaced by names. */
 const named = (text: string) => text.replace(GUID, (id) => ids[id] ?? id);
 
@@ -48,10 +54,10 @@ beforeAll(async () => {
     expectOk(await workspace.pulumi(["stack", "init", STACK]), "pulumi stack init");
     expectOk(await workspace.pulumi(["up", "--stack", STACK, "--yes", "--skip-preview", "--suppress-outputs"]), "pulumi up");
     const identity = identityIn(await exported(), STACK);
-    const [a, b] = identity.passwords;
+    const [a, b] = [slot(identity, "a"), slot(identity, "b")];
     ids = {
         [String(identity.app.outputs!["objectId"])]: "{app}", [String(identity.servicePrincipal.outputs!["objectId"])]: "{sp}",
-        [String(a!.outputs!["keyId"])]: "{slot-a}", [String(b!.outputs!["keyId"])]: "{slot-b}",
+        [String(a.outputs!["keyId"])]: "{slot-a}", [String(b.outputs!["keyId"])]: "{slot-b}",
         [azure.deployer.objectId]: "{deployer}", [ADMIN_OBJECT_ID]: "{admin}", [azure.subscriptionId]: "{subscription}",
         [String(identity.roleAssignments[0]!.outputs!["name"])]: "{declared-assignment}",
     };
@@ -107,7 +113,7 @@ describe("npm run audit on the real engine", { timeout: 180_000 }, () => {
         const added = await graphAsAdmin(azure, "POST", `/applications/${app}/addPassword`, { passwordCredential: { displayName: "added in the portal" } });
         expect(added.status).toBe(200);
         planted.portalKeyId = (added.body as { keyId: string }).keyId;
-        planted.portalSecret = (added.body as { secretText: string }).secretText;
+        planted.secrets.push((added.body as { secretText: string }).secretText);
         // 2. An owner added by hand.
         expect((await portal.addOwner("applications", app, ADMIN_OBJECT_ID)).status).toBe(204);
         // 3. A role assignment made with the real Azure CLI, signed in as the portal user (Owner of the subscription).
@@ -121,15 +127,15 @@ describe("npm run audit on the real engine", { timeout: 180_000 }, () => {
         planted.assignmentName = made.name;
         // 4. An interrupted up: the replacement of slot b is killed as soon as Graph has stored its password.
         const orphan = await interruptedUp(["up", "--stack", STACK, "--yes", "--skip-preview", "--suppress-outputs",
-            "--target-replace", identityIn(await exported(), STACK).passwords[1]!.urn]);
+            "--target-replace", slot(identityIn(await exported(), STACK), "b").urn]);
         const stored = azure.state().applications.find((candidate) => candidate.id === app)!.passwords.map((password) => password.keyId);
         planted.orphanKeyId = stored.find((keyId) => ![objectOf("{slot-a}"), objectOf("{slot-b}"), planted.portalKeyId].includes(keyId))!;
         expect({ orphan, passwordsInGraph: stored.length, pending: await pendingOperations() }).toEqual({ orphan: "killed", passwordsInGraph: 4,
-            pending: [{ type: "creating", urn: identityIn(await exported(), STACK).passwords[1]!.urn }] });
+            pending: [{ type: "creating", urn: slot(identityIn(await exported(), STACK), "b").urn }] });
         Object.assign(ids, { [planted.portalKeyId]: "{portal-key}", [planted.orphanKeyId]: "{orphan-key}", [planted.assignmentName]: "{az-assignment}" });
 
         const result = await audit();
-        const slotB = identityIn(await exported(), STACK).passwords[1]!.inputs!["displayName"] as string;
+        const slotB = slot(identityIn(await exported(), STACK), "b").inputs!["displayName"] as string;
         const end = (keyId: string) => azure.state().applications.find((candidate) => candidate.id === app)!.passwords
             .find((password) => password.keyId === keyId)!.endDateTime.slice(0, 10);
         expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 1, stderr: "" });
@@ -147,8 +153,6 @@ describe("npm run audit on the real engine", { timeout: 180_000 }, () => {
             "    remove: az role assignment delete --ids /subscriptions/{subscription}/resourceGroups/rg-inventory-test/providers/Microsoft.Authorization/roleAssignments/{az-assignment}",
             "",
         ]);
-        const secrets = [...await secretValues(workspace, [STACK]), planted.portalSecret];
-        for (const secret of secrets) expect(result.stdout).not.toContain(secret);
     });
 
     it("--format json: one object per finding, and npm run fleet -- audit reports the same findings", async () => {
@@ -162,7 +166,7 @@ describe("npm run audit on the real engine", { timeout: 180_000 }, () => {
             "undeclared owner {admin} {app} applications",
             `undeclared role-assignment /subscriptions/{subscription}/resourceGroups/rg-inventory-test/providers/Microsoft.Authorization/roleAssignments/{az-assignment} {sp} servicePrincipals`,
         ]);
-        const fleet = await runTool(workspace, "fleet", ["audit", "--root", workspace.dir, "--stack", STACK, "--format", "json"], toolEnv());
+        const fleet = kept(await runTool(workspace, "fleet", ["audit", "--root", workspace.dir, "--stack", STACK, "--format", "json"], toolEnv()));
         const summary = JSON.parse(fleet.stdout) as { counts: unknown; stacks: { stack: string; result: string; reason: string }[]; audit: { findings: unknown[] } };
         expect({ code: fleet.code, counts: summary.counts, stacks: summary.stacks.map(({ stack, result, reason }) => ({ stack, result, reason })) }).toEqual({
             code: 1, counts: { succeeded: 0, failed: 1, skipped: 0 }, stacks: [{ stack: STACK, result: "failed", reason: "4 undeclared, 0 missing" }] });
@@ -203,7 +207,9 @@ describe("npm run audit on the real engine", { timeout: 180_000 }, () => {
     it("the printed commands, run as printed with the real Azure CLI signed in as the deployer, remove what they name", async () => {
         const app = objectOf("{app}");
         const sp = objectOf("{sp}");
-        expect((await graphAsAdmin(azure, "POST", `/applications/${app}/addPassword`, { passwordCredential: { displayName: "again" } })).status).toBe(200);
+        const again = await graphAsAdmin(azure, "POST", `/applications/${app}/addPassword`, { passwordCredential: { displayName: "again" } });
+        expect(again.status).toBe(200);
+        planted.secrets.push((again.body as { secretText: string }).secretText);
         expect((await portal.addOwner("servicePrincipals", sp, ADMIN_OBJECT_ID)).status).toBe(204);
         const reader = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
         expect((await portal.assignRole(`/subscriptions/${azure.subscriptionId}/resourceGroups/rg-inventory-dev`,
@@ -221,7 +227,19 @@ describe("npm run audit on the real engine", { timeout: 180_000 }, () => {
         }
         expect(await audit()).toMatchObject({ code: 0, stdout: `Audit of stack ${STACK} (${STACK}): clean; ${SCOPES}\n` });
     });
+
+    it("print no secret: neither slot's client secret, the portal's two, the deployer's secret nor the passphrase", async () => {
+        const secrets = [...await secretValues(workspace, [STACK]), ...planted.secrets];
+        // Ten audits and one fleet run, stdout and stderr each.
+        expect({ secrets: secrets.length, outputs: printed.length }).toEqual({ secrets: 6, outputs: 22 });
+        for (const output of printed) for (const secret of secrets) expect(output).not.toContain(secret);
+    });
 });
+
+/** A slot's secret by its name: the state's order of resources changes when an update rewrites them. */
+function slot(identity: IdentityState, name: "a" | "b"): StateResource {
+    return identity.passwords.find((password) => password.urn.endsWith(`-secret-${name}`))!;
+}
 
 /** The state's resources, as `pulumi stack export` prints them. */
 async function exported(): Promise<StateResource[]> {
