@@ -13,6 +13,7 @@
  * and the printed commands, run as printed with the real Azure CLI as the deployer, remove what they name.
  */
 import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure, type RequestLogEntry } from "../../localazure";
 import { environmentFor } from "../../localazure/main";
@@ -132,6 +133,9 @@ describe("npm run audit on the real engine", { timeout: 180_000 }, () => {
         planted.orphanKeyId = stored.find((keyId) => ![objectOf("{slot-a}"), objectOf("{slot-b}"), planted.portalKeyId].includes(keyId))!;
         expect({ orphan, passwordsInGraph: stored.length, pending: await pendingOperations() }).toEqual({ orphan: "killed", passwordsInGraph: 4,
             pending: [{ type: "creating", urn: slot(identityIn(await exported(), STACK), "b").urn }] });
+        // The CLI, its language host and its azuread provider at least; all gone.
+        for (let wait = 0; wait < 50 && killedTree.some((pid) => existsSync(`/proc/${pid}`)); wait++) await new Promise((resolve) => setTimeout(resolve, 100));
+        expect({ atLeast3: killedTree.length >= 3, alive: killedTree.filter((pid) => existsSync(`/proc/${pid}`)) }).toEqual({ atLeast3: true, alive: [] });
         Object.assign(ids, { [planted.portalKeyId]: "{portal-key}", [planted.orphanKeyId]: "{orphan-key}", [planted.assignmentName]: "{az-assignment}" });
 
         const result = await audit();
@@ -254,9 +258,11 @@ async function pendingOperations(): Promise<{ type: string; urn: string }[]> {
 }
 
 /**
- * Runs the CLI in a process group of its own and kills the whole group (CLI, language host, providers) with SIGKILL
- * from inside the local Azure's request hook, when the deployer's addPassword is answered: Graph has stored the
- * password, and no process that could record its key ID is left to read the answer.
+ * Runs the CLI and kills it and every process under it (language host, providers) with SIGKILL from inside the
+ * local Azure's request hook, when the deployer's addPassword is answered: Graph has stored the password, and no
+ * process that could record its key ID is left to read the answer. Its group alone is not enough: the CLI starts the
+ * language host and the provider plugins in process groups of their own (seen here: pgid = pid, parent the CLI),
+ * which outlived a kill of the CLI's group; so the tree is read from /proc first.
  */
 function interruptedUp(args: readonly string[]): Promise<"killed" | number> {
     return new Promise((done, fail) => {
@@ -266,7 +272,8 @@ function interruptedUp(args: readonly string[]): Promise<"killed" | number> {
             if (killed || entry.method !== "POST" || !entry.path.endsWith("/addPassword") || entry.caller !== azure.deployer.objectId || entry.status !== 200) return;
             killed = true;
             onRequest = undefined;
-            process.kill(-child.pid!, "SIGKILL");
+            killedTree = [child.pid!, ...descendantsOf(child.pid!)];
+            for (const pid of killedTree) process.kill(pid, "SIGKILL");
         };
         child.on("error", fail);
         child.on("close", (code) => {
@@ -274,4 +281,27 @@ function interruptedUp(args: readonly string[]): Promise<"killed" | number> {
             done(killed ? "killed" : code ?? -1);
         });
     });
+}
+
+/** The processes the interrupted up was killed with: none may outlive the test. */
+let killedTree: number[] = [];
+
+/** Every process under `root`, from the parent IDs in /proc/<pid>/stat (field 4, after the command's parentheses). */
+function descendantsOf(root: number): number[] {
+    const parents = new Map<number, number>();
+    for (const entry of readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+            const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+            parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+        } catch {
+            // gone since the listing
+        }
+    }
+    const found: number[] = [];
+    const visit = (pid: number) => {
+        for (const [candidate, parent] of parents) if (parent === pid) { found.push(candidate); visit(candidate); }
+    };
+    visit(root);
+    return found;
 }
