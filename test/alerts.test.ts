@@ -87,7 +87,7 @@ describe("conditionsOf: what needs a person, from one maintenance run", () => {
             { identity: "inventory-api-prod", description: "owner u1, not in owners", command: "npm run audit -- --stack inventory-api-prod --fix --yes" },
         ] }), OPTIONS);
         expect(others).toEqual([]);
-        expect(condition!.title).toBe("inventory-api-prod: 2 credentials or grant the stack does not declare");
+        expect(condition!.title).toBe("inventory-api-prod: 2 findings of the audit (credentials, owners or roles the stack does not declare, or has lost)");
         expect(condition!.body).toContain("- client secret \"backdoor\" (key ID k1), not in the state\n  `npm run audit -- --stack inventory-api-prod --fix --yes`");
     });
 });

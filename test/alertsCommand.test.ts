@@ -72,6 +72,18 @@ describe("npm run alerts", () => {
         expect(github.callsSince(mark)).toEqual([]);
     });
 
+    it("--dry-run with the audit's JSON: one condition for the identity's findings", async () => {
+        const directory = reports({ "app000-prod": {} });
+        writeFileSync(join(directory, "app000-prod.audit.json"), JSON.stringify({ stack: "app000-prod", clean: false, findings: [
+            { stack: "app000-prod", identity: "app000-prod", status: "undeclared", kind: "password", id: "k1", objectId: "o1", on: "applications",
+                description: "client secret \"backdoor\" (key ID k1) is not in the state", command: "az ad app credential delete --id c1 --key-id k1" },
+        ] }));
+        expect(await alerts(["--reports", directory, "--dry-run"])).toEqual({ code: 0, lines: [
+            "would alert: app000-prod: 1 finding of the audit (credentials, owners or roles the stack does not declare, or has lost)",
+            "alerts: 1 condition in 1 stacks (dry run: GitHub not called)",
+        ] });
+    });
+
     it("opens each alert assigned to the app's owners from Pulumi.yaml, or from the stack file over it, and posts it to the app's webhook", async () => {
         const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/services/T000/B000/x`;
         const result = await alerts(["--reports", reports({ "app000-prod": { drift: true, update: "skipped" }, "app001-prod": { update: "failed" } })],

@@ -311,6 +311,29 @@ describe("the summary", () => {
         expect(summary.counts).toEqual({ succeeded: 1, failed: 1, skipped: 1 });
     });
 
+    it("audit: each finding with its command, then what --fix removed or could not, between the reasons and the totals", () => {
+        const finding = { stack: "app000-dev", identity: "app000-dev", status: "undeclared" as const, kind: "owner" as const, id: "o1",
+            objectId: "a1", on: "applications" as const, description: "owner o1 of the app registration a1 is not declared",
+            command: "az ad app owner remove --id a1 --owner-object-id o1" };
+        const summary = { ...summarize("audit", [
+            { stack: "app000-dev", result: "failed", durationMs: 1200, reason: "1 undeclared, 0 missing, 0 removed, 1 not removed" },
+            { stack: "app000-test", result: "succeeded", detail: "clean", durationMs: 800 },
+        ], 2000), audit: { findings: [finding], fixed: [{ stack: "app000-dev", kind: "owner", id: "o1", removed: false, error: "403 denied" }] } };
+        expect(renderSummaryTable(summary)).toBe([
+            "stack        result     changes  duration",
+            "app000-dev   failed     -        1.2 s",
+            "app000-test  succeeded  clean    0.8 s",
+            "",
+            "app000-dev: 1 undeclared, 0 missing, 0 removed, 1 not removed",
+            "",
+            "app000-dev: undeclared owner of app000-dev: owner o1 of the app registration a1 is not declared",
+            "  remove: az ad app owner remove --id a1 --owner-object-id o1",
+            "app000-dev: could not remove owner o1: 403 denied",
+            "",
+            "audit: 2 stacks, 1 succeeded, 1 failed, 0 skipped, in 2.0 s",
+        ].join("\n"));
+    });
+
     it("plain progress lines for CI logs: a start line and a numbered end line per stack", () => {
         const lines: string[] = [];
         const progress = plainProgress(12, { write: (text: string) => { lines.push(text); return true; } });
@@ -376,11 +399,14 @@ describe("npm run fleet: usage mistakes are one line and exit 2", () => {
     };
 
     it.each([
-        [[], "fleet: the verb is missing; expected one of plan, preview, up, drift, expiry, credential-policy, matrix"],
-        [["apply"], 'fleet: the verb is "apply"; expected one of plan, preview, up, drift, expiry, credential-policy, matrix'],
+        [[], "fleet: the verb is missing; expected one of plan, preview, up, drift, expiry, credential-policy, audit, matrix"],
+        [["apply"], 'fleet: the verb is "apply"; expected one of plan, preview, up, drift, expiry, credential-policy, audit, matrix'],
         [["plan", "dev"], 'fleet: "dev" is not an option; select stacks with --stack GLOB'],
         [["up", "--concurrency", "0"], 'fleet: --concurrency is "0"; expected a whole number, 1 or more'],
         [["plan", "--format", "yaml"], 'fleet: --format is "yaml"; expected table or json'],
+        [["audit", "--fix"], "fleet: --fix removes only with --yes as well; nothing was removed"],
+        [["audit", "--yes"], "fleet: --yes confirms --fix"],
+        [["up", "--fix", "--yes"], "fleet: --fix goes with the audit verb, not up"],
         [["plan", "--colour"], "fleet: Unknown option '--colour'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--colour\""],
     ])("%j", async (argv, message) => {
         expect(await stderrOf(argv)).toEqual({ code: 2, lines: [message] });

@@ -359,11 +359,12 @@ describe("the CI scripts in tools/ci/", () => {
 
     const REFRESH = `refresh --stack inventory-api-dev --preview-only --expect-no-changes ${QUIET}`;
     const EXPIRY = "stack output --json --stack inventory-api-dev";
+    const AUDIT = "npm run --silent audit -- --stack inventory-api-dev";
 
-    it("maintenance.sh checks drift, makes due rotations, then checks expiry", () => {
+    it("maintenance.sh checks drift, makes due rotations, then checks expiry, then audits", () => {
         const result = run("maintenance.sh", ["inventory-api-dev"]);
         expect({ code: result.code, stderr: result.stderr, calls: result.calls }).toEqual({
-            code: 0, stderr: "", calls: [REFRESH, `up --stack inventory-api-dev --yes ${QUIET} ${POLICY}`, EXPIRY],
+            code: 0, stderr: "", calls: [REFRESH, `up --stack inventory-api-dev --yes ${QUIET} ${POLICY}`, EXPIRY, AUDIT],
         });
         expect(result.stdout).toContain("Client secrets of stack inventory-api-dev at ");
     });
@@ -375,22 +376,23 @@ describe("the CI scripts in tools/ci/", () => {
             stderr: "error: the refresh failed\ntools/ci/maintenance.sh: stack inventory-api-dev differs from its state (drift) or could not " +
                 "be refreshed: no rotation run; review the refresh above, then run pulumi refresh --stack inventory-api-dev and " +
                 "pulumi up --stack inventory-api-dev\n",
-            calls: [REFRESH, EXPIRY],
+            calls: [REFRESH, EXPIRY, AUDIT],
         });
     });
 
     it("maintenance.sh checks expiry after a failed rotation, and fails with the update's code", () => {
         expect(run("maintenance.sh", ["inventory-api-dev"], { FAKE_PULUMI_FAIL: "up" })).toMatchObject({
-            code: 255, calls: [REFRESH, `up --stack inventory-api-dev --yes ${QUIET} ${POLICY}`, EXPIRY],
+            code: 255, calls: [REFRESH, `up --stack inventory-api-dev --yes ${QUIET} ${POLICY}`, EXPIRY, AUDIT],
         });
     });
 
-    it("maintenance.sh with ALERT_REPORTS keeps what the run learned for the alerts: the outcomes, and the expiry check as JSON", () => {
+    it("maintenance.sh with ALERT_REPORTS keeps what the run learned for the alerts: the outcomes, the expiry check and the audit as JSON", () => {
         const reports = join(work, "alert-reports");
         const quiet = run("maintenance.sh", ["inventory-api-dev"], { ALERT_REPORTS: reports, GITHUB_RUN_ID: "42",
             GITHUB_SERVER_URL: "https://github.com", GITHUB_REPOSITORY: "contoso/app-identities" });
         expect({ code: quiet.code, calls: quiet.calls }).toEqual({ code: 0,
-            calls: [REFRESH, `up --stack inventory-api-dev --yes ${QUIET} ${POLICY}`, EXPIRY, EXPIRY] });
+            calls: [REFRESH, `up --stack inventory-api-dev --yes ${QUIET} ${POLICY}`, EXPIRY, AUDIT, EXPIRY, `${AUDIT} --format json`] });
+        expect(JSON.parse(readFileSync(join(reports, "inventory-api-dev.audit.json"), "utf8"))).toMatchObject({ stack: "inventory-api-dev", findings: [] });
         expect(readFileSync(join(reports, "inventory-api-dev.json"), "utf8")).toBe('{"stack":"inventory-api-dev","drift":false,' +
             '"update":"succeeded","runUrl":"https://github.com/contoso/app-identities/actions/runs/42"}\n');
         expect(JSON.parse(readFileSync(join(reports, "inventory-api-dev.expiry.json"), "utf8"))).toMatchObject({ ok: true, warnings: [] });
@@ -408,8 +410,16 @@ describe("the CI scripts in tools/ci/", () => {
 
     it("maintenance.sh fails with the expiry check's code when a secret has expired", () => {
         const result = run("maintenance.sh", ["inventory-api-dev"], { FAKE_PULUMI_OUTPUTS: join(FIXTURES, "outputs-expired.json") });
-        expect({ code: result.code, calls: result.calls.length }).toEqual({ code: 1, calls: 3 });
+        expect({ code: result.code, calls: result.calls.length }).toEqual({ code: 1, calls: 4 });
         expect(result.stdout).toContain("inventory-api-dev-secret-a  newest    ends 2026-01-17");
+    });
+
+    it("maintenance.sh fails with the audit's code when it finds what the stack does not declare, after every other step", () => {
+        const finding = "Audit of stack inventory-api-dev (inventory-api-dev): 1 undeclared, 0 missing; (the scopes)";
+        const result = run("maintenance.sh", ["inventory-api-dev"], { FAKE_AUDIT_FINDS: finding });
+        expect({ code: result.code, calls: result.calls }).toEqual({
+            code: 1, calls: [REFRESH, `up --stack inventory-api-dev --yes ${QUIET} ${POLICY}`, EXPIRY, AUDIT] });
+        expect(result.stdout.endsWith(`${finding}\n`)).toBe(true);
     });
 
     it.each([

@@ -57,6 +57,9 @@ async function ciScript(script: string, stack: string, env: NodeJS.ProcessEnv = 
 const withoutNpmNotices = (stderr: string) => stderr.split("\n").filter((line) => !line.startsWith("npm warn")).join("\n");
 
 const devApp = () => appNamed(azure, "inventory-api-dev");
+/** Where the documented deployer can list role assignments: the stacks' groups in dev's subscription (tools/audit/observed.ts). */
+const AUDIT_SCOPES = "role assignments read at resource groups rg-inventory-dev, rg-inventory-test " +
+    "(listing at the subscription was refused: 403 AuthorizationFailed)";
 
 describe("tools/ci scripts on the real CLI against the local Azure", () => {
     it("preview.sh: dev passes the guardrail pack and its report is the output; a stack asking for Owner fails it; nothing is written", async () => {
@@ -129,6 +132,10 @@ describe("tools/ci scripts on the real CLI against the local Azure", () => {
             "  inventory-api-dev-secret-a  newest    ends 2028-04-17  365 days left  OK",
             "  inventory-api-dev-secret-b  previous  ends 2027-04-17  -1 days left   EXPIRED",
             "warning: inventory-api-dev-secret-b expired on 2027-04-17: a rotation was missed; run pulumi up",
+            // The audit, run anyway, names the owner the refresh only counted as a change, with the command that removes it.
+            `Audit of stack inventory-api-dev (inventory-api-dev): 1 undeclared, 0 missing; ${AUDIT_SCOPES}`,
+            `  undeclared owner of inventory-api-dev: owner ${ADMIN_OBJECT_ID} of the app registration ${app.id} is not declared`,
+            `    remove: az ad app owner remove --id ${app.id} --owner-object-id ${ADMIN_OBJECT_ID}`,
             "",
         ].join("\n"));
         expect(writesSince(azure, mark)).toEqual([]);
@@ -153,6 +160,7 @@ describe("tools/ci scripts on the real CLI against the local Azure", () => {
             "Client secrets of stack inventory-api-dev at 2027-04-17: ok",
             "  inventory-api-dev-secret-b  newest    ends 2029-04-17  730 days left  OK",
             "  inventory-api-dev-secret-a  previous  ends 2028-04-17  365 days left  ok",
+            `Audit of stack inventory-api-dev (inventory-api-dev): clean; ${AUDIT_SCOPES}`,
             "",
         ].join("\n"));
         for (const secret of await secretValues(workspace, ["inventory-api-dev"])) seenSecrets.add(secret);

@@ -66,10 +66,11 @@ export function conditionsOf(report: MaintenanceReport, options: ConditionOption
     }
     if (report.expiry !== undefined) conditions.push(...expiryConditions(report.expiry, stack, options, make));
     for (const [identity, findings] of groupBy(report.undeclared ?? [], (finding) => finding.identity)) {
-        conditions.push(make(identity, "undeclared", `${identity}: ${findings.length} credential${findings.length === 1 ? "" : "s"} or ` +
-            "grant the stack does not declare", [
-            `\`npm run audit -- --stack ${stack}\` found in Entra or Azure what stack \`${stack}\` does not declare. Whoever`,
-            "holds an undeclared credential can sign in as the app. Find out who made each, then remove it (or declare it):",
+        conditions.push(make(identity, "undeclared", `${identity}: ${findings.length} finding${findings.length === 1 ? "" : "s"} of the audit ` +
+            "(credentials, owners or roles the stack does not declare, or has lost)", [
+            `\`npm run audit -- --stack ${stack}\` found in Entra or Azure what stack \`${stack}\` does not declare, or no longer`,
+            "what it does. Whoever holds an undeclared credential can sign in as the app. Find out who made each, then remove",
+            "it (or declare it); restore what is missing:",
             "",
             ...findings.map((finding) => `- ${finding.description}\n  \`${finding.command}\``),
         ]));

@@ -1,7 +1,8 @@
 /**
  * What one stack's maintenance run learned, as tools/ci/maintenance.sh leaves it in its reports directory:
- * `<stack>.json` (`{stack, drift, update, runUrl?}`, written by the script) and `<stack>.expiry.json` (`npm run
- * expiry -- --format json`). Names, dates and outcomes only: nothing in them is a secret.
+ * `<stack>.json` (`{stack, drift, update, runUrl?}`, written by the script), `<stack>.expiry.json` (`npm run
+ * expiry -- --format json`) and `<stack>.audit.json` (`npm run audit -- --format json`, tools/audit/render.ts).
+ * Names, dates, IDs and outcomes only: nothing in them is a secret (Graph returns no credential's value).
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -39,7 +40,7 @@ const runSchema = z.strictObject({
 /** Every stack's report in `directory`, by stack name; a stack's expiry file is optional (the run may have failed first). */
 export function readReports(directory: string): MaintenanceReport[] {
     if (!existsSync(directory)) throw new ReportError(`${directory} does not exist: expected the maintenance jobs' reports there`);
-    return readdirSync(directory).filter((name) => name.endsWith(".json") && !name.endsWith(".expiry.json")).sort()
+    return readdirSync(directory).filter((name) => name.endsWith(".json") && !name.endsWith(".expiry.json") && !name.endsWith(".audit.json")).sort()
         .map((name) => {
             const file = join(directory, name);
             const parsed = runSchema.safeParse(parseJson(file));
@@ -52,12 +53,25 @@ export function readReports(directory: string): MaintenanceReport[] {
             const run = parsed.data;
             if (name !== `${run.stack}.json`) throw new ReportError(`${file} is about stack ${run.stack}; expected ${run.stack}.json`);
             const expiryFile = join(directory, `${run.stack}.expiry.json`);
+            const auditFile = join(directory, `${run.stack}.audit.json`);
             return {
                 stack: run.stack, identity: run.stack, drift: run.drift, update: run.update,
                 ...(run.runUrl === undefined ? {} : { runUrl: run.runUrl }),
                 ...(existsSync(expiryFile) ? { expiry: parseJson(expiryFile) as ExpiryReport } : {}),
+                ...(existsSync(auditFile) ? { undeclared: auditFindings(auditFile) } : {}),
             };
         });
+}
+
+const auditSchema = z.object({ findings: z.array(z.object({ identity: z.string(), status: z.enum(["undeclared", "missing"]),
+    description: z.string(), command: z.string() })) });
+
+/** The audit's findings, each a line for the alert: what is there that the stack does not declare, or gone that it does. */
+function auditFindings(file: string): UndeclaredFinding[] {
+    const parsed = auditSchema.safeParse(parseJson(file));
+    if (!parsed.success) throw new ReportError(`${file} is not as npm run audit -- --format json writes it; expected {findings: [{identity, status, description, command}]}`);
+    return parsed.data.findings.map((finding) => ({ identity: finding.identity,
+        description: finding.status === "missing" ? `missing: ${finding.description}` : finding.description, command: finding.command }));
 }
 
 function parseJson(file: string): unknown {

@@ -42,12 +42,17 @@ export class AzureReader {
         return this.send<T>(api, "POST", path, body);
     }
 
+    /** PATCH a JSON body (Graph's update of an object, such as an app's whole keyCredentials collection). */
+    patch<T>(api: Api, path: string, body: unknown): Promise<T> {
+        return this.send<T>(api, "PATCH", path, body);
+    }
+
     /** DELETE one resource (Graph's permanent delete of a deleted item answers 204, no body). */
     delete(api: Api, path: string): Promise<void> {
         return this.send<void>(api, "DELETE", path);
     }
 
-    private async send<T>(api: Api, method: "GET" | "POST" | "DELETE", path: string, body?: unknown,
+    private async send<T>(api: Api, method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: unknown,
         headers: Readonly<Record<string, string>> = {}): Promise<T> {
         const request = createPipelineRequest({ url: `${api.origin}${path}`, method,
             ...(body === undefined ? {} : { body: JSON.stringify(body) }) });

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Usage: tools/ci/maintenance.sh STACK
-# The daily job of a stack, in three steps:
+# The daily job of a stack, in four steps:
 #   1. drift: `pulumi refresh --preview-only --expect-no-changes` fails when someone changed the identity outside
 #      Pulumi (a secret or role assignment added or removed, an owner changed);
 #   2. rotation: `pulumi up`, which replaces a secret on its rotation date and changes nothing on other days;
 #      skipped after drift, so that a person looks at the change before Pulumi acts on a state it does not match;
 #   3. expiry: `npm run expiry -- --stack STACK`, always, so a secret close to its end is reported even on a day
-#      of drift or of a failed update.
-# Exits with the first failure's code (0 when all three pass). Environment as for tools/ci/preview.sh, plus
+#      of drift or of a failed update;
+#   4. audit: `npm run audit -- --stack STACK`, always: the credentials, owners and role assignments Entra and ARM
+#      hold that the state does not declare, which the refresh of step 1 cannot see (it reads only what the state
+#      names), and what the state declares that is gone; each with the command that removes or restores it.
+#      It removes nothing (no --fix): a person decides.
+# Exits with the first failure's code (0 when all four pass). Environment as for tools/ci/preview.sh, plus
 # EXPIRY_WARN_DAYS (90) and EXPIRY_FAIL_DAYS (30). With ALERT_REPORTS=DIR, what the run learned is kept for
-# `npm run alerts` (tools/alerts/report.ts): DIR/<stack>.json ({stack, drift, update, runUrl}) and
-# DIR/<stack>.expiry.json (the expiry check as JSON); names, dates and outcomes only.
+# `npm run alerts` (tools/alerts/report.ts): DIR/<stack>.json ({stack, drift, update, runUrl}), DIR/<stack>.expiry.json
+# and DIR/<stack>.audit.json (the expiry check and the audit as JSON); names, dates, IDs and outcomes only.
 set -euo pipefail
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -36,15 +40,18 @@ else
 fi
 thresholds=(--warn-days "${EXPIRY_WARN_DAYS:-90}" --fail-days "${EXPIRY_FAIL_DAYS:-30}")
 npm run --silent expiry -- --stack "$STACK" "${thresholds[@]}" || { code=$?; [ "$status" -ne 0 ] || status=$code; }
+npm run --silent audit -- --stack "$STACK" || { code=$?; [ "$status" -ne 0 ] || status=$code; }
 if [ -n "${ALERT_REPORTS:-}" ]; then
   mkdir -p "$ALERT_REPORTS"
   run_url=""
   if [ -n "${GITHUB_RUN_ID:-}" ]; then
     run_url="${GITHUB_SERVER_URL:-https://github.com}/${GITHUB_REPOSITORY:-}/actions/runs/$GITHUB_RUN_ID"
   fi
-  # The expiry check exits 1 when a credential needs a person: its JSON is what the alert needs, so keep it.
+  # Both checks exit 1 when something needs a person: their JSON is what the alerts need, so keep it.
   npm run --silent expiry -- --stack "$STACK" "${thresholds[@]}" --format json >"$ALERT_REPORTS/$STACK.expiry.json" ||
     [ -s "$ALERT_REPORTS/$STACK.expiry.json" ] || rm -f "$ALERT_REPORTS/$STACK.expiry.json"
+  npm run --silent audit -- --stack "$STACK" --format json >"$ALERT_REPORTS/$STACK.audit.json" ||
+    [ -s "$ALERT_REPORTS/$STACK.audit.json" ] || rm -f "$ALERT_REPORTS/$STACK.audit.json"
   printf '{"stack":"%s","drift":%s,"update":"%s"%s}\n' "$STACK" "$drift" "$update" \
     "${run_url:+,\"runUrl\":\"$run_url\"}" >"$ALERT_REPORTS/$STACK.json"
 fi

@@ -11,6 +11,8 @@
  * - `expiry`: each stack's secrets and certificates against --warn-days/--fail-days (npm run expiry's rules);
  * - `credential-policy`: each stack's credentials against the tenant's app management policies (npm run
  *   credential-policy's check, credentialPolicy.ts), as the deploying identity;
+ * - `audit`: each stack's credentials, owners and role assignments against what its state declares (npm run audit's
+ *   check, audit.ts); `--fix --yes` removes what is undeclared, its Graph writes taken from the budget;
  * - `matrix`: the GitHub Actions matrices of the selection (matrix.ts), as JSON for `fromJSON`.
  * Selection: `--app NAME`, `--environment NAME`, `--stack GLOB` (each may repeat), `--changed-since REF` (changes.ts),
  * `--rerun-failed SUMMARY.json` (the stacks a previous `--format json` run reported failed or skipped).
@@ -31,6 +33,8 @@ import { DEFAULT_FLEET_WRITES_PER_WINDOW, GraphBudget, stackWriteCost } from "./
 import { changedPaths, touchedStacks } from "./changes";
 import { expiryOperation } from "./expiry";
 import { credentialPolicyOperation } from "./credentialPolicy";
+import { auditOperation } from "./audit";
+import { cliStateExport } from "../audit/audit";
 import { readTenantPolicies } from "../azure/appManagementPolicies";
 import { deployerCredential } from "../azure/credential";
 import { AzureReader } from "../azure/rest";
@@ -40,8 +44,10 @@ import { progressFor, type Progress } from "./progress";
 import { runFleet, type StackRun } from "./runner";
 import { selectStacks, type Selection } from "./select";
 import { renderSummaryJson, renderSummaryTable, summarize, type FleetSummary } from "./summary";
+import type { Finding } from "../audit/findings";
+import type { FixResult } from "../audit/fix";
 
-const VERBS = ["plan", ...AUTOMATION_VERBS, "expiry", "credential-policy", "matrix"] as const;
+const VERBS = ["plan", ...AUTOMATION_VERBS, "expiry", "credential-policy", "audit", "matrix"] as const;
 type Verb = typeof VERBS[number];
 
 /** The guardrail pack's config, as tools/ci/lib.sh passes it beside the compiled pack (POLICY_PACK_DIR). */
@@ -60,6 +66,8 @@ export interface FleetArguments {
     readonly at?: Date;
     readonly warnDays: number;
     readonly failDays: number;
+    /** `audit --fix --yes`: remove what is undeclared. */
+    readonly fix: boolean;
 }
 
 export function parseFleetArguments(argv: readonly string[]): FleetArguments {
@@ -80,6 +88,8 @@ export function parseFleetArguments(argv: readonly string[]): FleetArguments {
             at: { type: "string" },
             "warn-days": { type: "string", default: "90" },
             "fail-days": { type: "string", default: "30" },
+            fix: { type: "boolean", default: false },
+            yes: { type: "boolean", default: false },
         },
     });
     const [verb, ...extra] = positionals;
@@ -90,6 +100,8 @@ export function parseFleetArguments(argv: readonly string[]): FleetArguments {
     if (values.format !== "table" && values.format !== "json") {
         throw new UsageError(`--format is ${JSON.stringify(values.format)}; expected table or json`);
     }
+    if (values.fix !== values.yes) throw new UsageError(values.fix ? "--fix removes only with --yes as well; nothing was removed" : "--yes confirms --fix");
+    if (values.fix && verb !== "audit") throw new UsageError(`--fix goes with the audit verb, not ${verb}`);
     const whole = (flag: string, text: string | undefined, fallback: number): number => {
         if (text === undefined) return fallback;
         if (!/^[1-9]\d*$/.test(text)) throw new UsageError(`${flag} is ${JSON.stringify(text)}; expected a whole number, 1 or more`);
@@ -108,6 +120,7 @@ export function parseFleetArguments(argv: readonly string[]): FleetArguments {
         ...(values.at === undefined ? {} : { at: parseDateArgument("--at", values.at) }),
         warnDays: parseDaysArgument("--warn-days", values["warn-days"]),
         failDays: parseDaysArgument("--fail-days", values["fail-days"]),
+        fix: values.fix,
     };
 }
 
@@ -167,6 +180,25 @@ export async function runVerb(args: FleetArguments, stacks: readonly FleetStack[
             read: (names) => readTenantPolicies(reader, names) });
         const runs = await runFleet(stacks, operation, { concurrency: args.concurrency, failFast: args.failFast, onEvent: progress.onEvent });
         return summarize("credential-policy", runs, Date.now() - started);
+    }
+    if (args.verb === "audit") {
+        const reader = new AzureReader(deployerCredential(process.env).credential);
+        const findings: Finding[] = [];
+        const fixed: FixResult[] = [];
+        const budget = args.fix ? new GraphBudget(args.graphBudget) : undefined;
+        const operation = auditOperation({ reader, exportState: cliStateExport(args.root), fleet: readFleet(readProject(args.root)), fix: args.fix,
+            ...(budget === undefined ? {} : { budget }),
+            collect: (audit, fixes) => {
+                findings.push(...audit.findings);
+                fixed.push(...(fixes ?? []));
+            } });
+        const runs = await runFleet(stacks, operation, { concurrency: args.concurrency, failFast: args.failFast, onEvent: progress.onEvent });
+        // In the order of the stacks, whichever finished first.
+        const order = new Map(stacks.map((stack, index) => [stack.stack, index]));
+        const byStack = (a: { stack: string }, b: { stack: string }) => order.get(a.stack)! - order.get(b.stack)!;
+        return { ...summarize("audit", runs, Date.now() - started), audit: { findings: findings.sort(byStack),
+            ...(args.fix ? { fixed: fixed.map(({ finding, error }) => ({ stack: finding.stack, kind: finding.kind, id: finding.id,
+                removed: error === undefined, ...(error === undefined ? {} : { error }) })).sort(byStack) } : {}) } };
     }
     const verb = args.verb as AutomationVerb;
     const workers = Math.max(1, Math.min(args.concurrency, stacks.length));

@@ -4,6 +4,7 @@
  * value of any stack, so no secret.
  */
 import type { Changes, StackRun } from "./runner";
+import type { Finding } from "../audit/findings";
 
 export interface FleetSummary {
     readonly verb: string;
@@ -12,6 +13,11 @@ export interface FleetSummary {
     readonly durationMs: number;
     /** Set when Graph writes were budgeted: the budget per 150 s and what the run's stacks may have written. */
     readonly graphWrites?: { readonly budgetPerWindow: number; readonly planned: number };
+    /** `audit`: every finding of the run (tools/audit/findings.ts), and with --fix what was removed. */
+    readonly audit?: {
+        readonly findings: readonly Finding[];
+        readonly fixed?: readonly { stack: string; kind: string; id: string; removed: boolean; error?: string }[];
+    };
 }
 
 export function summarize(verb: string, stacks: readonly StackRun[], durationMs: number,
@@ -49,7 +55,14 @@ export function renderSummaryTable(summary: FleetSummary): string {
         `${skipped} skipped, in ${seconds(summary.durationMs)}`;
     const budget = summary.graphWrites === undefined ? [] : [`Graph writes: at most ${summary.graphWrites.planned} ` +
         `planned, within a budget of ${summary.graphWrites.budgetPerWindow} per 150 s`];
-    return [line(header), ...rows.map(line), "", ...reasons, ...(reasons.length > 0 ? [""] : []), total, ...budget].join("\n");
+    const findings = (summary.audit?.findings ?? []).flatMap((finding) => [
+        `${finding.stack}: ${finding.status} ${finding.kind} of ${finding.identity}: ${finding.description}`,
+        `  ${finding.status === "undeclared" ? "remove" : "restore"}: ${finding.command}`]);
+    const fixed = (summary.audit?.fixed ?? []).map((fix) => fix.removed ? `${fix.stack}: removed ${fix.kind} ${fix.id}`
+        : `${fix.stack}: could not remove ${fix.kind} ${fix.id}: ${fix.error ?? ""}`);
+    const audit = [...findings, ...fixed];
+    return [line(header), ...rows.map(line), "", ...reasons, ...(reasons.length > 0 ? [""] : []), ...audit, ...(audit.length > 0 ? [""] : []),
+        total, ...budget].join("\n");
 }
 
 export function renderSummaryJson(summary: FleetSummary): string {
