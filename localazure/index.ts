@@ -63,6 +63,11 @@ export interface LocalAzure {
      * app management policy's excludeActors matches (localazure/graph/policies.ts).
      */
     assignCustomSecurityAttribute(objectId: string, attributeSet: string, attribute: string, value: string): void;
+    /**
+     * Grants a service principal Graph application permissions, as `az ad app permission add` and `admin-consent` do
+     * (docs/deployer.md: the Conditional Access permissions, only for stacks with allowedNetworks).
+     */
+    grantGraphPermissions(objectId: string, permissions: readonly string[]): void;
     /** What the local Azure holds now (a copy): for tests that look behind the APIs, as a portal would show it. */
     state(): State;
     stop(): Promise<void>;
@@ -97,6 +102,11 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
             const held = (principal.properties["customSecurityAttributes"] ?? {}) as Record<string, Record<string, unknown>>;
             held[attributeSet] = { "@odata.type": "#Microsoft.DirectoryServices.CustomSecurityAttributeValue", ...held[attributeSet], [attribute]: value };
             principal.properties["customSecurityAttributes"] = held;
+        }),
+        grantGraphPermissions: (objectId, permissions) => store.change((state) => {
+            const principal = state.servicePrincipals.find((candidate) => candidate.id === objectId);
+            if (principal === undefined) throw new Error(`no service principal ${objectId}`);
+            principal.graphPermissions = [...new Set([...principal.graphPermissions, ...permissions])];
         }),
         state: () => structuredClone(store.state),
         stop: async () => {
