@@ -10,6 +10,7 @@ import { connectMachine } from "./arm/machines";
 import { ArmService } from "./arm/service";
 import { BlobService } from "./blob";
 import { serverCertificates } from "./certificates";
+import { signInLogOf, type SignInLogEntry } from "./conditionalAccess";
 import { GraphService } from "./graph/service";
 import { listen } from "./listener";
 import { LoginService } from "./login";
@@ -68,6 +69,8 @@ export interface LocalAzure {
      * (docs/deployer.md: the Conditional Access permissions, only for stacks with allowedNetworks).
      */
     grantGraphPermissions(objectId: string, permissions: readonly string[]): void;
+    /** Service principals' sign-ins that Conditional Access policies judged (localazure/conditionalAccess.ts), in order. */
+    signIns(): SignInLogEntry[];
     /** What the local Azure holds now (a copy): for tests that look behind the APIs, as a portal would show it. */
     state(): State;
     stop(): Promise<void>;
@@ -108,6 +111,7 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
             if (principal === undefined) throw new Error(`no service principal ${objectId}`);
             principal.graphPermissions = [...new Set([...principal.graphPermissions, ...permissions])];
         }),
+        signIns: () => [...signInLogOf(store)],
         state: () => structuredClone(store.state),
         stop: async () => {
             await listener.close();
