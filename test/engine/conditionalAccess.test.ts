@@ -6,7 +6,8 @@
  * End to end: the env file `npm run env-file --stack` writes, read as systemd reads it, gives azure-identity's
  * DefaultAzureCredential (examples/token-check/token_check.py, from the checkout's .venv) run as the service's own user
  * behind a modelled NAT (test/support/natGateway.ts): from 127.0.0.2, seen as the allowed 203.0.113.2, it signs in;
- * from 127.0.0.3 (203.0.113.3) it signs in while the policy only reports, and is refused once it is enforced.
+ * from 127.0.0.3 (203.0.113.3) it signs in while the policy only reports, and is refused once it is enforced; removing
+ * allowedNetworks takes both resources away (Learn's roll back: "delete or disable any created policies").
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -171,4 +172,20 @@ describe("allowedNetworks on the real engine", () => {
         expect(azure.signIns().slice(before).map((entry) => [entry.ipAddress, entry.status.errorCode, entry.appliedConditionalAccessPolicies[0]!.result]))
             .toEqual([["203.0.113.2", 0, "notApplied"], ["203.0.113.3", 53003, "failure"]]);
     }, 120_000);
+
+    it("removing allowedNetworks deletes the policy, then the named location (untrusted first); the other address signs in again", async () => {
+        workspace.writeStackFile(NAME, readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.inventory-api-dev.yaml"), "utf8"));
+        const mark = azure.log().length;
+        const result = await workspace.pulumi(["up", "--stack", NAME, "--yes", "--skip-preview", ...POLICY_ARGS]);
+        expect(result.code, result.stdout + result.stderr).toBe(0);
+        expect(writesSince(azure, mark)).toEqual([
+            "DELETE graph.microsoft.com/v1.0/identity/conditionalAccess/policies/{id} 204",
+            "PATCH graph.microsoft.com/v1.0/identity/conditionalAccess/namedLocations/{id} 204",
+            "DELETE graph.microsoft.com/v1.0/identity/conditionalAccess/namedLocations/{id} 204",
+        ]);
+        expect(conditionalAccess()).toEqual({ namedLocations: [], policies: [] });
+        const before = azure.signIns().length;
+        expect((await tokenCheckFrom("127.0.0.3")).code).toBe(0);
+        expect(azure.signIns()).toHaveLength(before);
+    }, 240_000);
 });
