@@ -170,6 +170,19 @@ describe("the azuread stand-in's NamedLocation and ConditionalAccessPolicy", () 
         ]);
     });
 
+    it("Create as a deployer without the docs' grant: the provider's diagnostic around Graph's 403, as hashicorp/terraform-provider-azuread#1687 shows it", async () => {
+        const app = await graph("POST", "/applications", { displayName: "ungranted", signInAudience: "AzureADMyOrg" });
+        // Its service principal, with no Graph permission: what a deployer is before docs/deployer.md section 3's grant.
+        expect((await graph("POST", "/servicePrincipals", { appId: app.body!["appId"] })).status).toBe(201);
+        const secret = await graph("POST", `/applications/${String(app.body!["id"])}/addPassword`, { passwordCredential: {} });
+        const http = new LocalAzureClient(azure.url);
+        const ungranted = new GraphClient(http, new TokenSource("deployer", http, { tenantId: azure.tenantId,
+            clientId: String(app.body!["appId"]), clientSecret: String(secret.body!["secretText"]) }));
+        await expect(new NamedLocationHandler(() => ungranted).create({ urn: LOCATION_URN, inputs: locationInputs(["203.0.113.0/24"]), preview: false }))
+            .rejects.toThrow("1 error occurred:\n\t* Could not create named location: unexpected status 403 (403 Forbidden) with error: " +
+                "AccessDenied: You cannot perform the requested operation, required scopes are missing in the token.\n\n");
+    });
+
     it("create, read, a new range and the move to enforced as updates in place, delete", async () => {
         const preview = await locations.create({ urn: LOCATION_URN, inputs: locationInputs(["203.0.113.0/24"]), preview: true });
         expect(preview).toEqual({ id: "", outs: { ...locationInputs(["203.0.113.0/24"]), objectId: UNKNOWN } });
