@@ -9,6 +9,10 @@ import { managedIdentityProblems, managedIdentitySchema, toManagedIdentityConfig
 import { CERTIFICATE_LIFETIME_MONTHS, CREDENTIALS, type Credential } from "./certificates";
 import { federatedCredentialProblems, federatedCredentialSchema, type FederatedCredentialConfig } from "./federated";
 import { alertsKeysAllowed, alertsOf, alertsSchema, type AlertsConfig } from "./alertsConfig";
+import {
+    allowedNetworksSchema, conditionalAccessProblems, MAX_ALLOWED_NETWORKS, MAX_NAMED_LOCATIONS, rolloutSchema,
+    type ConditionalAccessConfig,
+} from "./conditionalAccess";
 import { ROLE_NAMES } from "../common/builtInRoles";
 import type { RoleAssignmentConfig } from "./grants";
 import { resourceGroupMatcher } from "../common/resourceGroupPatterns";
@@ -60,6 +64,11 @@ export interface StackConfig {
      * secrets beside the certificates until every server runs on its certificate (docs/certificates.md).
      */
     readonly keepSecretsUntilSwitched: boolean;
+    /**
+     * allowedNetworks and its rollout (infra/conditionalAccess.ts): the service principal blocked outside these
+     * ranges; undefined without allowedNetworks.
+     */
+    readonly conditionalAccess: ConditionalAccessConfig | undefined;
     /** `"<project>:<key>"` → the key as the stack file writes it, where known: what messages name. */
     readonly keysAsWritten: Readonly<Record<string, string>>;
 }
@@ -198,6 +207,8 @@ const stackConfigSchema = z.strictObject({
     federatedCredentials: z.array(federatedCredentialSchema,
         { error: "expected a list of {name, issuer, subject} entries" }).default([]),
     alerts: alertsSchema.default({}),
+    allowedNetworks: allowedNetworksSchema.default([]),
+    conditionalAccess: rolloutSchema.optional(),
 });
 
 function certificateLifetimeAllowed(): string {
@@ -233,7 +244,7 @@ export class ConfigError extends pulumi.RunError {
 const JSON_KEYS = new Set([
     "environments", "owners", "production", "secretLifetimeMonths", "roleAssignments", "developers", "productionResourceGroups", "adopt",
     "managedIdentity", "appRegistration", "certificateLifetimeMonths", "developerCredentials", "keepSecretsUntilSwitched",
-    "federatedCredentials", "alerts",
+    "federatedCredentials", "alerts", "allowedNetworks",
 ]);
 
 export interface ParseOptions {
@@ -344,6 +355,8 @@ export function parseStackConfig(project: string, stack: string, flatConfig: Rec
             "(or a developer's certificate in developerCredentials): it keeps the client secrets while servers move off them"));
     }
     problems.push(...federationProblems(values, describe, about));
+    problems.push(...conditionalAccessProblems({ ...values, managedIdentityOnly: values.managedIdentity !== undefined &&
+        values.appRegistration !== true }, describe, about));
     if (problems.length > 0) throw new ConfigError(unique(problems));
 
     return {
@@ -371,6 +384,8 @@ export function parseStackConfig(project: string, stack: string, flatConfig: Rec
         keepSecretsUntilSwitched: values.keepSecretsUntilSwitched,
         federatedCredentials: values.federatedCredentials,
         alerts: alertsOf(values.alerts, appName),
+        conditionalAccess: values.allowedNetworks.length === 0 ? undefined
+            : { allowedNetworks: values.allowedNetworks, rollout: values.conditionalAccess ?? "reportOnly" },
         keysAsWritten: options.keysAsWritten ?? {},
     };
 }
@@ -418,7 +433,17 @@ export function projectProblems(stacks: readonly StackConfig[]): string[] {
     const problems: string[] = [];
     const named = new Map<string, StackConfig>();
     const assignments = new Map<string, number>();
+    const namedLocations = new Map<string, number>();
     for (const config of stacks) {
+        if (config.conditionalAccess !== undefined) {
+            const count = (namedLocations.get(config.tenantId) ?? 0) + 1;
+            namedLocations.set(config.tenantId, count);
+            if (count === MAX_NAMED_LOCATIONS + 1) {
+                problems.push(`${config.stackFile}: allowedNetworks makes the ${count}th named location of tenant ` +
+                    `${config.tenantId} across the project's stacks; expected at most ${MAX_NAMED_LOCATIONS}, Entra's limit ` +
+                    "per tenant (the tenant's other named locations count too)");
+            }
+        }
         for (const name of displayNamesOf(config.appName, config.environment, config.developers)) {
             const key = `${config.tenantId}\n${name}`;
             const first = named.get(key);
@@ -632,6 +657,7 @@ function sizeCaps(raw: Record<string, unknown>, about: (key: string, text: strin
     };
     cap("owners", MAX_OWNERS, "Entra allows 100 owners per application, and the deploying identity is one");
     cap("roleAssignments", MAX_ROLE_ASSIGNMENTS, "Azure allows 4000 role assignments per subscription");
+    cap("allowedNetworks", MAX_ALLOWED_NETWORKS, "Entra allows 2000 IP ranges in a named location");
     cap("developers", MAX_ROLE_ASSIGNMENTS, "each developer's identity holds at least one of the subscription's " +
         "4000 role assignments");
     return problems;

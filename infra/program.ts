@@ -14,6 +14,7 @@ import { ConfigError, displayNameOf, displayNamesOf, writtenKeyOf, type StackCon
 import { toDay, toRfc3339 } from "./months";
 import { defineManagedIdentity, type ManagedIdentityOutputs } from "./managedIdentity";
 import type { FederatedIdentityOutputs } from "./federated";
+import { registerConditionalAccess, type ConditionalAccessOutputs } from "./conditionalAccess";
 import { legacyAliases, type RoleAssignmentRef } from "./names";
 import { defaultAnchor, rotationMonthsFor, secretSchedule, type SecretWindow } from "./schedule";
 
@@ -48,7 +49,10 @@ export interface SecretIdentityOutputs {
     readonly roleAssignments: readonly GrantedRole[];
 }
 
-export type EnvironmentOutputs = (SecretIdentityOutputs & {
+/** An environment's identity with allowedNetworks also says what Conditional Access holds in force. */
+export type EnvironmentOutputs = EnvironmentIdentityOutputs & Partial<ConditionalAccessOutputs>;
+
+type EnvironmentIdentityOutputs = (SecretIdentityOutputs & {
     readonly tenantId: string;
     readonly subscriptionId: string;
     readonly clientSecret: pulumi.Output<string>;
@@ -118,14 +122,16 @@ export async function defineStack(config: StackConfig):
         if (!config.appRegistration) return { ...common, displayName, managedIdentity };
         // A migration: the app registration stays beside the managed identity until every server uses the latter.
         const identity = defineIdentity(displayName, config, owners, aliases, certificates.get(displayName));
-        return identity.clientSecret === undefined ? { ...common, ...identity.outputs as CertificateIdentityOutputs | FederatedIdentityOutputs, managedIdentity }
-            : { ...common, ...identity.outputs, clientSecret: identity.clientSecret, managedIdentity };
+        return identity.clientSecret === undefined
+            ? { ...common, ...identity.outputs as CertificateIdentityOutputs | FederatedIdentityOutputs, ...identity.conditionalAccess, managedIdentity }
+            : { ...common, ...identity.outputs, clientSecret: identity.clientSecret, ...identity.conditionalAccess, managedIdentity };
     }
     if (config.developers.length === 0) {
         const name = displayNameOf(config.appName, config.environment);
         const identity = defineIdentity(name, config, owners, aliases, certificates.get(name));
-        return identity.clientSecret === undefined ? { ...common, ...identity.outputs as CertificateIdentityOutputs | FederatedIdentityOutputs }
-            : { ...common, ...identity.outputs, clientSecret: identity.clientSecret };
+        return identity.clientSecret === undefined
+            ? { ...common, ...identity.outputs as CertificateIdentityOutputs | FederatedIdentityOutputs, ...identity.conditionalAccess }
+            : { ...common, ...identity.outputs, clientSecret: identity.clientSecret, ...identity.conditionalAccess };
     }
     const developers: Record<string, IdentityOutputs> = {};
     const secrets: Record<string, pulumi.Output<string>> = {};
@@ -150,7 +156,23 @@ function roleAssignmentAliases(config: StackConfig): ReadonlyMap<string, string 
 
 function defineIdentity(displayName: string, config: StackConfig, owners: string[],
     aliases: ReadonlyMap<string, string | undefined>, certificates?: CertificateIdentityPlan):
-    { outputs: IdentityOutputs; clientSecret: pulumi.Output<string> | undefined } {
+    { outputs: IdentityOutputs; clientSecret: pulumi.Output<string> | undefined; conditionalAccess?: ConditionalAccessOutputs } {
+    const defined = defineAppIdentity(displayName, config, owners, aliases, certificates);
+    // An environment's identity only: the config refuses allowedNetworks in a developers' stack.
+    if (config.conditionalAccess === undefined || config.developers.length > 0) return defined;
+    // Never protected, whatever the stack's production: loosening or lifting the policy stays one reviewed line.
+    const { policy } = registerConditionalAccess(displayName, defined.identity.servicePrincipalObjectId, config.conditionalAccess,
+        { parent: defined.identity, protect: false });
+    return { ...defined, conditionalAccess: {
+        conditionalAccess: config.conditionalAccess.rollout,
+        allowedNetworks: config.conditionalAccess.allowedNetworks,
+        conditionalAccessPolicyId: policy.objectId,
+    } };
+}
+
+function defineAppIdentity(displayName: string, config: StackConfig, owners: string[],
+    aliases: ReadonlyMap<string, string | undefined>, certificates?: CertificateIdentityPlan):
+    { outputs: IdentityOutputs; clientSecret: pulumi.Output<string> | undefined; identity: AppIdentity } {
     const rotationMonths = rotationMonthsFor(config.secretLifetimeMonths);
     const anchor = config.secretRotationAnchor ?? defaultAnchor(displayName, rotationMonths);
     // The secrets' own schedule, whatever the credential: kept secrets must keep their inputs, or they would rotate.
@@ -171,7 +193,7 @@ function defineIdentity(displayName: string, config: StackConfig, owners: string
         ...(federated ? { federatedCredentials: config.federatedCredentials, keepSecrets: config.keepSecretsUntilSwitched } : {}),
     });
     if (certificates !== undefined && identity.clientSecret === undefined) {
-        return { outputs: certificateOutputsOf(displayName, identity, certificates), clientSecret: undefined };
+        return { outputs: certificateOutputsOf(displayName, identity, certificates), clientSecret: undefined, identity };
     }
     const federatedOutputs: FederatedIdentityOutputs | undefined = federated ? {
         displayName,
@@ -181,7 +203,7 @@ function defineIdentity(displayName: string, config: StackConfig, owners: string
         servicePrincipalObjectId: identity.servicePrincipalObjectId,
         roleAssignments: identity.grantedRoles,
     } : undefined;
-    if (federatedOutputs !== undefined && identity.clientSecret === undefined) return { outputs: federatedOutputs, clientSecret: undefined };
+    if (federatedOutputs !== undefined && identity.clientSecret === undefined) return { outputs: federatedOutputs, clientSecret: undefined, identity };
 
     const describe = (window: SecretWindow): SecretOutput => ({
         name: `${displayName}-secret-${window.slot}`,
@@ -194,9 +216,9 @@ function defineIdentity(displayName: string, config: StackConfig, owners: string
         secretRotatesAt: toDay(schedule.nextRotation),
     };
     if (certificates !== undefined) {
-        return { outputs: { ...certificateOutputsOf(displayName, identity, certificates), ...secretOutputs }, clientSecret: identity.clientSecret };
+        return { outputs: { ...certificateOutputsOf(displayName, identity, certificates), ...secretOutputs }, clientSecret: identity.clientSecret, identity };
     }
-    if (federatedOutputs !== undefined) return { outputs: { ...federatedOutputs, ...secretOutputs }, clientSecret: identity.clientSecret };
+    if (federatedOutputs !== undefined) return { outputs: { ...federatedOutputs, ...secretOutputs }, clientSecret: identity.clientSecret, identity };
     const outputs: SecretIdentityOutputs = {
         displayName,
         clientId: identity.clientId,
@@ -204,5 +226,5 @@ function defineIdentity(displayName: string, config: StackConfig, owners: string
         servicePrincipalObjectId: identity.servicePrincipalObjectId,
         roleAssignments: identity.grantedRoles,
     };
-    return { outputs, clientSecret: identity.clientSecret };
+    return { outputs, clientSecret: identity.clientSecret, identity };
 }

@@ -10,6 +10,7 @@ import { connectMachine } from "./arm/machines";
 import { ArmService } from "./arm/service";
 import { BlobService } from "./blob";
 import { serverCertificates } from "./certificates";
+import { signInLogOf, type SignInLogEntry } from "./conditionalAccess";
 import { GraphService } from "./graph/service";
 import { fetchThroughProxy } from "./issuerFetch";
 import { listen } from "./listener";
@@ -74,6 +75,13 @@ export interface LocalAzure {
      * app management policy's excludeActors matches (localazure/graph/policies.ts).
      */
     assignCustomSecurityAttribute(objectId: string, attributeSet: string, attribute: string, value: string): void;
+    /**
+     * Grants a service principal Graph application permissions, as `az ad app permission add` and `admin-consent` do
+     * (docs/deployer.md: the Conditional Access permissions, only for stacks with allowedNetworks).
+     */
+    grantGraphPermissions(objectId: string, permissions: readonly string[]): void;
+    /** Service principals' sign-ins that Conditional Access policies judged (localazure/conditionalAccess.ts), in order. */
+    signIns(): SignInLogEntry[];
     /** What the local Azure holds now (a copy): for tests that look behind the APIs, as a portal would show it. */
     state(): State;
     /** Replaces the misbehaviour knobs from now on (`{}`: behave again); buckets start full, windows start now. */
@@ -116,6 +124,12 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
             held[attributeSet] = { "@odata.type": "#Microsoft.DirectoryServices.CustomSecurityAttributeValue", ...held[attributeSet], [attribute]: value };
             principal.properties["customSecurityAttributes"] = held;
         }),
+        grantGraphPermissions: (objectId, permissions) => store.change((state) => {
+            const principal = state.servicePrincipals.find((candidate) => candidate.id === objectId);
+            if (principal === undefined) throw new Error(`no service principal ${objectId}`);
+            principal.graphPermissions = [...new Set([...principal.graphPermissions, ...permissions])];
+        }),
+        signIns: () => [...signInLogOf(store)],
         state: () => structuredClone(store.state),
         misbehave: (knobs) => misbehaviour.set(knobs),
         stop: async () => {

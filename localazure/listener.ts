@@ -32,6 +32,12 @@ function send(res: ServerResponse, response: StandInResponse & { readonly dropCo
     res.end(response.body);
 }
 
+/** The client's address: through the CONNECT proxy, the tunnel's socket is the client's own connection. */
+function peer(req: IncomingMessage): { remoteAddress?: string } {
+    const address = req.socket.remoteAddress;
+    return address === undefined ? {} : { remoteAddress: address };
+}
+
 export async function listen(router: Router, certificates: ServerCertificates, port: number): Promise<Listener> {
     const sockets = new Set<Socket>();
     const track = (socket: Socket) => {
@@ -44,7 +50,7 @@ export async function listen(router: Router, certificates: ServerCertificates, p
             const host = (req.headers.host ?? "").replace(/:\d+$/, "");
             const request: StandInRequest = {
                 method: req.method ?? "GET", host, url: new URL(req.url ?? "/", `https://${host}`),
-                headers: req.headers, body: await readBody(req),
+                headers: req.headers, body: await readBody(req), ...peer(req),
             };
             send(res, await router.dispatch(request));
         })();
@@ -65,7 +71,7 @@ export async function listen(router: Router, certificates: ServerCertificates, p
             }
             const request: StandInRequest = {
                 method: req.method ?? "GET", host, url: new URL(rest.startsWith("/") ? rest : `/${rest}`, `https://${host}`),
-                headers: req.headers, body: await readBody(req),
+                headers: req.headers, body: await readBody(req), ...peer(req),
             };
             send(res, await router.dispatch(request));
         })();

@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { EntraStandIn, LOGIN_HOST, type AppCredential } from "./standin/entra";
 import type { StandInRequest, StandInResponse, StandInService } from "./standin/server";
+import { conditionalAccessGate } from "./conditionalAccess";
 import { storedFederatedIdentityCredentials } from "./graph/federatedIdentityCredentials";
 import { storedKeyCredentials } from "./graph/keyCredentials";
 import type { IssuerFetch } from "./federatedAssertion";
@@ -40,7 +41,7 @@ export class LoginService implements StandInService {
         this.refreshApps();
         const response = await this.entra.handle({ ...request, body: form.toString() });
         if (response.status !== 200 || !/\/oauth2\/v2\.0\/token$/.test(request.url.pathname)) return response;
-        return this.reissue(response, form);
+        return conditionalAccessGate(this.store, request, response, this.entra.issuedTokens) ?? this.reissue(response, form);
     }
 
     /** Apps a client can sign in as: those with a service principal in the tenant, as in Entra. */

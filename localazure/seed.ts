@@ -39,6 +39,12 @@ export const STORAGE_ACCOUNTS: Record<string, { subscriptionId: string; resource
  * portal user of the tests, also changes them (tenantappmanagementpolicy-update: Policy.ReadWrite.ApplicationConfiguration).
  */
 export const DEPLOYER_GRAPH_PERMISSIONS = ["Application.ReadWrite.OwnedBy", "Policy.Read.ApplicationConfiguration"];
+/**
+ * Granted beside those only in a tenant whose stacks set allowedNetworks (docs/deployer.md section 3): Graph's writes of
+ * named locations and Conditional Access policies take both (conditionalaccessroot-post-namedlocations, -post-policies).
+ * Not seeded: tests grant them as the docs do (LocalAzure.grantGraphPermissions).
+ */
+export const CONDITIONAL_ACCESS_GRAPH_PERMISSIONS = ["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess"];
 /** The preview identity: reads apps and the credential policy, writes nothing (docs/deployer.md section 7). */
 export const PREVIEWER_GRAPH_PERMISSIONS = ["Application.Read.All", "Policy.Read.ApplicationConfiguration"];
 export const ADMIN_GRAPH_PERMISSIONS = ["Application.ReadWrite.All", "Directory.ReadWrite.All", "Policy.ReadWrite.ApplicationConfiguration"];

@@ -129,6 +129,33 @@ export interface AppManagementState {
     policies: AppManagementPolicyRecord[];
 }
 
+/** An ipNamedLocation (Graph v1.0): the ranges as written, each with the @odata.type of its family. */
+export interface NamedLocationRecord {
+    readonly id: string;
+    displayName: string;
+    isTrusted: boolean;
+    ipRanges: { readonly "@odata.type": string; readonly cidrAddress: string }[];
+    readonly createdDateTime: string;
+    modifiedDateTime: string;
+}
+
+/** A conditionalAccessPolicy (Graph v1.0), its conditions and controls kept as Graph answers them. */
+export interface ConditionalAccessPolicyRecord {
+    readonly id: string;
+    displayName: string;
+    state: string;
+    conditions: Record<string, unknown>;
+    grantControls: Record<string, unknown> | null;
+    sessionControls: Record<string, unknown> | null;
+    readonly createdDateTime: string;
+    modifiedDateTime: string;
+}
+
+export interface ConditionalAccessState {
+    namedLocations: NamedLocationRecord[];
+    policies: ConditionalAccessPolicyRecord[];
+}
+
 export interface State {
     readonly version: 1;
     readonly tenantId: string;
@@ -152,4 +179,6 @@ export interface State {
     blobs: BlobData;
     /** The tenant's app management policies; absent in a state written before they were modelled (then: the default, disabled). */
     appManagement?: AppManagementState;
+    /** Named locations and Conditional Access policies (graph/conditionalAccess.ts); absent in a state written before them. */
+    conditionalAccess?: ConditionalAccessState;
 }

@@ -19,6 +19,7 @@ import { resourceGroupMatcher } from "../common/resourceGroupPatterns";
 import { splitStackName } from "../common/stackNames";
 import { CERTIFICATE_POLICIES } from "./certificatePolicies";
 import { FEDERATED_POLICIES } from "./federatedPolicies";
+import { CONDITIONAL_ACCESS_POLICIES } from "./conditionalAccessPolicies";
 
 export const TYPES = {
     application: "azuread:index/application:Application",
@@ -230,5 +231,5 @@ export const productionProtected: ResourceValidationPolicy = {
 
 export const POLICIES: readonly ResourceValidationPolicy[] = [
     resourceGroupScope, allowedRoles, servicePrincipalOnly, secretEndDate, singleTenant, sameEnvironment,
-    productionProtected, ...CERTIFICATE_POLICIES, ...FEDERATED_POLICIES,
+    productionProtected, ...CERTIFICATE_POLICIES, ...FEDERATED_POLICIES, ...CONDITIONAL_ACCESS_POLICIES,
 ];

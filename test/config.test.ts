@@ -163,7 +163,8 @@ describe("parseStackConfig", () => {
             `${FILE}: app-identity:roleAsignments is "rg"; expected one of the keys: appName, environment, environments, tenantId, ` +
                 "subscriptionId, owners, production, secretLifetimeMonths, secretRotationAnchor, roleAssignments, " +
                 "developers, productionResourceGroups, deployerObjectId, adopt, managedIdentity, appRegistration, credential, " +
-                "developerCredentials, certificateLifetimeMonths, keepSecretsUntilSwitched, federatedCredentials, alerts",
+                "developerCredentials, certificateLifetimeMonths, keepSecretsUntilSwitched, federatedCredentials, alerts, allowedNetworks, " +
+                "conditionalAccess",
         ]],
         ["a display name over 120 characters", exampleConfig({ appName: "a".repeat(117) }), [
             `${FILE}: app-identity:appName is "${"a".repeat(117)}"; expected a name that keeps the display name ` +

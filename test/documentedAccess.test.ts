@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROLE_IDS, STORAGE_BLOB_ROLE_IDS, roleIdOf } from "../localazure/arm/roleDefinitions";
-import { seedState, subscriptionOf } from "../localazure/seed";
+import { CONDITIONAL_ACCESS_GRAPH_PERMISSIONS, seedState, subscriptionOf } from "../localazure/seed";
 import { PROJECT_ROOT } from "../tools/stacks/stackFiles";
 import { documentedAccess, type Principal } from "./support/documentedAccess";
 
@@ -28,7 +28,10 @@ describe("what the docs grant, read from their az commands", () => {
             previewer: ["Application.Read.All", "Policy.Read.ApplicationConfiguration"],
         });
         // Only for stacks whose owners include users (section 3): not part of the default grant.
-        expect(access.conditionalGraph).toEqual({ deployer: ["User.Read.All"], previewer: [] });
+        // Only for stacks whose owners include users, or that set allowedNetworks (section 3): not the default grant.
+        expect(access.conditionalGraph).toEqual({ deployer: ["User.Read.All", "Policy.Read.All", "Policy.ReadWrite.ConditionalAccess"], previewer: [] });
+        // What the local Azure's tests grant for allowedNetworks is what the docs grant, and the seed holds none of it.
+        expect(CONDITIONAL_ACCESS_GRAPH_PERMISSIONS).toEqual(access.conditionalGraph.deployer.slice(1));
     });
 
     it("Azure: RBAC Administrator, conditioned, on the stacks' resource groups; Reader for the previewer; Reader on rg-servers for both", () => {

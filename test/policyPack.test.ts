@@ -32,11 +32,12 @@ describe("npm run policy-pack (tools/policyPack/build.ts)", () => {
         expect(dir).toBe(join(copy, POLICY_PACK_DIR));
         expect(filesUnder(dir)).toEqual([
             "PulumiPolicy.yaml",
-            "common/builtInRoles.js", "common/builtInRoles.js.map", "common/resourceGroupPatterns.js",
+            "common/builtInRoles.js", "common/builtInRoles.js.map", "common/networkRanges.js", "common/networkRanges.js.map", "common/resourceGroupPatterns.js",
             "common/resourceGroupPatterns.js.map", "common/stackNames.js", "common/stackNames.js.map",
             "infra/clock.js", "infra/clock.js.map", "infra/months.js", "infra/months.js.map",
             "package.json",
-            "policy/certificatePolicies.js", "policy/certificatePolicies.js.map", "policy/federatedPolicies.js", "policy/federatedPolicies.js.map", "policy/index.js", "policy/index.js.map",
+            "policy/certificatePolicies.js", "policy/certificatePolicies.js.map", "policy/conditionalAccessPolicies.js",
+            "policy/conditionalAccessPolicies.js.map", "policy/federatedPolicies.js", "policy/federatedPolicies.js.map", "policy/index.js", "policy/index.js.map",
             "policy/policies.js", "policy/policies.js.map",
             "sources.json",
         ]);
@@ -48,8 +49,8 @@ describe("npm run policy-pack (tools/policyPack/build.ts)", () => {
             ...JSON.parse(readFileSync(join(copy, "policy", "package.json"), "utf8")), main: "policy/index.js",
         });
         expect(Object.keys(JSON.parse(readFileSync(join(dir, "sources.json"), "utf8")).files)).toEqual([
-            "common/builtInRoles.ts", "common/resourceGroupPatterns.ts", "common/stackNames.ts", "infra/clock.ts", "infra/months.ts", "policy/PulumiPolicy.yaml",
-            "policy/certificatePolicies.ts", "policy/federatedPolicies.ts", "policy/index.ts", "policy/package.json", "policy/policies.ts",
+            "common/builtInRoles.ts", "common/networkRanges.ts", "common/resourceGroupPatterns.ts", "common/stackNames.ts", "infra/clock.ts", "infra/months.ts", "policy/PulumiPolicy.yaml",
+            "policy/certificatePolicies.ts", "policy/conditionalAccessPolicies.ts", "policy/federatedPolicies.ts", "policy/index.ts", "policy/package.json", "policy/policies.ts",
             "policy/tsconfig.json", "policy/tsconfig.pack.json", "tsconfig.json",
         ]);
         expect(policyPackIsCurrent(copy)).toBe(true);

@@ -6,7 +6,11 @@
  * reads them all.
  */
 import type { AccessTokenClaims } from "../tokens";
-import { denied } from "./errors";
+import { denied, GraphError } from "./errors";
+
+function scopesMissing(): GraphError {
+    return new GraphError(403, "AccessDenied", "You cannot perform the requested operation, required scopes are missing in the token.");
+}
 
 const READ = ["Application.Read.All", "Application.ReadWrite.All", "Application.ReadWrite.OwnedBy", "Directory.Read.All", "Directory.ReadWrite.All"];
 const WRITE_ALL = ["Application.ReadWrite.All", "Directory.ReadWrite.All"];
@@ -19,6 +23,17 @@ const OWNED_BY = "Application.ReadWrite.OwnedBy";
  */
 const POLICY_READ = ["Policy.Read.All", "Policy.Read.ApplicationConfiguration", "Policy.ReadWrite.ApplicationConfiguration"];
 const POLICY_WRITE = ["Policy.ReadWrite.ApplicationConfiguration"];
+
+/**
+ * Conditional Access: reading named locations and policies takes Policy.Read.All (namedlocation-get,
+ * conditionalaccesspolicy-get: least privileged Policy.Read.All, higher Policy.ReadWrite.ConditionalAccess); creating,
+ * changing or deleting them takes both Policy.Read.All and Policy.ReadWrite.ConditionalAccess
+ * (conditionalaccessroot-post-namedlocations, -post-policies: "Policy.Read.All and Policy.ReadWrite.ConditionalAccess";
+ * terraform-provider-azuread docs/resources/conditional_access_policy.md; hashicorp/terraform-provider-azuread#1281:
+ * "Policy.ReadWrite.ConditionalAccess is not enough").
+ */
+const CONDITIONAL_ACCESS_READ = ["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess"];
+const CONDITIONAL_ACCESS_WRITE = ["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess"];
 
 export class Caller {
     constructor(readonly claims: AccessTokenClaims) {}
@@ -49,6 +64,19 @@ export class Caller {
 
     requirePolicyWrite(): void {
         if (!this.has(POLICY_WRITE)) throw denied();
+    }
+
+    /**
+     * Graph answers these APIs' missing permissions with its own 403, as real tenants quote it
+     * (hashicorp/terraform-provider-azuread#1687, Microsoft365DSC/Microsoft365DSC#3556).
+     */
+    requireConditionalAccessRead(): void {
+        if (!this.has(CONDITIONAL_ACCESS_READ)) throw scopesMissing();
+    }
+
+    /** Both permissions, not either. */
+    requireConditionalAccessWrite(): void {
+        if (!CONDITIONAL_ACCESS_WRITE.every((permission) => this.has([permission]))) throw scopesMissing();
     }
 
     /** May create an app; true when the creator must be made its owner (OwnedBy). */

@@ -19,6 +19,7 @@ import {
     createFederatedIdentityCredential, deleteFederatedIdentityCredential, getFederatedIdentityCredential,
     listFederatedIdentityCredentials, updateFederatedIdentityCredential,
 } from "./federatedIdentityCredentials";
+import { conditionalAccessRoute } from "./conditionalAccessRoutes";
 import { addOwner, listOwners, removeOwner } from "./owners";
 import { addPassword, removePassword } from "./passwords";
 import { Caller } from "./permissions";
@@ -96,6 +97,9 @@ export class GraphService implements StandInService {
             return { status: 200, body: { ...context("directoryObjects/$entity"), "@odata.type": `#microsoft.graph.${found.kind}`, ...view } };
         }
         if (collection === "directory" && id === "deletedItems") return this.deletedItems(request, caller, segments.slice(3), notAllowed, unknownSegment);
+        if (collection === "identity" && id === "conditionalAccess") {
+            return conditionalAccessRoute(store, caller, request, segments.slice(3), now, notAllowed, unknownSegment);
+        }
         if (collection === "policies") return this.policies(request, caller, segments.slice(2), notAllowed, unknownSegment);
         if (collection !== "applications" && collection !== "servicePrincipals") throw unknownSegment(collection);
         const isApp = collection === "applications";

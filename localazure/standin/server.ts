@@ -14,6 +14,8 @@ export interface StandInRequest {
     readonly url: URL;
     readonly headers: IncomingMessage["headers"];
     readonly body: string;
+    /** The TCP peer's address, where the listener knows it: what Entra judges a caller's network by (conditionalAccess.ts). */
+    readonly remoteAddress?: string;
 }
 
 export interface StandInResponse {

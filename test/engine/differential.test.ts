@@ -42,7 +42,21 @@ const FEDERATED: StackCase = {
         "",
     ].join("\n"),
 };
-const CASES: StackCase[] = [...REAL, FEDERATED, ...generateCases(SEED, VALID_RUNS, INVALID_RUNS)];
+/** A stack whose principal Conditional Access keeps to its networks (infra/conditionalAccess.ts): the plan's model of both new resources. */
+const NETWORKS: StackCase = {
+    stack: "caapp-dev", kind: "real", form: "namespaced", text: [
+        "config:",
+        "  app-identity:allowedNetworks:",
+        "    - 203.0.113.0/24",
+        "    - 2001:db8:1234::/48",
+        "  app-identity:conditionalAccess: enforced",
+        "  app-identity:roleAssignments:",
+        "    - resourceGroup: rg-inventory-dev",
+        "      role: Storage Blob Data Reader",
+        "",
+    ].join("\n"),
+};
+const CASES: StackCase[] = [...REAL, FEDERATED, NETWORKS, ...generateCases(SEED, VALID_RUNS, INVALID_RUNS)];
 
 interface Outcome {
     /** The stack file both read, as the CLI left it (the encryptionsalt line, a ciphertext). */

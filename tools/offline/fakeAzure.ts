@@ -150,6 +150,15 @@ export class FakeAzure implements pulumi.runtime.Mocks {
                     state: { ...inputs, credentialId, description: "" },
                 };
             }
+            case "azuread:index/namedLocation:NamedLocation":
+            case "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy": {
+                // The provider's IDs are Graph's paths, object_id the GUID (terraform-provider-azuread v3.9.0
+                // internal/services/conditionalaccess: stable.NewIdentityConditionalAccessNamedLocationID(...).ID(),
+                // NewIdentityConditionalAccessPolicyID).
+                const objectId = this.guid(args.type, args.name);
+                const collection = args.type.endsWith(":NamedLocation") ? "namedLocations" : "policies";
+                return { id: `/identity/conditionalAccess/${collection}/${objectId}`, state: { ...inputs, objectId } };
+            }
             case "azure-native:authorization:RoleAssignment": {
                 const name = String(inputs["roleAssignmentName"]);
                 return {

@@ -9,6 +9,7 @@ import { isObject, stringOf } from "../shared/properties";
 
 export type GraphObject = Record<string, unknown>;
 export type DirectoryCollection = "applications" | "servicePrincipals";
+export type ConditionalAccessKind = "namedLocations" | "policies";
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
     400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 429: "Too Many Requests",
@@ -116,6 +117,32 @@ export class GraphClient {
 
     async deleteFederatedIdentityCredential(applicationId: string, credentialId: string): Promise<void> {
         await this.call({ method: "DELETE", path: `/v1.0/applications/${applicationId}/federatedIdentityCredentials/${credentialId}` }, [204, 200]);
+    }
+
+    /**
+     * go-azure-sdk microsoft-graph identity/stable conditionalaccessnamedlocation and conditionalaccesspolicy: Create POST
+     * (201), Get (200, 404 → undefined), Update PATCH (204), Delete (204), on /identity/conditionalAccess/{kind}.
+     */
+    async createConditionalAccess(kind: ConditionalAccessKind, body: GraphObject): Promise<GraphObject> {
+        return this.object(await this.call({ method: "POST", path: `/v1.0/identity/conditionalAccess/${kind}`, json: body }, [201]));
+    }
+
+    async getConditionalAccess(kind: ConditionalAccessKind, id: string): Promise<GraphObject | undefined> {
+        const answer = await this.send({ method: "GET", path: `/v1.0/identity/conditionalAccess/${kind}/${id}` });
+        if (answer.status === 404) return undefined;
+        return this.object(this.check(answer, [200]));
+    }
+
+    async updateConditionalAccess(kind: ConditionalAccessKind, id: string, body: GraphObject): Promise<void> {
+        await this.call({ method: "PATCH", path: `/v1.0/identity/conditionalAccess/${kind}/${id}`, json: body }, [204, 200]);
+    }
+
+    /** The Graph answer's status too: the provider treats a 404 on delete as already deleted. */
+    async deleteConditionalAccess(kind: ConditionalAccessKind, id: string): Promise<"deleted" | "absent"> {
+        const answer = await this.send({ method: "DELETE", path: `/v1.0/identity/conditionalAccess/${kind}/${id}` });
+        if (answer.status === 404) return "absent";
+        this.check(answer, [204, 200]);
+        return "deleted";
     }
 
     private async list(path: string): Promise<GraphObject[]> {

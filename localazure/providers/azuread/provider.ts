@@ -8,6 +8,8 @@ import { APPLICATION_CERTIFICATE, ApplicationCertificateHandler } from "./applic
 import { APPLICATION_FEDERATED_IDENTITY_CREDENTIAL, ApplicationFederatedIdentityCredentialHandler } from "./applicationFederatedIdentityCredential";
 import { APPLICATION_PASSWORD, ApplicationPasswordHandler } from "./applicationPassword";
 import { clientConfig, GET_CLIENT_CONFIG } from "./clientConfig";
+import { CONDITIONAL_ACCESS_POLICY, ConditionalAccessPolicyHandler } from "./conditionalAccessPolicy";
+import { NAMED_LOCATION, NamedLocationHandler } from "./namedLocation";
 import { GraphClient } from "./graph";
 import { SERVICE_PRINCIPAL, ServicePrincipalHandler } from "./servicePrincipal";
 
@@ -37,6 +39,8 @@ export class AzureAdProvider extends DispatchingProvider {
             [APPLICATION_PASSWORD]: new ApplicationPasswordHandler(graph, { secretOutputs: () => this.configured().secretOutputs }),
             [APPLICATION_CERTIFICATE]: new ApplicationCertificateHandler(graph, { secretOutputs: () => this.configured().secretOutputs }),
             [APPLICATION_FEDERATED_IDENTITY_CREDENTIAL]: new ApplicationFederatedIdentityCredentialHandler(graph),
+            [NAMED_LOCATION]: new NamedLocationHandler(graph),
+            [CONDITIONAL_ACCESS_POLICY]: new ConditionalAccessPolicyHandler(graph),
         };
         this.functions = {
             [GET_CLIENT_CONFIG]: async () => {
