@@ -7,7 +7,8 @@
  * - 2027-02-02: the same condition a day on: nothing written to GitHub;
  * - 2027-04-17: the rotation replaces b, a is then the previous secret with a year left: the issue is closed;
  * - 2027-06-01, an owner added in the portal: drift and the audit's finding, two issues;
- * - 2027-06-02, the owner removed: both closed;
+ * - 2027-06-02, still there: the drift issue edited to link that day's run, the audit's left as it is;
+ * - 2027-06-03, the owner removed: both closed;
  * - 2028-01-25, 83 days before a ends: a new issue for a, not the closed one reopened.
  */
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -51,14 +52,14 @@ afterAll(async () => {
 });
 
 /** One day's scheduled run at `day`: the maintain job, then the alerts job on what it kept. */
-async function scheduledRun(day: string): Promise<{ maintain: CommandResult; alerts: CommandResult; calls: string[] }> {
+async function scheduledRun(day: string, runId = "7"): Promise<{ maintain: CommandResult; alerts: CommandResult; calls: string[] }> {
     clock.set(utc(day));
     const reports = mkdtempSync(join(tmpdir(), "alert-reports-"));
     const env = { ...clock.env(workspace.env), ...Object.fromEntries(environmentFor(azure)) };
     // The workflows set no PULUMI_SKIP_CONFIRMATIONS (the CLI refuses it beside refresh --preview-only).
     delete env["PULUMI_SKIP_CONFIRMATIONS"];
     const maintain = await runCommand("bash", [join(workspace.dir, "tools", "ci", "each.sh"), "maintenance", STACK], tmpdir(),
-        { ...env, ALERT_REPORTS: reports, GITHUB_RUN_ID: "7", GITHUB_SERVER_URL: "https://github.com", GITHUB_REPOSITORY: "contoso/app-identities" });
+        { ...env, ALERT_REPORTS: reports, GITHUB_RUN_ID: runId, GITHUB_SERVER_URL: "https://github.com", GITHUB_REPOSITORY: "contoso/app-identities" });
     const mark = github.calls.length;
     const alerts = await runCommand(process.execPath, ["-r", "sucrase/register/ts", join(workspace.dir, "tools", "alerts", "command.ts"),
         "--reports", reports], workspace.dir, { ...env, GITHUB_TOKEN: TOKEN, GITHUB_REPOSITORY: "contoso/app-identities", GITHUB_API_URL: github.url });
@@ -113,11 +114,20 @@ describe("alerts over a simulated year of scheduled maintenance", () => {
         expect(github.issues[1]!.body).toContain("Run: https://github.com/contoso/app-identities/actions/runs/7");
     }, 240_000);
 
-    it("2027-06-02, the owner removed: both issues closed", async () => {
+    it("2027-06-02, the owner still there: the drift issue edited to link that day's run; the audit's unchanged", async () => {
+        const day = await scheduledRun("2027-06-02", "8");
+        expect([day.maintain.code, day.alerts.code]).toEqual([7, 0]);
+        expect(day.calls).toEqual([LIST, "PATCH /repos/contoso/app-identities/issues/2 200"]);
+        expect(day.alerts.stdout).toBe("updated #2: inventory-api-dev: the identity differs from its stack (drift)\n" +
+            "alerts: 0 opened, 1 updated, 0 closed, 1 unchanged, over 1 stacks\n");
+        expect(github.issues[1]!.body).toContain("Run: https://github.com/contoso/app-identities/actions/runs/8");
+    }, 240_000);
+
+    it("2027-06-03, the owner removed: both issues closed", async () => {
         const app = appNamed(azure, STACK);
-        clock.set(utc("2027-06-02"));
+        clock.set(utc("2027-06-03"));
         expect((await graphAsAdmin(azure, "DELETE", `/applications/${app.id}/owners/${ADMIN_OBJECT_ID}/$ref`)).status).toBe(204);
-        const day = await scheduledRun("2027-06-02");
+        const day = await scheduledRun("2027-06-03", "9");
         expect([day.maintain.code, day.alerts.code]).toEqual([0, 0]);
         expect(day.alerts.stdout.split("\n").at(-2)).toBe("alerts: 0 opened, 0 updated, 2 closed, 0 unchanged, over 1 stacks");
         expect(openIssues()).toEqual([]);
