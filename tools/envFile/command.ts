@@ -5,6 +5,7 @@
  * atomically with mode 0600; without it, the file goes to standard output only when that is not a terminal or
  * with --stdout, so a secret does not land in a scrollback by accident. Exit 0 on success, 1 on an error, 2 for a
  * usage mistake. It never prints the secret anywhere but into the file, or the pipe, asked for.
+ * `--wait-ready [--wait-seconds 300]` writes nothing until the credential in the file signs in (tools/envFile/waitReady.ts).
  */
 import { parseArgs } from "node:util";
 import { AtomicWriteError, writeFileAtomically } from "../../common/atomicWrite";
@@ -16,8 +17,9 @@ import {
 } from "./certificate";
 import { checkTokenFilePath, federatedIdentityFromOutputs, renderFederatedEnvFile, signsInFederated } from "./federated";
 import { OutputsError, readStackOutputs } from "../stacks/stackOutputs";
+import { credentialOf, NotReadyError, waitUntilAccepted } from "./waitReady";
 
-const USAGE = "usage: npm run env-file -- (--stack NAME | --from FILE|-) [--developer NAME] [--certificate-path PATH] [--token-file PATH] [--managed-identity] [--out PATH] [--stdout]";
+const USAGE = "usage: npm run env-file -- (--stack NAME | --from FILE|-) [--developer NAME] [--certificate-path PATH] [--token-file PATH] [--managed-identity] [--out PATH] [--stdout] [--wait-ready [--wait-seconds 300]]";
 
 export interface Terminal {
     /** Whether standard output is a terminal. */
@@ -33,6 +35,7 @@ const processTerminal: Terminal = {
 export async function main(argv: readonly string[], terminal: Terminal = processTerminal): Promise<number> {
     let source: OutputsSourceArgs, out: string | undefined, toStdout: boolean, developer: string | undefined;
     let certificatePath: string | undefined, tokenFile: string | undefined, managedOnly: boolean;
+    let waitSeconds: number | undefined;
     try {
         const { values } = parseArgs({
             args: [...argv],
@@ -46,6 +49,8 @@ export async function main(argv: readonly string[], terminal: Terminal = process
                 "managed-identity": { type: "boolean", default: false },
                 out: { type: "string" },
                 stdout: { type: "boolean", default: false },
+                "wait-ready": { type: "boolean", default: false },
+                "wait-seconds": { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
         });
@@ -68,6 +73,14 @@ export async function main(argv: readonly string[], terminal: Terminal = process
             throw new UsageError("--managed-identity and --certificate-path: a managed identity's file carries no credential");
         }
         if (out !== undefined && toStdout) throw new UsageError("--out and --stdout name two destinations; give one");
+        if (values["wait-seconds"] !== undefined && !values["wait-ready"]) throw new UsageError("--wait-seconds goes with --wait-ready");
+        if (values["wait-ready"]) {
+            const text = values["wait-seconds"] ?? "300";
+            if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 3600) {
+                throw new UsageError(`--wait-seconds is ${JSON.stringify(text)}; expected a whole number of seconds from 1 to 3600`);
+            }
+            waitSeconds = Number(text);
+        }
     } catch (error) {
         console.error(`env-file: ${(error as Error).message}`);
         return 2;
@@ -81,6 +94,7 @@ export async function main(argv: readonly string[], terminal: Terminal = process
         }
         const outputs = await readStackOutputs(source, { showSecrets: true });
         const { content, wrote } = envFileFor(outputs, origin, developer, { certificatePath, tokenFile }, managedOnly);
+        if (waitSeconds !== undefined) await waitForCredential(content, wrote, waitSeconds);
         if (out === undefined) {
             terminal.writeStdout(content);
         } else {
@@ -90,7 +104,7 @@ export async function main(argv: readonly string[], terminal: Terminal = process
         return 0;
     } catch (error) {
         if (error instanceof OutputsError || error instanceof EnvFileError || error instanceof AtomicWriteError ||
-            error instanceof UsageError) {
+            error instanceof UsageError || error instanceof NotReadyError) {
             console.error(`env-file: ${error.message}`);
             return 1;
         }
@@ -101,6 +115,19 @@ export async function main(argv: readonly string[], terminal: Terminal = process
         }
         throw error;
     }
+}
+
+/** With --wait-ready: the file's own credential, signed in with until Entra accepts it; a managed identity has none to wait for. */
+async function waitForCredential(content: string, wrote: string, timeoutSeconds: number): Promise<void> {
+    const variables = Object.fromEntries([...content.matchAll(/^([A-Z_]+)='([^']*)'$/gm)].map((match) => [match[1]!, match[2]!]));
+    const credential = credentialOf(variables);
+    if (credential === undefined) {
+        console.error("env-file: nothing to wait for: a managed identity's credential is the platform's");
+        return;
+    }
+    const what = variables["AZURE_CLIENT_SECRET"] !== undefined ? "the client secret"
+        : variables["AZURE_CLIENT_CERTIFICATE_PATH"] !== undefined ? "the certificate" : "the federated token";
+    await waitUntilAccepted(credential, `${what} of ${wrote.split(";")[0]!}`, { timeoutSeconds, print: (line) => console.error(line) });
 }
 
 /** The file's text, and what the line after writing it says: one kind of credential per file, never two. */
