@@ -127,7 +127,7 @@ describe("npm run env-file", () => {
         const refused = await runCli((argv) => main(argv, terminal(true)), ["--from", from]);
         expect(refused).toEqual({
             code: 1, stdout: "",
-            stderr: "env-file: standard output is a terminal and the file holds a client secret: write it with " +
+            stderr: "env-file: standard output is a terminal and an env file can hold a client secret: write it with " +
                 "--out PATH, or pass --stdout if you mean it",
         });
         expect(written).toEqual([]);

@@ -89,7 +89,9 @@ export async function main(argv: readonly string[], terminal: Terminal = process
     const origin = describeSource(source);
     try {
         if (out === undefined && !toStdout && terminal.stdoutIsTerminal) {
-            throw new UsageError("standard output is a terminal and the file holds a client secret: " +
+            // Said before the outputs are read, so for every kind: a federated or managed identity's file holds no
+            // secret, but the check does not ask Pulumi for the stack's secrets to find out.
+            throw new UsageError("standard output is a terminal and an env file can hold a client secret: " +
                 "write it with --out PATH, or pass --stdout if you mean it");
         }
         const outputs = await readStackOutputs(source, { showSecrets: true });
