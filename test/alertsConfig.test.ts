@@ -3,20 +3,12 @@
  * stack's config, each problem named with the stack file, the key as written, the value and what is allowed.
  */
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseStackConfig } from "../infra/config";
-import { exampleConfig, flatConfig, PROJECT } from "./harness";
+import { parseStackConfig } from "../infra/config";
+import { configProblems, exampleConfig, flatConfig, PROJECT } from "./harness";
 
 const FILE = "stacks/Pulumi.inventory-api-dev.yaml";
 
-function problems(values: Record<string, unknown>): readonly string[] {
-    try {
-        parseStackConfig(PROJECT, "inventory-api-dev", flatConfig(values));
-    } catch (error) {
-        if (error instanceof ConfigError) return error.problems;
-        throw error;
-    }
-    return [];
-}
+const problems = configProblems;
 
 describe("alerts: who hears of what needs a person", () => {
     it("the app's entry, users and teams apart, the lead days defaulted; other apps' entries are checked, not used", () => {

@@ -7,8 +7,8 @@ import { checkResources, readPackConfig } from "../tools/plan/policyCheck";
 import { planStack, renderTable } from "../tools/plan/render";
 import { POLICIES } from "../policy/policies";
 import { CONDITIONAL_ACCESS_POLICIES, CONDITIONAL_ACCESS_POLICY_TYPE, NAMED_LOCATION_TYPE } from "../policy/conditionalAccessPolicies";
-import { ConfigError, parseStackConfig, projectProblems } from "../infra/config";
-import { countByType, evaluate, exampleConfig, flatConfig, only, PROJECT, TYPES } from "./harness";
+import { parseStackConfig, projectProblems } from "../infra/config";
+import { countByType, evaluate, exampleConfig, flatConfig, only, PROJECT, TYPES, configProblems } from "./harness";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const FILE = "stacks/Pulumi.inventory-api-dev.yaml";
@@ -17,15 +17,7 @@ const ALLOWED = "expected a public IPv4 or IPv6 range in CIDR form, such as 203.
 const networks = (allowedNetworks: unknown, overrides: Record<string, unknown> = {}) =>
     exampleConfig({ environment: "dev", allowedNetworks, ...overrides });
 
-function problems(values: Record<string, unknown>, stack = "inventory-api-dev"): readonly string[] {
-    try {
-        parseStackConfig(PROJECT, stack, flatConfig(values));
-    } catch (error) {
-        expect(error).toBeInstanceOf(ConfigError);
-        return (error as ConfigError).problems;
-    }
-    return [];
-}
+const problems = configProblems;
 
 describe("allowedNetworks in the stack file, as Entra allows it", () => {
     it("IPv4 and IPv6 ranges, report-only unless the stack says enforced", () => {

@@ -12,9 +12,9 @@ import { expiryReportOf } from "../tools/expiry/command";
 import { checkCredentialPolicy } from "../tools/credentialPolicy/command";
 import { checkResources } from "../tools/plan/policyCheck";
 import { federatedCredentialTrust, FEDERATED_CREDENTIAL_TYPE } from "../policy/federatedPolicies";
-import { ConfigError, parseStackConfig } from "../infra/config";
+import { parseStackConfig } from "../infra/config";
 import { runCli } from "./cli";
-import { AT, countByType, evaluate, exampleConfig, flatConfig, only, PROJECT, TYPES } from "./harness";
+import { AT, countByType, evaluate, exampleConfig, flatConfig, only, PROJECT, TYPES, configProblems } from "./harness";
 import { showSecretsJson, writeOutputsFile } from "./support/outputs";
 
 const FEDERATED = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential";
@@ -23,15 +23,7 @@ const federated = (overrides: Record<string, unknown> = {}) =>
     exampleConfig({ environment: "dev", credential: "federated", federatedCredentials: [K8S], ...overrides });
 const FILE = "stacks/Pulumi.inventory-api-dev.yaml";
 
-function problems(values: Record<string, unknown>, stack = "inventory-api-dev"): readonly string[] {
-    try {
-        parseStackConfig(PROJECT, stack, flatConfig(values));
-    } catch (error) {
-        expect(error).toBeInstanceOf(ConfigError);
-        return (error as ConfigError).problems;
-    }
-    return [];
-}
+const problems = configProblems;
 
 describe("federatedCredentials in the stack file, as Entra allows them", () => {
     it("a federated stack: its issuers and subjects, and no other credential", () => {

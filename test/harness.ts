@@ -3,6 +3,7 @@
  * recording monitor) that `npm run plan` uses.
  */
 import runProgram from "../infra";
+import { ConfigError, parseStackConfig } from "../infra/config";
 import { resolve } from "node:path";
 import { evaluateStack, type RegisteredResource, type StackEvaluation } from "../tools/offline/engine";
 import { readProject, readStackFile } from "../tools/stacks/stackFiles";
@@ -45,6 +46,17 @@ export function flatConfig(values: StackValues): Record<string, string> {
     return Object.fromEntries(Object.entries({ ...PROJECT_DEFAULTS, ...values })
         .filter(([, value]) => value !== undefined)
         .map(([key, value]) => [`${PROJECT}:${key}`, typeof value === "string" ? value : JSON.stringify(value)]));
+}
+
+/** The config problems of a stack file holding `values` (none when it parses), as the program reports them. */
+export function configProblems(values: StackValues, stack = "inventory-api-dev"): readonly string[] {
+    try {
+        parseStackConfig(PROJECT, stack, flatConfig(values));
+    } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+    }
+    return [];
 }
 
 export function evaluate(stack: string, values: StackValues, options: { at?: Date; deployerTenantId?: string } = {})
