@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { declaredIdentities, type DeclaredIdentity } from "../tools/audit/declared";
-import { auditIdentity, shellLine } from "../tools/audit/findings";
+import { auditIdentity } from "../tools/audit/findings";
+import { shellLine } from "../common/shellLine";
 import { fixFindings, graphWritesOf, renderFixes } from "../tools/audit/fix";
 import { readObserved, type ObservedIdentity } from "../tools/audit/observed";
 import { renderJson, renderText } from "../tools/audit/render";
@@ -405,7 +406,7 @@ describe("npm run audit: bad input, before anything is read", () => {
     it("a usage mistake prints the usage", async () => {
         expect(await run(["--stack", "inventory-api-dev", "--fix"])).toEqual({ code: 2, out: [], err: [
             "audit: --fix removes what the audit finds only with --yes as well; nothing was read or removed\n" +
-                "usage: npm run audit -- --stack NAME [--format text|json] [--fix --yes] [--root DIR]"] });
+                "usage: npm run audit -- --stack NAME [--format text|json] [--json-file PATH] [--fix --yes] [--root DIR]"] });
     });
 });
 

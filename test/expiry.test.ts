@@ -59,6 +59,15 @@ describe("npm run expiry", () => {
         expect(JSON.parse(result.stdout).secrets.map((secret: { state: string }) => secret.state)).toEqual(states);
     });
 
+    it("--json-file: the table for people and the same report as --format json in the file, from one read", async () => {
+        const file = join(mkdtempSync(join(tmpdir(), "expiry-json-")), "dev.expiry.json");
+        const table = await expiry("--from", DEV, "--at", "2027-03-01", "--json-file", file);
+        const json = await expiry("--from", DEV, "--at", "2027-03-01", "--format", "json");
+        expect(table.code).toBe(json.code);
+        expect(table.stdout.split("\n")[0]).toBe(`Client secrets of ${DEV} at 2027-03-01: ok`);
+        expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(JSON.parse(json.stdout));
+    });
+
     it("prints JSON for machines", async () => {
         const { code, stdout } = await expiry("--from", DEV, "--at", "2026-11-17", "--format", "json");
         expect(code).toBe(0);

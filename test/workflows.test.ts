@@ -391,7 +391,7 @@ describe("the CI scripts in tools/ci/", () => {
         const quiet = run("maintenance.sh", ["inventory-api-dev"], { ALERT_REPORTS: reports, GITHUB_RUN_ID: "42",
             GITHUB_SERVER_URL: "https://github.com", GITHUB_REPOSITORY: "contoso/app-identities" });
         expect({ code: quiet.code, calls: quiet.calls }).toEqual({ code: 0,
-            calls: [REFRESH, `up --stack inventory-api-dev --yes ${QUIET} ${POLICY}`, EXPIRY, AUDIT, EXPIRY, `${AUDIT} --format json`] });
+            calls: [REFRESH, `up --stack inventory-api-dev --yes ${QUIET} ${POLICY}`, EXPIRY, `${AUDIT} --json-file ${join(reports, "inventory-api-dev.audit.json")}`] });
         expect(JSON.parse(readFileSync(join(reports, "inventory-api-dev.audit.json"), "utf8"))).toMatchObject({ stack: "inventory-api-dev", findings: [] });
         expect(readFileSync(join(reports, "inventory-api-dev.json"), "utf8")).toBe('{"stack":"inventory-api-dev","drift":false,' +
             '"update":"succeeded","runUrl":"https://github.com/contoso/app-identities/actions/runs/42"}\n');

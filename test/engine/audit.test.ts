@@ -183,7 +183,7 @@ describe("npm run audit on the real engine", { timeout: 180_000 }, () => {
         const refused = await audit(["--fix"]);
         expect({ code: refused.code, stdout: refused.stdout, stderr: refused.stderr }).toEqual({ code: 2, stdout: "", stderr:
             "audit: --fix removes what the audit finds only with --yes as well; nothing was read or removed\n" +
-            "usage: npm run audit -- --stack NAME [--format text|json] [--fix --yes] [--root DIR]\n" });
+            "usage: npm run audit -- --stack NAME [--format text|json] [--json-file PATH] [--fix --yes] [--root DIR]\n" });
         expect(azure.log().length).toBe(before);
 
         const fixed = await audit(["--fix", "--yes"]);

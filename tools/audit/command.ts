@@ -1,5 +1,5 @@
 /**
- * `npm run audit -- --stack NAME [--format text|json] [--fix --yes] [--root DIR]`
+ * `npm run audit -- --stack NAME [--format text|json] [--json-file PATH] [--fix --yes] [--root DIR]`
  *
  * What `pulumi refresh` cannot see: refresh reads only the resources the state names, so a client secret someone
  * added in the portal, the orphan of an interrupted `up`, an owner added by hand or a role assignment made outside
@@ -12,6 +12,7 @@
  * anything is undeclared or missing, 2 when the call is wrong or the state, Entra or ARM cannot be read.
  */
 import { parseArgs } from "node:util";
+import { AtomicWriteError, writeFileAtomically } from "../../common/atomicWrite";
 import { runCommand, UsageError } from "../../common/cliArgs";
 import { deployerCredential } from "../azure/credential";
 import { AzureReader, AzureRequestError } from "../azure/rest";
@@ -21,7 +22,7 @@ import { auditStack, cliStateExport, fleetResourceGroups, StateReadError, type S
 import { fixFindings, renderFixes, type FixResult } from "./fix";
 import { renderJson, renderText } from "./render";
 
-const USAGE = "usage: npm run audit -- --stack NAME [--format text|json] [--fix --yes] [--root DIR]";
+const USAGE = "usage: npm run audit -- --stack NAME [--format text|json] [--json-file PATH] [--fix --yes] [--root DIR]";
 
 export interface AuditIo {
     readonly env: NodeJS.ProcessEnv;
@@ -32,6 +33,8 @@ export interface AuditIo {
 interface AuditArguments {
     readonly stack: string;
     readonly format: "text" | "json";
+    /** The report as JSON in a file as well (tools/ci/maintenance.sh keeps it for npm run alerts): one read, two forms. */
+    readonly jsonFile?: string;
     readonly fix: boolean;
     readonly root: string;
 }
@@ -41,7 +44,7 @@ export function parseAuditArguments(argv: readonly string[]): AuditArguments {
         args: [...argv], allowPositionals: true,
         options: {
             stack: { type: "string" }, format: { type: "string", default: "text" }, fix: { type: "boolean", default: false },
-            yes: { type: "boolean", default: false }, root: { type: "string" },
+            yes: { type: "boolean", default: false }, root: { type: "string" }, "json-file": { type: "string" },
         },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -51,7 +54,8 @@ export function parseAuditArguments(argv: readonly string[]): AuditArguments {
         throw new UsageError(values.fix ? "--fix removes what the audit finds only with --yes as well; nothing was read or removed"
             : "--yes confirms --fix; without --fix there is nothing to confirm");
     }
-    return { stack: values.stack, format: values.format, fix: values.fix, root: values.root ?? PROJECT_ROOT };
+    return { stack: values.stack, format: values.format, fix: values.fix, root: values.root ?? PROJECT_ROOT,
+        ...(values["json-file"] === undefined ? {} : { jsonFile: values["json-file"] }) };
 }
 
 /** The text of an audit, and of its fixes when there were any. */
@@ -91,15 +95,18 @@ export async function main(argv: readonly string[], io: AuditIo = defaultIo()): 
         const audit = await auditStack(args.stack, reader, cliStateExport(project.root), stack.config.subscriptionId,
             fleetResourceGroups(fleet, stack.config.subscriptionId));
         if (!args.fix) {
+            if (args.jsonFile !== undefined) await writeFileAtomically(args.jsonFile, `${renderAudit(audit, "json")}\n`, 0o644);
             io.out(renderAudit(audit, args.format));
             return audit.findings.length === 0 ? 0 : 1;
         }
         const fixes = await fixFindings(reader, audit.identities, audit.findings);
+        if (args.jsonFile !== undefined) await writeFileAtomically(args.jsonFile, `${renderAudit(audit, "json", fixes)}\n`, 0o644);
         io.out(renderAudit(audit, args.format, fixes));
         const left = fixes.some((fix) => fix.error !== undefined) || audit.findings.some((finding) => finding.status === "missing");
         return left ? 1 : 0;
     } catch (error) {
-        if (error instanceof UsageError || error instanceof StackFileError || error instanceof StateReadError || error instanceof AzureRequestError) {
+        if (error instanceof UsageError || error instanceof StackFileError || error instanceof StateReadError || error instanceof AzureRequestError ||
+            error instanceof AtomicWriteError) {
             io.err(`audit: ${error.message}`);
             return 2;
         }

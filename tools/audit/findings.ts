@@ -13,6 +13,7 @@
 import { BUILT_IN_ROLES } from "../../common/builtInRoles";
 import type { DeclaredIdentity } from "./declared";
 import type { ObservedCredential, ObservedIdentity } from "./observed";
+import { shellLine } from "../../common/shellLine";
 
 export type FindingStatus = "undeclared" | "missing";
 export type FindingKind = "application" | "service-principal" | "password" | "certificate" | "federated-credential" |
@@ -35,10 +36,6 @@ export interface Finding {
     readonly command: string;
 }
 
-/** A command as one line for a POSIX shell: arguments with `$`, spaces or quotes go in single quotes. */
-export function shellLine(command: readonly string[]): string {
-    return command.map((arg) => (/^[A-Za-z0-9_\-./=@%+,:]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`)).join(" ");
-}
 
 export const restoreCommand = (stack: string) => shellLine(["pulumi", "up", "--refresh", "--stack", stack]);
 

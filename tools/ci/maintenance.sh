@@ -14,7 +14,8 @@
 # Exits with the first failure's code (0 when all four pass). Environment as for tools/ci/preview.sh, plus
 # EXPIRY_WARN_DAYS (90) and EXPIRY_FAIL_DAYS (30). With ALERT_REPORTS=DIR, what the run learned is kept for
 # `npm run alerts` (tools/alerts/report.ts): DIR/<stack>.json ({stack, drift, update, runUrl}), DIR/<stack>.expiry.json
-# and DIR/<stack>.audit.json (the expiry check and the audit as JSON); names, dates, IDs and outcomes only.
+# and DIR/<stack>.audit.json (the expiry check's and the audit's reports, written by them with --json-file); names,
+# dates, IDs and outcomes only.
 set -euo pipefail
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -38,20 +39,23 @@ else
   echo "$CI_SCRIPT: stack $STACK differs from its state (drift) or could not be refreshed: no rotation run;" \
     "review the refresh above, then run pulumi refresh --stack $STACK and pulumi up --stack $STACK" >&2
 fi
-thresholds=(--warn-days "${EXPIRY_WARN_DAYS:-90}" --fail-days "${EXPIRY_FAIL_DAYS:-30}")
-npm run --silent expiry -- --stack "$STACK" "${thresholds[@]}" || { code=$?; [ "$status" -ne 0 ] || status=$code; }
-npm run --silent audit -- --stack "$STACK" || { code=$?; [ "$status" -ne 0 ] || status=$code; }
+# With ALERT_REPORTS, each check also keeps its report as JSON (--json-file): one read of the outputs, Graph and ARM,
+# shown to people and kept for npm run alerts.
+expiry_json=()
+audit_json=()
 if [ -n "${ALERT_REPORTS:-}" ]; then
   mkdir -p "$ALERT_REPORTS"
+  expiry_json=(--json-file "$ALERT_REPORTS/$STACK.expiry.json")
+  audit_json=(--json-file "$ALERT_REPORTS/$STACK.audit.json")
+fi
+npm run --silent expiry -- --stack "$STACK" --warn-days "${EXPIRY_WARN_DAYS:-90}" --fail-days "${EXPIRY_FAIL_DAYS:-30}" \
+  "${expiry_json[@]}" || { code=$?; [ "$status" -ne 0 ] || status=$code; }
+npm run --silent audit -- --stack "$STACK" "${audit_json[@]}" || { code=$?; [ "$status" -ne 0 ] || status=$code; }
+if [ -n "${ALERT_REPORTS:-}" ]; then
   run_url=""
   if [ -n "${GITHUB_RUN_ID:-}" ]; then
     run_url="${GITHUB_SERVER_URL:-https://github.com}/${GITHUB_REPOSITORY:-}/actions/runs/$GITHUB_RUN_ID"
   fi
-  # Both checks exit 1 when something needs a person: their JSON is what the alerts need, so keep it.
-  npm run --silent expiry -- --stack "$STACK" "${thresholds[@]}" --format json >"$ALERT_REPORTS/$STACK.expiry.json" ||
-    [ -s "$ALERT_REPORTS/$STACK.expiry.json" ] || rm -f "$ALERT_REPORTS/$STACK.expiry.json"
-  npm run --silent audit -- --stack "$STACK" --format json >"$ALERT_REPORTS/$STACK.audit.json" ||
-    [ -s "$ALERT_REPORTS/$STACK.audit.json" ] || rm -f "$ALERT_REPORTS/$STACK.audit.json"
   printf '{"stack":"%s","drift":%s,"update":"%s"%s}\n' "$STACK" "$drift" "$update" \
     "${run_url:+,\"runUrl\":\"$run_url\"}" >"$ALERT_REPORTS/$STACK.json"
 fi

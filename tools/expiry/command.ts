@@ -1,5 +1,6 @@
 /**
- * `npm run expiry -- (--stack NAME | --from FILE|-) [--warn-days 90] [--fail-days 30] [--at DATE] [--format table|json]`
+ * `npm run expiry -- (--stack NAME | --from FILE|-) [--warn-days 90] [--fail-days 30] [--at DATE] [--format table|json]
+ * [--json-file PATH]`
  *
  * Reads a stack's outputs and says how long each client secret has left. Exit 1 when the newest secret is expired
  * or within --fail-days, or when any secret has expired (a rotation was missed); 0 otherwise; 2 when the outputs
@@ -9,6 +10,7 @@ import { parseArgs } from "node:util";
 import { daysBetween, toDay, toRfc3339 } from "../../infra/months";
 import { describeSource, OUTPUTS_SOURCE_OPTIONS, outputsSourceFrom, parseDateArgument, parseDaysArgument, runCommand, UsageError } from "../../common/cliArgs";
 import { OutputsError, readStackOutputs } from "../stacks/stackOutputs";
+import { writeFileAtomically } from "../../common/atomicWrite";
 
 export type SecretState = "ok" | "warn" | "fail" | "expired" | "previous";
 
@@ -200,7 +202,7 @@ export function renderExpiryTable(report: ExpiryReport, origin: string): string 
 }
 
 export async function main(argv: readonly string[], now: () => Date = () => new Date()): Promise<number> {
-    let source, thresholds: Thresholds, at: Date, format: string;
+    let source, thresholds: Thresholds, at: Date, format: string, jsonFile: string | undefined;
     try {
         const { values } = parseArgs({
             args: [...argv],
@@ -210,12 +212,15 @@ export async function main(argv: readonly string[], now: () => Date = () => new 
                 "fail-days": { type: "string", default: "30" },
                 at: { type: "string" },
                 format: { type: "string", default: "table" },
+                // The report as JSON in a file as well, for a caller that shows the table and keeps the data
+                // (tools/ci/maintenance.sh for npm run alerts), without reading the outputs twice.
+                "json-file": { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
         });
         if (values.help) {
             console.log("usage: npm run expiry -- (--stack NAME | --from FILE|-) [--warn-days 90] [--fail-days 30] " +
-                "[--at YYYY-MM-DD] [--format table|json]");
+                "[--at YYYY-MM-DD] [--format table|json] [--json-file PATH]");
             return 0;
         }
         source = outputsSourceFrom(values);
@@ -228,6 +233,7 @@ export async function main(argv: readonly string[], now: () => Date = () => new 
         }
         at = values.at === undefined ? now() : parseDateArgument("--at", values.at);
         format = values.format;
+        jsonFile = values["json-file"];
         if (format !== "table" && format !== "json") {
             throw new UsageError(`--format is ${JSON.stringify(format)}; expected table or json`);
         }
@@ -246,6 +252,7 @@ export async function main(argv: readonly string[], now: () => Date = () => new 
         console.error(`expiry: ${error.message}`);
         return 2;
     }
+    if (jsonFile !== undefined) await writeFileAtomically(jsonFile, `${JSON.stringify(report, null, 2)}\n`, 0o644);
     console.log(format === "json" ? JSON.stringify(report, null, 2) : renderExpiryTable(report, origin));
     return report.ok ? 0 : 1;
 }

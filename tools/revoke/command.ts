@@ -41,6 +41,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CERTIFICATES_DIR } from "../../infra/certificates";
 import { PROJECT_ROOT, readProject, readStackFile, StackFileError } from "../stacks/stackFiles";
+import { shellLine } from "../../common/shellLine";
 
 const USAGE = "usage: npm run revoke -- --stack NAME [--developer NAME] [--yes] [--print-commands]";
 const APP_TYPE = "azuread:index/application:Application";
@@ -169,10 +170,6 @@ export function purgeComment(stack: string): string {
         `${purgeByHand("OBJECT_ID")}, for the objectId of each in 'pulumi stack export --stack ${stack}' before the destroy`;
 }
 
-/** A command as one line for a POSIX shell: arguments with `$`, spaces or quotes go in single quotes. */
-export function shellLine(command: readonly string[]): string {
-    return command.map((arg) => (/^[A-Za-z0-9_\-./=@%+,:]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`)).join(" ");
-}
 
 /**
  * Whether a failed `pulumi up` failed on azuread's duplicate-name check for this identity's app, in either of its
