@@ -98,6 +98,27 @@ describe("the real Azure CLI against the local Azure, as the deployer", { timeou
             .toEqual([{ name: "rbac", hint: handMade.password.slice(0, 3) }, { name: "second", hint: reset.password.slice(0, 3) }]);
     });
 
+    it("signs in with a secret that starts with \"-\" as README.md writes it, --password=<secret>; argparse takes \"--password <secret>\" for a missing value", async () => {
+        // Entra's secrets may start with "-" (its alphabet is [A-Za-z0-9~._-]): about one in 66 does. Graph makes them
+        // until one does, as the deployer, the app's owner, and removes them again.
+        const token = await graphToken(azure.deployer.clientId, azure.deployer.clientSecret);
+        const objectId = azure.state().applications.find((app) => app.appId === handMade.appId)!.id;
+        const graph = (action: string, body: unknown) => fetch(`${azure.url}/graph.microsoft.com/v1.0/applications/${objectId}/${action}`,
+            { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+        const made: string[] = [];
+        let dashed = "";
+        while (dashed === "" && made.length < 2000) {
+            const password = await (await graph("addPassword", { passwordCredential: { displayName: "dashed" } })).json() as { keyId: string; secretText: string };
+            made.push(password.keyId);
+            if (password.secretText.startsWith("-")) dashed = password.secretText;
+        }
+        expect(dashed).toMatch(/^-/);
+        const bare = await new AzureCli(azure).run(["login", "--service-principal", "--username", handMade.appId, "--password", dashed, "--tenant", azure.tenantId]);
+        expect([bare.code, bare.stderr.split("\n").filter((line) => line.startsWith("ERROR:"))]).toEqual([2, ["ERROR: argument --password/-p: expected one argument"]]);
+        expect(await new AzureCli(azure).login(handMade.appId, dashed)).toEqual([{ id: azure.subscriptionId, name: "Local Azure (dev and test)", isDefault: true }]);
+        for (const keyId of made) expect((await graph("removePassword", { keyId })).status).toBe(204);
+    });
+
     it("lists and shows apps and service principals by the filters az builds (startswith, eq, servicePrincipalNames/any)", async () => {
         const [byName, shown, sp, spByName, owners] = await Promise.all([
             az.json(["ad", "app", "list", "--display-name", "hand", "--query", "[].appId"]),

@@ -119,7 +119,7 @@ describe("npm run audit on the real engine", { timeout: 180_000 }, () => {
         expect((await portal.addOwner("applications", app, ADMIN_OBJECT_ID)).status).toBe(204);
         // 3. A role assignment made with the real Azure CLI, signed in as the portal user (Owner of the subscription).
         const az = new AzureCli(azure);
-        expectOk(await az.run(["login", "--service-principal", "--username", azure.admin.clientId, "--password", azure.admin.clientSecret,
+        expectOk(await az.run(["login", "--service-principal", "--username", azure.admin.clientId, `--password=${azure.admin.clientSecret}`,
             "--tenant", azure.tenantId]), "az login");
         const made = await az.json<{ id: string; name: string }>(["role", "assignment", "create", "--assignee-object-id", sp,
             "--assignee-principal-type", "ServicePrincipal", "--role", "Storage Blob Data Reader",

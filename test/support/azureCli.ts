@@ -42,13 +42,21 @@ export class AzureCli {
     /** Runs `az ... -o json` and parses what it prints; throws with az's stderr when it fails. */
     async json<T = unknown>(args: readonly string[]): Promise<T> {
         const result = await this.run([...args, "--output", "json"]);
-        if (result.code !== 0) throw new Error(`az ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
+        if (result.code !== 0) throw new Error(`az ${redacted(args).join(" ")} exited ${result.code}: ${result.stderr}`);
         return (result.stdout.trim() === "" ? null : JSON.parse(result.stdout)) as T;
     }
 
     /** `az login --service-principal` as the docs show it: the subscriptions it found. */
     login(clientId: string, clientSecret: string): Promise<{ id: string; name: string; isDefault: boolean }[]> {
-        return this.json(["login", "--service-principal", "--username", clientId, "--password", clientSecret,
+        // `--password=` as README.md shows it: an Entra secret may start with "-", which argparse would take for an
+        // option (azure-cli's `az login --help`: "use `--password=<value>` for a password that starts with -").
+        return this.json(["login", "--service-principal", "--username", clientId, `--password=${clientSecret}`,
             "--tenant", this.azure.tenantId, "--query", "[].{id:id, name:name, isDefault:isDefault}"]);
     }
+}
+
+/** The arguments as an error may show them: a password's value never reaches a log. */
+export function redacted(args: readonly string[]): string[] {
+    return args.map((arg, i) => arg.startsWith("--password=") ? "--password=[secret]"
+        : args[i - 1] === "--password" || args[i - 1] === "-p" ? "[secret]" : arg);
 }
