@@ -8,9 +8,9 @@ export default tseslint.config(
     { ignores: ["node_modules/", "bin/", "coverage/", "test/fixtures/", ".venv/", ".tools/"] },
     js.configs.recommended,
     { files: ["**/*.js", "**/*.cjs"], languageOptions: { sourceType: "commonjs", globals: globals.node } },
-    ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files: ["**/*.ts"] })),
+    ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files: ["**/*.ts", "**/*.mts"] })),
     {
-        files: ["**/*.ts"],
+        files: ["**/*.ts", "**/*.mts"],
         languageOptions: {
             parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
         },
@@ -24,7 +24,7 @@ export default tseslint.config(
     },
     {
         // Tests read JSON documents and untyped fixtures; an `any` there is asserted on right away.
-        files: ["test/**/*.ts"],
+        files: ["test/**/*.ts", "test/**/*.mts"],
         rules: {
             "@typescript-eslint/no-unsafe-assignment": "off",
             "@typescript-eslint/no-unsafe-member-access": "off",

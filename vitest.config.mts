@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import LongestFirstSequencer from "./test/support/longestFirst.mjs";
 
 // Two projects (vitest docs, "Parallel and Sequential Test Files": project-level maxWorkers, sequence.groupOrder):
 // - unit: four files at a time. vitest's default on 2 cores is one (cpus - 1), which ran the files in series; the
@@ -18,6 +19,8 @@ export default defineConfig({
         // Forks, not threads: the engine files start processes and the Pulumi SDK keeps its runtime state in
         // process globals.
         pool: "forks",
+        // The engine files known to take longest start first (test/support/longestFirst.mts).
+        sequence: { sequencer: LongestFirstSequencer },
         testTimeout: 30_000,
         hookTimeout: 60_000,
         projects: [
