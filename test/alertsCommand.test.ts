@@ -15,6 +15,7 @@ import { generateFleet, fleetStackYaml, type FleetFixture } from "./support/flee
 import { GitHubStandIn } from "./support/githubStandIn";
 
 const TOKEN = "ghs_alerts";
+const RUNS = "https://github.com/contoso/app-identities/actions/runs";
 let github: GitHubStandIn;
 let fleet: FleetFixture;
 let receiver: Server;
@@ -28,10 +29,11 @@ async function alerts(argv: readonly string[], env: Record<string, string> = {})
     return { code, lines, ...(errors.length === 0 ? {} : { errors }) };
 }
 
-function reports(entries: Record<string, { drift?: boolean; update?: string }>): string {
+function reports(entries: Record<string, { drift?: boolean; update?: string; runUrl?: string }>): string {
     const directory = mkdtempSync(join(tmpdir(), "alert-reports-"));
     for (const [stack, entry] of Object.entries(entries)) {
-        writeFileSync(join(directory, `${stack}.json`), JSON.stringify({ stack, drift: entry.drift ?? false, update: entry.update ?? "succeeded" }));
+        writeFileSync(join(directory, `${stack}.json`), JSON.stringify({ stack, drift: entry.drift ?? false,
+            update: entry.update ?? "succeeded", ...(entry.runUrl === undefined ? {} : { runUrl: entry.runUrl }) }));
     }
     return directory;
 }
@@ -86,7 +88,7 @@ describe("npm run alerts", () => {
 
     it("opens each alert assigned to the app's owners from Pulumi.yaml, or from the stack file over it, and posts it to the app's webhook", async () => {
         const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/services/T000/B000/x`;
-        const result = await alerts(["--reports", reports({ "app000-prod": { drift: true, update: "skipped" }, "app001-prod": { update: "failed" } })],
+        const result = await alerts(["--reports", reports({ "app000-prod": { drift: true, update: "skipped", runUrl: `${RUNS}/7` }, "app001-prod": { update: "failed" } })],
             { APP000_WEBHOOK: hook });
         expect(result).toEqual({ code: 0, lines: [
             "opened #1: app000-prod: the identity differs from its stack (drift)",
@@ -97,6 +99,17 @@ describe("npm run alerts", () => {
             .toEqual([[1, ["alice"], "Owners: @alice @contoso/app000-team"], [2, ["bob"], "Owners: @bob"]]);
         expect(posted).toEqual([{ text: "*app000-prod: the identity differs from its stack (drift)*\n<https://github.com/contoso/app-identities/issues/1|The GitHub issue>" }]);
         expect(JSON.stringify(result.lines)).not.toContain(hook);
+    });
+
+    it("the drift still there on the next day's run: its issue unchanged, still linking the run that found it, and nothing posted", async () => {
+        const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/services/T000/B000/x`;
+        const postedBefore = posted.length;
+        const mark = github.calls.length;
+        const result = await alerts(["--reports", reports({ "app000-prod": { drift: true, update: "skipped", runUrl: `${RUNS}/8` } })], { APP000_WEBHOOK: hook });
+        expect(result).toEqual({ code: 0, lines: ["alerts: 0 opened, 0 updated, 0 closed, 1 unchanged, over 1 stacks"] });
+        expect(github.callsSince(mark)).toEqual(["GET /repos/contoso/app-identities/issues?state=open&labels=app-identity-alert&per_page=100 200"]);
+        expect(github.issues[0]!.body.split("\n").filter((line) => line.startsWith("First seen in run:"))).toEqual([`First seen in run: ${RUNS}/7`]);
+        expect(posted.slice(postedBefore)).toEqual([]);
     });
 
     it("a webhook whose variable is not set: the issue is still kept, the line names the variable, exit 1", async () => {

@@ -7,7 +7,7 @@
  * - 2027-02-02: the same condition a day on: nothing written to GitHub;
  * - 2027-04-17: the rotation replaces b, a is then the previous secret with a year left: the issue is closed;
  * - 2027-06-01, an owner added in the portal: drift and the audit's finding, two issues;
- * - 2027-06-02, still there: the drift issue edited to link that day's run, the audit's left as it is;
+ * - 2027-06-02, still there: nothing written to GitHub, both issues as they were (the drift's links the run that found it);
  * - 2027-06-03, the owner removed: both closed;
  * - 2028-01-25, 83 days before a ends: a new issue for a, not the closed one reopened.
  */
@@ -111,16 +111,17 @@ describe("alerts over a simulated year of scheduled maintenance", () => {
             [3, "inventory-api-dev: 1 finding of the audit (credentials, owners or roles the stack does not declare, or has lost)"],
         ]);
         expect(github.issues[2]!.body).toContain(`az ad app owner remove --id ${app.id} --owner-object-id ${ADMIN_OBJECT_ID}`);
-        expect(github.issues[1]!.body).toContain("Run: https://github.com/contoso/app-identities/actions/runs/7");
+        expect(github.issues[1]!.body).toContain("First seen in run: https://github.com/contoso/app-identities/actions/runs/7");
     }, 240_000);
 
-    it("2027-06-02, the owner still there: the drift issue edited to link that day's run; the audit's unchanged", async () => {
+    it("2027-06-02, the owner still there: nothing written to GitHub; the drift issue still links the run that found it", async () => {
+        const before = github.issues.map((issue) => issue.body);
         const day = await scheduledRun("2027-06-02", "8");
         expect([day.maintain.code, day.alerts.code]).toEqual([7, 0]);
-        expect(day.calls).toEqual([LIST, "PATCH /repos/contoso/app-identities/issues/2 200"]);
-        expect(day.alerts.stdout).toBe("updated #2: inventory-api-dev: the identity differs from its stack (drift)\n" +
-            "alerts: 0 opened, 1 updated, 0 closed, 1 unchanged, over 1 stacks\n");
-        expect(github.issues[1]!.body).toContain("Run: https://github.com/contoso/app-identities/actions/runs/8");
+        expect(day.calls).toEqual([LIST]);
+        expect(day.alerts.stdout).toBe("alerts: 0 opened, 0 updated, 0 closed, 2 unchanged, over 1 stacks\n");
+        expect(github.issues.map((issue) => issue.body)).toEqual(before);
+        expect(github.issues[1]!.body).toContain("First seen in run: https://github.com/contoso/app-identities/actions/runs/7");
     }, 240_000);
 
     it("2027-06-03, the owner removed: both issues closed", async () => {

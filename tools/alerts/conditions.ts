@@ -21,6 +21,11 @@ export interface Condition {
     readonly actBy?: string;
     /** Markdown: what happened, what to do, the commands. */
     readonly body: string;
+    /**
+     * The maintenance run whose log shows it, where the log is the evidence (drift, a failed update). Not part of the
+     * body: a condition that lasts links the run that first found it, so that its alert does not change every day.
+     */
+    readonly runUrl?: string;
 }
 
 export interface ConditionOptions {
@@ -37,11 +42,12 @@ export function conditionsOf(report: MaintenanceReport, options: ConditionOption
     const { stack } = report;
     const make = (identity: string, kind: ConditionKind, title: string, lines: readonly string[], actBy?: string): Condition =>
         ({ key: `${stack}/${identity}/${kind}`, stack, identity, kind, title, ...(actBy === undefined ? {} : { actBy }), body: lines.join("\n") });
+    const withRun = (condition: Condition): Condition => (report.runUrl === undefined ? condition : { ...condition, runUrl: report.runUrl });
     const conditions: Condition[] = [];
     const stackIdentity = report.identity;
 
     if (report.drift) {
-        conditions.push(make(stackIdentity, "drift", `${stack}: the identity differs from its stack (drift)`, [
+        conditions.push(withRun(make(stackIdentity, "drift", `${stack}: the identity differs from its stack (drift)`, [
             `The daily \`pulumi refresh --preview-only --expect-no-changes\` of stack \`${stack}\` failed: the identity was changed`,
             "outside Pulumi (a secret, owner or role assignment added or removed by hand), or the refresh itself failed. The",
             "rotation did not run.",
@@ -51,18 +57,16 @@ export function conditionsOf(report: MaintenanceReport, options: ConditionOption
             `pulumi refresh --stack ${stack}`,
             `pulumi up --stack ${stack}`,
             "```",
-            ...(report.runUrl === undefined ? [] : ["", `Run: ${report.runUrl}`]),
-        ]));
+        ])));
     } else if (report.update === "failed") {
-        conditions.push(make(stackIdentity, "maintenance-failed", `${stack}: the daily maintenance failed`, [
+        conditions.push(withRun(make(stackIdentity, "maintenance-failed", `${stack}: the daily maintenance failed`, [
             `The daily \`pulumi up\` of stack \`${stack}\` failed, so a rotation that came due may not have run.`,
             "",
             "Read the error in the run's log, fix its cause, then run it again:",
             "```sh",
             `pulumi up --stack ${stack}`,
             "```",
-            ...(report.runUrl === undefined ? [] : ["", `Run: ${report.runUrl}`]),
-        ]));
+        ])));
     }
     if (report.expiry !== undefined) conditions.push(...expiryConditions(report.expiry, stack, options, make));
     for (const [identity, findings] of groupBy(report.undeclared ?? [], (finding) => finding.identity)) {

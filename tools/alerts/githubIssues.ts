@@ -2,6 +2,8 @@
  * One GitHub issue per condition that needs a person, kept in step with the conditions of each run: a new condition
  * opens an issue (assigned to the identity's GitHub users, its teams mentioned, labelled), the same condition on a
  * later run edits that issue only when its text changed, and a condition that is gone closes its issue with a comment.
+ * A lasting condition keeps the link to the run that first found it, so that it is not edited (and posted to its
+ * webhook) every day only because that day's run has another URL.
  * Issues are found again by a marker in their first line, among the open issues with the alerts label; only the
  * reported stacks' issues are closed, so a run over some stacks leaves the others' alone.
  *
@@ -73,12 +75,15 @@ export function markerOf(condition: Pick<Condition, "key" | "stack">): string {
 
 const MARKER = new RegExp(`^<!-- ${ALERT_LABEL} key=(\\S+) stack=(\\S+) -->`);
 
+const FIRST_SEEN = /^First seen in run: (\S+)$/m;
+
 export function bodyOf(condition: Condition, owners: AlertOwners): string {
     const people = [...owners.users, ...owners.teams].map((name) => `@${name}`);
     return [
         markerOf(condition),
         condition.body,
         "",
+        ...(condition.runUrl === undefined ? [] : [`First seen in run: ${condition.runUrl}`, ""]),
         ...(condition.actBy === undefined ? [] : [`**Act by ${condition.actBy}.**`]),
         people.length === 0 ? "Owners: none named (set `alerts` for this app in Pulumi.yaml or the stack file)." : `Owners: ${people.join(" ")}`,
         "",
@@ -122,8 +127,9 @@ export async function reconcileIssues(client: Client, repository: Repository, st
     const unchanged: IssueChange[] = [];
     for (const condition of conditions) {
         const owners = ownersOf(condition);
-        const body = bodyOf(condition, owners);
         const found = byKey.get(condition.key);
+        const firstSeen = found === undefined || condition.runUrl === undefined ? undefined : FIRST_SEEN.exec(found.body)?.[1];
+        const body = bodyOf(firstSeen === undefined ? condition : { ...condition, runUrl: firstSeen }, owners);
         if (found === undefined) {
             const { data } = await client.rest.issues.create({ ...repository, title: condition.title, body,
                 labels: labelsOf(condition), assignees: [...owners.users] });
