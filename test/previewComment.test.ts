@@ -2,7 +2,7 @@
  * The one pull-request comment for a fleet's previews (tools/previewComment/render.ts): the table, the order of
  * the outputs, and GitHub's limit on a comment's length with hundreds of stacks.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { main } from "../tools/previewComment/command";
 import { plansChanges, PREVIEW_COMMENT_MARKER, renderPreviewComment, resourceSummary } from "../tools/previewComment/render";
 import { runCli } from "./cli";
@@ -82,8 +82,24 @@ describe("the preview comment", () => {
         ["no reports folder", ["--stacks", "a-dev"], 'preview-comment: usage: npm run preview-comment -- --reports DIR --stacks "STACK ..."'],
         ["a path for a stack", ["--reports", "/tmp", "--stacks", "a-dev ../b"],
             'preview-comment: --stacks holds "../b"; expected stack names (letters, digits, . _ -)'],
-        ["no stack", ["--reports", "/tmp", "--stacks", " "], "preview-comment: --stacks is empty; expected the stacks the preview jobs ran"],
     ])("npm run preview-comment refuses %s in one line, exit 2", async (_case, args, message) => {
         expect(await runCli(main, args)).toMatchObject({ code: 2, stderr: message });
+    });
+
+    it("with no stack (the pull request changes none any more): the body that says so, under the same marker", async () => {
+        const written: string[] = [];
+        const write = vi.spyOn(process.stdout, "write").mockImplementation((text: string | Uint8Array) => { written.push(String(text)); return true; });
+        try {
+            expect(await runCli(main, ["--reports", "/nonexistent", "--stacks", " "])).toEqual({ code: 0, stdout: "", stderr: "" });
+        } finally {
+            write.mockRestore();
+        }
+        expect(written.join("")).toBe([
+            "<!-- app-identity preview -->",
+            "### `pulumi preview`: this pull request changes no stack any more",
+            "",
+            "The previews this comment showed before are gone with the changes they were for.",
+            "",
+        ].join("\n"));
     });
 });

@@ -139,7 +139,7 @@ describe("the GitHub Actions workflows", () => {
         } });
         expect({ needs: comment!.needs, if: comment!.if, uses: uses(comment!), runs: runSteps(comment!) }).toEqual({
             needs: ["stacks", "preview"],
-            if: "always() && needs.stacks.result == 'success' && fromJSON(needs.stacks.outputs.matrix).all.jobs > 0",
+            if: "always() && needs.stacks.result == 'success'",
             uses: ["actions/checkout@v4", "./.github/actions/node", "actions/download-artifact@v4", "run"],
             runs: [{ run: 'bash tools/ci/pr-comment.sh "$PREVIEW_REPORTS" "$STACKS"', env: {
                 PREVIEW_REPORTS: "${{ runner.temp }}/previews",
@@ -549,7 +549,24 @@ describe("the CI scripts in tools/ci/", () => {
     });
 
     it.each([
-        ["no stacks", ["previews"], {}, 'tools/ci/pr-comment.sh: usage: tools/ci/pr-comment.sh REPORTS_DIR "STACK [STACK ...]"'],
+        ["edits the comment it posted before to say so", "4242",
+            ["api --method PATCH repos/contoso/identities/issues/comments/4242 -F body=@FILE"], "tools/ci/pr-comment.sh: updated the preview comment"],
+        ["posts none where there was none", "", [], "tools/ci/pr-comment.sh: no stack changed, and no preview comment to update"],
+    ])("pr-comment.sh when the pull request changes no stack any more %s", (_case, existing, writes, line) => {
+        const body = join(work, "body.md");
+        const ghLog = join(work, "gh.log");
+        const result = run("pr-comment.sh", [join(work, "previews"), ""], { ...GH, FAKE_GH_LOG: ghLog, FAKE_GH_EXISTING: existing, FAKE_GH_BODY: body });
+        expect(result).toEqual({ code: 0, stdout: `${line}\n`, stderr: "", calls: [] });
+        expect(readFileSync(ghLog, "utf8").split("\n").filter((entry) => entry !== "").map((entry) => entry.replace(/body=@\S+$/, "body=@FILE"))).toEqual([
+            'api --paginate repos/contoso/identities/issues/7/comments --jq .[] | select(.body | startswith("<!-- app-identity preview -->")) | .id',
+            ...writes,
+        ]);
+        expect(existsSync(body) ? readFileSync(body, "utf8").split("\n")[1] : null)
+            .toBe(existing === "" ? null : "### `pulumi preview`: this pull request changes no stack any more");
+    });
+
+    it.each([
+        ["no stacks", ["previews"], {}, 'tools/ci/pr-comment.sh: usage: tools/ci/pr-comment.sh REPORTS_DIR "[STACK ...]"'],
         ["no token", ["previews", "inventory-api-dev"], { GH_TOKEN: undefined }, "tools/ci/pr-comment.sh: GH_TOKEN is not set"],
         ["a pull request number that is not one", ["previews", "inventory-api-dev"], { PR_NUMBER: "7; rm" },
             'tools/ci/pr-comment.sh: PR_NUMBER is "7; rm"; expected a pull request number'],

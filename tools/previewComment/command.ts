@@ -1,7 +1,8 @@
 /**
  * `npm run preview-comment -- --reports DIR --stacks "STACK ..."`: the body of the one pull-request comment for the
  * previews of these stacks (render.ts), on standard output. DIR holds what tools/ci/each.sh left for each stack
- * (`<stack>.txt`, the preview script's output, and `<stack>.outcome`), gathered from every preview job.
+ * (`<stack>.txt`, the preview script's output, and `<stack>.outcome`), gathered from every preview job. An empty
+ * `--stacks` (the pull request changes no stack any more) gives the body that says so.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -36,7 +37,6 @@ function render(argv: readonly string[]): number {
         const stacks = values.stacks.split(/\s+/).filter((stack) => stack !== "");
         const bad = stacks.find((stack) => !STACK_NAME.test(stack));
         if (bad !== undefined) throw new UsageError(`--stacks holds ${JSON.stringify(bad)}; expected stack names (letters, digits, . _ -)`);
-        if (stacks.length === 0) throw new UsageError("--stacks is empty; expected the stacks the preview jobs ran");
         process.stdout.write(renderPreviewComment(readPreviews(values.reports, stacks)));
         return 0;
     } catch (error) {

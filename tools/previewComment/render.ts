@@ -41,8 +41,21 @@ function outcomeOf(preview: StackPreview): string {
     return preview.outcome ?? "unknown";
 }
 
+/**
+ * The body that replaces the comment once a pull request changes no stack any more (a push took the stack files out of
+ * it): the previews it showed are no longer what the merge would do.
+ */
+export const NO_STACK_BODY = [
+    PREVIEW_COMMENT_MARKER,
+    "### `pulumi preview`: this pull request changes no stack any more",
+    "",
+    "The previews this comment showed before are gone with the changes they were for.",
+    "",
+].join("\n");
+
 /** The comment's body, stacks in the order given (the matrix's); outputs failed first, then changed, then the rest. */
 export function renderPreviewComment(previews: readonly StackPreview[]): string {
+    if (previews.length === 0) return NO_STACK_BODY;
     const failed = previews.filter((preview) => preview.report !== undefined && preview.outcome !== "success");
     const missing = previews.filter((preview) => preview.report === undefined).length;
     const counts = [
