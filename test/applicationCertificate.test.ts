@@ -2,6 +2,8 @@
 import { setImmediate as yieldTurn } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { ApplicationCertificateHandler, keyCredentialForResource } from "../localazure/providers/azuread/applicationCertificate";
+import { realClock } from "../localazure/providers/azuread/retries";
+import { pollClock } from "../localazure/providers/azuread/stateChange";
 import type { GraphClient, GraphObject } from "../localazure/providers/azuread/graph";
 import { makeSelfSigned } from "../tools/certificate/selfSigned";
 
@@ -16,6 +18,9 @@ function memoryGraph() {
         async get(): Promise<GraphObject> {
             await yieldTurn();
             return { id: OBJECT_ID, keyCredentials: keyCredentials.map((entry) => ({ ...entry })) };
+        },
+        read(): Promise<GraphObject> {
+            return this.get();
         },
         async patch(_collection: string, _id: string, body: GraphObject): Promise<void> {
             await yieldTurn();
@@ -43,7 +48,7 @@ describe("ApplicationCertificate (azuread stand-in)", () => {
 
     it("takes turns on one application (tf.LockByName): two certificates created at once both stay", async () => {
         const { graph, keys } = memoryGraph();
-        const handler = new ApplicationCertificateHandler(() => graph, { secretOutputs: () => true });
+        const handler = new ApplicationCertificateHandler(() => graph, { secretOutputs: () => true, clock: pollClock({ LOCAL_AZURE_POLL_SCALE: "0" }, realClock) });
         const create = (keyId: string) => handler.create({
             urn: `urn:pulumi:dev::p::azuread:index/applicationCertificate:ApplicationCertificate::${keyId}`, preview: false,
             inputs: { applicationId: `/applications/${OBJECT_ID}`, value: pem, encoding: "pem", type: "AsymmetricX509Cert", keyId },

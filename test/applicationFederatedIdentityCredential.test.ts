@@ -11,6 +11,8 @@ import {
     ApplicationFederatedIdentityCredentialHandler, parseFederatedIdentityCredentialId,
 } from "../localazure/providers/azuread/applicationFederatedIdentityCredential";
 import { GraphClient } from "../localazure/providers/azuread/graph";
+import { realClock } from "../localazure/providers/azuread/retries";
+import { pollClock } from "../localazure/providers/azuread/stateChange";
 
 let azure: LocalAzure;
 let graph: GraphClient;
@@ -22,7 +24,7 @@ beforeAll(async () => {
     azure = await startLocalAzure();
     const http = new LocalAzureClient(azure.url);
     graph = new GraphClient(http, new TokenSource("deployer", http, { tenantId: azure.tenantId, ...azure.deployer }));
-    handler = new ApplicationFederatedIdentityCredentialHandler(() => graph);
+    handler = new ApplicationFederatedIdentityCredentialHandler(() => graph, { clock: pollClock({ LOCAL_AZURE_POLL_SCALE: "0" }, realClock) });
 });
 afterAll(async () => {
     await azure.stop();

@@ -32,6 +32,8 @@ const urn = (type: string, name: string) =>
 
 let azure: LocalAzure;
 let azuread: AzureAdProvider;
+/** The same provider with its consistency polls' waits scaled to nothing (LOCAL_AZURE_POLL_SCALE=0). */
+let quickPolls: AzureAdProvider;
 let native: AzureNativeProvider;
 let admin: GraphClient;
 let deployerId: string;
@@ -42,6 +44,8 @@ beforeAll(async () => {
     const credentials = { tenantId: azure.tenantId, clientId: azure.deployer.clientId, clientSecret: azure.deployer.clientSecret };
     azuread = new AzureAdProvider(env);
     await azuread.configure(credentials, true);
+    quickPolls = new AzureAdProvider({ ...env, LOCAL_AZURE_POLL_SCALE: "0" });
+    await quickPolls.configure(credentials, true);
     native = new AzureNativeProvider({ ...env, ARM_TENANT_ID: azure.tenantId, ARM_CLIENT_ID: azure.deployer.clientId, ARM_CLIENT_SECRET: azure.deployer.clientSecret });
     await native.configure({});
     const http = new LocalAzureClient(azure.url);
@@ -235,10 +239,19 @@ describe("azuread ServicePrincipal and ApplicationPassword", () => {
 
     it("adds a password (value secret, 40 characters), reads it back keeping the value, removes it on delete", async () => {
         const inputs = { applicationId: app.id, displayName: "slot a, rotated 2026-01-01", endDate: "2027-01-01T00:00:00Z" };
+        const before = azure.log().length;
         const created = await create(azuread, PASSWORD, "sp-dev-secret-a", inputs);
         const objectId = String(app.outs["objectId"]);
         const keyId = String(created.outs["keyId"]);
         expect(created.id).toBe(`${objectId}/password/${keyId}`);
+        // application_password_resource.go: GET, addPassword, the StateChangeConf poll's five reads (MinTimeout 1 s,
+        // ContinuousTargetOccurence 5; this provider runs with Go's own waits), then Read's GET.
+        const getApp = `GET graph.microsoft.com/v1.0/applications/${objectId} 200`;
+        expect(requestsSince(before)).toEqual([getApp, `POST graph.microsoft.com/v1.0/applications/${objectId}/addPassword 200`,
+            getApp, getApp, getApp, getApp, getApp, getApp]);
+        const polls = azure.log().slice(before + 2, before + 7).map((entry) => Date.parse(entry.time));
+        const gaps = polls.slice(1).map((time, index) => time - (polls[index] as number));
+        expect(gaps.every((gap) => gap >= 990 && gap < 1500), `gaps between the poll's reads: ${gaps.join(", ")} ms`).toBe(true);
         const value = created.outs["value"] as Record<string, unknown>;
         expect(value[SIG_KEY]).toBe(SECRET_SIG);
         expect(String(value["value"])).toMatch(/^[A-Za-z0-9~._-]{40}$/);
@@ -260,8 +273,27 @@ describe("azuread ServicePrincipal and ApplicationPassword", () => {
         expect(await azuread.read({ id: created.id, urn: urn(PASSWORD, "sp-dev-secret-a"), props: created.outs, inputs })).toEqual({ id: "" });
     });
 
+    it("makes two passwords of one application take turns: the second addPassword waits for the first's poll (LockByName)", async () => {
+        const objectId = String(app.outs["objectId"]);
+        const before = azure.log().length;
+        const [first, second] = await Promise.all([
+            create(quickPolls, PASSWORD, "sp-dev-secret-c", { applicationId: app.id, endDate: "2027-06-01T00:00:00Z" }),
+            create(quickPolls, PASSWORD, "sp-dev-secret-d", { applicationId: app.id, endDate: "2027-06-01T00:00:00Z" }),
+        ]);
+        const getApp = `GET graph.microsoft.com/v1.0/applications/${objectId} 200`;
+        const addPassword = `POST graph.microsoft.com/v1.0/applications/${objectId}/addPassword 200`;
+        // Each create under the lock: GET, addPassword, five polls; its Read's GET runs after the lock is let go,
+        // so it may land among the other create's requests. Without the lock both addPasswords would come first.
+        const requests = requestsSince(before);
+        expect(requests).toHaveLength(16);
+        expect(requests.slice(0, 7)).toEqual([getApp, addPassword, getApp, getApp, getApp, getApp, getApp]);
+        expect(requests.filter((request) => request === addPassword)).toHaveLength(2);
+        expect(requests.indexOf(addPassword, 2)).toBeGreaterThanOrEqual(8);
+        expect(first.outs["keyId"]).not.toBe(second.outs["keyId"]);
+    });
+
     it("reads a password removed in the portal as gone", async () => {
-        const created = await create(azuread, PASSWORD, "sp-dev-secret-b", { applicationId: app.id, endDate: "2027-06-01T00:00:00Z" });
+        const created = await create(quickPolls, PASSWORD, "sp-dev-secret-b", { applicationId: app.id, endDate: "2027-06-01T00:00:00Z" });
         await admin.removePassword(String(app.outs["objectId"]), String(created.outs["keyId"]));
         expect(await azuread.read({ id: created.id, urn: urn(PASSWORD, "sp-dev-secret-b"), props: created.outs, inputs: {} })).toEqual({ id: "" });
     });

@@ -43,7 +43,16 @@ export interface EngineWorkspace {
 /** What every command under the guardrail pack passes: the pack users run, and its config. */
 export const POLICY_ARGS: readonly string[] = ["--policy-pack", POLICY_PACK_DIR, "--policy-pack-config", "policy/config.json"];
 
-export async function createEngineWorkspace(azure: AzureEnvironment): Promise<EngineWorkspace> {
+export interface WorkspaceOptions {
+    /**
+     * The azuread stand-in's consistency polls (localazure/providers/azuread/stateChange.ts) wait as the real
+     * provider does, about 4 s per credential. Off by default: the tests then make every poll's reads without its
+     * sleeps (LOCAL_AZURE_POLL_SCALE=0), unless LOCAL_AZURE_POLL_SCALE is set for the run.
+     */
+    readonly realPollWaits?: boolean;
+}
+
+export async function createEngineWorkspace(azure: AzureEnvironment, options: WorkspaceOptions = {}): Promise<EngineWorkspace> {
     const pulumi = requirePulumiCli();
     // The checkout's compiled pack, rebuilt first if policy/ changed since setup built it.
     const pack = (await ensurePolicyPack(PROJECT_ROOT)).dir;
@@ -69,6 +78,7 @@ export async function createEngineWorkspace(azure: AzureEnvironment): Promise<En
         PULUMI_SKIP_CONFIRMATIONS: "true",
         NO_COLOR: "1",
         LOCAL_AZURE_URL: azure.url,
+        LOCAL_AZURE_POLL_SCALE: options.realPollWaits ? "1" : (process.env["LOCAL_AZURE_POLL_SCALE"] ?? "0"),
         ARM_TENANT_ID: azure.tenantId,
         ARM_SUBSCRIPTION_ID: azure.subscriptionId,
         ARM_CLIENT_ID: azure.deployer.clientId,

@@ -45,7 +45,8 @@ export async function measureAzureCli(runs: number, progress: (text: string) => 
     const azure = await startLocalAzure();
     const az = new AzureCli(azure);
     try {
-        const workspace = await createEngineWorkspace(azure);
+        // Real waits: a real `pulumi up` polls each new credential for about 4 s, and az does not.
+        const workspace = await createEngineWorkspace(azure, { realPollWaits: true });
         try {
             const signIn = await az.run(["login", "--service-principal", "--username", azure.deployer.clientId,
                 `--password=${azure.deployer.clientSecret}`, "--tenant", azure.tenantId, "--output", "none"]);

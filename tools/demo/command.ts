@@ -49,7 +49,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     step("a local Azure on loopback (npm run local-azure starts the same one by hand)");
     const azure = await startLocalAzure();
     console.log(`tenant ${azure.tenantId}, subscription ${azure.subscriptionId}, on ${azure.url}`);
-    const workspace = await createEngineWorkspace(azure);
+    // The demo waits as a real `pulumi up` does for each new credential (about 4 s).
+    const workspace = await createEngineWorkspace(azure, { realPollWaits: true });
     try {
         console.log(`project copy: ${workspace.dir} (state: file://${join(workspace.dir, ".state")})`);
         require0("pulumi stack init", await workspace.pulumi(["stack", "init", stack]));

@@ -14,6 +14,9 @@ import { objectIdOf } from "./application";
 import { bridgeCheck, bridgeDiff, plannedState, refreshedInputs, type ResourceSpec } from "./bridge";
 import { errorDiag, importAsExistsDiag, TerraformError } from "./diagnostics";
 import type { GraphClient, GraphObject } from "./graph";
+import { lockedBy } from "./locks";
+import type { RetryClock } from "./retries";
+import { CREDENTIAL_CREATE_TIMEOUT_MS, pollForCredential } from "./stateChange";
 
 export const APPLICATION_CERTIFICATE = "azuread:index/applicationCertificate:ApplicationCertificate";
 
@@ -38,26 +41,11 @@ export const applicationCertificateSpec: ResourceSpec = {
 const COMPUTED = ["keyId", "startDate", "endDate"];
 const idText = (objectId: string) => `Application (Application: ${JSON.stringify(objectId)})`;
 
-/**
- * `tf.LockByName(applicationResourceName, objectId)`, one lock per application shared by the credential resources
- * (applicationFederatedIdentityCredential.ts takes it too): Create and Delete read the whole keyCredentials collection
- * and write it back, so two certificates of one application (the engine creates them in parallel) take turns.
- */
-const locks = new Map<string, Promise<unknown>>();
-export async function lockedBy<T>(objectId: string, work: () => Promise<T>): Promise<T> {
-    const previous = locks.get(objectId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(work);
-    locks.set(objectId, next);
-    try {
-        return await next;
-    } finally {
-        if (locks.get(objectId) === next) locks.delete(objectId);
-    }
-}
-
 export interface CertificateOptions {
     /** Whether the engine's Configure said it accepts secrets: then `value` goes back marked secret. */
     readonly secretOutputs: () => boolean;
+    /** The clock of the consistency poll (./stateChange.ts pollClock). */
+    readonly clock: RetryClock;
 }
 
 export class ApplicationCertificateHandler implements ResourceHandler {
@@ -71,6 +59,7 @@ export class ApplicationCertificateHandler implements ResourceHandler {
         return Promise.resolve(bridgeDiff(applicationCertificateSpec, request.olds, request.news));
     }
 
+    /** Under the application's lock: GET, PATCH keyCredentials with the new key, the five-read poll, then Read. */
     async create({ inputs, preview }: CreateRequest): Promise<CreateResult> {
         if (preview) return { id: "", outs: plannedState(inputs, COMPUTED) };
         const objectId = objectIdOf(String(inputs["applicationId"]));
@@ -78,6 +67,7 @@ export class ApplicationCertificateHandler implements ResourceHandler {
         const keyId = String(credential["keyId"]);
         const id = `${objectId}/certificate/${keyId}`;
         const graph = this.graph();
+        const startedAt = this.options.clock.now();
         const stored = await lockedBy(objectId, async () => {
             const app = await graph.get("applications", objectId).catch((error: unknown) => {
                 throw new TerraformError([errorDiag(`Retrieving ${idText(objectId)}`, error, "application_id")]);
@@ -92,13 +82,19 @@ export class ApplicationCertificateHandler implements ResourceHandler {
             } catch (error) {
                 throw new TerraformError([errorDiag(`Adding certificate for ${idText(objectId)}`, error)]);
             }
-            // The real provider polls until the application lists the key five times in a row; one look suffices here.
-            return this.credential(objectId, keyId);
+            try {
+                const timeLeft = startedAt + CREDENTIAL_CREATE_TIMEOUT_MS.certificate - this.options.clock.now();
+                return await pollForCredential(async () => findKeyCredential(await graph.read("applications", objectId), keyId), timeLeft, this.options.clock);
+            } catch (error) {
+                throw new TerraformError([errorDiag(`Waiting for certificate credential for ${idText(objectId)}`, error)]);
+            }
         });
         if (stored === undefined) {
             throw new TerraformError([errorDiag(`Waiting for certificate credential for ${idText(objectId)}`, "certificate credential not found in application manifest")]);
         }
-        return { id, outs: certificateOutputs(objectId, keyId, stored, inputs, this.options.secretOutputs()) };
+        // applicationCertificateResourceRead, as Create ends: one more GET of the application.
+        const read = await this.credential(objectId, keyId) ?? stored;
+        return { id, outs: certificateOutputs(objectId, keyId, read, inputs, this.options.secretOutputs()) };
     }
 
     /** Read: the application gone, or the key gone from it, removes the resource from the state. */
@@ -136,8 +132,7 @@ export class ApplicationCertificateHandler implements ResourceHandler {
 
     private async credential(objectId: string, keyId: string): Promise<GraphObject | undefined> {
         const app = await this.graph().get("applications", objectId);
-        return app === undefined ? undefined
-            : keyCredentialsOf(app).find((entry) => String(entry["keyId"]).toLowerCase() === keyId.toLowerCase());
+        return app === undefined ? undefined : findKeyCredential(app, keyId);
     }
 
 }
@@ -209,4 +204,8 @@ export function parseCertificateId(id: string): { objectId: string; keyId: strin
             `Object Resource ID should be in the format {objectId}/{type}/{subId} - but got ${JSON.stringify(id)}`, "id")]);
     }
     return { objectId: parts[0] as string, keyId: parts[2] as string };
+}
+
+function findKeyCredential(app: GraphObject, keyId: string): GraphObject | undefined {
+    return keyCredentialsOf(app).find((entry) => String(entry["keyId"]).toLowerCase() === keyId.toLowerCase());
 }

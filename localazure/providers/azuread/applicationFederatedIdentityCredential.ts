@@ -10,10 +10,12 @@ import type {
     ReadResult, ResourceHandler, UpdateRequest,
 } from "../shared/types";
 import { objectIdOf } from "./application";
-import { lockedBy } from "./applicationCertificate";
 import { bridgeCheck, bridgeDiff, importedInputs, isImportRead, plannedState, refreshedInputs, type ResourceSpec } from "./bridge";
 import { errorDiag, TerraformError } from "./diagnostics";
 import type { GraphClient, GraphObject } from "./graph";
+import { lockedBy } from "./locks";
+import type { RetryClock } from "./retries";
+import { CREDENTIAL_CREATE_TIMEOUT_MS, pollForCredential } from "./stateChange";
 
 export const APPLICATION_FEDERATED_IDENTITY_CREDENTIAL =
     "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential";
@@ -45,7 +47,7 @@ const credentialText = (objectId: string, keyId: string) =>
     `Application Id Federated Identity Credential (Application: ${JSON.stringify(objectId)}\nFederated Identity Credential: ${JSON.stringify(keyId)})`;
 
 export class ApplicationFederatedIdentityCredentialHandler implements ResourceHandler {
-    constructor(private readonly graph: () => GraphClient) {}
+    constructor(private readonly graph: () => GraphClient, private readonly options: { readonly clock: RetryClock }) {}
 
     /** ValidateResource: the schema's required attributes, then its ValidateFuncs and MaxItems. */
     check(_urn: string, _olds: PropertyMap, news: PropertyMap): Promise<CheckResult> {
@@ -62,6 +64,7 @@ export class ApplicationFederatedIdentityCredentialHandler implements ResourceHa
         if (preview) return { id: "", outs: plannedState(inputs, COMPUTED) };
         const objectId = objectIdOf(String(inputs["applicationId"]));
         const graph = this.graph();
+        const startedAt = this.options.clock.now();
         const created = await lockedBy(objectId, async () => {
             let app: GraphObject | undefined;
             try {
@@ -83,9 +86,9 @@ export class ApplicationFederatedIdentityCredentialHandler implements ResourceHa
             if (id === undefined) {
                 throw new TerraformError([errorDiag(`API error adding federated identity credential for ${appText(objectId)}`, "nil or empty ID received")]);
             }
-            // StateChangeConf with ContinuousTargetOccurence 5: the credential must be read five times in a row (a 404 is
-            // "Waiting" and starts the count again). The real one waits at least a second between reads; here none.
-            await this.waitForCredential(objectId, id);
+            // StateChangeConf with ContinuousTargetOccurence 5 (./stateChange.ts): five sightings; a 404 between them is a
+            // not-found tick, which does not start the count again.
+            await this.waitForCredential(objectId, id, startedAt + CREDENTIAL_CREATE_TIMEOUT_MS.federatedIdentityCredential - this.options.clock.now());
             return { ...created, id };
         });
         const keyId = created.id;
@@ -146,19 +149,15 @@ export class ApplicationFederatedIdentityCredentialHandler implements ResourceHa
         }
     }
 
-    private async waitForCredential(objectId: string, keyId: string): Promise<void> {
-        const needed = 5;
-        let inARow = 0;
-        for (let attempt = 0; attempt < 50 && inARow < needed; attempt++) {
-            let found: GraphObject | undefined;
-            try {
-                found = await this.graph().getFederatedIdentityCredential(objectId, keyId);
-            } catch (error) {
-                throw new TerraformError([errorDiag(`Waiting for ${credentialText(objectId, keyId)}`, error)]);
-            }
-            inARow = found === undefined ? 0 : inARow + 1;
+    /** A 404 is "Waiting" (response.WasNotFound), any other failure ends the wait. */
+    private async waitForCredential(objectId: string, keyId: string, timeLeft: number): Promise<void> {
+        let found: GraphObject | undefined;
+        try {
+            found = await pollForCredential(() => this.graph().getFederatedIdentityCredential(objectId, keyId), timeLeft, this.options.clock);
+        } catch (error) {
+            throw new TerraformError([errorDiag(`Waiting for ${credentialText(objectId, keyId)}`, error)]);
         }
-        if (inARow < needed) {
+        if (found === undefined) {
             throw new TerraformError([errorDiag(`Waiting for federated identity credential${credentialText(objectId, keyId)}`, "federated identity credential not found in application manifest")]);
         }
     }

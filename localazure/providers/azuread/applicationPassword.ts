@@ -11,6 +11,9 @@ import { objectIdOf } from "./application";
 import { bridgeCheck, bridgeDiff, plannedState, refreshedInputs, type ResourceSpec } from "./bridge";
 import { errorDiag, TerraformError } from "./diagnostics";
 import type { GraphClient, GraphObject } from "./graph";
+import { lockedBy } from "./locks";
+import type { RetryClock } from "./retries";
+import { CREDENTIAL_CREATE_TIMEOUT_MS, pollForCredential } from "./stateChange";
 
 export const APPLICATION_PASSWORD = "azuread:index/applicationPassword:ApplicationPassword";
 
@@ -33,6 +36,8 @@ const idText = (objectId: string) => `Application (Application: ${JSON.stringify
 export interface PasswordOptions {
     /** Whether the engine's Configure said it accepts secrets: then `value` goes back marked secret. */
     readonly secretOutputs: () => boolean;
+    /** The clock of the consistency poll (./stateChange.ts pollClock). */
+    readonly clock: RetryClock;
 }
 
 export class ApplicationPasswordHandler implements ResourceHandler {
@@ -46,28 +51,44 @@ export class ApplicationPasswordHandler implements ResourceHandler {
         return Promise.resolve(bridgeDiff(applicationPasswordSpec, request.olds, request.news));
     }
 
+    /**
+     * Under the application's lock: GET the application, addPassword, then poll until Graph has listed the new key
+     * five times (./stateChange.ts), then Read. The key and the value exist in Graph from addPassword on: a create
+     * stopped during the poll leaves a secret that no state records.
+     */
     async create({ inputs, preview }: CreateRequest): Promise<CreateResult> {
         if (preview) return { id: "", outs: plannedState(inputs, COMPUTED) };
         const graph = this.graph();
         const objectId = objectIdOf(String(inputs["applicationId"]));
-        if (await graph.get("applications", objectId) === undefined) {
-            throw new TerraformError([errorDiag(`${idText(objectId)} was not found`, undefined, "application_id")]);
-        }
-        let added: GraphObject;
-        try {
-            added = await graph.addPassword(objectId, passwordCredential(inputs));
-        } catch (error) {
-            throw new TerraformError([errorDiag(`Adding password for ${idText(objectId)}`, error)]);
-        }
-        const keyId = stringOf(added["keyId"]);
-        const value = stringOf(added["secretText"]);
-        if (keyId === undefined) throw new TerraformError([errorDiag(`API error adding password for ${idText(objectId)}`, "nil or empty keyId received")]);
-        if (value === undefined || value === "") throw new TerraformError([errorDiag(`API error adding password for ${idText(objectId)}`, "nil or empty password received")]);
-        // The real provider polls until the application lists the key five times in a row; one look suffices here.
-        const credential = await this.credential(objectId, keyId);
-        if (credential === undefined) {
-            throw new TerraformError([errorDiag(`Waiting for password credential for ${idText(objectId)}`, "password credential not found in application manifest")]);
-        }
+        const startedAt = this.options.clock.now();
+        const { keyId, value, polled } = await lockedBy(objectId, async () => {
+            if (await graph.get("applications", objectId) === undefined) {
+                throw new TerraformError([errorDiag(`${idText(objectId)} was not found`, undefined, "application_id")]);
+            }
+            let added: GraphObject;
+            try {
+                added = await graph.addPassword(objectId, passwordCredential(inputs));
+            } catch (error) {
+                throw new TerraformError([errorDiag(`Adding password for ${idText(objectId)}`, error)]);
+            }
+            const keyId = stringOf(added["keyId"]);
+            const value = stringOf(added["secretText"]);
+            if (keyId === undefined) throw new TerraformError([errorDiag(`API error adding password for ${idText(objectId)}`, "nil or empty keyId received")]);
+            if (value === undefined || value === "") throw new TerraformError([errorDiag(`API error adding password for ${idText(objectId)}`, "nil or empty password received")]);
+            let polled: GraphObject | undefined;
+            try {
+                const timeLeft = startedAt + CREDENTIAL_CREATE_TIMEOUT_MS.password - this.options.clock.now();
+                polled = await pollForCredential(async () => findCredential(await graph.read("applications", objectId), keyId), timeLeft, this.options.clock);
+            } catch (error) {
+                throw new TerraformError([errorDiag(`Waiting for password credential for ${idText(objectId)}`, error)]);
+            }
+            if (polled === undefined) {
+                throw new TerraformError([errorDiag(`Waiting for password credential for ${idText(objectId)}`, "password credential not found in application manifest")]);
+            }
+            return { keyId, value, polled };
+        });
+        // applicationPasswordResourceRead, as Create ends: one more GET of the application.
+        const credential = await this.credential(objectId, keyId) ?? polled;
         return {
             id: `${objectId}/password/${keyId}`,
             outs: passwordOutputs(objectId, keyId, credential, value, inputs, this.options.secretOutputs()),
@@ -88,25 +109,28 @@ export class ApplicationPasswordHandler implements ResourceHandler {
         return Promise.reject(new Error(`internal: expected diff to not require deletion or replacement during Update of ${urn}`));
     }
 
+    /** Under the application's lock, as Create: removePassword, then one look that the key is gone. */
     async delete({ id, urn }: DeleteRequest): Promise<void> {
         const graph = this.graph();
         const { objectId, keyId } = parsePasswordId(id);
-        try {
-            await graph.removePassword(objectId, keyId);
-        } catch (error) {
-            throw new TerraformError([errorDiag(`Removing password credential ${JSON.stringify(keyId)} from ${idText(objectId)}`, error)], `deleting ${urn}: `);
-        }
-        // consistency.WaitForDeletion: a failed GET of the application fails the delete too.
-        let app: GraphObject | undefined;
-        try {
-            app = await graph.get("applications", objectId);
-        } catch (error) {
-            throw new TerraformError([errorDiag(`Waiting for deletion of password credential ${JSON.stringify(keyId)} from ${idText(objectId)}`, error)], `deleting ${urn}: `);
-        }
-        if (app === undefined || findCredential(app, keyId) !== undefined) {
-            const cause = app === undefined ? "the application was not found" : "still present";
-            throw new TerraformError([errorDiag(`Waiting for deletion of password credential ${JSON.stringify(keyId)} from ${idText(objectId)}`, cause)], `deleting ${urn}: `);
-        }
+        await lockedBy(objectId, async () => {
+            try {
+                await graph.removePassword(objectId, keyId);
+            } catch (error) {
+                throw new TerraformError([errorDiag(`Removing password credential ${JSON.stringify(keyId)} from ${idText(objectId)}`, error)], `deleting ${urn}: `);
+            }
+            // consistency.WaitForDeletion: a failed GET of the application fails the delete too.
+            let app: GraphObject | undefined;
+            try {
+                app = await graph.get("applications", objectId);
+            } catch (error) {
+                throw new TerraformError([errorDiag(`Waiting for deletion of password credential ${JSON.stringify(keyId)} from ${idText(objectId)}`, error)], `deleting ${urn}: `);
+            }
+            if (app === undefined || findCredential(app, keyId) !== undefined) {
+                const cause = app === undefined ? "the application was not found" : "still present";
+                throw new TerraformError([errorDiag(`Waiting for deletion of password credential ${JSON.stringify(keyId)} from ${idText(objectId)}`, cause)], `deleting ${urn}: `);
+            }
+        });
     }
 
     private async credential(objectId: string, keyId: string): Promise<GraphObject | undefined> {

@@ -61,6 +61,11 @@ export class GraphClient {
         return this.object(this.check(answer, [200]));
     }
 
+    /** The object; a 404 is an error too, as the consistency polls' `client.Get` sees it (they test no status). */
+    async read(collection: DirectoryCollection, id: string): Promise<GraphObject> {
+        return this.object(await this.call({ method: "GET", path: `/v1.0/${collection}/${id}` }, [200]));
+    }
+
     /** `retryFunc`: the call's own retries on top of the client's (./retries.ts). */
     async patch(collection: DirectoryCollection, id: string, body: GraphObject, retryFunc?: RetryFunc): Promise<void> {
         await this.call({ method: "PATCH", path: `/v1.0/${collection}/${id}`, json: body }, [204, 200], retryFunc);

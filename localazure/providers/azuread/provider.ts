@@ -11,7 +11,9 @@ import { clientConfig, GET_CLIENT_CONFIG } from "./clientConfig";
 import { CONDITIONAL_ACCESS_POLICY, ConditionalAccessPolicyHandler } from "./conditionalAccessPolicy";
 import { NAMED_LOCATION, NamedLocationHandler } from "./namedLocation";
 import { GraphClient } from "./graph";
+import { realClock } from "./retries";
 import { SERVICE_PRINCIPAL, ServicePrincipalHandler } from "./servicePrincipal";
+import { pollClock } from "./stateChange";
 
 export const AZUREAD_VERSION = "6.9.1";
 
@@ -33,12 +35,13 @@ export class AzureAdProvider extends DispatchingProvider {
         super("azuread", AZUREAD_VERSION);
         this.http = new LocalAzureClient(localAzureUrl(env));
         const graph = () => this.configured().graph;
+        const clock = pollClock(env, realClock);
         this.resources = {
             [APPLICATION]: new ApplicationHandler(graph),
             [SERVICE_PRINCIPAL]: new ServicePrincipalHandler(graph),
-            [APPLICATION_PASSWORD]: new ApplicationPasswordHandler(graph, { secretOutputs: () => this.configured().secretOutputs }),
-            [APPLICATION_CERTIFICATE]: new ApplicationCertificateHandler(graph, { secretOutputs: () => this.configured().secretOutputs }),
-            [APPLICATION_FEDERATED_IDENTITY_CREDENTIAL]: new ApplicationFederatedIdentityCredentialHandler(graph),
+            [APPLICATION_PASSWORD]: new ApplicationPasswordHandler(graph, { secretOutputs: () => this.configured().secretOutputs, clock }),
+            [APPLICATION_CERTIFICATE]: new ApplicationCertificateHandler(graph, { secretOutputs: () => this.configured().secretOutputs, clock }),
+            [APPLICATION_FEDERATED_IDENTITY_CREDENTIAL]: new ApplicationFederatedIdentityCredentialHandler(graph, { clock }),
             [NAMED_LOCATION]: new NamedLocationHandler(graph),
             [CONDITIONAL_ACCESS_POLICY]: new ConditionalAccessPolicyHandler(graph),
         };
