@@ -108,7 +108,8 @@ describe("declaredIdentities: what the exported state declares", () => {
         }));
         expect(identity!.passwords.map((password) => password.id)).toEqual([KEY_A, KEY_B]);
         expect(identity!.pendingCreates).toEqual([{ urn: child("azuread:index/applicationPassword:ApplicationPassword", "inventory-api-dev-secret-b"),
-            type: "azuread:index/applicationPassword:ApplicationPassword", displayName: "slot b, rotated 2027-04-17" }]);
+            type: "azuread:index/applicationPassword:ApplicationPassword", identity: "inventory-api-dev", parent: COMPONENT,
+            displayName: "slot b, rotated 2027-04-17", inputs: { displayName: "slot b, rotated 2027-04-17" } }]);
     });
 
     it("a state without an app identity (a managed identity's grants only, or empty) declares none", () => {
@@ -139,7 +140,8 @@ describe("auditIdentity: the findings and their commands", () => {
                 scope: `/subscriptions/${SUB}`, roleDefinitionId: ROLE(READER) }],
         };
         const identity = { ...declared(), pendingCreates: [{ urn: child("azuread:index/applicationPassword:ApplicationPassword", "inventory-api-dev-secret-b"),
-            type: "azuread:index/applicationPassword:ApplicationPassword", displayName: "slot b, rotated 2027-04-17" }] };
+            type: "azuread:index/applicationPassword:ApplicationPassword", identity: "inventory-api-dev", parent: COMPONENT,
+            displayName: "slot b, rotated 2027-04-17", inputs: {} }] };
         const findings = auditIdentity("inventory-api-dev", identity, observed);
         expect(findings.map(({ status, kind, id, on, description, command }) => [status, kind, id, on, description, command])).toEqual([
             ["undeclared", "password", "eeeeeeee-0000-0000-0000-000000000001", "applications",
@@ -221,7 +223,7 @@ describe("the report, as text and as JSON", () => {
 
     it("JSON: clean, counts, identities, scopes and one object per finding", () => {
         expect(JSON.parse(renderJson(report))).toEqual({
-            stack: "inventory-api-dev", clean: false, counts: { undeclared: 1, missing: 0 }, identities: ["inventory-api-dev"],
+            stack: "inventory-api-dev", clean: false, counts: { undeclared: 1, missing: 0, pending: 0 }, identities: ["inventory-api-dev"],
             roleScopes: { read: [GROUP, `/subscriptions/${SUB}/resourceGroups/rg-inventory-test`], refused: "403 AuthorizationFailed" },
             findings: [{ stack: "inventory-api-dev", identity: "inventory-api-dev", status: "undeclared", kind: "owner", id: ADMIN, objectId: SP,
                 on: "servicePrincipals", description: `owner ${ADMIN} of the service principal ${SP} is not declared`,
@@ -358,7 +360,7 @@ describe("fixFindings: --fix --yes", () => {
 
 describe("renderAudit: the command's output with --fix", () => {
     const findings = auditIdentity("inventory-api-dev", declared(), { ...matching(), servicePrincipalOwners: [DEPLOYER, ADMIN] });
-    const audit = { stack: "inventory-api-dev", identities: [{ declared: declared(), observed: matching() }], findings, roleScopes: { read: [`/subscriptions/${SUB}`] } };
+    const audit = { stack: "inventory-api-dev", identities: [{ declared: declared(), observed: matching() }], findings, pending: [], roleScopes: { read: [`/subscriptions/${SUB}`] } };
     const fixes = [{ finding: findings[0]!, error: "403 Authorization_RequestDenied" }];
 
     it("text: the report, then one line per removal", () => {
@@ -424,9 +426,12 @@ describe("fleet audit: one stack's operation", () => {
         config: { subscriptionId: SUB, roleAssignments: [{ resourceGroup: "rg-inventory-dev", role: "Storage Blob Data Contributor" }] } };
     const fleet = { project: {}, stacks: [stack] } as unknown as Fleet;
     const step = { step: () => undefined };
-    const operation = (owners: string[], fix: boolean, collected: unknown[] = [], budget?: GraphBudget) => {
+    const operation = (owners: string[], fix: boolean, collected: unknown[] = [], budget?: GraphBudget,
+        pending?: { state: string; repairs: unknown[] }) => {
         const { reader, calls } = recordingReader(answers(owners));
-        return { calls, run: () => auditOperation({ reader, exportState: () => Promise.resolve(exported()), fleet, fix,
+        return { calls, run: () => auditOperation({ reader, exportState: () => Promise.resolve(pending?.state ?? exported()), fleet, fix,
+            repair: pending === undefined ? () => Promise.reject(new Error("no pending create to repair"))
+                : (name, states) => { pending.repairs.push([name, states.map((item) => item.create.urn)]); return Promise.resolve(undefined); },
             ...(budget === undefined ? {} : { budget }), collect: (audit, fixes) => collected.push([audit.findings.length, fixes?.length]) })(stack as unknown as FleetStack, 0, step) };
     };
 
@@ -438,6 +443,18 @@ describe("fleet audit: one stack's operation", () => {
         const collected: unknown[] = [];
         await expect(operation([DEPLOYER, ADMIN], false, collected).run()).rejects.toThrow(/^1 undeclared, 0 missing$/);
         expect(collected).toEqual([[1, undefined]]);
+    });
+
+    it("a pending create: listed and counted; --fix --yes repairs it with the stack's one repair, after the removals", async () => {
+        const urn = child("azuread:index/applicationPassword:ApplicationPassword", "inventory-api-dev-secret-c");
+        const state = exported({ pendingOperations: [{ type: "creating", resource: { urn, type: "azuread:index/applicationPassword:ApplicationPassword",
+            parent: COMPONENT, inputs: { displayName: "slot c" } } }] });
+        await expect(operation([DEPLOYER], false, [], undefined, { state, repairs: [] }).run()).rejects.toThrow(/^0 undeclared, 0 missing, 1 pending$/);
+        const repairs: unknown[] = [];
+        const { calls, run } = operation([DEPLOYER, ADMIN], true, [], undefined, { state, repairs });
+        expect(await run()).toEqual({ detail: "removed 1 undeclared, repaired 1 pending" });
+        expect({ lastWrite: calls.at(-1), repairs }).toEqual({ lastWrite: `DELETE /v1.0/applications/${APP}/owners/${ADMIN}/$ref`,
+            repairs: [["inventory-api-dev", [urn]]] });
     });
 
     it("--fix --yes: removed, the stack succeeds, its one Graph write taken from the fleet's budget", async () => {

@@ -63,7 +63,7 @@ export function readReports(directory: string): MaintenanceReport[] {
         });
 }
 
-const auditSchema = z.object({ findings: z.array(z.object({ identity: z.string(), status: z.enum(["undeclared", "missing"]),
+const auditSchema = z.object({ findings: z.array(z.object({ identity: z.string(), status: z.enum(["undeclared", "missing", "pending"]),
     description: z.string(), command: z.string() })) });
 
 /** The audit's findings, each a line for the alert: what is there that the stack does not declare, or gone that it does. */
@@ -71,7 +71,7 @@ function auditFindings(file: string): UndeclaredFinding[] {
     const parsed = auditSchema.safeParse(parseJson(file));
     if (!parsed.success) throw new ReportError(`${file} is not as npm run audit -- --format json writes it; expected {findings: [{identity, status, description, command}]}`);
     return parsed.data.findings.map((finding) => ({ identity: finding.identity,
-        description: finding.status === "missing" ? `missing: ${finding.description}` : finding.description, command: finding.command }));
+        description: finding.status === "undeclared" ? finding.description : `${finding.status}: ${finding.description}`, command: finding.command }));
 }
 
 function parseJson(file: string): unknown {

@@ -7,9 +7,10 @@
 import { execFile } from "node:child_process";
 import type { AzureReader } from "../azure/rest";
 import type { Fleet } from "../fleet/inventory";
-import { declaredIdentities, type DeclaredIdentity } from "./declared";
+import { declaredIdentities, pendingCreatesIn, type DeclaredIdentity } from "./declared";
 import { auditIdentity, type Finding } from "./findings";
 import { readObserved, type ObservedIdentity, type RoleScopes } from "./observed";
+import { pendingFindings, readPendingCreates, type PendingState } from "./pending";
 
 export interface IdentityAudit {
     readonly declared: DeclaredIdentity;
@@ -20,6 +21,8 @@ export interface StackAudit {
     readonly stack: string;
     readonly identities: readonly IdentityAudit[];
     readonly findings: readonly Finding[];
+    /** The creates an interrupted `pulumi up` left pending, and what Azure holds of each. */
+    readonly pending: readonly PendingState[];
     /** Where role assignments were read (the same for every identity of the stack). */
     readonly roleScopes: RoleScopes;
 }
@@ -53,15 +56,20 @@ export function fleetResourceGroups(fleet: Fleet, subscriptionId: string): strin
 
 export async function auditStack(stack: string, reader: AzureReader, exportState: ExportState, subscriptionId: string,
     resourceGroups: readonly string[]): Promise<StackAudit> {
-    const declared = declaredIdentities(await exportState(stack));
+    const exported = await exportState(stack);
+    const declared = declaredIdentities(exported);
     const identities: IdentityAudit[] = [];
     for (const identity of declared) {
         identities.push({ declared: identity, observed: await readObserved(reader, identity, subscriptionId, resourceGroups) });
     }
+    const pending = await readPendingCreates(reader, pendingCreatesIn(exported), declared);
+    const importing = new Set(pending.flatMap((state) => (state.made === undefined ? [] : [state.made.toLowerCase()])));
     return {
         stack,
         identities,
-        findings: identities.flatMap(({ declared: identity, observed }) => auditIdentity(stack, identity, observed)),
+        findings: [...identities.flatMap(({ declared: identity, observed }) => auditIdentity(stack, identity, observed, importing)),
+            ...pendingFindings(stack, pending)],
+        pending,
         roleScopes: identities.find((identity) => identity.observed.roleScopes.read.length > 0)?.observed.roleScopes ?? { read: [] },
     };
 }

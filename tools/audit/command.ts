@@ -6,7 +6,9 @@
  * the stack are invisible to the drift check. The audit reads, as the deploying identity, every app and service
  * principal the stack's state declares (declared.ts, observed.ts) and lists what Entra and ARM hold beyond it, and
  * what the state declares that is gone (findings.ts), each with the command that removes or restores it.
- * `--fix --yes` removes the undeclared items (fix.ts); nothing is removed without both.
+ * `--fix --yes` removes the undeclared items (fix.ts) and repairs what an interrupted `pulumi up` left pending
+ * (pending.ts: `pulumi refresh --clear-pending-creates`, then `pulumi import` of what Azure holds of each); nothing
+ * is removed or repaired without both.
  *
  * Exit 0 when clean (or, with --fix, when everything undeclared was removed and nothing is missing), 1 when
  * anything is undeclared or missing, 2 when the call is wrong or the state, Entra or ARM cannot be read.
@@ -19,7 +21,8 @@ import { AzureReader, AzureRequestError } from "../azure/rest";
 import { readFleet } from "../fleet/inventory";
 import { PROJECT_ROOT, readProject, StackFileError } from "../stacks/stackFiles";
 import { auditStack, cliStateExport, fleetResourceGroups, StateReadError, type StackAudit } from "./audit";
-import { fixFindings, renderFixes, type FixResult } from "./fix";
+import { fixFindings, renderFixes, repairPending, type FixResult } from "./fix";
+import { cliRepair } from "./pending";
 import { renderJson, renderText } from "./render";
 
 const USAGE = "usage: npm run audit -- --stack NAME [--format text|json] [--json-file PATH] [--fix --yes] [--root DIR]";
@@ -99,7 +102,8 @@ export async function main(argv: readonly string[], io: AuditIo = defaultIo()): 
             io.out(renderAudit(audit, args.format));
             return audit.findings.length === 0 ? 0 : 1;
         }
-        const fixes = await fixFindings(reader, audit.identities, audit.findings);
+        const fixes = [...await fixFindings(reader, audit.identities, audit.findings),
+            ...await repairPending(audit, cliRepair(project.root, io.env))];
         if (args.jsonFile !== undefined) await writeFileAtomically(args.jsonFile, `${renderAudit(audit, "json", fixes)}\n`, 0o644);
         io.out(renderAudit(audit, args.format, fixes));
         const left = fixes.some((fix) => fix.error !== undefined) || audit.findings.some((finding) => finding.status === "missing");

@@ -32,12 +32,20 @@ export interface DeclaredRoleAssignment {
     readonly id: string;
 }
 
-/** A resource an interrupted `pulumi up` was creating: the engine wrote the pending operation, never its result. */
+/**
+ * A resource an interrupted `pulumi up` was creating: the engine wrote the pending operation (its resource with the
+ * inputs as registered, no ID), never its result. The next `up` keeps it pending and creates the resource again
+ * (pkg/engine/lifecycletest: "CREATE pending operations are retained").
+ */
 export interface PendingCreate {
     readonly urn: string;
     readonly type: string;
+    /** The identity (the AppIdentity component's name) it belongs to. */
+    readonly identity: string;
+    readonly parent: string | undefined;
     /** Its displayName input: what Graph shows on the credential that create made. */
     readonly displayName: string | undefined;
+    readonly inputs: Readonly<Record<string, unknown>>;
 }
 
 export interface DeclaredIdentity {
@@ -67,13 +75,36 @@ const lower = (value: unknown): string | undefined => text(value)?.toLowerCase()
 const ids = (value: unknown): string[] =>
     (Array.isArray(value) ? value : []).filter((item): item is string => typeof item === "string").map((item) => item.toLowerCase());
 
+type ExportedDocument = { deployment?: { resources?: unknown; pending_operations?: unknown } };
+
+const urnName = (urn: string) => urn.split("::").at(-1)!;
+/** urn:pulumi:STACK::PROJECT::[PARENT-TYPE$]TYPE::NAME (sdk/go/common/resource/urn.go): the resource's own type. */
+const urnType = (urn: string) => urn.split("::")[2]?.split("$").at(-1);
+
+/** Every create the exported deployment holds pending, in its order; the identity is its parent component's name. */
+export function pendingCreatesIn(exported: string): PendingCreate[] {
+    return pendingCreatesOf(JSON.parse(exported) as ExportedDocument);
+}
+
+function pendingCreatesOf(document: ExportedDocument): PendingCreate[] {
+    const operations = Array.isArray(document.deployment?.pending_operations)
+        ? document.deployment.pending_operations as { resource?: ExportedResource; type?: unknown }[] : [];
+    return operations.flatMap((operation) => {
+        const resource = operation.resource;
+        if (operation.type !== "creating" || typeof resource?.urn !== "string") return [];
+        const parent = text(resource.parent);
+        return [{ urn: resource.urn, type: String(resource.type), parent,
+            identity: urnName(parent !== undefined && urnType(parent) === COMPONENT_TYPE ? parent : resource.urn),
+            displayName: text(resource.inputs?.["displayName"]), inputs: resource.inputs ?? {} }];
+    });
+}
+
 /** The identities an exported deployment declares, in state order; resources pending deletion do not count. */
 export function declaredIdentities(exported: string): DeclaredIdentity[] {
-    const document = JSON.parse(exported) as { deployment?: { resources?: unknown; pending_operations?: unknown } };
+    const document = JSON.parse(exported) as ExportedDocument;
     const all = Array.isArray(document.deployment?.resources) ? document.deployment.resources as ExportedResource[] : [];
     const resources = all.filter((resource) => resource.delete !== true && typeof resource.urn === "string");
-    const pending = Array.isArray(document.deployment?.pending_operations)
-        ? document.deployment.pending_operations as { resource?: ExportedResource; type?: unknown }[] : [];
+    const pending = pendingCreatesOf(document);
     return resources.filter((resource) => resource.type === COMPONENT_TYPE).flatMap((component) => {
         const children = resources.filter((resource) => resource.parent === component.urn);
         const ofType = (type: string) => children.filter((resource) => resource.type === type);
@@ -87,7 +118,7 @@ export function declaredIdentities(exported: string): DeclaredIdentity[] {
             return id === undefined ? [] : [{ urn: resource.urn as string, id }];
         });
         return [{
-            identity: (component.urn as string).split("::").at(-1)!,
+            identity: urnName(component.urn as string),
             application: { urn: app.urn as string, objectId, clientId: lower(app.outputs?.["clientId"]) ?? "", owners: ids(app.inputs?.["owners"]) },
             servicePrincipal: sp === undefined || spObjectId === undefined ? undefined
                 : { urn: sp.urn as string, objectId: spObjectId, owners: ids(sp.inputs?.["owners"]) },
@@ -99,9 +130,7 @@ export function declaredIdentities(exported: string): DeclaredIdentity[] {
                 const id = text(resource.id);
                 return id === undefined ? [] : [{ urn: resource.urn as string, id }];
             }),
-            pendingCreates: pending.filter((operation) => operation.type === "creating" && operation.resource?.parent === component.urn)
-                .map((operation) => ({ urn: String(operation.resource?.urn), type: String(operation.resource?.type),
-                    displayName: text(operation.resource?.inputs?.["displayName"]) })),
+            pendingCreates: pending.filter((create) => create.parent === component.urn),
         }];
     });
 }

@@ -15,7 +15,8 @@ import type { DeclaredIdentity } from "./declared";
 import type { ObservedCredential, ObservedIdentity } from "./observed";
 import { shellLine } from "../../common/shellLine";
 
-export type FindingStatus = "undeclared" | "missing";
+/** undeclared: Azure holds it, the state does not; missing: the reverse; pending: an interrupted create (pending.ts). */
+export type FindingStatus = "undeclared" | "missing" | "pending";
 export type FindingKind = "application" | "service-principal" | "password" | "certificate" | "federated-credential" |
     "owner" | "role-assignment";
 
@@ -32,7 +33,7 @@ export interface Finding {
     readonly on: "applications" | "servicePrincipals";
     /** One line a person reads; never a secret (Graph returns none). */
     readonly description: string;
-    /** The exact command that removes it (undeclared) or restores it (missing). */
+    /** The exact command that removes it (undeclared), restores it (missing) or repairs the state (pending). */
     readonly command: string;
 }
 
@@ -49,8 +50,12 @@ function roleName(roleDefinitionId: string): string {
 
 const urnName = (urn: string) => urn.split("::").at(-1)!;
 
-/** Every finding of one identity, in a fixed order: the app, its credentials, owners, the principal, its roles. */
-export function auditIdentity(stack: string, declared: DeclaredIdentity, observed: ObservedIdentity): Finding[] {
+/**
+ * Every finding of one identity, in a fixed order: the app, its credentials, owners, the principal, its roles.
+ * `importing`: the lower-case IDs that an interrupted create made and the repair imports (pending.ts): not undeclared.
+ */
+export function auditIdentity(stack: string, declared: DeclaredIdentity, observed: ObservedIdentity,
+    importing: ReadonlySet<string> = new Set()): Finding[] {
     const app = declared.application.objectId;
     const findings: Finding[] = [];
     const add = (status: FindingStatus, kind: FindingKind, id: string, objectId: string, description: string, command: string) =>
@@ -108,6 +113,7 @@ export function auditIdentity(stack: string, declared: DeclaredIdentity, observe
                 (owner) => shellLine(["az", "rest", "--method", "DELETE", "--url",
                     `https://graph.microsoft.com/v1.0/servicePrincipals/${sp.objectId}/owners/${owner}/$ref`]));
             for (const assignment of observed.roleAssignments) {
+                if (importing.has(assignment.id.toLowerCase())) continue;
                 if (declared.roleAssignments.some((item) => item.id.toLowerCase() === assignment.id.toLowerCase())) continue;
                 add("undeclared", "role-assignment", assignment.id, sp.objectId,
                     `role assignment ${assignment.id.split("/").at(-1)} (${roleName(assignment.roleDefinitionId)} at ${assignment.scope}) is not in the state`,

@@ -14,8 +14,9 @@
 import { ARM, GRAPH, type AzureReader } from "../azure/rest";
 import { ROLE_ASSIGNMENTS_API } from "../adopt/existing";
 import type { GraphBudget } from "../fleet/budget";
-import type { IdentityAudit } from "./audit";
+import type { IdentityAudit, StackAudit } from "./audit";
 import type { Finding } from "./findings";
+import type { RepairPending } from "./pending";
 
 export interface FixResult {
     readonly finding: Finding;
@@ -74,8 +75,22 @@ async function removeOne(reader: AzureReader, finding: Finding, keyCredentials: 
     }
 }
 
+/**
+ * The stack's pending creates repaired by the Pulumi CLI (pending.ts: one refresh that clears them, one import of
+ * each that Azure holds), after the removals: one result per pending finding, all sharing the repair's outcome.
+ * Neither command writes to Graph or ARM; they write the stack's state.
+ */
+export async function repairPending(audit: StackAudit, repair: RepairPending): Promise<FixResult[]> {
+    if (audit.pending.length === 0) return [];
+    const error = await repair(audit.stack, audit.pending);
+    return audit.findings.filter((finding) => finding.status === "pending").map((finding) => (error === undefined ? { finding } : { finding, error }));
+}
+
 export function renderFixes(results: readonly FixResult[]): string[] {
-    return results.map(({ finding, error }) => error === undefined
-        ? `removed ${finding.kind} ${finding.id} of ${finding.identity}`
-        : `could not remove ${finding.kind} ${finding.id} of ${finding.identity}: ${error}`);
+    return results.map(({ finding, error }) => {
+        const verb = finding.status === "pending" ? "repair pending" : "remove";
+        const done = finding.status === "pending" ? "repaired pending" : "removed";
+        return error === undefined ? `${done} ${finding.kind} ${finding.id} of ${finding.identity}`
+            : `could not ${verb} ${finding.kind} ${finding.id} of ${finding.identity}: ${error}`;
+    });
 }

@@ -14,6 +14,8 @@ export interface AuditReport {
     readonly findings: readonly Finding[];
 }
 
+const VERBS: Readonly<Record<Finding["status"], string>> = { undeclared: "remove", missing: "restore", pending: "repair" };
+
 export const countOf = (findings: readonly Finding[], status: Finding["status"]) => findings.filter((finding) => finding.status === status).length;
 
 /** Where role assignments were read, in words. */
@@ -29,12 +31,14 @@ export function describeScopes(scopes: RoleScopes): string {
 export function renderText(report: AuditReport): string {
     const undeclared = countOf(report.findings, "undeclared");
     const missing = countOf(report.findings, "missing");
+    const pending = countOf(report.findings, "pending");
     const head = `Audit of stack ${report.stack} (${report.identities.length === 0 ? "no app identity in the state" : report.identities.join(", ")}): ` +
-        (report.findings.length === 0 ? "clean" : `${undeclared} undeclared, ${missing} missing`) + `; ${describeScopes(report.roleScopes)}`;
+        (report.findings.length === 0 ? "clean" : `${undeclared} undeclared, ${missing} missing${pending === 0 ? "" : `, ${pending} pending`}`) +
+        `; ${describeScopes(report.roleScopes)}`;
     const lines = [head];
     for (const finding of report.findings) {
         lines.push(`  ${finding.status} ${finding.kind} of ${finding.identity}: ${finding.description}`,
-            `    ${finding.status === "undeclared" ? "remove" : "restore"}: ${finding.command}`);
+            `    ${VERBS[finding.status]}: ${finding.command}`);
     }
     return lines.join("\n");
 }
@@ -43,7 +47,8 @@ export function renderJson(report: AuditReport): string {
     return JSON.stringify({
         stack: report.stack,
         clean: report.findings.length === 0,
-        counts: { undeclared: countOf(report.findings, "undeclared"), missing: countOf(report.findings, "missing") },
+        counts: { undeclared: countOf(report.findings, "undeclared"), missing: countOf(report.findings, "missing"),
+            pending: countOf(report.findings, "pending") },
         identities: report.identities,
         roleScopes: report.roleScopes,
         findings: report.findings,

@@ -5,7 +5,8 @@
  * from the fleet's Graph budget (budget.ts) before each stack's first write.
  */
 import { auditStack, fleetResourceGroups, type ExportState, type StackAudit } from "../audit/audit";
-import { fixFindings, type FixResult } from "../audit/fix";
+import { fixFindings, repairPending, type FixResult } from "../audit/fix";
+import type { RepairPending } from "../audit/pending";
 import { countOf } from "../audit/render";
 import type { AzureReader } from "../azure/rest";
 import type { GraphBudget } from "./budget";
@@ -17,6 +18,8 @@ export interface AuditOptions {
     readonly exportState: ExportState;
     readonly fleet: Fleet;
     readonly fix: boolean;
+    /** With --fix: the stack's pending creates repaired (`pulumi refresh` and `pulumi import`, tools/audit/pending.ts). */
+    readonly repair: RepairPending;
     readonly budget?: GraphBudget;
     /** Called once a stack, with its audit and what --fix did. */
     readonly collect: (audit: StackAudit, fixes: readonly FixResult[] | undefined) => void;
@@ -29,17 +32,24 @@ export function auditOperation(options: AuditOptions): Operation {
         const audit = await auditStack(stack.stack, options.reader, options.exportState, subscriptionId,
             fleetResourceGroups(options.fleet, subscriptionId));
         let fixes: FixResult[] | undefined;
-        if (options.fix && audit.findings.some((finding) => finding.status === "undeclared")) {
+        if (options.fix && audit.findings.some((finding) => finding.status !== "missing")) {
             progress.step("removing what the stack does not declare");
             fixes = await fixFindings(options.reader, audit.identities, audit.findings, options.budget);
+            if (audit.pending.length > 0) {
+                progress.step("repairing the pending creates (pulumi refresh, pulumi import)");
+                fixes.push(...await repairPending(audit, options.repair));
+            }
         }
         options.collect(audit, fixes);
         if (audit.findings.length === 0) return { detail: "clean" };
         const undeclared = countOf(audit.findings, "undeclared");
         const missing = countOf(audit.findings, "missing");
+        const pending = countOf(audit.findings, "pending");
+        const counted = `${undeclared} undeclared, ${missing} missing${pending === 0 ? "" : `, ${pending} pending`}`;
         const failedFixes = fixes?.filter((fix) => fix.error !== undefined).length ?? 0;
-        if (fixes !== undefined && failedFixes === 0 && missing === 0) return { detail: `removed ${fixes.length} undeclared` };
-        throw new Error(`${undeclared} undeclared, ${missing} missing` +
-            (fixes === undefined ? "" : `, ${fixes.length - failedFixes} removed, ${failedFixes} not removed`));
+        if (fixes !== undefined && failedFixes === 0 && missing === 0) {
+            return { detail: `removed ${fixes.length - pending} undeclared${pending === 0 ? "" : `, repaired ${pending} pending`}` };
+        }
+        throw new Error(counted + (fixes === undefined ? "" : `, ${fixes.length - failedFixes} removed, ${failedFixes} not removed`));
     };
 }

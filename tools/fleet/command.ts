@@ -35,6 +35,7 @@ import { expiryOperation } from "./expiry";
 import { credentialPolicyOperation } from "./credentialPolicy";
 import { auditOperation } from "./audit";
 import { cliStateExport } from "../audit/audit";
+import { cliRepair } from "../audit/pending";
 import { readTenantPolicies } from "../azure/appManagementPolicies";
 import { deployerCredential } from "../azure/credential";
 import { AzureReader } from "../azure/rest";
@@ -186,7 +187,8 @@ export async function runVerb(args: FleetArguments, stacks: readonly FleetStack[
         const findings: Finding[] = [];
         const fixed: FixResult[] = [];
         const budget = args.fix ? new GraphBudget(args.graphBudget) : undefined;
-        const operation = auditOperation({ reader, exportState: cliStateExport(args.root), fleet: readFleet(readProject(args.root)), fix: args.fix,
+        const operation = auditOperation({ reader, exportState: cliStateExport(args.root), repair: cliRepair(args.root, process.env),
+            fleet: readFleet(readProject(args.root)), fix: args.fix,
             ...(budget === undefined ? {} : { budget }),
             collect: (audit, fixes) => {
                 findings.push(...audit.findings);
