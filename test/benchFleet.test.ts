@@ -42,6 +42,7 @@ describe("the fleet's bench: what it prints", () => {
         ratios: concurrencyRatios([{ verb: "preview", concurrency: 1, seconds: 100 }, { verb: "preview", concurrency: 4, seconds: 100 * preview4 },
             { verb: "up", concurrency: 1, seconds: 150 }, { verb: "up", concurrency: 2, seconds: 75 }]),
         stacks: 50,
+        throttled: { seconds: 105, unthrottledSeconds: 75, refused: 180, metThrottling: 50, succeeded: 50 },
     });
 
     it("says each target met, and the best rate of each verb", () => {
@@ -56,6 +57,8 @@ describe("the fleet's bench: what it prints", () => {
             "",
             "50 previews at concurrency 4: 0.55x the sequential time; target at most 0.60x: met",
             "at the best concurrency measured: preview 55 stacks a minute (concurrency 4), up 40 stacks a minute (concurrency 2)",
+            "throttled: up of 50 stacks at concurrency 2 with Graph taking 4 writes a second: 105.0 s, 1.40x the unthrottled up; " +
+                "180 writes answered 429, 50 of 50 stacks met one; 50 of 50 succeeded",
         ]);
     });
 

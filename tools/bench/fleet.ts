@@ -11,9 +11,10 @@ import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startLocalAzure, type LocalAzure } from "../../localazure";
+import { startLocalAzure, type LocalAzure, type MisbehaviourOptions } from "../../localazure";
 import { createEngineWorkspace, type CommandResult, type EngineWorkspace } from "../../test/engine/workspace";
 import { generateFleet, type FleetFixture } from "../../test/support/fleetFixture";
+import type { FleetSummary } from "../fleet/summary";
 import { PROJECT_ROOT } from "../stacks/stackFiles";
 import { againstFloor, summarize, type Figure, type Sample } from "./figures";
 
@@ -27,6 +28,40 @@ export const CONCURRENCIES = [1, 2, 4] as const;
 export const TARGETS = { planSeconds: 15, planRssMiB: 1024, previewRatioAt4: 0.6 } as const;
 
 const USAGE_HOOK = join(__dirname, "reportUsage.cjs");
+
+/**
+ * Graph throttled so that every stack of the 50-stack `up` meets a 429 (issue 28 part 5): the deployer's app+tenant
+ * bucket holds one write and refills four a second (Graph's holds 3,000 per 150 s, 20 a second;
+ * localazure/misbehaviour/options.ts). Every stack's application create is followed at once by the update that
+ * proves it exists (terraform-provider-azuread application_resource.go), which the empty bucket refuses with
+ * Retry-After: 1; the provider's retries (go-azure-sdk, honouring Retry-After) wait it out. ARM is left unthrottled:
+ * a bucket that refuses parallel role assignments would outlast azure-native's three retries (azcore), which is a
+ * failure test of its own (test/engine/misbehaving.test.ts), not this run's point.
+ */
+export const FLEET_THROTTLING: MisbehaviourOptions = { graphThrottling: { appTenant: { size: 1, seconds: 0.25 } } };
+
+/**
+ * The stacks one of whose Graph requests was answered 429, from the local Azure's request log: by the app or
+ * service principal object ID in the request's path (a create's path names no object, and is not counted).
+ */
+export function stacksThatMetThrottling(azure: LocalAzure, from: number, stacks: readonly string[]): string[] {
+    const state = azure.state();
+    const stackOfApp = new Map<string, string>();
+    for (const app of state.applications) {
+        const name = String(app.properties["displayName"]);
+        if (!stacks.includes(name)) continue;
+        stackOfApp.set(app.id, name);
+        for (const principal of state.servicePrincipals.filter((candidate) => candidate.appId === app.appId)) stackOfApp.set(principal.id, name);
+    }
+    const met = new Set<string>();
+    for (const entry of azure.log().slice(from)) {
+        if (entry.host !== "graph.microsoft.com" || entry.status !== 429) continue;
+        const id = /^\/v1\.0\/(?:applications|servicePrincipals)\/([0-9a-f-]{36})/.exec(entry.path)?.[1];
+        const stack = id === undefined ? undefined : stackOfApp.get(id);
+        if (stack !== undefined) met.add(stack);
+    }
+    return stacks.filter((stack) => met.has(stack));
+}
 
 /** package.json's `fleet` script as a command line: this node, the script's flags, the usage hook, the script. */
 export function fleetCommandLine(args: readonly string[], root = PROJECT_ROOT): string[] {
@@ -104,12 +139,26 @@ export interface ConcurrencyRatio {
     readonly ratio: number;
 }
 
+/** The 50-stack `up` at concurrency 2 again, under FLEET_THROTTLING. */
+export interface ThrottledUp {
+    readonly seconds: number;
+    /** The same up unthrottled, in the same bench run. */
+    readonly unthrottledSeconds: number;
+    /** Graph writes answered 429. */
+    readonly refused: number;
+    /** Stacks one of whose requests was answered 429 (stacksThatMetThrottling). */
+    readonly metThrottling: number;
+    /** Stacks the run's summary counts as succeeded. */
+    readonly succeeded: number;
+}
+
 export interface FleetFigures {
     readonly plan: Omit<Figure, "ratioToFloor"> & { readonly stacks: number };
     /** Up, then preview, at each concurrency; `ratioToFloor` is against the same verb at concurrency 1. */
     readonly figures: Figure[];
     readonly ratios: ConcurrencyRatio[];
     readonly stacks: number;
+    readonly throttled: ThrottledUp;
 }
 
 /** Each verb's figures against its figure at concurrency 1. */
@@ -147,8 +196,16 @@ export function renderFleet(figures: FleetFigures, table: (rows: readonly Figure
             `${figures.stacks} previews at concurrency 4: ${preview4.ratio.toFixed(2)}x the sequential time; ` +
             `target at most ${TARGETS.previewRatioAt4.toFixed(2)}x: ${within(preview4.ratio <= TARGETS.previewRatioAt4)}`,
         `at the best concurrency measured: ${rate("preview")}, ${rate("up")}`,
+        `throttled: up of ${figures.stacks} stacks at concurrency ${THROTTLED_CONCURRENCY} with Graph taking ${THROTTLED_WRITES_PER_SECOND} writes ` +
+            `a second: ${figures.throttled.seconds.toFixed(1)} s, ${(figures.throttled.seconds / figures.throttled.unthrottledSeconds).toFixed(2)}x ` +
+            `the unthrottled up; ${figures.throttled.refused} writes answered 429, ${figures.throttled.metThrottling} of ${figures.stacks} stacks met one; ` +
+            `${figures.throttled.succeeded} of ${figures.stacks} succeeded`,
     ].join("\n");
 }
+
+/** The concurrency the throttled up runs at, as test/engine/fleetScale.test.ts runs it. */
+export const THROTTLED_CONCURRENCY = 2;
+const THROTTLED_WRITES_PER_SECOND = FLEET_THROTTLING.graphThrottling!.appTenant!.size / FLEET_THROTTLING.graphThrottling!.appTenant!.seconds;
 
 const fleetName = (verb: string, concurrency: number, stacks: number) =>
     `fleet ${verb}${verb === "up" ? " (create)" : " (no change)"}, ${stacks} stacks, concurrency ${concurrency}`;
@@ -204,7 +261,36 @@ export async function measureFleet(runs: number, progress: (text: string) => voi
         }
     }
     const ratios = concurrencyRatios(measured.map(({ verb, concurrency, figure }) => ({ verb, concurrency, seconds: figure.median })));
-    const figures = measured.map(({ verb, figure }) =>
-        againstFloor([figure], measured.find((other) => other.verb === verb && other.concurrency === 1)!.figure)[0]!);
-    return { plan, figures, ratios, stacks };
+    const throttled = await measureThrottledUp(progress);
+    const upAt = (concurrency: number) => measured.find((other) => other.verb === "up" && other.concurrency === concurrency)!.figure;
+    const figures = [...measured.map(({ verb, figure }) =>
+        againstFloor([figure], measured.find((other) => other.verb === verb && other.concurrency === 1)!.figure)[0]!),
+    againstFloor([throttled.figure], upAt(1))[0]!];
+    return { plan, figures, ratios, stacks,
+        throttled: { ...throttled.counts, seconds: throttled.figure.median, unthrottledSeconds: upAt(THROTTLED_CONCURRENCY).median } };
+}
+
+/** The 50-stack up under FLEET_THROTTLING, on a local Azure of its own: once (each run creates 50 identities). */
+async function measureThrottledUp(progress: (text: string) => void):
+    Promise<{ figure: Omit<Figure, "ratioToFloor">; counts: Pick<ThrottledUp, "refused" | "metThrottling" | "succeeded"> }> {
+    const azure = await startLocalAzure({ misbehaviour: FLEET_THROTTLING });
+    try {
+        const fleet = await createFleetWorkspace(azure, SCALE_APPS);
+        try {
+            const flags = ["--concurrency", String(THROTTLED_CONCURRENCY), "--format", "json"];
+            const stacks = fleet.fixture.stacks;
+            progress(`fleet up of ${stacks.length}, concurrency ${THROTTLED_CONCURRENCY}, Graph throttled ...`);
+            const up = succeeded(await fleet.fleet(["up", ...flags]), "fleet up, Graph throttled");
+            const refused = azure.log().filter((entry) => entry.host === "graph.microsoft.com" && entry.status === 429).length;
+            return {
+                figure: summarize(`${fleetName("up", THROTTLED_CONCURRENCY, stacks.length)}, Graph throttled`, `npm run fleet -- up ${flags.join(" ")}`, [up]),
+                counts: { refused, metThrottling: stacksThatMetThrottling(azure, 0, stacks).length,
+                    succeeded: (JSON.parse(up.stdout) as FleetSummary).counts.succeeded },
+            };
+        } finally {
+            fleet.dispose();
+        }
+    } finally {
+        await azure.stop();
+    }
 }
