@@ -77,7 +77,8 @@ const ids = (value: unknown): string[] =>
 
 type ExportedDocument = { deployment?: { resources?: unknown; pending_operations?: unknown } };
 
-const urnName = (urn: string) => urn.split("::").at(-1)!;
+/** A URN's last part: the resource's own name. */
+export const urnName = (urn: string) => urn.split("::").at(-1)!;
 /** urn:pulumi:STACK::PROJECT::[PARENT-TYPE$]TYPE::NAME (sdk/go/common/resource/urn.go): the resource's own type. */
 const urnType = (urn: string) => urn.split("::")[2]?.split("$").at(-1);
 

@@ -11,7 +11,7 @@
  * missing comes back with `pulumi up --refresh`: the refresh drops it from the state, the update makes it again.
  */
 import { BUILT_IN_ROLES } from "../../common/builtInRoles";
-import type { DeclaredIdentity } from "./declared";
+import { urnName, type DeclaredIdentity } from "./declared";
 import type { ObservedCredential, ObservedIdentity } from "./observed";
 import { shellLine } from "../../common/shellLine";
 
@@ -48,7 +48,6 @@ function roleName(roleDefinitionId: string): string {
     return BUILT_IN_ROLES.find((role) => role.id === guid)?.name ?? roleDefinitionId;
 }
 
-const urnName = (urn: string) => urn.split("::").at(-1)!;
 
 /**
  * Every finding of one identity, in a fixed order: the app, its credentials, owners, the principal, its roles.

@@ -19,7 +19,7 @@ import { execFile } from "node:child_process";
 import { shellLine } from "../../common/shellLine";
 import { ROLE_ASSIGNMENTS_API } from "../adopt/existing";
 import { ARM, AzureRequestError, GRAPH, type AzureReader } from "../azure/rest";
-import { APP_TYPE, CERTIFICATE_TYPE, FEDERATED_TYPE, PASSWORD_TYPE, ROLE_ASSIGNMENT_TYPE, SP_TYPE, type DeclaredIdentity, type PendingCreate } from "./declared";
+import { APP_TYPE, CERTIFICATE_TYPE, FEDERATED_TYPE, PASSWORD_TYPE, ROLE_ASSIGNMENT_TYPE, SP_TYPE, urnName, type DeclaredIdentity, type PendingCreate } from "./declared";
 import type { Finding, FindingKind } from "./findings";
 
 /** A pending create and what Azure holds of it. */
@@ -46,7 +46,6 @@ const input = (create: PendingCreate, key: string) => {
 };
 /** OData string literal: single quotes doubled (odata.EscapeSingleQuote in terraform-provider-azuread). */
 const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
-const urnName = (urn: string) => urn.split("::").at(-1)!;
 
 /** The role assignment's ARM ID as azure-native forms it from the path parameters. */
 export const pendingRoleAssignmentId = (create: PendingCreate) =>

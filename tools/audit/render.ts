@@ -28,13 +28,15 @@ export function describeScopes(scopes: RoleScopes): string {
         (scopes.refused === undefined ? "" : ` (listing at the subscription was refused: ${scopes.refused})`);
 }
 
+/** "N undeclared, M missing", and ", K pending" when any is: the text head's and the fleet's counts. */
+export function countsText(findings: readonly Finding[]): string {
+    const pending = countOf(findings, "pending");
+    return `${countOf(findings, "undeclared")} undeclared, ${countOf(findings, "missing")} missing${pending === 0 ? "" : `, ${pending} pending`}`;
+}
+
 export function renderText(report: AuditReport): string {
-    const undeclared = countOf(report.findings, "undeclared");
-    const missing = countOf(report.findings, "missing");
-    const pending = countOf(report.findings, "pending");
     const head = `Audit of stack ${report.stack} (${report.identities.length === 0 ? "no app identity in the state" : report.identities.join(", ")}): ` +
-        (report.findings.length === 0 ? "clean" : `${undeclared} undeclared, ${missing} missing${pending === 0 ? "" : `, ${pending} pending`}`) +
-        `; ${describeScopes(report.roleScopes)}`;
+        (report.findings.length === 0 ? "clean" : countsText(report.findings)) + `; ${describeScopes(report.roleScopes)}`;
     const lines = [head];
     for (const finding of report.findings) {
         lines.push(`  ${finding.status} ${finding.kind} of ${finding.identity}: ${finding.description}`,

@@ -7,7 +7,7 @@
 import { auditStack, fleetResourceGroups, type ExportState, type StackAudit } from "../audit/audit";
 import { fixFindings, repairPending, type FixResult } from "../audit/fix";
 import type { RepairPending } from "../audit/pending";
-import { countOf } from "../audit/render";
+import { countOf, countsText } from "../audit/render";
 import type { AzureReader } from "../azure/rest";
 import type { GraphBudget } from "./budget";
 import type { Fleet } from "./inventory";
@@ -42,14 +42,12 @@ export function auditOperation(options: AuditOptions): Operation {
         }
         options.collect(audit, fixes);
         if (audit.findings.length === 0) return { detail: "clean" };
-        const undeclared = countOf(audit.findings, "undeclared");
         const missing = countOf(audit.findings, "missing");
         const pending = countOf(audit.findings, "pending");
-        const counted = `${undeclared} undeclared, ${missing} missing${pending === 0 ? "" : `, ${pending} pending`}`;
         const failedFixes = fixes?.filter((fix) => fix.error !== undefined).length ?? 0;
         if (fixes !== undefined && failedFixes === 0 && missing === 0) {
             return { detail: `removed ${fixes.length - pending} undeclared${pending === 0 ? "" : `, repaired ${pending} pending`}` };
         }
-        throw new Error(counted + (fixes === undefined ? "" : `, ${fixes.length - failedFixes} removed, ${failedFixes} not removed`));
+        throw new Error(countsText(audit.findings) + (fixes === undefined ? "" : `, ${fixes.length - failedFixes} removed, ${failedFixes} not removed`));
     };
 }
