@@ -1,9 +1,14 @@
 /**
- * The real `pulumi up` against the local Azure misbehaving (localazure/misbehaviour), on the provider stand-ins'
- * retries (localazure/providers/*\/retries.ts): under Graph throttling and a new application's replication delay it
- * succeeds after retries with exactly the writes of an undisturbed run; with ARM unavailable, azure-native gives up
- * with its message, the rest of the stack is in the state, nothing is half-made, and the next `up` adds only the
- * role assignment.
+ * The real `pulumi up`, `preview --refresh` and `destroy`, and the project's `npm run audit`, against the local Azure
+ * misbehaving (localazure/misbehaviour), on the provider stand-ins' retries (localazure/providers/*\/retries.ts) and
+ * the Azure SDK pipeline's (tools/azure/rest.ts):
+ * - under Graph throttling and a new application's replication delay `up` succeeds after retries with exactly the
+ *   writes of an undisturbed run; with ARM unavailable, azure-native gives up with its message, the rest of the stack
+ *   is in the state, nothing is half-made, and the next `up` adds only the role assignment;
+ * - a refresh through a short ARM outage reads on after azcore's retries and finds no change; through a lasting one it
+ *   fails with azure-native's message and the state is untouched; the audit reads through both services' outages;
+ * - `destroy` under Graph throttling makes exactly an undisturbed destroy's deletes; with ARM unavailable it stops
+ *   with the role assignment's DELETE refused, the state and the tenant still agree, and the next `destroy` ends it.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,7 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../../localazure";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import { createEngineWorkspace, POLICY_ARGS, type EngineWorkspace } from "./workspace";
-import { pulumiOk as sharedPulumiOk, writesSince } from "./support";
+import { environmentFor } from "../../localazure/main";
+import { graphAsAdmin, pulumiOk as sharedPulumiOk, runTool, writesSince } from "./support";
 
 const DEV_FILE = readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.inventory-api-dev.yaml"), "utf8");
 const STACKS = ["calm-dev", "throttled-dev", "outage-dev"] as const;
@@ -100,5 +106,160 @@ describe("pulumi up against Azure as it misbehaves, on the real engine", () => {
         expect(appsNamed(STACKS[2]).length).toBe(1);
         expect(assignmentsOf(principals[0]!.id).length).toBe(1);
         expect(await stateTypes(STACKS[2])).toEqual(calmTypes);
+    }, 300_000);
+});
+
+/** Requests the local Azure answered with `status` from entry `from` on, as "METHOD host" (IDs left out). */
+const answered = (from: number, status: number) => azure.log().slice(from).filter((entry) => entry.status === status)
+    .map((entry) => `${entry.method} ${entry.host}`);
+const exportOf = async (stack: string) => (await pulumiOk(["stack", "export", "--stack", stack])).stdout;
+const destroy = (stack: string) => workspace.pulumi(["destroy", "--stack", stack, "--yes", "--skip-preview"]);
+const audit = (stack: string, args: readonly string[] = []) =>
+    runTool(workspace, "audit", ["--root", workspace.dir, "--stack", stack, ...args], { ...workspace.env, ...Object.fromEntries(environmentFor(azure)) });
+
+/** What the stack's state holds of the app, against what Entra and ARM hold: equal unless something was half-done. */
+async function stateAndTenant(stack: string) {
+    const exported = JSON.parse(await exportOf(stack)) as { deployment: { resources?: { type: string; id?: string; outputs?: Record<string, unknown> }[] } };
+    const ofType = (suffix: string) => (exported.deployment.resources ?? []).filter((resource) => resource.type.endsWith(suffix));
+    const apps = appsNamed(stack);
+    const principals = apps.flatMap((app) => principalOf(app.appId));
+    return {
+        state: {
+            apps: ofType(":Application").map((resource) => String(resource.outputs!["objectId"])),
+            principals: ofType(":ServicePrincipal").map((resource) => String(resource.outputs!["objectId"])),
+            passwords: ofType(":ApplicationPassword").map((resource) => String(resource.outputs!["keyId"])).sort(),
+            assignments: ofType(":RoleAssignment").map((resource) => String(resource.id)),
+        },
+        tenant: {
+            apps: apps.map((app) => app.id),
+            principals: principals.map((sp) => sp.id),
+            passwords: apps.flatMap((app) => app.passwords.map((password) => password.keyId)).sort(),
+            assignments: principals.flatMap((sp) => assignmentsOf(sp.id)).map((assignment) => `${assignment.scope}/providers/Microsoft.Authorization/roleAssignments/${assignment.name}`),
+        },
+    };
+}
+
+describe("preview, destroy and the audit against Azure as it misbehaves, on the real engine", () => {
+    const AUDIT_CLEAN = (stack: string) => new RegExp(`^Audit of stack ${stack} \\(${stack}\\): clean; `);
+
+    it("preview --refresh reads on through a short ARM outage after azcore's retries, and finds no change", async () => {
+        const before = await exportOf(STACKS[0]);
+        azure.misbehave({ outage: { services: ["arm"], answer: 503, retryAfterSeconds: 1, requests: 2 } });
+        const from = azure.log().length;
+        const result = await workspace.pulumi(["preview", "--refresh", "--expect-no-changes", "--stack", STACKS[0], ...POLICY_ARGS]);
+        azure.misbehave({});
+        expect(result.code, result.stdout + result.stderr).toBe(0);
+        // The role assignment's refresh GET, answered 503 twice and then read (azure-native's 3 retries).
+        expect(answered(from, 503)).toEqual(["GET management.azure.com", "GET management.azure.com"]);
+        expect(await exportOf(STACKS[0])).toBe(before);
+    }, 300_000);
+
+    it("preview --refresh through a lasting ARM outage fails with azure-native's message, and the state is untouched", async () => {
+        const before = await exportOf(STACKS[0]);
+        azure.misbehave({ outage: { services: ["arm"], answer: 503, retryAfterSeconds: 1 } });
+        const from = azure.log().length;
+        const result = await workspace.pulumi(["preview", "--refresh", "--stack", STACKS[0], ...POLICY_ARGS]);
+        azure.misbehave({});
+        expect(result.code).not.toBe(0);
+        expect(result.stdout).toMatch(/GET https:\/\/management\.azure\.com\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/rg-inventory-dev\/providers\/Microsoft\.Authorization\/roleAssignments\/[0-9a-f-]{36}\n\s*RESPONSE 503: 503 Service Unavailable\n\s*ERROR CODE: ServiceUnavailable\n\s*The server is currently unable to handle the request\. Please retry\./);
+        // The first try and azcore's 3 retries, each after the answer's Retry-After.
+        expect(answered(from, 503)).toEqual(Array<string>(4).fill("GET management.azure.com"));
+        expect(writesSince(azure, from)).toEqual([]);
+        expect(await exportOf(STACKS[0])).toBe(before);
+    }, 300_000);
+
+    it("npm run audit reads through short Graph and ARM outages on the Azure SDK pipeline's retries, and is clean", async () => {
+        for (const service of ["graph", "arm"] as const) {
+            azure.misbehave({ outage: { services: [service], answer: 503, retryAfterSeconds: 1, requests: 3 } });
+            const from = azure.log().length;
+            const result = await audit(STACKS[0]);
+            azure.misbehave({});
+            expect(result.code, result.stdout + result.stderr).toBe(0);
+            expect(result.stdout).toMatch(AUDIT_CLEAN(STACKS[0]));
+            expect(answered(from, 503).length).toBe(3);
+        }
+    }, 300_000);
+
+    it("npm run audit through a lasting Graph outage fails naming Graph's answer, and changes nothing", async () => {
+        azure.misbehave({ outage: { services: ["graph"], answer: 503, retryAfterSeconds: 1 } });
+        const from = azure.log().length;
+        const result = await audit(STACKS[0]);
+        azure.misbehave({});
+        // The app's GET: the first try and the pipeline's 3 retries, then Graph's answer as the audit reports it.
+        expect(result).toMatchObject({ code: 2, stdout: "", stderr: expect.stringMatching(
+            /^audit: \/v1\.0\/applications\/[0-9a-f-]{36}: 503 serviceNotAvailable: The service isn't available\. Try the request again after a delay\.\n$/) });
+        expect(answered(from, 503)).toEqual(Array<string>(4).fill("GET graph.microsoft.com"));
+        expect(writesSince(azure, from)).toEqual([]);
+    }, 300_000);
+
+    it("npm run audit --fix --yes removes what it found under Graph throttling, waiting out Graph's Retry-After", async () => {
+        const [app] = appsNamed(STACKS[0]);
+        for (const name of ["portal one", "portal two"]) {
+            expect((await graphAsAdmin(azure, "POST", `/applications/${app!.id}/addPassword`, { passwordCredential: { displayName: name } })).status).toBe(200);
+        }
+        azure.misbehave({ graphThrottling: { appTenant: { size: 1, seconds: 2 } } });
+        const from = azure.log().length;
+        const fixed = await audit(STACKS[0], ["--fix", "--yes"]);
+        azure.misbehave({});
+        expect(fixed.code, fixed.stdout + fixed.stderr).toBe(0);
+        const writes = writesSince(azure, from);
+        expect(effective(writes)).toEqual(Array<string>(2).fill("POST graph.microsoft.com/v1.0/applications/{id}/removePassword 204"));
+        expect(writes.filter((write) => write.endsWith(" 429")).length).toBeGreaterThanOrEqual(1);
+        expect(writes.filter((write) => !/ (2\d\d|429)$/.test(write))).toEqual([]);
+        expect((await audit(STACKS[0])).stdout).toMatch(AUDIT_CLEAN(STACKS[0]));
+    }, 300_000);
+
+    let calmDeletes: string[];
+
+    it("an undisturbed destroy, for comparison: its deletes", async () => {
+        const from = azure.log().length;
+        expect((await destroy(STACKS[0])).code).toBe(0);
+        calmDeletes = effective(writesSince(azure, from));
+        expect(calmDeletes).toEqual([
+            "DELETE graph.microsoft.com/v1.0/applications/{id} 204",
+            "DELETE graph.microsoft.com/v1.0/servicePrincipals/{id} 204",
+            "DELETE management.azure.com/subscriptions/{id}/resourceGroups/rg-inventory-dev/providers/Microsoft.Authorization/roleAssignments/{id} 200",
+            "POST graph.microsoft.com/v1.0/applications/{id}/removePassword 204",
+            "POST graph.microsoft.com/v1.0/applications/{id}/removePassword 204",
+        ]);
+        expect(writesSince(azure, from).length).toBe(calmDeletes.length);
+        expect(await stateAndTenant(STACKS[0])).toEqual({ state: { apps: [], principals: [], passwords: [], assignments: [] },
+            tenant: { apps: [], principals: [], passwords: [], assignments: [] } });
+    }, 300_000);
+
+    it("destroy under Graph throttling makes exactly the same deletes and leaves nothing", async () => {
+        azure.misbehave({ graphThrottling: { appTenant: { size: 1, seconds: 2 } } });
+        const from = azure.log().length;
+        const result = await destroy(STACKS[1]);
+        azure.misbehave({});
+        expect(result.code, result.stdout + result.stderr).toBe(0);
+        const writes = writesSince(azure, from);
+        expect(effective(writes)).toEqual(calmDeletes);
+        expect(writes.filter((write) => write.endsWith(" 429")).length).toBeGreaterThanOrEqual(1);
+        expect(writes.filter((write) => !/ (2\d\d|429)$/.test(write))).toEqual([]);
+        expect(await stateAndTenant(STACKS[1])).toEqual({ state: { apps: [], principals: [], passwords: [], assignments: [] },
+            tenant: { apps: [], principals: [], passwords: [], assignments: [] } });
+    }, 300_000);
+
+    it("destroy with ARM unavailable stops at the role assignment, state and tenant agreeing; the next destroy ends it", async () => {
+        azure.misbehave({ outage: { services: ["arm"], answer: 503, retryAfterSeconds: 1 } });
+        const from = azure.log().length;
+        const failed = await destroy(STACKS[2]);
+        azure.misbehave({});
+        expect(failed.code).not.toBe(0);
+        expect(failed.stdout).toMatch(/DELETE https:\/\/management\.azure\.com\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/rg-inventory-dev\/providers\/Microsoft\.Authorization\/roleAssignments\/[0-9a-f-]{36}\n\s*RESPONSE 503: 503 Service Unavailable\n\s*ERROR CODE: ServiceUnavailable/);
+        // The first DELETE and azcore's 3 retries; nothing else had started (the role assignment is deleted first).
+        expect(writesSince(azure, from)).toEqual(Array<string>(4).fill(
+            "DELETE management.azure.com/subscriptions/{id}/resourceGroups/rg-inventory-dev/providers/Microsoft.Authorization/roleAssignments/{id} 503"));
+        const halfway = await stateAndTenant(STACKS[2]);
+        expect(halfway.tenant).toEqual(halfway.state);
+        expect([halfway.state.apps.length, halfway.state.principals.length, halfway.state.passwords.length,
+            halfway.state.assignments.length]).toEqual([1, 1, 2, 1]);
+
+        expect((await destroy(STACKS[2])).code).toBe(0);
+        // Between the two runs, an undisturbed destroy's deletes, each once: nothing skipped, nothing done twice.
+        expect(effective(writesSince(azure, from))).toEqual(calmDeletes);
+        expect(await stateAndTenant(STACKS[2])).toEqual({ state: { apps: [], principals: [], passwords: [], assignments: [] },
+            tenant: { apps: [], principals: [], passwords: [], assignments: [] } });
     }, 300_000);
 });
