@@ -5,6 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../localazure/index";
+import { ResourceInitError } from "../localazure/providers/shared/errors";
 import type { CreateResult, PropertyMap, StandInProvider } from "../localazure/providers/shared/types";
 import { AzureAdProvider } from "../localazure/providers/azuread/provider";
 import { AzureNativeProvider } from "../localazure/providers/azure-native/provider";
@@ -76,7 +77,17 @@ describe("azuread stand-in", () => {
         azure.misbehave({ replication: { servicePrincipalSeconds: 60 } });
         const mark = azure.log().length;
         const attempt = create(azuread, SP, "sp-lag-dev", { clientId: app.outs["clientId"], owners: [azure.deployer.objectId] });
-        await expect(attempt).rejects.toThrow(/^1 error occurred:\n\t\* Timed out whilst waiting for new service principal to be replicated in Azure AD: unexpected status 404 \(404 Not Found\) with error: Request_ResourceNotFound: Resource '[0-9a-f-]{36}' does not exist or one of its queried reference-property objects are not present\.\n\n$/);
+        const failure: unknown = await attempt.then(() => undefined, (error: unknown) => error);
+        // A partial create: the principal Graph made, its ID and configured attributes, for the engine to keep.
+        expect(failure).toBeInstanceOf(ResourceInitError);
+        const [principal] = azure.state().servicePrincipals.filter((sp) => sp.appId === app.outs["clientId"]);
+        expect(failure).toMatchObject({ id: `/servicePrincipals/${principal!.id}`,
+            outs: { clientId: app.outs["clientId"], owners: [azure.deployer.objectId], accountEnabled: true } });
+        expect((failure as ResourceInitError).outs).not.toHaveProperty("objectId");
+        const prefix = `creating ${urn(SP, "sp-lag-dev")}: `;
+        const { reasons } = failure as ResourceInitError;
+        expect([reasons.length, reasons[0].slice(0, prefix.length)]).toEqual([1, prefix]);
+        expect(reasons[0].slice(prefix.length)).toMatch(/^1 error occurred:\n\t\* Timed out whilst waiting for new service principal to be replicated in Azure AD: unexpected status 404 \(404 Not Found\) with error: Request_ResourceNotFound: Resource '[0-9a-f-]{36}' does not exist or one of its queried reference-property objects are not present\.\n\n$/);
         expect(statusesSince(mark, "PATCH", /^\/v1\.0\/servicePrincipals\//)).toEqual([404]);
     }, 30_000);
 });

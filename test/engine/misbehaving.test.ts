@@ -20,7 +20,7 @@ import { environmentFor } from "../../localazure/main";
 import { graphAsAdmin, pulumiOk as sharedPulumiOk, runTool, writesSince } from "./support";
 
 const DEV_FILE = readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.inventory-api-dev.yaml"), "utf8");
-const STACKS = ["calm-dev", "throttled-dev", "outage-dev"] as const;
+const STACKS = ["calm-dev", "throttled-dev", "outage-dev", "lagging-dev"] as const;
 
 let azure: LocalAzure;
 let workspace: EngineWorkspace;
@@ -106,6 +106,50 @@ describe("pulumi up against Azure as it misbehaves, on the real engine", () => {
         expect(appsNamed(STACKS[2]).length).toBe(1);
         expect(assignmentsOf(principals[0]!.id).length).toBe(1);
         expect(await stateTypes(STACKS[2])).toEqual(calmTypes);
+    }, 300_000);
+
+    it("a service principal no replica knows yet: up fails with the provider's timeout and keeps it as a partial create; a plain up then fails at the role, up --refresh ends with one of each", async () => {
+        type Exported = { deployment: { resources: { type: string; id?: string; outputs?: Record<string, unknown>; initErrors?: string[] }[] } };
+        const principalInState = async () => (JSON.parse((await pulumiOk(["stack", "export", "--stack", STACKS[3]])).stdout) as Exported)
+            .deployment.resources.find((resource) => resource.type === "azuread:index/servicePrincipal:ServicePrincipal");
+        azure.misbehave({ replication: { servicePrincipalSeconds: 600 } });
+        const from = azure.log().length;
+        const failed = await up(STACKS[3]);
+        expect(failed.code).not.toBe(0);
+        expect(failed.stdout).toContain("Timed out whilst waiting for new service principal to be replicated in Azure AD: unexpected status 404");
+        const [app] = appsNamed(STACKS[3]);
+        const [principal, ...more] = principalOf(app!.appId);
+        expect(more).toEqual([]);
+        // The engine keeps what the provider answered (its ID, the configured attributes) with the reason as an init error.
+        const partial = await principalInState();
+        expect(partial).toMatchObject({ id: `/servicePrincipals/${principal!.id}`,
+            initErrors: [expect.stringMatching(/^creating urn:pulumi:lagging-dev::app-identity::.*ServicePrincipal::lagging-dev: 1 error occurred:\n\t\* Timed out whilst waiting/)] });
+        expect(partial!.outputs).not.toHaveProperty("objectId");
+        expect(assignmentsOf(principal!.id)).toEqual([]);
+
+        // Replicated now. A plain up updates the principal as the bridge does with no diff (no call, the old state:
+        // no objectId), which clears its init errors, and the role assignment has no principal to name.
+        azure.misbehave({});
+        const plain = await up(STACKS[3]);
+        expect(plain.code).not.toBe(0);
+        expect(plain.stdout).toContain("azure-native:authorization:RoleAssignment resource 'lagging-dev/rg-inventory-dev/storage-blob-data-contributor' has a problem: missing required property 'principalId'");
+        expect(await principalInState()).not.toHaveProperty("initErrors");
+        // The refresh reads the principal whole; the up makes what is left.
+        const finished = await workspace.pulumi(["up", "--refresh", "--stack", STACKS[3], "--yes", "--skip-preview", ...POLICY_ARGS]);
+        expect(finished.code, finished.stdout + finished.stderr).toBe(0);
+        const healed = await principalInState();
+        expect(healed).not.toHaveProperty("initErrors");
+        expect(healed!.outputs).toMatchObject({ objectId: principal!.id });
+        expect([appsNamed(STACKS[3]).length, principalOf(app!.appId).length, appsNamed(STACKS[3])[0]!.passwords.length,
+            assignmentsOf(principal!.id).length])
+            .toEqual([1, 1, 2, 1]);
+        expect(await stateTypes(STACKS[3])).toEqual(await stateTypes(STACKS[0]));
+        // Over both runs, an undisturbed up's writes but one: the principal's proving update, which never got through.
+        const proving = "PATCH graph.microsoft.com/v1.0/servicePrincipals/{id} 204";
+        expect(calmWrites).toContain(proving);
+        const expected = [...calmWrites];
+        expected.splice(expected.indexOf(proving), 1);
+        expect(effective(writesSince(azure, from))).toEqual(expected);
     }, 300_000);
 });
 

@@ -2,6 +2,7 @@
  * azuread:index/servicePrincipal:ServicePrincipal, after terraform-provider-azuread
  * internal/services/serviceprincipals/service_principal_resource.go (v3.x) as pulumi-terraform-bridge serves it.
  */
+import { ResourceInitError } from "../shared/errors";
 import { sameStringSet, stringOf } from "../shared/properties";
 import type {
     CheckResult, CreateRequest, CreateResult, DeleteRequest, DiffRequest, DiffResult, PropertyMap, ReadRequest,
@@ -46,7 +47,7 @@ export class ServicePrincipalHandler implements ResourceHandler {
         return Promise.resolve(bridgeDiff(servicePrincipalSpec, request.olds, request.news));
     }
 
-    async create({ inputs, preview }: CreateRequest): Promise<CreateResult> {
+    async create({ urn, inputs, preview }: CreateRequest): Promise<CreateResult> {
         if (preview) return { id: "", outs: plannedState(inputs, COMPUTED) };
         const graph = this.graph();
         const clientId = String(inputs["clientId"]);
@@ -88,7 +89,10 @@ export class ServicePrincipalHandler implements ResourceHandler {
             await graph.patch("servicePrincipals", objectId, { description: null });
         } catch (error) {
             if (error instanceof GraphError && error.status === 404) {
-                throw new TerraformError([errorDiag("Timed out whilst waiting for new service principal to be replicated in Azure AD", error)]);
+                // d.SetId ran before this patch, so the SDK returns a state beside the error and the bridge answers a
+                // partial create (pkg/tfbridge/provider.go Create: reasons "creating <urn>: ...", initializationError).
+                const timedOut = new TerraformError([errorDiag("Timed out whilst waiting for new service principal to be replicated in Azure AD", error)]);
+                throw new ResourceInitError(servicePrincipalId(objectId), partialState(inputs), [`creating ${urn}: ${timedOut.message}`]);
             }
             throw new TerraformError([errorDiag("Failed to patch service principal after creating", error)]);
         }
@@ -117,6 +121,9 @@ export class ServicePrincipalHandler implements ResourceHandler {
     }
 
     async update({ id, urn, olds, news, preview }: UpdateRequest): Promise<PropertyMap> {
+        // The bridge's Update answers the old state when Terraform finds no diff ("It is very possible for us to get
+        // here with a nil diff"): the engine's update of a partial create with unchanged inputs calls no API.
+        if (!bridgeDiff(servicePrincipalSpec, olds, news).changes) return olds;
         if (preview) return { ...olds, ...news };
         const graph = this.graph();
         const objectId = objectIdOf(id);
@@ -194,6 +201,15 @@ export function servicePrincipalOutputs(principal: GraphObject, owners: readonly
         tags,
         type: stringOf(principal["servicePrincipalType"]) ?? "",
     };
+}
+
+/**
+ * What a create that failed after d.SetId leaves in the state: terraform-plugin-sdk's ResourceData.State() keeps the
+ * attributes that exist and are not computed (helper/schema/resource_data.go: "if raw.Exists && !raw.Computed"),
+ * the configured ones and their defaults; the computed ones (objectId among them) are not read until a refresh.
+ */
+function partialState(inputs: PropertyMap): PropertyMap {
+    return Object.fromEntries(Object.entries(inputs).filter(([key]) => !key.startsWith("__")));
 }
 
 function objectIdOf(id: string): string {

@@ -20,3 +20,17 @@ export function unmodelledInputs(
         .sort()
         .map((key) => new NotModelledError(provider, `the input "${key}" of ${token}`).message);
 }
+
+/**
+ * A resource made but not finished: the provider answers its ID and what it holds of it, and the engine keeps it in
+ * the state with these reasons as its init errors (pulumi/pulumi sdk/go/common/resource/plugin/provider_plugin.go
+ * `parseError`: an ErrorResourceInitFailed detail makes a StatusPartialFailure). The next `up` updates it
+ * (pkg/resource/deploy/step_generator.go: "If resource was unchanged, but there were initialization errors,
+ * generate an empty update step"), and a refresh that reads it clears them (step.go RefreshStep).
+ */
+export class ResourceInitError extends Error {
+    constructor(readonly id: string, readonly outs: Record<string, unknown>, readonly reasons: readonly [string, ...string[]]) {
+        super(reasons[0]);
+        this.name = "ResourceInitError";
+    }
+}

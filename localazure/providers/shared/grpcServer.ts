@@ -9,11 +9,14 @@
  * and its Diff drops the old inputs azure-native diffs against.
  */
 import * as grpc from "@grpc/grpc-js";
+import * as anyproto from "google-protobuf/google/protobuf/any_pb";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as pluginproto from "@pulumi/pulumi/proto/plugin_pb";
 import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
+import * as statusproto from "@pulumi/pulumi/proto/status_pb";
+import { ResourceInitError } from "./errors";
 import type { PropertyMap, StandInProvider } from "./types";
 
 type Unary<Req, Res> = grpc.handleUnaryCall<Req, Res>;
@@ -29,7 +32,24 @@ function toStruct(map: PropertyMap): structproto.Struct {
 
 function fail(error: unknown): grpc.ServiceError {
     const message = error instanceof Error ? error.message : String(error);
-    return Object.assign(new Error(message), { code: grpc.status.UNKNOWN, details: message, metadata: new grpc.Metadata() });
+    const metadata = new grpc.Metadata();
+    if (error instanceof ResourceInitError) metadata.set("grpc-status-details-bin", initFailedDetails(error));
+    return Object.assign(new Error(message), { code: grpc.status.UNKNOWN, details: message, metadata });
+}
+
+/**
+ * A partial failure as pulumi-terraform-bridge pkg/tfbridge/provider.go `initializationError` sends it:
+ * rpcerror.WithDetails(rpcerror.New(codes.Unknown, reasons[0]), &ErrorResourceInitFailed{Id, Properties, Reasons}),
+ * which gRPC carries as a google.rpc.Status in the `grpc-status-details-bin` trailer.
+ */
+function initFailedDetails(error: ResourceInitError): Buffer {
+    const detail = new provproto.ErrorResourceInitFailed().setId(error.id).setProperties(toStruct(error.outs))
+        .setReasonsList([...error.reasons]);
+    const packed = new anyproto.Any();
+    packed.pack(detail.serializeBinary(), "pulumirpc.ErrorResourceInitFailed");
+    const status = new statusproto.Status().setCode(grpc.status.UNKNOWN).setMessage(error.reasons[0]);
+    status.addDetails(packed);
+    return Buffer.from(status.serializeBinary());
 }
 
 /** Runs `work` and answers the call with its result or its error's message. */
