@@ -90,6 +90,16 @@ describe("azuread stand-in", () => {
         expect(reasons[0].slice(prefix.length)).toMatch(/^1 error occurred:\n\t\* Timed out whilst waiting for new service principal to be replicated in Azure AD: unexpected status 404 \(404 Not Found\) with error: Request_ResourceNotFound: Resource '[0-9a-f-]{36}' does not exist or one of its queried reference-property objects are not present\.\n\n$/);
         expect(statusesSince(mark, "PATCH", /^\/v1\.0\/servicePrincipals\//)).toEqual([404]);
     }, 30_000);
+
+    it("updates a partial create whose inputs did not change as the bridge does with no diff: the old state, no request", async () => {
+        const [app] = azure.state().applications.filter((candidate) => candidate.properties["displayName"] === "sp-lag-dev");
+        const [principal] = azure.state().servicePrincipals.filter((sp) => sp.appId === app!.appId);
+        const olds = { accountEnabled: true, clientId: principal!.appId, owners: [azure.deployer.objectId] };
+        const mark = azure.log().length;
+        const outs = await azuread.update({ id: `/servicePrincipals/${principal!.id}`, urn: urn(SP, "sp-lag-dev"), olds,
+            news: { ...olds }, oldInputs: { ...olds }, preview: false });
+        expect([outs, azure.log().length - mark]).toEqual([olds, 0]);
+    });
 });
 
 describe("azure-native stand-in", () => {

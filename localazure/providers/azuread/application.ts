@@ -7,7 +7,9 @@ import type {
     CheckResult, CreateRequest, CreateResult, DeleteRequest, DiffRequest, DiffResult, PropertyMap, ReadRequest,
     ReadResult, ResourceHandler, UpdateRequest,
 } from "../shared/types";
-import { bridgeCheck, bridgeDiff, importedInputs, isImportRead, plannedState, refreshedInputs, type ResourceSpec } from "./bridge";
+import {
+    afterSetId, bridgeCheck, bridgeDiff, importedInputs, isImportRead, noDiff, plannedState, refreshedInputs, type ResourceSpec,
+} from "./bridge";
 import {
     diffingError, errorDiag, importAsDuplicateDiag, importAsDuplicateError, TerraformError,
 } from "./diagnostics";
@@ -89,31 +91,33 @@ export class ApplicationHandler implements ResourceHandler {
             throw new TerraformError([errorDiag("Could not create application", error)]);
         }
         const objectId = String(created["id"]);
-        // "Attempt to patch the newly created application and set the display name, which will tell us whether it
-        // exists yet, then set it back to the desired value", retrying 404 and 409 (applicationUpdateRetryFunc); a 404
-        // left when the retries run out is "Timed out whilst waiting for new application to be replicated".
-        try {
-            for (const name of [`TERRAFORM_UPDATE_${crypto.randomUUID()}`, displayName]) {
-                await graph.patch("applications", objectId, { displayName: name }, APPLICATION_UPDATE_RETRY);
-            }
-        } catch (error) {
-            if (error instanceof GraphError && error.status === 404) {
-                throw new TerraformError([errorDiag("Timed out whilst waiting for new application to be replicated in Azure AD", error)]);
-            }
-            throw new TerraformError([errorDiag(`Failed to patch application with object ID ${JSON.stringify(objectId)} after creating`, error)]);
-        }
-        try {
-            for (const owner of owners.extra) await graph.addOwner("applications", objectId, owner);
-        } catch (error) {
-            throw new TerraformError([errorDiag(`Could not add owners to ${label(objectId)}`, error)]);
-        }
-        if (owners.removeCaller) {
+        await afterSetId(urn, applicationId(objectId), inputs, async () => {
+            // "Attempt to patch the newly created application and set the display name, which will tell us whether
+            // it exists yet, then set it back to the desired value", retrying 404 and 409 (applicationUpdateRetryFunc);
+            // a 404 left when the retries run out is "Timed out whilst waiting for new application to be replicated".
             try {
-                await graph.removeOwner("applications", objectId, callerId);
+                for (const name of [`TERRAFORM_UPDATE_${crypto.randomUUID()}`, displayName]) {
+                    await graph.patch("applications", objectId, { displayName: name }, APPLICATION_UPDATE_RETRY);
+                }
             } catch (error) {
-                throw new TerraformError([errorDiag(`Could not remove initial owner from ${label(objectId)}`, error)]);
+                if (error instanceof GraphError && error.status === 404) {
+                    throw new TerraformError([errorDiag("Timed out whilst waiting for new application to be replicated in Azure AD", error)]);
+                }
+                throw new TerraformError([errorDiag(`Failed to patch application with object ID ${JSON.stringify(objectId)} after creating`, error)]);
             }
-        }
+            try {
+                for (const owner of owners.extra) await graph.addOwner("applications", objectId, owner);
+            } catch (error) {
+                throw new TerraformError([errorDiag(`Could not add owners to ${label(objectId)}`, error)]);
+            }
+            if (owners.removeCaller) {
+                try {
+                    await graph.removeOwner("applications", objectId, callerId);
+                } catch (error) {
+                    throw new TerraformError([errorDiag(`Could not remove initial owner from ${label(objectId)}`, error)]);
+                }
+            }
+        });
         const outs = await this.readOutputs(objectId, inputs["preventDuplicateNames"] === true);
         if (outs === undefined) throw new TerraformError([errorDiag(`Retrieving ${idText(objectId)}`, "not found")]);
         return { id: applicationId(objectId), outs };
@@ -131,6 +135,7 @@ export class ApplicationHandler implements ResourceHandler {
     }
 
     async update({ id, urn, olds, news, preview }: UpdateRequest): Promise<PropertyMap> {
+        if (noDiff(applicationSpec, olds, news)) return olds;
         // The bridge's preview Update answers the planned state: the config over the old state.
         if (preview) return { ...olds, ...news };
         const graph = this.graph();

@@ -2,9 +2,10 @@
  * How pulumi-terraform-bridge (pkg/tfbridge/provider.go) turns a Terraform SDKv2 schema into Check, Diff and
  * preview answers, for the few attributes the stand-in models.
  */
-import { unmodelledInputs } from "../shared/errors";
+import { ResourceInitError, unmodelledInputs } from "../shared/errors";
 import { containsUnknown, deepEqual, isUnknown, sameStringSet, UNKNOWN } from "../shared/properties";
 import type { CheckFailure, CheckResult, DiffResult, PropertyMap } from "../shared/types";
+import { TerraformError } from "./diagnostics";
 
 export const PROVIDER = "azuread";
 
@@ -130,4 +131,29 @@ export function importedInputs(spec: ResourceSpec, outs: PropertyMap): PropertyM
 /** An import's Read: the resource has no state yet (the engine's ImportStep sends the import ID alone). */
 export function isImportRead(props: PropertyMap): boolean {
     return Object.keys(props).length === 0;
+}
+
+/**
+ * What a create does after `d.SetId`: a Terraform error there comes with a state, which the bridge answers as a
+ * partial create (pkg/tfbridge/provider.go Create: reasons "creating <urn>: <error>", initializationError). That
+ * state is terraform-plugin-sdk's ResourceData.State(): the attributes that exist and are not computed
+ * (helper/schema/resource_data.go: "if raw.Exists && !raw.Computed"), so the configured ones with their defaults,
+ * and none of the computed ones (objectId, clientId) until a refresh reads them.
+ */
+export async function afterSetId<T>(urn: string, id: string, inputs: PropertyMap, work: () => Promise<T>): Promise<T> {
+    try {
+        return await work();
+    } catch (error) {
+        if (!(error instanceof TerraformError)) throw error;
+        const configured = Object.fromEntries(Object.entries(inputs).filter(([key]) => !key.startsWith("__")));
+        throw new ResourceInitError(id, configured, [`creating ${urn}: ${error.message}`]);
+    }
+}
+
+/**
+ * The bridge's Update answers the old state when Terraform finds no diff ("It is very possible for us to get here
+ * with a nil diff"): what the engine sends for a partial create whose inputs did not change.
+ */
+export function noDiff(spec: ResourceSpec, olds: PropertyMap, news: PropertyMap): boolean {
+    return !bridgeDiff(spec, olds, news).changes;
 }

@@ -2,13 +2,12 @@
  * azuread:index/servicePrincipal:ServicePrincipal, after terraform-provider-azuread
  * internal/services/serviceprincipals/service_principal_resource.go (v3.x) as pulumi-terraform-bridge serves it.
  */
-import { ResourceInitError } from "../shared/errors";
 import { sameStringSet, stringOf } from "../shared/properties";
 import type {
     CheckResult, CreateRequest, CreateResult, DeleteRequest, DiffRequest, DiffResult, PropertyMap, ReadRequest,
     ReadResult, ResourceHandler, UpdateRequest,
 } from "../shared/types";
-import { bridgeCheck, bridgeDiff, importedInputs, isImportRead, plannedState, refreshedInputs, type ResourceSpec } from "./bridge";
+import { afterSetId, bridgeCheck, bridgeDiff, importedInputs, isImportRead, noDiff, plannedState, refreshedInputs, type ResourceSpec } from "./bridge";
 import { errorDiag, importAsExistsDiag, TerraformError } from "./diagnostics";
 import { featureTags, legacyFeatures, stringList } from "./features";
 import { GraphError, type GraphClient, type GraphObject } from "./graph";
@@ -82,32 +81,31 @@ export class ServicePrincipalHandler implements ResourceHandler {
             throw new TerraformError([errorDiag("Could not create service principal", error)]);
         }
         const objectId = String(created["id"]);
-        try {
-            // nullable.NoZero(""): the empty description is sent as null. With DefaultUpdateServicePrincipalOperationOptions
-            // there is no RetryFunc, so a 404 from a replica fails at once, whatever the provider's comment says of
-            // "retries ... in the event of 404" (go-azure-sdk msgraph/client.go sets no default retry functions).
-            await graph.patch("servicePrincipals", objectId, { description: null });
-        } catch (error) {
-            if (error instanceof GraphError && error.status === 404) {
-                // d.SetId ran before this patch, so the SDK returns a state beside the error and the bridge answers a
-                // partial create (pkg/tfbridge/provider.go Create: reasons "creating <urn>: ...", initializationError).
-                const timedOut = new TerraformError([errorDiag("Timed out whilst waiting for new service principal to be replicated in Azure AD", error)]);
-                throw new ResourceInitError(servicePrincipalId(objectId), partialState(inputs), [`creating ${urn}: ${timedOut.message}`]);
-            }
-            throw new TerraformError([errorDiag("Failed to patch service principal after creating", error)]);
-        }
-        try {
-            for (const owner of owners.extra) await graph.addOwner("servicePrincipals", objectId, owner);
-        } catch (error) {
-            throw new TerraformError([errorDiag(`Could not add owners to ${idText(objectId)}`, error)]);
-        }
-        if (owners.removeCaller) {
+        await afterSetId(urn, servicePrincipalId(objectId), inputs, async () => {
             try {
-                await graph.removeOwner("servicePrincipals", objectId, callerId);
+                // nullable.NoZero(""): the empty description is sent as null. With DefaultUpdateServicePrincipalOperationOptions
+                // there is no RetryFunc, so a 404 from a replica fails at once, whatever the provider's comment says of
+                // "retries ... in the event of 404" (go-azure-sdk msgraph/client.go sets no default retry functions).
+                await graph.patch("servicePrincipals", objectId, { description: null });
             } catch (error) {
-                throw new TerraformError([errorDiag(`Could not remove initial owner from ${idText(objectId)}`, error)]);
+                if (error instanceof GraphError && error.status === 404) {
+                    throw new TerraformError([errorDiag("Timed out whilst waiting for new service principal to be replicated in Azure AD", error)]);
+                }
+                throw new TerraformError([errorDiag("Failed to patch service principal after creating", error)]);
             }
-        }
+            try {
+                for (const owner of owners.extra) await graph.addOwner("servicePrincipals", objectId, owner);
+            } catch (error) {
+                throw new TerraformError([errorDiag(`Could not add owners to ${idText(objectId)}`, error)]);
+            }
+            if (owners.removeCaller) {
+                try {
+                    await graph.removeOwner("servicePrincipals", objectId, callerId);
+                } catch (error) {
+                    throw new TerraformError([errorDiag(`Could not remove initial owner from ${idText(objectId)}`, error)]);
+                }
+            }
+        });
         const outs = await this.readOutputs(objectId);
         if (outs === undefined) throw new TerraformError([errorDiag(`Retrieving ${idText(objectId)}`, "not found")]);
         return { id: servicePrincipalId(objectId), outs };
@@ -121,9 +119,7 @@ export class ServicePrincipalHandler implements ResourceHandler {
     }
 
     async update({ id, urn, olds, news, preview }: UpdateRequest): Promise<PropertyMap> {
-        // The bridge's Update answers the old state when Terraform finds no diff ("It is very possible for us to get
-        // here with a nil diff"): the engine's update of a partial create with unchanged inputs calls no API.
-        if (!bridgeDiff(servicePrincipalSpec, olds, news).changes) return olds;
+        if (noDiff(servicePrincipalSpec, olds, news)) return olds;
         if (preview) return { ...olds, ...news };
         const graph = this.graph();
         const objectId = objectIdOf(id);
@@ -201,15 +197,6 @@ export function servicePrincipalOutputs(principal: GraphObject, owners: readonly
         tags,
         type: stringOf(principal["servicePrincipalType"]) ?? "",
     };
-}
-
-/**
- * What a create that failed after d.SetId leaves in the state: terraform-plugin-sdk's ResourceData.State() keeps the
- * attributes that exist and are not computed (helper/schema/resource_data.go: "if raw.Exists && !raw.Computed"),
- * the configured ones and their defaults; the computed ones (objectId among them) are not read until a refresh.
- */
-function partialState(inputs: PropertyMap): PropertyMap {
-    return Object.fromEntries(Object.entries(inputs).filter(([key]) => !key.startsWith("__")));
 }
 
 function objectIdOf(id: string): string {
