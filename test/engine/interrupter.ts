@@ -29,7 +29,7 @@ export class Interrupter {
                 killed = true;
                 this.trigger = undefined;
                 this.killedTree = [child.pid!, ...descendantsOf(child.pid!)];
-                for (const pid of this.killedTree) process.kill(pid, "SIGKILL");
+                for (const pid of this.killedTree) killIfAlive(pid);
             };
             child.on("error", fail);
             child.on("close", (code) => {
@@ -45,6 +45,15 @@ export class Interrupter {
             await new Promise((resolve) => setTimeout(resolve, 100));
         }
         return this.killedTree.filter((pid) => existsSync(`/proc/${pid}`));
+    }
+}
+
+/** SIGKILL, where a process that ended between the listing and the kill (ESRCH) is as good as killed. */
+function killIfAlive(pid: number): void {
+    try {
+        process.kill(pid, "SIGKILL");
+    } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
     }
 }
 
