@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { spawnSync } from "node:child_process";
+import { compiledStandIns } from "./compiledStandIns";
 
 const ROOT = resolve(__dirname, "..");
 
@@ -32,13 +33,13 @@ export function requirePulumiCli(): string {
 /** Installs both stand-ins into the plugin cache of the Pulumi home in `env.PULUMI_HOME`. */
 export function installProviderPlugins(env: NodeJS.ProcessEnv): void {
     const pulumi = requirePulumiCli();
+    const compiled = compiledStandIns();
     const scratch = mkdtempSync(join(tmpdir(), "local-azure-plugins-"));
     try {
         for (const plugin of PROVIDER_PLUGINS) {
             const launcher = join(scratch, `pulumi-resource-${plugin.name}`);
-            writeFileSync(launcher, "#!/bin/sh\n# The provider stand-in (localazure/providers), as a plugin binary.\n" +
-                `exec node -r "${join(ROOT, "node_modules", "sucrase", "register", "ts")}" ` +
-                `"${join(ROOT, "localazure", "providers", plugin.name, "main.ts")}" "$@"\n`);
+            writeFileSync(launcher, "#!/bin/sh\n# The provider stand-in (localazure/providers, compiled), as a plugin binary.\n" +
+                `exec node "${join(compiled, "localazure", "providers", plugin.name, "main.js")}" "$@"\n`);
             chmodSync(launcher, 0o755);
             const installed = spawnSync(pulumi, ["plugin", "install", "resource", plugin.name, plugin.version,
                 "--file", launcher, "--reinstall"], { env, encoding: "utf8" });

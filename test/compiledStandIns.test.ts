@@ -1,0 +1,64 @@
+/**
+ * The stand-ins as their plugin launchers run them: compiled ahead of time (localazure/compiledStandIns.ts), keyed by
+ * their sources so that an edit is never run stale, and starting as a plugin does, printing its port.
+ */
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compiledStandIns } from "../localazure/compiledStandIns";
+import { PROJECT_ROOT } from "../tools/stacks/stackFiles";
+
+const copy = mkdtempSync(join(tmpdir(), "stand-ins-"));
+beforeAll(() => {
+    for (const dir of ["localazure/providers", "common"]) cpSync(join(PROJECT_ROOT, dir), join(copy, dir), { recursive: true });
+    symlinkSync(join(PROJECT_ROOT, "node_modules"), join(copy, "node_modules"));
+});
+afterAll(() => rmSync(copy, { recursive: true, force: true }));
+
+function firstLine(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        let err = "";
+        child.stdout.on("data", (chunk: Buffer) => {
+            out += chunk.toString();
+            if (out.includes("\n")) child.kill();
+        });
+        child.stderr.on("data", (chunk: Buffer) => { err += chunk.toString(); });
+        child.on("close", () => (out.includes("\n") ? resolve(out.split("\n")[0]!) : reject(new Error(err))));
+    });
+}
+
+describe("the compiled stand-ins", () => {
+    it("are JavaScript under .tools/stand-ins/<hash of the sources>, the same directory while the sources are the same", () => {
+        const first = compiledStandIns(copy);
+        expect(first).toMatch(new RegExp(`^${copy}/\\.tools/stand-ins/[0-9a-f]{16}$`));
+        expect(compiledStandIns(copy)).toBe(first);
+        for (const name of ["azuread", "azure-native"]) {
+            const main = readFileSync(join(first, "localazure", "providers", name, "main.js"), "utf8");
+            expect(main).toContain("require(");
+            expect(main).not.toMatch(/^import /m);
+        }
+        expect(existsSync(join(first, "common"))).toBe(true);
+    });
+
+    it("are compiled afresh once a source changes, so an edit is never run stale", () => {
+        const before = compiledStandIns(copy);
+        const source = join(copy, "localazure/providers/shared/errors.ts");
+        writeFileSync(source, `${readFileSync(source, "utf8")}\nexport const EDITED = "edited";\n`);
+        const after = compiledStandIns(copy);
+        expect(after).not.toBe(before);
+        expect(readFileSync(join(after, "localazure/providers/shared/errors.js"), "utf8")).toContain('"edited"');
+    });
+
+    it("start as a plugin does: plain node, the port on the first line of stdout", async () => {
+        const dir = compiledStandIns();
+        for (const name of ["azuread", "azure-native"]) {
+            const port = await firstLine(process.execPath, [join(dir, "localazure", "providers", name, "main.js")],
+                { ...process.env, LOCAL_AZURE_URL: "http://127.0.0.1:1" });
+            expect(Number(port)).toBeGreaterThan(0);
+        }
+    });
+});
