@@ -20,7 +20,7 @@ import { environmentFor } from "../../localazure/main";
 import { graphAsAdmin, pulumiOk as sharedPulumiOk, runTool, writesSince } from "./support";
 
 const DEV_FILE = readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.inventory-api-dev.yaml"), "utf8");
-const STACKS = ["calm-dev", "throttled-dev", "outage-dev", "lagging-dev"] as const;
+const STACKS = ["calm-dev", "throttled-dev", "outage-dev", "lagging-dev", "blip-dev"] as const;
 
 let azure: LocalAzure;
 let workspace: EngineWorkspace;
@@ -46,6 +46,10 @@ const effective = (writes: readonly string[]) => writes.filter((write) => / 2\d\
 const appsNamed = (name: string) => azure.state().applications.filter((app) => app.properties["displayName"] === name);
 const assignmentsOf = (principalId: string) => azure.state().roleAssignments.filter((assignment) => assignment.principalId === principalId);
 const principalOf = (appId: string) => azure.state().servicePrincipals.filter((sp) => sp.appId === appId);
+
+/** Requests the local Azure answered with `status` from entry `from` on, as "METHOD host" (IDs left out). */
+const answered = (from: number, status: number) => azure.log().slice(from).filter((entry) => entry.status === status)
+    .map((entry) => `${entry.method} ${entry.host}`);
 
 async function stateTypes(stack: string): Promise<string[]> {
     const exported = JSON.parse((await pulumiOk(["stack", "export", "--stack", stack])).stdout) as { deployment: { resources: { type: string }[] } };
@@ -81,6 +85,20 @@ describe("pulumi up against Azure as it misbehaves, on the real engine", () => {
         expect(app!.passwords.length).toBe(2);
         expect(assignmentsOf(principalOf(app!.appId)[0]!.id).length).toBe(1);
         expect(await stateTypes(STACKS[1])).toEqual(await stateTypes(STACKS[0]));
+    }, 300_000);
+
+    it("succeeds through a short Graph outage (503 with Retry-After) on go-azure-sdk's retries, with exactly the same writes", async () => {
+        azure.misbehave({ outage: { services: ["graph"], answer: 503, retryAfterSeconds: 1, requests: 4 } });
+        const from = azure.log().length;
+        const result = await up(STACKS[4]);
+        azure.misbehave({});
+        expect(result.code, result.stdout + result.stderr).toBe(0);
+        expect(answered(from, 503).length).toBe(4);
+        expect(answered(from, 503).every((request) => request.endsWith(" graph.microsoft.com"))).toBe(true);
+        expect(effective(writesSince(azure, from))).toEqual(calmWrites);
+        const [app] = appsNamed(STACKS[4]);
+        expect([appsNamed(STACKS[4]).length, principalOf(app!.appId).length, app!.passwords.length,
+            assignmentsOf(principalOf(app!.appId)[0]!.id).length]).toEqual([1, 1, 2, 1]);
     }, 300_000);
 
     it("with ARM unavailable, azure-native gives up with its message and leaves nothing half-made; the next up adds only the role", async () => {
@@ -153,9 +171,6 @@ describe("pulumi up against Azure as it misbehaves, on the real engine", () => {
     }, 300_000);
 });
 
-/** Requests the local Azure answered with `status` from entry `from` on, as "METHOD host" (IDs left out). */
-const answered = (from: number, status: number) => azure.log().slice(from).filter((entry) => entry.status === status)
-    .map((entry) => `${entry.method} ${entry.host}`);
 const exportOf = async (stack: string) => (await pulumiOk(["stack", "export", "--stack", stack])).stdout;
 const destroy = (stack: string) => workspace.pulumi(["destroy", "--stack", stack, "--yes", "--skip-preview"]);
 const audit = (stack: string, args: readonly string[] = []) =>
