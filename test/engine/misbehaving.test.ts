@@ -14,6 +14,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../../localazure";
+import type { MisbehaviourOptions } from "../../localazure/misbehaviour/options";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import { createEngineWorkspace, POLICY_ARGS, type EngineWorkspace } from "./workspace";
 import { environmentFor } from "../../localazure/main";
@@ -51,6 +52,23 @@ const principalOf = (appId: string) => azure.state().servicePrincipals.filter((s
 const answered = (from: number, status: number) => azure.log().slice(from).filter((entry) => entry.status === status)
     .map((entry) => `${entry.method} ${entry.host}`);
 
+/** Runs `command` with the local Azure misbehaving so, calm again after however it ends; `from` marks the log before it. */
+async function misbehaving<T>(options: MisbehaviourOptions, command: () => Promise<T>): Promise<{ result: T; from: number }> {
+    azure.misbehave(options);
+    const from = azure.log().length;
+    try {
+        return { result: await command(), from };
+    } finally {
+        azure.misbehave({});
+    }
+}
+
+/** Writes that throttling alone refused: at least one 429, and no other failure. */
+function expectThrottledOnly(writes: readonly string[]): void {
+    expect(writes.filter((write) => write.endsWith(" 429")).length).toBeGreaterThanOrEqual(1);
+    expect(writes.filter((write) => !/ (2\d\d|429)$/.test(write))).toEqual([]);
+}
+
 async function stateTypes(stack: string): Promise<string[]> {
     const exported = JSON.parse((await pulumiOk(["stack", "export", "--stack", stack])).stdout) as { deployment: { resources: { type: string }[] } };
     return exported.deployment.resources.map((resource) => resource.type).filter((type) => !type.startsWith("pulumi:")).sort();
@@ -67,11 +85,8 @@ describe("pulumi up against Azure as it misbehaves, on the real engine", () => {
     }, 300_000);
 
     it("succeeds under Graph throttling and a new application's replication delay, with exactly the same writes", async () => {
-        azure.misbehave({ graphThrottling: { appTenant: { size: 3, seconds: 3 } },
-            replication: { applicationSeconds: 2, principalSeconds: 30, passwordSeconds: 30 } });
-        const from = azure.log().length;
-        const result = await up(STACKS[1]);
-        azure.misbehave({});
+        const { result, from } = await misbehaving({ graphThrottling: { appTenant: { size: 3, seconds: 3 } },
+            replication: { applicationSeconds: 2, principalSeconds: 30, passwordSeconds: 30 } }, () => up(STACKS[1]));
         expect(result.code, result.stdout + result.stderr).toBe(0);
         const writes = writesSince(azure, from);
         expect(effective(writes)).toEqual(calmWrites);
@@ -88,10 +103,8 @@ describe("pulumi up against Azure as it misbehaves, on the real engine", () => {
     }, 300_000);
 
     it("succeeds through a short Graph outage (503 with Retry-After) on go-azure-sdk's retries, with exactly the same writes", async () => {
-        azure.misbehave({ outage: { services: ["graph"], answer: 503, retryAfterSeconds: 1, requests: 4 } });
-        const from = azure.log().length;
-        const result = await up(STACKS[4]);
-        azure.misbehave({});
+        const { result, from } = await misbehaving({ outage: { services: ["graph"], answer: 503, retryAfterSeconds: 1, requests: 4 } },
+            () => up(STACKS[4]));
         expect(result.code, result.stdout + result.stderr).toBe(0);
         expect(answered(from, 503).length).toBe(4);
         expect(answered(from, 503).every((request) => request.endsWith(" graph.microsoft.com"))).toBe(true);
@@ -102,9 +115,8 @@ describe("pulumi up against Azure as it misbehaves, on the real engine", () => {
     }, 300_000);
 
     it("with ARM unavailable, azure-native gives up with its message and leaves nothing half-made; the next up adds only the role", async () => {
-        azure.misbehave({ outage: { services: ["arm"], answer: 503, retryAfterSeconds: 1 } });
-        const failed = await up(STACKS[2]);
-        azure.misbehave({});
+        const { result: failed } = await misbehaving({ outage: { services: ["arm"], answer: 503, retryAfterSeconds: 1 } },
+            () => up(STACKS[2]));
         expect(failed.code).not.toBe(0);
         expect(failed.stdout).toMatch(/cannot check existence of resource '\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/rg-inventory-dev\/providers\/Microsoft\.Authorization\/roleAssignments\/[0-9a-f-]{36}': status code 503, \{"error":\{"code":"ServiceUnavailable","message":"The server is currently unable to handle the request\. Please retry\."\}\}/);
         const [app] = appsNamed(STACKS[2]);
@@ -130,9 +142,7 @@ describe("pulumi up against Azure as it misbehaves, on the real engine", () => {
         type Exported = { deployment: { resources: { type: string; id?: string; outputs?: Record<string, unknown>; initErrors?: string[] }[] } };
         const principalInState = async () => (JSON.parse((await pulumiOk(["stack", "export", "--stack", STACKS[3]])).stdout) as Exported)
             .deployment.resources.find((resource) => resource.type === "azuread:index/servicePrincipal:ServicePrincipal");
-        azure.misbehave({ replication: { servicePrincipalSeconds: 600 } });
-        const from = azure.log().length;
-        const failed = await up(STACKS[3]);
+        const { result: failed, from } = await misbehaving({ replication: { servicePrincipalSeconds: 600 } }, () => up(STACKS[3]));
         expect(failed.code).not.toBe(0);
         expect(failed.stdout).toContain("Timed out whilst waiting for new service principal to be replicated in Azure AD: unexpected status 404");
         const [app] = appsNamed(STACKS[3]);
@@ -147,7 +157,6 @@ describe("pulumi up against Azure as it misbehaves, on the real engine", () => {
 
         // Replicated now. A plain up updates the principal as the bridge does with no diff (no call, the old state:
         // no objectId), which clears its init errors, and the role assignment has no principal to name.
-        azure.misbehave({});
         const plain = await up(STACKS[3]);
         expect(plain.code).not.toBe(0);
         expect(plain.stdout).toContain("azure-native:authorization:RoleAssignment resource 'lagging-dev/rg-inventory-dev/storage-blob-data-contributor' has a problem: missing required property 'principalId'");
@@ -176,6 +185,10 @@ const destroy = (stack: string) => workspace.pulumi(["destroy", "--stack", stack
 const audit = (stack: string, args: readonly string[] = []) =>
     runTool(workspace, "audit", ["--root", workspace.dir, "--stack", stack, ...args], { ...workspace.env, ...Object.fromEntries(environmentFor(azure)) });
 
+/** stateAndTenant's answer once a stack is destroyed. */
+const NOTHING = { state: { apps: [], principals: [], passwords: [], assignments: [] },
+    tenant: { apps: [], principals: [], passwords: [], assignments: [] } };
+
 /** What the stack's state holds of the app, against what Entra and ARM hold: equal unless something was half-done. */
 async function stateAndTenant(stack: string) {
     const exported = JSON.parse(await exportOf(stack)) as { deployment: { resources?: { type: string; id?: string; outputs?: Record<string, unknown> }[] } };
@@ -203,10 +216,8 @@ describe("preview, destroy and the audit against Azure as it misbehaves, on the 
 
     it("preview --refresh reads on through a short ARM outage after azcore's retries, and finds no change", async () => {
         const before = await exportOf(STACKS[0]);
-        azure.misbehave({ outage: { services: ["arm"], answer: 503, retryAfterSeconds: 1, requests: 2 } });
-        const from = azure.log().length;
-        const result = await workspace.pulumi(["preview", "--refresh", "--expect-no-changes", "--stack", STACKS[0], ...POLICY_ARGS]);
-        azure.misbehave({});
+        const { result, from } = await misbehaving({ outage: { services: ["arm"], answer: 503, retryAfterSeconds: 1, requests: 2 } },
+            () => workspace.pulumi(["preview", "--refresh", "--expect-no-changes", "--stack", STACKS[0], ...POLICY_ARGS]));
         expect(result.code, result.stdout + result.stderr).toBe(0);
         // The role assignment's refresh GET, answered 503 twice and then read (azure-native's 3 retries).
         expect(answered(from, 503)).toEqual(["GET management.azure.com", "GET management.azure.com"]);
@@ -215,10 +226,8 @@ describe("preview, destroy and the audit against Azure as it misbehaves, on the 
 
     it("preview --refresh through a lasting ARM outage fails with azure-native's message, and the state is untouched", async () => {
         const before = await exportOf(STACKS[0]);
-        azure.misbehave({ outage: { services: ["arm"], answer: 503, retryAfterSeconds: 1 } });
-        const from = azure.log().length;
-        const result = await workspace.pulumi(["preview", "--refresh", "--stack", STACKS[0], ...POLICY_ARGS]);
-        azure.misbehave({});
+        const { result, from } = await misbehaving({ outage: { services: ["arm"], answer: 503, retryAfterSeconds: 1 } },
+            () => workspace.pulumi(["preview", "--refresh", "--stack", STACKS[0], ...POLICY_ARGS]));
         expect(result.code).not.toBe(0);
         expect(result.stdout).toMatch(/GET https:\/\/management\.azure\.com\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/rg-inventory-dev\/providers\/Microsoft\.Authorization\/roleAssignments\/[0-9a-f-]{36}\n\s*RESPONSE 503: 503 Service Unavailable\n\s*ERROR CODE: ServiceUnavailable\n\s*The server is currently unable to handle the request\. Please retry\./);
         // The first try and azcore's 3 retries, each after the answer's Retry-After.
@@ -229,10 +238,8 @@ describe("preview, destroy and the audit against Azure as it misbehaves, on the 
 
     it("npm run audit reads through short Graph and ARM outages on the Azure SDK pipeline's retries, and is clean", async () => {
         for (const service of ["graph", "arm"] as const) {
-            azure.misbehave({ outage: { services: [service], answer: 503, retryAfterSeconds: 1, requests: 3 } });
-            const from = azure.log().length;
-            const result = await audit(STACKS[0]);
-            azure.misbehave({});
+            const { result, from } = await misbehaving({ outage: { services: [service], answer: 503, retryAfterSeconds: 1, requests: 3 } },
+                () => audit(STACKS[0]));
             expect(result.code, result.stdout + result.stderr).toBe(0);
             expect(result.stdout).toMatch(AUDIT_CLEAN(STACKS[0]));
             expect(answered(from, 503).length).toBe(3);
@@ -240,10 +247,8 @@ describe("preview, destroy and the audit against Azure as it misbehaves, on the 
     }, 300_000);
 
     it("npm run audit through a lasting Graph outage fails naming Graph's answer, and changes nothing", async () => {
-        azure.misbehave({ outage: { services: ["graph"], answer: 503, retryAfterSeconds: 1 } });
-        const from = azure.log().length;
-        const result = await audit(STACKS[0]);
-        azure.misbehave({});
+        const { result, from } = await misbehaving({ outage: { services: ["graph"], answer: 503, retryAfterSeconds: 1 } },
+            () => audit(STACKS[0]));
         // The app's GET: the first try and the pipeline's 3 retries, then Graph's answer as the audit reports it.
         expect(result).toMatchObject({ code: 2, stdout: "", stderr: expect.stringMatching(
             /^audit: \/v1\.0\/applications\/[0-9a-f-]{36}: 503 serviceNotAvailable: The service isn't available\. Try the request again after a delay\.\n$/) });
@@ -256,15 +261,12 @@ describe("preview, destroy and the audit against Azure as it misbehaves, on the 
         for (const name of ["portal one", "portal two"]) {
             expect((await graphAsAdmin(azure, "POST", `/applications/${app!.id}/addPassword`, { passwordCredential: { displayName: name } })).status).toBe(200);
         }
-        azure.misbehave({ graphThrottling: { appTenant: { size: 1, seconds: 2 } } });
-        const from = azure.log().length;
-        const fixed = await audit(STACKS[0], ["--fix", "--yes"]);
-        azure.misbehave({});
+        const { result: fixed, from } = await misbehaving({ graphThrottling: { appTenant: { size: 1, seconds: 2 } } },
+            () => audit(STACKS[0], ["--fix", "--yes"]));
         expect(fixed.code, fixed.stdout + fixed.stderr).toBe(0);
         const writes = writesSince(azure, from);
         expect(effective(writes)).toEqual(Array<string>(2).fill("POST graph.microsoft.com/v1.0/applications/{id}/removePassword 204"));
-        expect(writes.filter((write) => write.endsWith(" 429")).length).toBeGreaterThanOrEqual(1);
-        expect(writes.filter((write) => !/ (2\d\d|429)$/.test(write))).toEqual([]);
+        expectThrottledOnly(writes);
         expect((await audit(STACKS[0])).stdout).toMatch(AUDIT_CLEAN(STACKS[0]));
     }, 300_000);
 
@@ -282,29 +284,22 @@ describe("preview, destroy and the audit against Azure as it misbehaves, on the 
             "POST graph.microsoft.com/v1.0/applications/{id}/removePassword 204",
         ]);
         expect(writesSince(azure, from).length).toBe(calmDeletes.length);
-        expect(await stateAndTenant(STACKS[0])).toEqual({ state: { apps: [], principals: [], passwords: [], assignments: [] },
-            tenant: { apps: [], principals: [], passwords: [], assignments: [] } });
+        expect(await stateAndTenant(STACKS[0])).toEqual(NOTHING);
     }, 300_000);
 
     it("destroy under Graph throttling makes exactly the same deletes and leaves nothing", async () => {
-        azure.misbehave({ graphThrottling: { appTenant: { size: 1, seconds: 2 } } });
-        const from = azure.log().length;
-        const result = await destroy(STACKS[1]);
-        azure.misbehave({});
+        const { result, from } = await misbehaving({ graphThrottling: { appTenant: { size: 1, seconds: 2 } } },
+            () => destroy(STACKS[1]));
         expect(result.code, result.stdout + result.stderr).toBe(0);
         const writes = writesSince(azure, from);
         expect(effective(writes)).toEqual(calmDeletes);
-        expect(writes.filter((write) => write.endsWith(" 429")).length).toBeGreaterThanOrEqual(1);
-        expect(writes.filter((write) => !/ (2\d\d|429)$/.test(write))).toEqual([]);
-        expect(await stateAndTenant(STACKS[1])).toEqual({ state: { apps: [], principals: [], passwords: [], assignments: [] },
-            tenant: { apps: [], principals: [], passwords: [], assignments: [] } });
+        expectThrottledOnly(writes);
+        expect(await stateAndTenant(STACKS[1])).toEqual(NOTHING);
     }, 300_000);
 
     it("destroy with ARM unavailable stops at the role assignment, state and tenant agreeing; the next destroy ends it", async () => {
-        azure.misbehave({ outage: { services: ["arm"], answer: 503, retryAfterSeconds: 1 } });
-        const from = azure.log().length;
-        const failed = await destroy(STACKS[2]);
-        azure.misbehave({});
+        const { result: failed, from } = await misbehaving({ outage: { services: ["arm"], answer: 503, retryAfterSeconds: 1 } },
+            () => destroy(STACKS[2]));
         expect(failed.code).not.toBe(0);
         expect(failed.stdout).toMatch(/DELETE https:\/\/management\.azure\.com\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/rg-inventory-dev\/providers\/Microsoft\.Authorization\/roleAssignments\/[0-9a-f-]{36}\n\s*RESPONSE 503: 503 Service Unavailable\n\s*ERROR CODE: ServiceUnavailable/);
         // The first DELETE and azcore's 3 retries; nothing else had started (the role assignment is deleted first).
@@ -318,7 +313,6 @@ describe("preview, destroy and the audit against Azure as it misbehaves, on the 
         expect((await destroy(STACKS[2])).code).toBe(0);
         // Between the two runs, an undisturbed destroy's deletes, each once: nothing skipped, nothing done twice.
         expect(effective(writesSince(azure, from))).toEqual(calmDeletes);
-        expect(await stateAndTenant(STACKS[2])).toEqual({ state: { apps: [], principals: [], passwords: [], assignments: [] },
-            tenant: { apps: [], principals: [], passwords: [], assignments: [] } });
+        expect(await stateAndTenant(STACKS[2])).toEqual(NOTHING);
     }, 300_000);
 });

@@ -16,7 +16,7 @@ import {
 import { applicationUpdateClears, clearingPatch } from "../../../common/azureadApplicationUpdate";
 import { featureTags, stringList } from "./features";
 import { APPLICATION_UPDATE_RETRY, GraphError, type GraphClient, type GraphObject } from "./graph";
-import { initialOwners, reconcileOwners } from "./owners";
+import { finishInitialOwners, initialOwners, reconcileOwners } from "./owners";
 
 export const APPLICATION = "azuread:index/application:Application";
 const TF_NAME = "azuread_application";
@@ -105,18 +105,7 @@ export class ApplicationHandler implements ResourceHandler {
                 }
                 throw new TerraformError([errorDiag(`Failed to patch application with object ID ${JSON.stringify(objectId)} after creating`, error)]);
             }
-            try {
-                for (const owner of owners.extra) await graph.addOwner("applications", objectId, owner);
-            } catch (error) {
-                throw new TerraformError([errorDiag(`Could not add owners to ${label(objectId)}`, error)]);
-            }
-            if (owners.removeCaller) {
-                try {
-                    await graph.removeOwner("applications", objectId, callerId);
-                } catch (error) {
-                    throw new TerraformError([errorDiag(`Could not remove initial owner from ${label(objectId)}`, error)]);
-                }
-            }
+            await finishInitialOwners(graph, "applications", objectId, owners, callerId, label(objectId));
         });
         const outs = await this.readOutputs(objectId, inputs["preventDuplicateNames"] === true);
         if (outs === undefined) throw new TerraformError([errorDiag(`Retrieving ${idText(objectId)}`, "not found")]);

@@ -17,6 +17,28 @@ export function initialOwners(callerId: string, configured: readonly string[]) {
     };
 }
 
+/** A create's last owner steps, after the proving update: add the owners past the first 20, then remove the caller. */
+export async function finishInitialOwners(
+    graph: GraphClient,
+    collection: DirectoryCollection,
+    id: string,
+    owners: ReturnType<typeof initialOwners>,
+    callerId: string,
+    label: string,
+): Promise<void> {
+    try {
+        for (const owner of owners.extra) await graph.addOwner(collection, id, owner);
+    } catch (error) {
+        throw new TerraformError([errorDiag(`Could not add owners to ${label}`, error)]);
+    }
+    if (!owners.removeCaller) return;
+    try {
+        await graph.removeOwner(collection, id, callerId);
+    } catch (error) {
+        throw new TerraformError([errorDiag(`Could not remove initial owner from ${label}`, error)]);
+    }
+}
+
 /**
  * An update's owners (`d.HasChange("owners")`): list the owners, add the missing, remove the others; the real
  * provider's remove failure says "Could not add owners" too.

@@ -11,7 +11,7 @@ import { afterSetId, bridgeCheck, bridgeDiff, importedInputs, isImportRead, noDi
 import { errorDiag, importAsExistsDiag, TerraformError } from "./diagnostics";
 import { featureTags, legacyFeatures, stringList } from "./features";
 import { GraphError, type GraphClient, type GraphObject } from "./graph";
-import { initialOwners, reconcileOwners } from "./owners";
+import { finishInitialOwners, initialOwners, reconcileOwners } from "./owners";
 
 export const SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal";
 const TF_NAME = "azuread_service_principal";
@@ -93,18 +93,7 @@ export class ServicePrincipalHandler implements ResourceHandler {
                 }
                 throw new TerraformError([errorDiag("Failed to patch service principal after creating", error)]);
             }
-            try {
-                for (const owner of owners.extra) await graph.addOwner("servicePrincipals", objectId, owner);
-            } catch (error) {
-                throw new TerraformError([errorDiag(`Could not add owners to ${idText(objectId)}`, error)]);
-            }
-            if (owners.removeCaller) {
-                try {
-                    await graph.removeOwner("servicePrincipals", objectId, callerId);
-                } catch (error) {
-                    throw new TerraformError([errorDiag(`Could not remove initial owner from ${idText(objectId)}`, error)]);
-                }
-            }
+            await finishInitialOwners(graph, "servicePrincipals", objectId, owners, callerId, idText(objectId));
         });
         const outs = await this.readOutputs(objectId);
         if (outs === undefined) throw new TerraformError([errorDiag(`Retrieving ${idText(objectId)}`, "not found")]);
