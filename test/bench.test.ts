@@ -77,7 +77,7 @@ describe("the real engine's previews", () => {
             ["workspace", "preview --stack inventory-api-test", {}],
             ["workspace", "preview --stack inventory-api-prod", {}],
             ["workspace", "preview --stack inventory-api-local", {}],
-            ["workspace", "preview --stack inventory-api-dev", { PULUMI_NODEJS_TRANSPILE_ONLY: "false" }],
+            ["workspace", "preview --stack inventory-api-dev", { PULUMI_NODEJS_TSCONFIG_PATH: "../tsconfig.json" }],
             ["workspace", "preview --stack inventory-api-dev --policy-pack .tools/policy-pack --policy-pack-config policy/config.json", {}],
             ["workspace", "preview --stack inventory-api-dev --policy-pack policy --policy-pack-config policy/config.json", {}],
         ]);

@@ -38,16 +38,18 @@ const preview = (stack: string, ...more: string[]) => ["preview", "--stack", sta
  * The previews, in the order of each round: the floor, each stack, and dev three more times to say where the time
  * goes: type-checked, under the policy pack users run, and under the pack's TypeScript source (what the runner
  * type-checks at every start).
- * PULUMI_NODEJS_TRANSPILE_ONLY=false overrides infra/tsconfig.json's `noCheck`, so ts-node type-checks the program
- * as it did before noCheck (@pulumi/pulumi v3.276.0 sdk/nodejs/cmd/run/run.ts: the variable first, then noCheck).
+ * The type-checked row points the runner at the project's own tsconfig.json (PULUMI_NODEJS_TSCONFIG_PATH, relative
+ * to infra/), which has neither `noCheck` nor swc, so ts-node type-checks the program as it did before noCheck
+ * (@pulumi/pulumi v3.276.0 sdk/nodejs/cmd/run/run.ts). PULUMI_NODEJS_TRANSPILE_ONLY=false cannot do it any more:
+ * ts-node refuses it beside infra/tsconfig.json's swc ("'swc' implies 'transpileOnly'", ts-node 10.9.2 src/index.ts).
  */
 export function previewCases(): EngineCase[] {
     return [
         { key: "floor", name: "engine floor: pulumi preview, empty TypeScript program", where: "floor", args: preview(FLOOR_STACK), env: {} },
         ...ENGINE_STACKS.map((stack): EngineCase =>
             ({ key: stack, name: `pulumi preview, ${stack} (create)`, where: "workspace", args: preview(stack), env: {} })),
-        { key: "type-checked", name: "pulumi preview, dev, type-checked (PULUMI_NODEJS_TRANSPILE_ONLY=false)", where: "workspace",
-            args: preview("inventory-api-dev"), env: { PULUMI_NODEJS_TRANSPILE_ONLY: "false" } },
+        { key: "type-checked", name: "pulumi preview, dev, type-checked (PULUMI_NODEJS_TSCONFIG_PATH=../tsconfig.json)", where: "workspace",
+            args: preview("inventory-api-dev"), env: { PULUMI_NODEJS_TSCONFIG_PATH: "../tsconfig.json" } },
         { key: "policy", name: "pulumi preview, dev, with the policy pack (.tools/policy-pack)", where: "workspace", args: preview("inventory-api-dev", ...POLICY_ARGS), env: {} },
         { key: "policy-source", name: "pulumi preview, dev, with the policy pack's TypeScript source (policy/)", where: "workspace",
             args: preview("inventory-api-dev", ...POLICY_SOURCE_ARGS), env: {} },
@@ -116,7 +118,7 @@ export async function measureEngine(runs: number, progress: (text: string) => vo
             writeFloorProject(floorDir);
             const envOf = (where: EngineCase["where"], extra: Readonly<Record<string, string>>): NodeJS.ProcessEnv => ({
                 ...workspace.env,
-                PULUMI_NODEJS_TRANSPILE_ONLY: undefined, // the default unless a case sets it
+                PULUMI_NODEJS_TSCONFIG_PATH: undefined, // the default unless a case sets it
                 ...(where === "floor" ? { PULUMI_BACKEND_URL: `file://${join(floorDir, ".state")}` } : {}),
                 ...extra,
             });
