@@ -84,12 +84,13 @@ dir="\$(pwd -P)"
 while [ "\$dir" != / ]; do
   if [ -d "\$dir/node_modules" ]; then
     candidate="\$(dirname "\$(readlink -f "\$dir/node_modules")")"
-    [ -f "\$candidate/tools/pulumi/languageHost.ts" ] && root="\$candidate"
+    [ -f "\$candidate/tools/pulumi/startLanguageHost.cjs" ] && root="\$candidate"
     break
   fi
   dir="\$(dirname "\$dir")"
 done
-exec node -r "\$root/node_modules/sucrase/register/ts" "\$root/tools/pulumi/languageHost.ts" "\$@"
+# The model compiled ahead of time and started as plain node (tools/pulumi/startLanguageHost.cjs says why).
+exec node "\$root/tools/pulumi/startLanguageHost.cjs" "\$@"
 HOST
   chmod +x "$host"
   echo "language host: the model in tools/pulumi/languageHost.ts ($host)" >&2

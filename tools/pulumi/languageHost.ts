@@ -408,9 +408,12 @@ export async function main(argv: readonly string[]): Promise<void> {
 /** The language host reports the version of the SDK it belongs to: @pulumi/pulumi's, which the CLI matches. */
 const PULUMI_VERSION: string = (JSON.parse(readFileSync(require.resolve("@pulumi/pulumi/package.json"), "utf8")) as { version: string }).version;
 
-if (require.main === module) {
-    main(process.argv.slice(2)).catch((error: unknown) => {
+/** Runs main as the host's process: a failure to start is one line on stderr and exit code 1. */
+export function start(argv: readonly string[]): void {
+    main(argv).catch((error: unknown) => {
         console.error(`pulumi-language-nodejs: ${(error as Error).message}`);
         process.exit(1);
     });
 }
+
+if (require.main === module) start(process.argv.slice(2));

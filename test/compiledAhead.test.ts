@@ -1,9 +1,11 @@
 /**
- * The stand-ins as their plugin launchers run them: compiled ahead of time (localazure/compiledStandIns.ts), keyed by
- * their sources so that an edit is never run stale, and starting as a plugin does, printing its port.
+ * What the CLI starts on every command, compiled ahead of time (common/compileAhead.cjs) and keyed by the sources so
+ * that an edit is never run stale: the provider stand-ins as their plugin launchers run them
+ * (localazure/compiledStandIns.ts), starting as a plugin does, printing its port; and the language host model as its
+ * launcher runs it (tools/pulumi/startLanguageHost.cjs, which tools/pulumi/install.sh's launcher executes).
  */
-import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +14,7 @@ import { PROJECT_ROOT } from "../tools/stacks/stackFiles";
 
 const copy = mkdtempSync(join(tmpdir(), "stand-ins-"));
 beforeAll(() => {
-    for (const dir of ["localazure/providers", "common"]) cpSync(join(PROJECT_ROOT, dir), join(copy, dir), { recursive: true });
+    for (const dir of ["localazure/providers", "common", "tools/pulumi"]) cpSync(join(PROJECT_ROOT, dir), join(copy, dir), { recursive: true });
     symlinkSync(join(PROJECT_ROOT, "node_modules"), join(copy, "node_modules"));
 });
 afterAll(() => rmSync(copy, { recursive: true, force: true }));
@@ -60,5 +62,34 @@ describe("the compiled stand-ins", () => {
                 { ...process.env, LOCAL_AZURE_URL: "http://127.0.0.1:1" });
             expect(Number(port)).toBeGreaterThan(0);
         }
+    });
+});
+
+describe("the compiled language host model", () => {
+    const start = (...args: string[]) => spawnSync(process.execPath, [join(copy, "tools/pulumi/startLanguageHost.cjs"), ...args], { encoding: "utf8" });
+    const compiledHosts = () => readdirSync(join(copy, ".tools/language-host")).filter((name) => /^[0-9a-f]{16}$/.test(name));
+
+    it("starts as plain node from .tools/language-host/<hash of tools/pulumi>, answering -version with the SDK's version", () => {
+        const result = start("-version");
+        expect([result.status, result.stdout, result.stderr]).toEqual([0, "v3.276.0\n", ""]);
+        const [compiled] = compiledHosts();
+        const host = readFileSync(join(copy, ".tools/language-host", compiled!, "tools/pulumi/languageHost.js"), "utf8");
+        expect(host).toContain("require('./policyProxy')");
+        expect(host).not.toMatch(/^import /m);
+    });
+
+    it("is compiled afresh once a source changes, and runs the edit", () => {
+        start("-version");
+        const before = compiledHosts();
+        const source = join(copy, "tools/pulumi/languageHost.ts");
+        writeFileSync(source, readFileSync(source, "utf8").replace("console.log(`v${PULUMI_VERSION}`);", "console.log(`edited v${PULUMI_VERSION}`);"));
+        expect(start("-version").stdout).toBe("edited v3.276.0\n");
+        expect(compiledHosts()).toHaveLength(before.length + 1);
+    });
+
+    it("is what install.sh's launcher executes, with no TypeScript loader", () => {
+        const install = readFileSync(join(PROJECT_ROOT, "tools/pulumi/install.sh"), "utf8");
+        expect(install).toContain('exec node "\\$root/tools/pulumi/startLanguageHost.cjs" "\\$@"');
+        expect(install).not.toContain("sucrase");
     });
 });

@@ -1,0 +1,5 @@
+/**
+ * The directory holding `sourceDirs` (folders of the checkout `root`) compiled, each `x.ts` as `<dir>/x.js` under
+ * the same relative path, compiled first if need be, in `.tools/<name>/<hash of the sources>` (compileAhead.cjs).
+ */
+export declare function compiledAhead(root: string, sourceDirs: readonly string[], name: string): string;
