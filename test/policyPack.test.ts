@@ -1,14 +1,15 @@
 /**
  * The guardrail pack as users run it (tools/policyPack/build.ts): policy/ compiled to JavaScript in
- * .tools/policy-pack, rebuilt when a source changes, refused on a type error, and started by @pulumi/pulumi's own
- * policy runner (cmd/run-policy-pack) as the language host starts it. The engine files run it under the real CLI.
+ * .tools/policy-pack, rebuilt when a source changes, refused on a type error, and started both ways the CLI can:
+ * its executable `analyzer` as a binary analyzer (what --policy-pack names), and the folder under @pulumi/pulumi's
+ * own policy runner (cmd/run-policy-pack) as the language host starts it. The engine files run it under the real CLI.
  */
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildPolicyPack, ensurePolicyPack, POLICY_PACK_DIR, policyPackIsCurrent } from "../tools/policyPack/build";
+import { buildPolicyPack, ensurePolicyPack, POLICY_ANALYZER, POLICY_PACK_DIR, policyPackIsCurrent } from "../tools/policyPack/build";
 import { PROJECT_ROOT } from "../tools/stacks/stackFiles";
 import { firstLineOf } from "./support/policyPackPort";
 
@@ -31,7 +32,7 @@ describe("npm run policy-pack (tools/policyPack/build.ts)", () => {
         const dir = await buildPolicyPack(copy);
         expect(dir).toBe(join(copy, POLICY_PACK_DIR));
         expect(filesUnder(dir)).toEqual([
-            "PulumiPolicy.yaml",
+            "PulumiPolicy.yaml", "analyzer",
             "common/builtInRoles.js", "common/builtInRoles.js.map", "common/networkRanges.js", "common/networkRanges.js.map", "common/resourceGroupPatterns.js",
             "common/resourceGroupPatterns.js.map", "common/stackNames.js", "common/stackNames.js.map",
             "infra/clock.js", "infra/clock.js.map", "infra/months.js", "infra/months.js.map",
@@ -48,6 +49,10 @@ describe("npm run policy-pack (tools/policyPack/build.ts)", () => {
         expect(JSON.parse(readFileSync(join(dir, "package.json"), "utf8"))).toEqual({
             ...JSON.parse(readFileSync(join(copy, "policy", "package.json"), "utf8")), main: "policy/index.js",
         });
+        expect(readFileSync(join(copy, POLICY_ANALYZER), "utf8")).toBe("#!/bin/sh\n" +
+            "# Built by tools/policyPack: the guardrail pack as a binary analyzer (tools/policyPack/build.ts POLICY_ANALYZER).\n" +
+            'cd "$(dirname "$0")" && exec node policy/index.js\n');
+        expect(statSync(join(copy, POLICY_ANALYZER)).mode & 0o777).toBe(0o755);
         expect(Object.keys(JSON.parse(readFileSync(join(dir, "sources.json"), "utf8")).files)).toEqual([
             "common/builtInRoles.ts", "common/networkRanges.ts", "common/resourceGroupPatterns.ts", "common/stackNames.ts", "infra/clock.ts", "infra/months.ts", "policy/PulumiPolicy.yaml",
             "policy/certificatePolicies.ts", "policy/conditionalAccessPolicies.ts", "policy/federatedPolicies.ts", "policy/index.ts", "policy/package.json", "policy/policies.ts",
@@ -79,6 +84,25 @@ describe("npm run policy-pack (tools/policyPack/build.ts)", () => {
             expect(readdirSync(join(copy, ".tools"))).toEqual(["policy-pack"]);
         } finally {
             writeFileSync(index, source);
+        }
+    });
+
+    it("is stale without its analyzer (a build from before it), and ensurePolicyPack rebuilds it with one", async () => {
+        await ensurePolicyPack(copy);
+        rmSync(join(copy, POLICY_ANALYZER));
+        expect(policyPackIsCurrent(copy)).toBe(false);
+        expect(await ensurePolicyPack(copy)).toEqual({ dir: join(copy, POLICY_PACK_DIR), built: true });
+        expect(existsSync(join(copy, POLICY_ANALYZER))).toBe(true);
+    });
+
+    it("starts as the CLI launches a binary analyzer, from another directory with the engine's address, and prints its port", async () => {
+        await ensurePolicyPack(copy);
+        // analyzer_plugin.go NewPolicyAnalyzer: newPlugin(ctx, ctx.Pwd, policyPackPath, ..., []string{host.ServerAddr()}).
+        const child = spawn(join(copy, POLICY_ANALYZER), ["127.0.0.1:1"], { cwd: tmpdir(), stdio: ["ignore", "pipe", "pipe"] });
+        try {
+            expect(await firstLineOf(child)).toMatch(/^\d{2,5}$/);
+        } finally {
+            child.kill();
         }
     });
 

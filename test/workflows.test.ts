@@ -289,7 +289,8 @@ describe("the CI scripts in tools/ci/", () => {
     // Values no output may show: a backend URL can hold a SAS token, and the passphrase decrypts the state.
     const PASSPHRASE = "passphrase-never-printed-7c1e";
     const BACKEND = "azblob://state?storage_account=contoso&sig=sas-never-printed-9f2d";
-    const POLICY = "--policy-pack .tools/policy-pack --policy-pack-config policy/config.json";
+    // The analyzer's path absolute, from the project the scripts find (tools/ci/lib.sh CI_ROOT).
+    const POLICY = `--policy-pack ${ROOT}/.tools/policy-pack/analyzer --policy-pack-config policy/config.json`;
     const QUIET = "--non-interactive --suppress-outputs --suppress-permalink --suppress-progress";
 
     function run(script: string, args: readonly string[], env: Record<string, string | undefined> = {}) {

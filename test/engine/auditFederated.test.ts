@@ -16,7 +16,7 @@ import { makeSelfSigned } from "../../tools/certificate/selfSigned";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import { deployerWrites } from "./scenario";
 import { appNamed, expectOk, graphAsAdmin, runTool } from "./support";
-import { createEngineWorkspace, POLICY_ARGS, type EngineWorkspace } from "./workspace";
+import { createEngineWorkspace, type EngineWorkspace } from "./workspace";
 
 const STACK = "inventory-api-dev";
 const ISSUER = "https://oidc.example.com/cluster-1";
@@ -41,7 +41,7 @@ beforeAll(async () => {
         `  app-identity:credential: federated\n  app-identity:federatedCredentials:\n` +
         `    - name: k8s-dev\n      issuer: ${ISSUER}\n      subject: system:serviceaccount:inventory:api\n`);
     expectOk(await workspace.pulumi(["stack", "init", STACK]), "pulumi stack init");
-    expectOk(await workspace.pulumi(["up", "--stack", STACK, "--yes", "--skip-preview", "--suppress-outputs", ...POLICY_ARGS]), "pulumi up");
+    expectOk(await workspace.pulumi(["up", "--stack", STACK, "--yes", "--skip-preview", "--suppress-outputs", ...workspace.policyArgs]), "pulumi up");
     app = appNamed(azure, STACK).id;
     declaredId = stored()[0]!.id;
 }, 180_000);

@@ -18,7 +18,7 @@ import { certificatePath } from "../../infra/certificates";
 import { makeSelfSigned } from "../../tools/certificate/selfSigned";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import { appNamed, expectOk, MovableClock, pulumiWith, runTool, signIn, utc, writesSince, type SignInResult } from "./support";
-import { createEngineWorkspace, POLICY_ARGS, type EngineWorkspace } from "./workspace";
+import { createEngineWorkspace, type EngineWorkspace } from "./workspace";
 import { resourceSummary } from "../../tools/previewComment/render";
 
 const NAME = "inventory-api-dev";
@@ -123,7 +123,7 @@ describe("moving a stack from client secrets to certificates without downtime", 
 
         const mark = azure.log().length;
         // Under the guardrail pack in the real analyzer: the secrets' and the certificate's policies pass side by side.
-        const up = expectOk(await pulumi(["up", "--stack", STACK, "--yes", "--skip-preview", ...POLICY_ARGS]), "pulumi up keeping the secrets");
+        const up = expectOk(await pulumi(["up", "--stack", STACK, "--yes", "--skip-preview", ...workspace.policyArgs]), "pulumi up keeping the secrets");
         expect(up.stdout).toContain("app-identity-guardrails@v0.1.0");
         expect(summary(up.stdout)).toEqual(["+ 1 created", "7 unchanged"]);
         expect([...up.stdout.matchAll(/^ {1,4}\+ {2}(\S+) (\S+) created/gm)].map((match) => `${match[1]!} ${match[2]!}`))

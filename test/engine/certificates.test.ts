@@ -14,7 +14,7 @@ import { certificatePath } from "../../infra/certificates";
 import { makeSelfSigned } from "../../tools/certificate/selfSigned";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import { appNamed, EVENT_LOG_ENV, expectOk, MovableClock, pulumiWith, stepsInEventLog, utc, writesSince } from "./support";
-import { createEngineWorkspace, POLICY_ARGS, type EngineWorkspace } from "./workspace";
+import { createEngineWorkspace, type EngineWorkspace } from "./workspace";
 
 const NAME = "inventory-api-dev";
 /** From anchor 2024-01-10, 12-month certificates rotate every 6 months: slot b on 2026-07-10, slot a on 2027-01-10. */
@@ -74,7 +74,7 @@ describe("credential: certificate on the real engine", () => {
         current = commit("2026-07-10", "2026-07-10T00:00:00Z", "2027-07-10T00:00:00Z");
         previous = commit("2026-01-10", "2026-01-10T00:00:00Z", "2027-01-10T00:00:00Z");
         // Under the guardrail pack in the real analyzer: the certificates' policies pass.
-        const up = expectOk(await pulumi(["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview", ...POLICY_ARGS]), "pulumi up");
+        const up = expectOk(await pulumi(["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview", ...workspace.policyArgs]), "pulumi up");
         expect(up.stdout).toContain("app-identity-guardrails@v0.1.0");
         expect(keyCredentials()).toEqual([
             expectedCredential(previous, "2026-01-10T00:00:00Z", "2027-01-10T00:00:00Z"),

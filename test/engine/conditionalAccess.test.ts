@@ -23,7 +23,7 @@ import { readableCopy } from "../support/e2e";
 import { PYTHON_ENV, requireVenv, systemd } from "../support/envReaders";
 import { startNatGateway } from "../support/natGateway";
 import { asUser, ensureServiceUser, userEnvironment } from "../support/serviceUser";
-import { createEngineWorkspace, POLICY_ARGS, type EngineWorkspace } from "./workspace";
+import { createEngineWorkspace, type EngineWorkspace } from "./workspace";
 
 const NAME = "inventory-api-dev";
 const stackFile = (rollout?: string) =>
@@ -86,7 +86,7 @@ describe("allowedNetworks on the real engine", () => {
 
     it("pulumi up under the guardrail pack: one named location, one report-only policy for the stack's principal", async () => {
         const mark = azure.log().length;
-        const result = await workspace.pulumi(["up", "--stack", NAME, "--yes", "--skip-preview", ...POLICY_ARGS]);
+        const result = await workspace.pulumi(["up", "--stack", NAME, "--yes", "--skip-preview", ...workspace.policyArgs]);
         expect(result.code, result.stdout + result.stderr).toBe(0);
         const { namedLocations, policies } = conditionalAccess();
         expect(namedLocations.map(({ displayName, isTrusted, ipRanges }) => ({ displayName, isTrusted, ipRanges }))).toEqual([{
@@ -119,7 +119,7 @@ describe("allowedNetworks on the real engine", () => {
     }, 240_000);
 
     it("pulumi preview --expect-no-changes afterwards: nothing to change", async () => {
-        const result = await workspace.pulumi(["preview", "--stack", NAME, "--expect-no-changes", ...POLICY_ARGS]);
+        const result = await workspace.pulumi(["preview", "--stack", NAME, "--expect-no-changes", ...workspace.policyArgs]);
         expect(result.code, result.stdout + result.stderr).toBe(0);
     }, 180_000);
 
@@ -141,7 +141,7 @@ describe("allowedNetworks on the real engine", () => {
         const mark = azure.log().length;
         const eventLog = join(workspace.dir, "events-enforced.jsonl");
         const result = await pulumiWith(workspace, { ...workspace.env, ...EVENT_LOG_ENV },
-            ["up", "--stack", NAME, "--yes", "--skip-preview", "--event-log", eventLog, ...POLICY_ARGS]);
+            ["up", "--stack", NAME, "--yes", "--skip-preview", "--event-log", eventLog, ...workspace.policyArgs]);
         expect(result.code, result.stdout + result.stderr).toBe(0);
         expect(stepsInEventLog(eventLog)).toEqual([
             "~ azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy inventory-api-dev-outside-allowed-networks updated",
@@ -151,7 +151,7 @@ describe("allowedNetworks on the real engine", () => {
         const outputs = JSON.parse(expectOk(await workspace.pulumi(["stack", "output", "--json", "--stack", NAME]), "stack output").stdout) as
             Record<string, unknown>;
         expect(outputs["conditionalAccess"]).toBe("enforced");
-        const again = await workspace.pulumi(["preview", "--stack", NAME, "--expect-no-changes", ...POLICY_ARGS]);
+        const again = await workspace.pulumi(["preview", "--stack", NAME, "--expect-no-changes", ...workspace.policyArgs]);
         expect(again.code, again.stdout + again.stderr).toBe(0);
     }, 300_000);
 
@@ -176,7 +176,7 @@ describe("allowedNetworks on the real engine", () => {
     it("removing allowedNetworks deletes the policy, then the named location (untrusted first); the other address signs in again", async () => {
         workspace.writeStackFile(NAME, readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.inventory-api-dev.yaml"), "utf8"));
         const mark = azure.log().length;
-        const result = await workspace.pulumi(["up", "--stack", NAME, "--yes", "--skip-preview", ...POLICY_ARGS]);
+        const result = await workspace.pulumi(["up", "--stack", NAME, "--yes", "--skip-preview", ...workspace.policyArgs]);
         expect(result.code, result.stdout + result.stderr).toBe(0);
         expect(writesSince(azure, mark)).toEqual([
             "DELETE graph.microsoft.com/v1.0/identity/conditionalAccess/policies/{id} 204",

@@ -11,7 +11,7 @@ import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import { readableCopy } from "../support/e2e";
 import { PYTHON_ENV, requireVenv } from "../support/envReaders";
 import { asUser, ensureServiceUser, userEnvironment } from "../support/serviceUser";
-import { createEngineWorkspace, POLICY_ARGS, runCommand, type EngineWorkspace } from "./workspace";
+import { createEngineWorkspace, runCommand, type EngineWorkspace } from "./workspace";
 import { pulumiOk as sharedPulumiOk } from "./support";
 
 const STACKS = ["inventory-api-dev", "inventory-api-test", "inventory-api-prod", "inventory-api-local"] as const;
@@ -41,7 +41,7 @@ function appsNamed(displayName: string) {
 
 describe("pulumi on the real engine against the local Azure", () => {
     it.each(STACKS)("pulumi preview of stack %s passes the guardrail pack in the real analyzer", async (stack) => {
-        const result = await pulumiOk(["preview", "--stack", stack, ...POLICY_ARGS]);
+        const result = await pulumiOk(["preview", "--stack", stack, ...workspace.policyArgs]);
         expect(result.stdout).toContain("app-identity-guardrails@v0.1.0");
         expect(result.stdout).not.toMatch(/mandatory/i);
     }, 300_000);
@@ -51,14 +51,14 @@ describe("pulumi on the real engine against the local Azure", () => {
         workspace.writeStackFile("owner-dev", readFileSync(join(PROJECT_ROOT, "stacks/Pulumi.inventory-api-dev.yaml"), "utf8")
             .replace("role: Storage Blob Data Contributor", "role: Owner"));
         await pulumiOk(["stack", "init", "owner-dev"]);
-        const result = await workspace.pulumi(["preview", "--stack", "owner-dev", ...POLICY_ARGS]);
+        const result = await workspace.pulumi(["preview", "--stack", "owner-dev", ...workspace.policyArgs]);
         expect(result.code).not.toBe(0);
         expect(result.stdout).toContain("role-assignment-allowed-roles");
         expect(appsNamed("owner-dev")).toEqual([]);
     }, 300_000);
 
     it.each(STACKS)("pulumi up of stack %s, then pulumi preview --expect-no-changes passes", async (stack) => {
-        await pulumiOk(["up", "--stack", stack, "--yes", "--skip-preview", ...POLICY_ARGS]);
+        await pulumiOk(["up", "--stack", stack, "--yes", "--skip-preview", ...workspace.policyArgs]);
         await pulumiOk(["preview", "--stack", stack, "--expect-no-changes"]);
     }, 600_000);
 

@@ -16,7 +16,7 @@ import { OidcIssuer } from "../../localazure/oidc/issuer";
 import { FEDERATED_IDENTITY_CREDENTIALS } from "../../localazure/graph/model";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import { appNamed, copyIntoWorkspace, expectOk, writesSince } from "./support";
-import { createEngineWorkspace, POLICY_ARGS, type EngineWorkspace } from "./workspace";
+import { createEngineWorkspace, type EngineWorkspace } from "./workspace";
 
 const NAME = "inventory-api-dev";
 const ISSUER = "https://oidc.local-azure.test/cluster-1";
@@ -49,7 +49,7 @@ function stored(): Record<string, unknown>[] {
     return [...list].sort((a, b) => String(a["name"]).localeCompare(String(b["name"])));
 }
 
-const up = () => workspace.pulumi(["up", "--stack", NAME, "--yes", "--skip-preview", ...POLICY_ARGS]);
+const up = () => workspace.pulumi(["up", "--stack", NAME, "--yes", "--skip-preview", ...workspace.policyArgs]);
 
 /** A client-credentials request with the issuer's token for this subject: the status and Entra's code, if any. */
 async function signIn(clientId: string, subject: string): Promise<{ status: number; codes: number[] }> {
@@ -87,7 +87,7 @@ describe("credential: federated on the real engine", () => {
     }, 180_000);
 
     it("pulumi preview --expect-no-changes afterwards: nothing to change", async () => {
-        const result = await workspace.pulumi(["preview", "--stack", NAME, "--expect-no-changes", ...POLICY_ARGS]);
+        const result = await workspace.pulumi(["preview", "--stack", NAME, "--expect-no-changes", ...workspace.policyArgs]);
         expect(result.code, result.stdout + result.stderr).toBe(0);
     }, 180_000);
 

@@ -16,7 +16,7 @@ import { OidcIssuer } from "../../localazure/oidc/issuer";
 import { resourceSummary } from "../../tools/previewComment/render";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import { appNamed, envFileFromStack, expectOk, signInWith, writesSince, type EnvFile } from "./support";
-import { createEngineWorkspace, POLICY_ARGS, type EngineWorkspace } from "./workspace";
+import { createEngineWorkspace, type EngineWorkspace } from "./workspace";
 
 const STACK = "inventory-api-dev";
 const ISSUER = "https://oidc.local-azure.test/cluster-1";
@@ -31,7 +31,7 @@ let issuer: OidcIssuer;
 let secretEnv: EnvFile;
 let clientId: string;
 
-const up = () => workspace.pulumi(["up", "--stack", STACK, "--yes", "--skip-preview", ...POLICY_ARGS]);
+const up = () => workspace.pulumi(["up", "--stack", STACK, "--yes", "--skip-preview", ...workspace.policyArgs]);
 const passwordKeyIds = () => appNamed(azure, STACK).passwords.map((password) => password.keyId).sort();
 
 /** The token exchange WorkloadIdentityCredential makes with the issuer's token: the status and Entra's codes. */
@@ -88,6 +88,6 @@ describe("moving a stack from client secrets to federation without downtime", ()
         expect(passwordKeyIds()).toEqual([]);
         expect(await signInWith(azure, secretEnv)).toEqual({ status: 401, errorCode: 7000215 });
         expect(await tokenSignIn()).toEqual({ status: 200, codes: [] });
-        expectOk(await workspace.pulumi(["preview", "--stack", STACK, "--expect-no-changes", ...POLICY_ARGS]), "pulumi preview --expect-no-changes");
+        expectOk(await workspace.pulumi(["preview", "--stack", STACK, "--expect-no-changes", ...workspace.policyArgs]), "pulumi preview --expect-no-changes");
     }, 300_000);
 });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../../localazure";
 import { roleAssignmentName } from "../../infra/azureIds";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
-import { createEngineWorkspace, POLICY_ARGS, requirePulumiCli, runCommand, type EngineWorkspace } from "./workspace";
+import { createEngineWorkspace, requirePulumiCli, runCommand, type EngineWorkspace } from "./workspace";
 import { pulumiOk as sharedPulumiOk } from "./support";
 
 const CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
@@ -66,7 +66,7 @@ function grantTo(principalId: string) {
 
 describe("secret → Arc identity on the real engine", () => {
     it("step 0: the stack as today, with its client secret", async () => {
-        await pulumiOk(["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview", ...POLICY_ARGS]);
+        await pulumiOk(["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview", ...workspace.policyArgs]);
         const [app] = appsNamed("inventory-api-dev");
         const sp = azure.state().servicePrincipals.find((principal) => principal.appId === app?.appId);
         expect(devAssignments()).toEqual([grantTo(sp!.id)]);
@@ -75,7 +75,7 @@ describe("secret → Arc identity on the real engine", () => {
     it("step 1: managedIdentity with appRegistration: true grants the machine too, and changes nothing of the app", async () => {
         const [before] = appsNamed("inventory-api-dev");
         workspace.writeStackFile("inventory-api-dev", `${DEV_FILE}${MACHINE_YAML}\n  app-identity:appRegistration: true\n`);
-        const up = await pulumiOk(["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview", ...POLICY_ARGS]);
+        const up = await pulumiOk(["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview", ...workspace.policyArgs]);
         expect(up.stdout).toMatch(/\+ 2 created/);
         const [after] = appsNamed("inventory-api-dev");
         expect(after?.passwords.map((password) => password.keyId)).toEqual(before?.passwords.map((password) => password.keyId));
@@ -92,7 +92,7 @@ describe("secret → Arc identity on the real engine", () => {
 
     it("step 2: without appRegistration the app, its principal, secrets and role go; the machine's role stays", async () => {
         workspace.writeStackFile("inventory-api-dev", `${DEV_FILE}${MACHINE_YAML}\n`);
-        const up = await pulumiOk(["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview", ...POLICY_ARGS]);
+        const up = await pulumiOk(["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview", ...workspace.policyArgs]);
         // The component, the app, its service principal, two secrets and its role assignment.
         expect(up.stdout).toMatch(/- 6 deleted/);
         expect(appsNamed("inventory-api-dev")).toEqual([]);
@@ -107,7 +107,7 @@ describe("secret → Arc identity on the real engine", () => {
     it("the preview identity previews the Arc stack with --refresh: Reader on rg-servers and the stacks' groups is enough", async () => {
         workspace.writeStackFile("inventory-api-dev", `${DEV_FILE}${MACHINE_YAML}\n`);
         const previewer = azure.previewer!;
-        const result = await runCommand(requirePulumiCli(), ["preview", "--stack", "inventory-api-dev", "--refresh", "--expect-no-changes", ...POLICY_ARGS],
+        const result = await runCommand(requirePulumiCli(), ["preview", "--stack", "inventory-api-dev", "--refresh", "--expect-no-changes", ...workspace.policyArgs],
             workspace.dir, { ...workspace.env, ARM_CLIENT_ID: previewer.clientId, ARM_CLIENT_SECRET: previewer.clientSecret });
         expect(result.stderr, result.stdout).toBe("");
         expect(result.code).toBe(0);
@@ -123,7 +123,7 @@ describe("secret → Arc identity on the real engine", () => {
             const identity = who === "deployer" ? azure.deployer : azure.previewer!;
             const before = devAssignments();
             const command = who === "deployer" ? ["up", "--yes", "--skip-preview"] : ["preview"];
-            const result = await runCommand(requirePulumiCli(), [...command, "--stack", "inventory-api-dev", ...POLICY_ARGS], workspace.dir,
+            const result = await runCommand(requirePulumiCli(), [...command, "--stack", "inventory-api-dev", ...workspace.policyArgs], workspace.dir,
                 { ...workspace.env, ARM_CLIENT_ID: identity.clientId, ARM_CLIENT_SECRET: identity.clientSecret });
             expect(result.code).not.toBe(0);
             expect((result.stdout + result.stderr).replace(/\s+/g, " ")).toContain(`ERROR CODE: AuthorizationFailed The client '${identity.clientId}' ` +
@@ -136,7 +136,7 @@ describe("secret → Arc identity on the real engine", () => {
     it("a machine that is not there stops the update before anything is registered", async () => {
         workspace.writeStackFile("inventory-api-dev", `${DEV_FILE}${MACHINE_YAML.replace("inventory-srv-01", "inventory-srv-99")}\n`);
         const before = devAssignments();
-        const result = await workspace.pulumi(["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview", ...POLICY_ARGS]);
+        const result = await workspace.pulumi(["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview", ...workspace.policyArgs]);
         expect(result.code).not.toBe(0);
         expect(result.stdout + result.stderr).toContain("The Resource 'Microsoft.HybridCompute/machines/inventory-srv-99' under " +
             "resource group 'rg-servers' was not found.");
@@ -172,7 +172,7 @@ describe("re-onboarding an Arc machine in a production stack, on the real engine
         first = azure.connectArcMachine("rg-servers", "inventory-srv-prod");
         workspace.writeStackFile("inventory-api-prod", PROD_MACHINE);
         expect((await workspace.pulumi(["stack", "init", "inventory-api-prod"])).code).toBe(0);
-        await pulumiOk(["up", "--stack", "inventory-api-prod", "--yes", "--skip-preview", ...POLICY_ARGS]);
+        await pulumiOk(["up", "--stack", "inventory-api-prod", "--yes", "--skip-preview", ...workspace.policyArgs]);
         expect(prodAssignments()).toEqual([`${first.principalId} rg-inventory-prod`, `${first.principalId} rg-inventory-prod-archive`]);
         expect(await protectedRoles()).toEqual([true, true]);
     }, 300_000);
@@ -180,7 +180,7 @@ describe("re-onboarding an Arc machine in a production stack, on the real engine
     it("connected again, the machine has a new principal: pulumi up refuses to replace the protected roles, and changes nothing", async () => {
         const again = azure.connectArcMachine("rg-servers", "inventory-srv-prod");
         expect(again.principalId).not.toBe(first.principalId);
-        const refused = await workspace.pulumi(["up", "--stack", "inventory-api-prod", "--yes", "--skip-preview", ...POLICY_ARGS]);
+        const refused = await workspace.pulumi(["up", "--stack", "inventory-api-prod", "--yes", "--skip-preview", ...workspace.policyArgs]);
         expect(refused.code).not.toBe(0);
         expect(refused.stdout + refused.stderr).toMatch(/unable to replace resource "urn:pulumi:inventory-api-prod::app-identity::appidentity:azure:ManagedIdentityGrant\$azure-native:authorization:RoleAssignment::[^"]+"\s+as it is currently marked for protection/);
         expect(prodAssignments()).toEqual([`${first.principalId} rg-inventory-prod`, `${first.principalId} rg-inventory-prod-archive`]);
@@ -196,6 +196,6 @@ describe("re-onboarding an Arc machine in a production stack, on the real engine
         expect(result.stdout).toMatch(/\+-\s*2 replaced/);
         expect(prodAssignments()).toEqual([`${principal.principalId} rg-inventory-prod`, `${principal.principalId} rg-inventory-prod-archive`]);
         expect(await protectedRoles()).toEqual([true, true]);
-        await pulumiOk(["preview", "--stack", "inventory-api-prod", "--expect-no-changes", ...POLICY_ARGS]);
+        await pulumiOk(["preview", "--stack", "inventory-api-prod", "--expect-no-changes", ...workspace.policyArgs]);
     }, 300_000);
 });

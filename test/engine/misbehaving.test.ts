@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../../localazure";
 import type { MisbehaviourOptions } from "../../localazure/misbehaviour/options";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
-import { createEngineWorkspace, POLICY_ARGS, type EngineWorkspace } from "./workspace";
+import { createEngineWorkspace, type EngineWorkspace } from "./workspace";
 import { environmentFor } from "../../localazure/main";
 import { graphAsAdmin, pulumiOk as sharedPulumiOk, runTool, writesSince } from "./support";
 
@@ -41,7 +41,7 @@ afterAll(async () => {
 });
 
 const pulumiOk = (args: readonly string[]) => sharedPulumiOk(workspace, args);
-const up = (stack: string) => workspace.pulumi(["up", "--stack", stack, "--yes", "--skip-preview", ...POLICY_ARGS]);
+const up = (stack: string) => workspace.pulumi(["up", "--stack", stack, "--yes", "--skip-preview", ...workspace.policyArgs]);
 /** The writes that took effect (2xx), sorted: the engine runs the service principal and the passwords side by side. */
 const effective = (writes: readonly string[]) => writes.filter((write) => / 2\d\d$/.test(write)).sort();
 const appsNamed = (name: string) => azure.state().applications.filter((app) => app.properties["displayName"] === name);
@@ -162,7 +162,7 @@ describe("pulumi up against Azure as it misbehaves, on the real engine", () => {
         expect(plain.stdout).toContain("azure-native:authorization:RoleAssignment resource 'lagging-dev/rg-inventory-dev/storage-blob-data-contributor' has a problem: missing required property 'principalId'");
         expect(await principalInState()).not.toHaveProperty("initErrors");
         // The refresh reads the principal whole; the up makes what is left.
-        const finished = await workspace.pulumi(["up", "--refresh", "--stack", STACKS[3], "--yes", "--skip-preview", ...POLICY_ARGS]);
+        const finished = await workspace.pulumi(["up", "--refresh", "--stack", STACKS[3], "--yes", "--skip-preview", ...workspace.policyArgs]);
         expect(finished.code, finished.stdout + finished.stderr).toBe(0);
         const healed = await principalInState();
         expect(healed).not.toHaveProperty("initErrors");
@@ -217,7 +217,7 @@ describe("preview, destroy and the audit against Azure as it misbehaves, on the 
     it("preview --refresh reads on through a short ARM outage after azcore's retries, and finds no change", async () => {
         const before = await exportOf(STACKS[0]);
         const { result, from } = await misbehaving({ outage: { services: ["arm"], answer: 503, retryAfterSeconds: 1, requests: 2 } },
-            () => workspace.pulumi(["preview", "--refresh", "--expect-no-changes", "--stack", STACKS[0], ...POLICY_ARGS]));
+            () => workspace.pulumi(["preview", "--refresh", "--expect-no-changes", "--stack", STACKS[0], ...workspace.policyArgs]));
         expect(result.code, result.stdout + result.stderr).toBe(0);
         // The role assignment's refresh GET, answered 503 twice and then read (azure-native's 3 retries).
         expect(answered(from, 503)).toEqual(["GET management.azure.com", "GET management.azure.com"]);
@@ -227,7 +227,7 @@ describe("preview, destroy and the audit against Azure as it misbehaves, on the 
     it("preview --refresh through a lasting ARM outage fails with azure-native's message, and the state is untouched", async () => {
         const before = await exportOf(STACKS[0]);
         const { result, from } = await misbehaving({ outage: { services: ["arm"], answer: 503, retryAfterSeconds: 1 } },
-            () => workspace.pulumi(["preview", "--refresh", "--stack", STACKS[0], ...POLICY_ARGS]));
+            () => workspace.pulumi(["preview", "--refresh", "--stack", STACKS[0], ...workspace.policyArgs]));
         expect(result.code).not.toBe(0);
         expect(result.stdout).toMatch(/GET https:\/\/management\.azure\.com\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/rg-inventory-dev\/providers\/Microsoft\.Authorization\/roleAssignments\/[0-9a-f-]{36}\n\s*RESPONSE 503: 503 Service Unavailable\n\s*ERROR CODE: ServiceUnavailable\n\s*The server is currently unable to handle the request\. Please retry\./);
         // The first try and azcore's 3 retries, each after the answer's Retry-After.

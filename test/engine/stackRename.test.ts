@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../../localazure";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import { appNamed, pulumiOk as sharedPulumiOk } from "./support";
-import { createEngineWorkspace, POLICY_ARGS, type EngineWorkspace } from "./workspace";
+import { createEngineWorkspace, type EngineWorkspace } from "./workspace";
 
 /** stacks/Pulumi.prod.yaml as it was before the fleet layout (git show 7affba7:stacks/Pulumi.prod.yaml). */
 const LEGACY_PROD = `config:
@@ -59,7 +59,7 @@ describe("pulumi stack rename prod -> inventory-api-prod, as the README shows it
 
     it("deploys the stack under its old name and layout", async () => {
         await pulumiOk(["stack", "init", "prod"]);
-        await pulumiOk(["up", "--stack", "prod", "--yes", "--skip-preview", ...POLICY_ARGS]);
+        await pulumiOk(["up", "--stack", "prod", "--yes", "--skip-preview", ...workspace.policyArgs]);
         before = await urnsOf("prod");
         // The stack, two providers, the component, app, service principal, two secrets and two role assignments.
         expect(before).toHaveLength(10);
@@ -81,10 +81,10 @@ describe("pulumi stack rename prod -> inventory-api-prod, as the README shows it
     }, 120_000);
 
     it("previews no change with the old file under the new name, and with the fleet's file", async () => {
-        await pulumiOk(["preview", "--stack", "inventory-api-prod", "--expect-no-changes", ...POLICY_ARGS]);
+        await pulumiOk(["preview", "--stack", "inventory-api-prod", "--expect-no-changes", ...workspace.policyArgs]);
         workspace.writeStackFile("inventory-api-prod",
             readFileSync(join(PROJECT_ROOT, "stacks", "Pulumi.inventory-api-prod.yaml"), "utf8"));
-        await pulumiOk(["preview", "--stack", "inventory-api-prod", "--expect-no-changes", ...POLICY_ARGS]);
+        await pulumiOk(["preview", "--stack", "inventory-api-prod", "--expect-no-changes", ...workspace.policyArgs]);
         // The same app, still the only one of its name.
         expect(appNamed(azure, "inventory-api-prod").id).toBe(appId);
     }, 300_000);

@@ -9,7 +9,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { installProviderPlugins, PULUMI_BIN_DIR, requirePulumiCli } from "../../localazure/plugins";
-import { ensurePolicyPack, POLICY_PACK_DIR } from "../../tools/policyPack/build";
+import { ensurePolicyPack, POLICY_ANALYZER, POLICY_PACK_DIR } from "../../tools/policyPack/build";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 
 export { PROVIDER_PLUGINS, PULUMI_BIN_DIR, requirePulumiCli } from "../../localazure/plugins";
@@ -33,6 +33,8 @@ export interface AzureEnvironment {
 export interface EngineWorkspace {
     readonly dir: string;
     readonly env: NodeJS.ProcessEnv;
+    /** What every command under the guardrail pack passes: policyArgs(dir). */
+    readonly policyArgs: readonly string[];
     pulumi(args: readonly string[]): Promise<CommandResult>;
     run(command: string, args: readonly string[]): Promise<CommandResult>;
     /** Writes (or replaces) a stack file in the copy. */
@@ -40,8 +42,15 @@ export interface EngineWorkspace {
     dispose(): void;
 }
 
-/** What every command under the guardrail pack passes: the pack users run, and its config. */
-export const POLICY_ARGS: readonly string[] = ["--policy-pack", POLICY_PACK_DIR, "--policy-pack-config", "policy/config.json"];
+/**
+ * What every command under the guardrail pack passes in the project at `dir`: the pack users run, and its config.
+ * The analyzer's path is absolute, as tools/ci/lib.sh passes it: the engine runs a binary analyzer from the
+ * program's directory (infra/), so a relative path would be looked for there (pulumi/pulumi pkg/v3 v3.276.0
+ * engine/update.go gives NewPolicyAnalyzer the path as typed, and newPlugin runs it in ctx.Pwd).
+ */
+export function policyArgs(dir: string): readonly string[] {
+    return ["--policy-pack", join(dir, POLICY_ANALYZER), "--policy-pack-config", "policy/config.json"];
+}
 
 export interface WorkspaceOptions {
     /**
@@ -87,6 +96,7 @@ export async function createEngineWorkspace(azure: AzureEnvironment, options: Wo
     const run = (command: string, args: readonly string[]) => runCommand(command, args, dir, env);
     const workspace: EngineWorkspace = {
         dir,
+        policyArgs: policyArgs(dir),
         env,
         pulumi: (args) => run(pulumi, args),
         run,

@@ -12,19 +12,22 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalAzure } from "../../localazure";
-import { createEngineWorkspace, requirePulumiCli } from "../../test/engine/workspace";
+import { createEngineWorkspace, policyArgs, requirePulumiCli } from "../../test/engine/workspace";
 import { PROJECT_ROOT } from "../stacks/stackFiles";
 import { againstFloor, summarize, type Figure, type Sample } from "./figures";
 
 export const ENGINE_STACKS = ["inventory-api-dev", "inventory-api-test", "inventory-api-prod", "inventory-api-local"] as const;
-/** The guardrail pack as users run it, compiled by setup (tools/policyPack/build.ts); its TypeScript source for comparison. */
-const POLICY_ARGS = ["--policy-pack", ".tools/policy-pack", "--policy-pack-config", "policy/config.json"] as const;
+/**
+ * The guardrail pack as users run it, compiled by setup and started as a binary analyzer (tools/policyPack/build.ts
+ * POLICY_ANALYZER; its absolute path, as the engine tests' policyArgs give it); for comparison, the same compiled folder through Pulumi's policy runner, and the TypeScript source.
+ */
+const POLICY_RUNNER_ARGS = ["--policy-pack", ".tools/policy-pack", "--policy-pack-config", "policy/config.json"] as const;
 const POLICY_SOURCE_ARGS = ["--policy-pack", "policy", "--policy-pack-config", "policy/config.json"] as const;
 const FLOOR_STACK = "floor";
 
 /** One command the engine part measures: where it runs and what it adds to the workspace's environment. */
 export interface EngineCase {
-    /** How the breakdown finds it: `floor`, a stack's name, `type-checked`, `policy` or `policy-source`. */
+    /** How the breakdown finds it: `floor`, a stack's name, `type-checked`, `policy`, `policy-runner` or `policy-source`. */
     readonly key: string;
     readonly name: string;
     readonly where: "floor" | "workspace";
@@ -35,22 +38,26 @@ export interface EngineCase {
 const preview = (stack: string, ...more: string[]) => ["preview", "--stack", stack, ...more];
 
 /**
- * The previews, in the order of each round: the floor, each stack, and dev three more times to say where the time
- * goes: type-checked, under the policy pack users run, and under the pack's TypeScript source (what the runner
+ * The previews, in the order of each round: the floor, each stack, and dev four more times to say where the time
+ * goes: type-checked, under the policy pack users run (the binary analyzer), under the same compiled pack through
+ * Pulumi's policy runner, and under the pack's TypeScript source (what the runner
  * type-checks at every start).
  * The type-checked row points the runner at the project's own tsconfig.json (PULUMI_NODEJS_TSCONFIG_PATH, relative
  * to infra/), which has neither `noCheck` nor swc, so ts-node type-checks the program as it did before noCheck
  * (@pulumi/pulumi v3.276.0 sdk/nodejs/cmd/run/run.ts). PULUMI_NODEJS_TRANSPILE_ONLY=false cannot do it any more:
  * ts-node refuses it beside infra/tsconfig.json's swc ("'swc' implies 'transpileOnly'", ts-node 10.9.2 src/index.ts).
  */
-export function previewCases(): EngineCase[] {
+export function previewCases(workspaceDir: string): EngineCase[] {
     return [
         { key: "floor", name: "engine floor: pulumi preview, empty TypeScript program", where: "floor", args: preview(FLOOR_STACK), env: {} },
         ...ENGINE_STACKS.map((stack): EngineCase =>
             ({ key: stack, name: `pulumi preview, ${stack} (create)`, where: "workspace", args: preview(stack), env: {} })),
         { key: "type-checked", name: "pulumi preview, dev, type-checked (PULUMI_NODEJS_TSCONFIG_PATH=../tsconfig.json)", where: "workspace",
             args: preview("inventory-api-dev"), env: { PULUMI_NODEJS_TSCONFIG_PATH: "../tsconfig.json" } },
-        { key: "policy", name: "pulumi preview, dev, with the policy pack (.tools/policy-pack)", where: "workspace", args: preview("inventory-api-dev", ...POLICY_ARGS), env: {} },
+        { key: "policy", name: "pulumi preview, dev, with the policy pack (.tools/policy-pack/analyzer)", where: "workspace",
+            args: preview("inventory-api-dev", ...policyArgs(workspaceDir)), env: {} },
+        { key: "policy-runner", name: "pulumi preview, dev, with the compiled pack's folder (.tools/policy-pack, Pulumi's policy runner)", where: "workspace",
+            args: preview("inventory-api-dev", ...POLICY_RUNNER_ARGS), env: {} },
         { key: "policy-source", name: "pulumi preview, dev, with the policy pack's TypeScript source (policy/)", where: "workspace",
             args: preview("inventory-api-dev", ...POLICY_SOURCE_ARGS), env: {} },
     ];
@@ -103,6 +110,8 @@ export interface EngineFigures {
         readonly policyPack: number;
         /** The preview under the policy pack over the preview without it. */
         readonly policyPackRatio: number;
+        readonly policyPackRunner: number;
+        readonly policyPackRunnerRatio: number;
         readonly policyPackSource: number;
         readonly policyPackSourceRatio: number;
     };
@@ -128,7 +137,7 @@ export async function measureEngine(runs: number, progress: (text: string) => vo
             await run("floor", ["stack", "init", FLOOR_STACK]);
             for (const stack of ENGINE_STACKS) await run("workspace", ["stack", "init", stack]);
 
-            const cases = previewCases();
+            const cases = previewCases(workspace.dir);
             const samples = cases.map((): Sample[] => []);
             for (let round = 0; round <= runs; round += 1) {
                 progress(round === 0 ? "engine previews: warm-up ..." : `engine previews: round ${round} of ${runs} ...`);
@@ -160,6 +169,8 @@ export async function measureEngine(runs: number, progress: (text: string) => vo
                     typeChecking: at("type-checked").median - dev.median,
                     policyPack: at("policy").median - dev.median,
                     policyPackRatio: at("policy").median / dev.median,
+                    policyPackRunner: at("policy-runner").median - dev.median,
+                    policyPackRunnerRatio: at("policy-runner").median / dev.median,
                     policyPackSource: at("policy-source").median - dev.median,
                     policyPackSourceRatio: at("policy-source").median / dev.median,
                 },
@@ -175,15 +186,18 @@ export async function measureEngine(runs: number, progress: (text: string) => vo
 
 /** The lines under the engine's table: the preview of dev taken apart. */
 export function renderBreakdown(breakdown: EngineFigures["breakdown"]): string {
-    const { engineFloor, programAboveFloor, typeChecking, policyPack, policyPackRatio, policyPackSource, policyPackSourceRatio } = breakdown;
+    const { engineFloor, programAboveFloor, typeChecking, policyPack, policyPackRatio, policyPackRunner, policyPackRunnerRatio,
+        policyPackSource, policyPackSourceRatio } = breakdown;
     const s = (seconds: number) => `${seconds >= 0 ? "+" : ""}${seconds.toFixed(2)} s`;
     return [
         "where the time of a preview of dev goes:",
         `  the engine floor (the CLI, the Node.js language host, @pulumi/pulumi's runner, no resource): ${engineFloor.toFixed(2)} s`,
         `  the program, its two providers and its resources, above the floor: ${s(programAboveFloor)}`,
         `  type-checking by the language host, when infra/tsconfig.json's noCheck is overridden: ${s(typeChecking)}`,
-        `  the guardrail policy pack as users run it (--policy-pack .tools/policy-pack): ${s(policyPack)}, ` +
+        `  the guardrail policy pack as users run it (--policy-pack .tools/policy-pack/analyzer): ${s(policyPack)}, ` +
             `${policyPackRatio.toFixed(2)}x the preview without it`,
+        `  the compiled pack's folder instead, through Pulumi's policy runner (--policy-pack .tools/policy-pack): ${s(policyPackRunner)}, ` +
+            `${policyPackRunnerRatio.toFixed(2)}x`,
         `  the pack's TypeScript source instead (--policy-pack policy, type-checked at every start): ${s(policyPackSource)}, ` +
             `${policyPackSourceRatio.toFixed(2)}x`,
     ].join("\n");

@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startLocalAzure } from "../../localazure";
-import { createEngineWorkspace, POLICY_ARGS, runCommand, type CommandResult } from "../../test/engine/workspace";
+import { createEngineWorkspace, runCommand, type CommandResult } from "../../test/engine/workspace";
 import { runCommand as runTool, UsageError } from "../../common/cliArgs";
 import { PROJECT_ROOT } from "../stacks/stackFiles";
 
@@ -57,7 +57,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
         step(`pulumi preview --stack ${stack}, under the guardrail policy pack`);
         // The pack as setup compiled it (.tools/policy-pack), as users run it.
-        const policy = POLICY_ARGS;
+        const policy = workspace.policyArgs;
         console.log(require0("pulumi preview", await workspace.pulumi(["preview", "--stack", stack, ...policy])).stdout);
 
         step(`pulumi up --stack ${stack}`);

@@ -27,7 +27,7 @@ import { parseArgs } from "node:util";
 import { PROJECT_ROOT, readProject } from "../stacks/stackFiles";
 import { parseDateArgument, parseDaysArgument, runCommand, UsageError } from "../../common/cliArgs";
 import { planStacks } from "../plan/command";
-import { POLICY_PACK_DIR } from "../policyPack/build";
+import { POLICY_ANALYZER } from "../policyPack/build";
 import { AUTOMATION_VERBS, automationOperation, prepareWorkDirs, type AutomationVerb } from "./automation";
 import { DEFAULT_FLEET_WRITES_PER_WINDOW, GraphBudget, stackWriteCost } from "./budget";
 import { changedPaths, touchedStacks } from "./changes";
@@ -51,7 +51,7 @@ import type { FixResult } from "../audit/fix";
 const VERBS = ["plan", ...AUTOMATION_VERBS, "expiry", "credential-policy", "audit", "matrix"] as const;
 type Verb = typeof VERBS[number];
 
-/** The guardrail pack's config, as tools/ci/lib.sh passes it beside the compiled pack (POLICY_PACK_DIR). */
+/** The guardrail pack's config, as tools/ci/lib.sh passes it beside the compiled pack (POLICY_ANALYZER). */
 export const POLICY_PACK_CONFIG = "policy/config.json";
 
 export interface FleetArguments {
@@ -219,11 +219,11 @@ export async function runVerb(args: FleetArguments, stacks: readonly FleetStack[
 }
 
 function policyPackArgs(root: string): { policyPacks: string[]; policyPackConfigs: string[] } {
-    const pack = join(root, POLICY_PACK_DIR);
-    if (!existsSync(join(pack, "PulumiPolicy.yaml"))) {
-        throw new UsageError(`${POLICY_PACK_DIR} is missing: the guardrail pack is compiled by setup (npm run policy-pack)`);
+    const analyzer = join(root, POLICY_ANALYZER);
+    if (!existsSync(analyzer)) {
+        throw new UsageError(`${POLICY_ANALYZER} is missing: the guardrail pack is compiled by setup (npm run policy-pack)`);
     }
-    return { policyPacks: [pack], policyPackConfigs: [join(root, POLICY_PACK_CONFIG)] };
+    return { policyPacks: [analyzer], policyPackConfigs: [join(root, POLICY_PACK_CONFIG)] };
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -11,17 +11,26 @@
  *
  * The folder holds the compiled tree (`policy/`, and the `infra/` and `common/` modules the pack imports), a
  * PulumiPolicy.yaml (the source's, with `typescript: false`), a package.json (the source's, whose `version`
- * @pulumi/policy's PolicyPack requires from the working directory, policy.js; `main` names the entry point) and a
- * record of the sources it was built from, so that a changed source is rebuilt (`ensurePolicyPack`).
+ * @pulumi/policy's PolicyPack requires from the working directory, policy.js; `main` names the entry point), the
+ * executable `analyzer` that `--policy-pack` names (POLICY_ANALYZER) and a record of the sources it was built from,
+ * so that a changed source is rebuilt (`ensurePolicyPack`).
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, sep } from "node:path";
+import { basename, dirname, join, relative, sep } from "node:path";
 import type ts from "typescript";
 import { parse, stringify } from "yaml";
 
-/** Where the compiled pack lives, from the project root: what `--policy-pack` names. */
+/** Where the compiled pack lives, from the project root. */
 export const POLICY_PACK_DIR = join(".tools", "policy-pack");
+/**
+ * The compiled pack as a binary analyzer, what `--policy-pack` names: Pulumi launches a `--policy-pack` that names an
+ * executable file as the analyzer plugin itself, "mirroring how providers are launched" (pulumi/pulumi pkg/v3
+ * v3.276.0 resource/plugin/analyzer_plugin.go NewPolicyAnalyzer), so the pack starts without @pulumi/pulumi's policy
+ * runner, which loads TypeScript and registers ts-node even for a JavaScript pack (cmd/run-policy-pack/run.ts). The
+ * folder still works as a `--policy-pack`, through that runner.
+ */
+export const POLICY_ANALYZER = join(POLICY_PACK_DIR, "analyzer");
 /** The compiler options of the build: policy/tsconfig.json's, emitting JavaScript. */
 const PACK_TSCONFIG = join("policy", "tsconfig.pack.json");
 const SOURCES_RECORD = "sources.json";
@@ -61,6 +70,8 @@ export function policyPackIsCurrent(root: string): boolean {
     if (built.typescript !== typescriptVersion()) return false;
     const files = Object.keys(built.files);
     if (!CONFIG_FILES.every((file) => files.includes(file.split(sep).join("/")))) return false;
+    // A pack built before the binary analyzer was is rebuilt with it.
+    if (!existsSync(join(root, POLICY_ANALYZER))) return false;
     return files.every((file) => existsSync(join(root, file)) && sha256(join(root, file)) === built.files[file]);
 }
 
@@ -108,6 +119,7 @@ export async function buildPolicyPack(root: string): Promise<string> {
         `# Built by tools/policyPack from policy/PulumiPolicy.yaml: the pack compiled to JavaScript.\n${stringify(manifest)}`);
     const packageJson = JSON.parse(readFileSync(join(root, "policy", "package.json"), "utf8")) as Record<string, unknown>;
     writeFileSync(join(staging, "package.json"), `${JSON.stringify({ ...packageJson, main: entry }, null, 2)}\n`);
+    writeFileSync(join(staging, basename(POLICY_ANALYZER)), analyzerScript(entry), { mode: 0o755 });
     writeFileSync(join(staging, SOURCES_RECORD), `${JSON.stringify(record(root, [...sources, ...CONFIG_FILES]), null, 2)}\n`);
 
     mkdirSync(dirname(target), { recursive: true });
@@ -116,6 +128,20 @@ export async function buildPolicyPack(root: string): Promise<string> {
     renameSync(staging, target);
     rmSync(old, { recursive: true, force: true });
     return target;
+}
+
+/**
+ * The binary analyzer: the pack's entry point under plain node, in the pack's folder, because @pulumi/policy's
+ * PolicyPack reads its version from the working directory's package.json (policy.js). The pack prints its port and
+ * serves the Analyzer service on its own (@pulumi/policy server.js serve), as the runner would have it do.
+ */
+function analyzerScript(entry: string): string {
+    return [
+        "#!/bin/sh",
+        "# Built by tools/policyPack: the guardrail pack as a binary analyzer (tools/policyPack/build.ts POLICY_ANALYZER).",
+        `cd "$(dirname "$0")" && exec node ${entry}`,
+        "",
+    ].join("\n");
 }
 
 /** The compiled pack of ROOT, rebuilt first when a source changed since it was built. */
