@@ -38,7 +38,7 @@ ci_init() {
     ci_fail "$STACK_FILE has no secretsprovider (a passphrase stack); set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE"
   fi
   command -v pulumi >/dev/null || ci_fail "no pulumi on PATH; install the Pulumi CLI (the workflows' setup action does)"
-  [ -x .tools/policy-pack/analyzer ] ||
+  [ -x "$POLICY_ANALYZER" ] ||
     ci_fail "no compiled policy pack in .tools/policy-pack; run npm run policy-pack (the workflows' setup action does)"
   export PULUMI_SKIP_UPDATE_CHECK=true
 }
@@ -46,7 +46,8 @@ ci_init() {
 # The guardrail policy pack, for every command that runs the program: policy/ compiled to JavaScript by
 # `npm run policy-pack` (the workflows' setup action runs it; README "The policy pack"), started as a binary
 # analyzer, the executable that the CLI launches as the plugin (tools/policyPack/build.ts POLICY_ANALYZER).
-# shellcheck disable=SC2034 # used by the scripts that source this file
 # Its path is absolute: the engine runs a binary analyzer from the program's directory (infra/), where a relative
 # path would be looked for (pulumi/pulumi pkg/v3 v3.276.0 engine/update.go, resource/plugin/analyzer_plugin.go).
-POLICY_ARGS=(--policy-pack "$CI_ROOT/.tools/policy-pack/analyzer" --policy-pack-config policy/config.json)
+POLICY_ANALYZER="$CI_ROOT/.tools/policy-pack/analyzer"
+# shellcheck disable=SC2034 # used by the scripts that source this file
+POLICY_ARGS=(--policy-pack "$POLICY_ANALYZER" --policy-pack-config policy/config.json)
