@@ -15,6 +15,7 @@ import type { SecretSchedule, SecretWindow, SlotName } from "./schedule";
 import { registerCertificates } from "./certificateResources";
 import type { SlotCertificate } from "./certificates";
 import { registerFederatedCredentials, type FederatedCredentialConfig } from "./federated";
+import { RegistrationPace } from "./pace";
 
 export interface AppIdentityArgs {
     /** The app registration's display name, such as `inventory-api-dev`. */
@@ -53,6 +54,7 @@ export interface AppIdentityArgs {
     readonly adopt?: Adoption;
 }
 
+/** Made by `AppIdentity.create`, which registers the role assignments at the program's pace (infra/pace.ts). */
 export class AppIdentity extends pulumi.ComponentResource {
     readonly application: azuread.Application;
     readonly servicePrincipal: azuread.ServicePrincipal;
@@ -60,7 +62,7 @@ export class AppIdentity extends pulumi.ComponentResource {
     readonly secrets: Partial<Readonly<Record<SlotName, azuread.ApplicationPassword>>>;
     readonly certificates: readonly azuread.ApplicationCertificate[];
     readonly federatedCredentials: readonly azuread.ApplicationFederatedIdentityCredential[];
-    readonly roleAssignments: readonly authorization.RoleAssignment[];
+    private readonly assigned: authorization.RoleAssignment[] = [];
 
     readonly clientId: pulumi.Output<string>;
     readonly servicePrincipalObjectId: pulumi.Output<string>;
@@ -69,7 +71,33 @@ export class AppIdentity extends pulumi.ComponentResource {
     readonly clientSecretExpiresAt: string;
     readonly grantedRoles: readonly GrantedRole[];
 
-    constructor(name: string, args: AppIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
+    /** The app, its service principal and credentials, then the role assignments, then the component's outputs. */
+    static async create(name: string, args: AppIdentityArgs, pace = new RegistrationPace(),
+        opts?: pulumi.ComponentResourceOptions): Promise<AppIdentity> {
+        const identity = new AppIdentity(name, args, opts);
+        // The component, the app, the service principal and the credentials so far.
+        await pace.registered(3 + identity.credentials.length);
+        identity.assigned.push(...await pace.registerEach(args.roleAssignments, (grant) => identity.assignRole(name, args, grant)));
+        identity.registerOutputs(identity.clientSecret === undefined ? {
+            clientId: identity.clientId,
+            servicePrincipalObjectId: identity.servicePrincipalObjectId,
+        } : {
+            clientId: identity.clientId,
+            servicePrincipalObjectId: identity.servicePrincipalObjectId,
+            clientSecret: identity.clientSecret,
+            clientSecretExpiresAt: identity.clientSecretExpiresAt,
+        });
+        return identity;
+    }
+
+    get roleAssignments(): readonly authorization.RoleAssignment[] {
+        return this.assigned;
+    }
+
+    /** The secrets, certificates and federated credentials: what each role assignment waits for (see assignRole). */
+    private readonly credentials: readonly pulumi.Resource[];
+
+    private constructor(name: string, args: AppIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("appidentity:azure:AppIdentity", name, {}, opts);
         const child = { parent: this };
         const imports = args.adopt === undefined ? undefined : importIds(args.adopt);
@@ -118,62 +146,51 @@ export class AppIdentity extends pulumi.ComponentResource {
         this.secrets = current.slot === "a"
             ? { a: currentSecret, b: previousSecret }
             : { a: previousSecret, b: currentSecret };
-        const credentials = [...Object.values(this.secrets), ...this.certificates, ...this.federatedCredentials]
+        this.credentials = [...Object.values(this.secrets), ...this.certificates, ...this.federatedCredentials]
             .filter((resource) => resource !== undefined);
 
-        const principalId = this.servicePrincipal.objectId;
+        this.clientId = this.application.clientId;
+        this.servicePrincipalObjectId = this.servicePrincipal.objectId;
+        this.clientSecret = currentSecret === undefined ? undefined : pulumi.secret(currentSecret.value);
+        this.clientSecretExpiresAt = toRfc3339(current.endDate);
         this.grantedRoles = args.roleAssignments.map(({ resourceGroup, role }) => ({
             scope: resourceGroupScope(args.subscriptionId, resourceGroup),
             role,
         }));
-        this.roleAssignments = args.roleAssignments.map(({ resourceGroup, role }) => {
-            const scope = resourceGroupScope(args.subscriptionId, resourceGroup);
-            const definition = roleDefinitionId(args.subscriptionId, requireRole(role).id);
-            const logicalName = roleAssignmentLogicalName({ identity: name, resourceGroup, role });
-            const legacyName = args.roleAssignmentAliases?.get(logicalName);
-            const adopted = adoptedAssignment(args.adopt, args.subscriptionId, { resourceGroup, role });
-            return new authorization.RoleAssignment(logicalName, {
-                scope,
-                roleDefinitionId: definition,
-                principalId,
-                // Without it the SDK sends "User" and Azure answers UnmatchedPrincipalType; it also spares the
-                // PrincipalNotFound that Entra replication delay causes right after the principal is created.
-                principalType: "ServicePrincipal",
-                roleAssignmentName: adopted?.name ?? principalId.apply((id) => roleAssignmentName(scope, definition, id)),
-            }, {
-                ...child,
-                protect: args.protect,
-                // Keeps `pulumi destroy --skip-preview` of a production stack from deleting the unprotected secrets.
-                // The engine deletes dependents before their dependencies, so these assignments, the deepest
-                // resources, come first (pulumi/pulumi pkg/resource/deploy/step_generator.go ScheduleDeletes); a
-                // protected one fails with deleteProtectedError (step.go), and the engine then skips every transitive
-                // dependency of a failed delete (deployment_executor.go performPostSteps): through this edge, the
-                // secrets too. A dependsOn edge never forces a replacement (step_generator.go
-                // calculateDependentReplacements reads property dependencies only; diff compares inputs), so a
-                // rotation leaves the assignments unchanged.
-                dependsOn: credentials,
-                // Only the name changed: an alias with no parent, type, stack or project keeps the resource's own
-                // (pulumi/pulumi sdk/nodejs/runtime/resource.ts mapAliasesForRequest sends the parent's URN;
-                // pkg/resource/deploy/step_generator.go collapseAliasToUrn fills in the rest), so the engine finds
-                // the old URN in the state and updates in place.
-                ...(legacyName === undefined ? {} : { aliases: [{ name: legacyName }] }),
-                ...(adopted === undefined ? {} : { import: adopted.id }),
-            });
-        });
+    }
 
-        this.clientId = this.application.clientId;
-        this.servicePrincipalObjectId = principalId;
-        this.clientSecret = currentSecret === undefined ? undefined : pulumi.secret(currentSecret.value);
-        this.clientSecretExpiresAt = toRfc3339(current.endDate);
-
-        this.registerOutputs(currentSecret === undefined ? {
-            clientId: this.clientId,
-            servicePrincipalObjectId: this.servicePrincipalObjectId,
-        } : {
-            clientId: this.clientId,
-            servicePrincipalObjectId: this.servicePrincipalObjectId,
-            clientSecret: this.clientSecret,
-            clientSecretExpiresAt: this.clientSecretExpiresAt,
+    private assignRole(name: string, args: AppIdentityArgs, { resourceGroup, role }: RoleAssignmentConfig): authorization.RoleAssignment {
+        const scope = resourceGroupScope(args.subscriptionId, resourceGroup);
+        const definition = roleDefinitionId(args.subscriptionId, requireRole(role).id);
+        const logicalName = roleAssignmentLogicalName({ identity: name, resourceGroup, role });
+        const legacyName = args.roleAssignmentAliases?.get(logicalName);
+        const adopted = adoptedAssignment(args.adopt, args.subscriptionId, { resourceGroup, role });
+        return new authorization.RoleAssignment(logicalName, {
+            scope,
+            roleDefinitionId: definition,
+            principalId: this.servicePrincipalObjectId,
+            // Without it the SDK sends "User" and Azure answers UnmatchedPrincipalType; it also spares the
+            // PrincipalNotFound that Entra replication delay causes right after the principal is created.
+            principalType: "ServicePrincipal",
+            roleAssignmentName: adopted?.name ?? this.servicePrincipalObjectId.apply((id) => roleAssignmentName(scope, definition, id)),
+        }, {
+            parent: this,
+            protect: args.protect,
+            // Keeps `pulumi destroy --skip-preview` of a production stack from deleting the unprotected secrets.
+            // The engine deletes dependents before their dependencies, so these assignments, the deepest
+            // resources, come first (pulumi/pulumi pkg/resource/deploy/step_generator.go ScheduleDeletes); a
+            // protected one fails with deleteProtectedError (step.go), and the engine then skips every transitive
+            // dependency of a failed delete (deployment_executor.go performPostSteps): through this edge, the
+            // secrets too. A dependsOn edge never forces a replacement (step_generator.go
+            // calculateDependentReplacements reads property dependencies only; diff compares inputs), so a
+            // rotation leaves the assignments unchanged.
+            dependsOn: [...this.credentials],
+            // Only the name changed: an alias with no parent, type, stack or project keeps the resource's own
+            // (pulumi/pulumi sdk/nodejs/runtime/resource.ts mapAliasesForRequest sends the parent's URN;
+            // pkg/resource/deploy/step_generator.go collapseAliasToUrn fills in the rest), so the engine finds
+            // the old URN in the state and updates in place.
+            ...(legacyName === undefined ? {} : { aliases: [{ name: legacyName }] }),
+            ...(adopted === undefined ? {} : { import: adopted.id }),
         });
     }
 }

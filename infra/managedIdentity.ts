@@ -17,6 +17,7 @@ import { z } from "zod";
 import { resourceGroupScope, roleAssignmentName, roleDefinitionId } from "./azureIds";
 import type { GrantedRole, RoleAssignmentConfig } from "./grants";
 import { roleAssignmentLogicalName } from "./names";
+import { RegistrationPace } from "./pace";
 import { findRole } from "../common/builtInRoles";
 
 /** The kinds a stack file names, and the Azure resource type each one reads its principal from. */
@@ -153,35 +154,51 @@ export interface ManagedIdentityGrantArgs {
     readonly protect: boolean;
 }
 
-/** The Storage Blob roles of a managed identity: the same role assignments an app identity gets, to another principal. */
+/**
+ * The Storage Blob roles of a managed identity: the same role assignments an app identity gets, to another principal.
+ * Made by `ManagedIdentityGrant.create`, which registers them at the program's pace (infra/pace.ts).
+ */
 export class ManagedIdentityGrant extends pulumi.ComponentResource {
-    readonly roleAssignments: readonly authorization.RoleAssignment[];
     readonly grantedRoles: readonly GrantedRole[];
+    private readonly assigned: authorization.RoleAssignment[] = [];
 
-    constructor(name: string, args: ManagedIdentityGrantArgs, opts?: pulumi.ComponentResourceOptions) {
+    static async create(name: string, args: ManagedIdentityGrantArgs, pace = new RegistrationPace(),
+        opts?: pulumi.ComponentResourceOptions): Promise<ManagedIdentityGrant> {
+        const grant = new ManagedIdentityGrant(name, args, opts);
+        await pace.registered();
+        grant.assigned.push(...await pace.registerEach(args.roleAssignments, (config) => grant.assignRole(name, args, config)));
+        grant.registerOutputs({ roleAssignments: grant.grantedRoles });
+        return grant;
+    }
+
+    get roleAssignments(): readonly authorization.RoleAssignment[] {
+        return this.assigned;
+    }
+
+    private constructor(name: string, args: ManagedIdentityGrantArgs, opts?: pulumi.ComponentResourceOptions) {
         super("appidentity:azure:ManagedIdentityGrant", name, {}, opts);
         this.grantedRoles = args.roleAssignments.map(({ resourceGroup, role }) => ({
             scope: resourceGroupScope(args.subscriptionId, resourceGroup), role,
         }));
-        this.roleAssignments = args.roleAssignments.map(({ resourceGroup, role }) => {
-            const scope = resourceGroupScope(args.subscriptionId, resourceGroup);
-            const known = findRole(role);
-            // Config validation lets only known roles through; reaching this is a bug, not a user mistake.
-            if (known === undefined) throw new Error(`unknown role ${JSON.stringify(role)}`);
-            const definition = roleDefinitionId(args.subscriptionId, known.id);
-            return new authorization.RoleAssignment(roleAssignmentLogicalName({ identity: name, resourceGroup, role }), {
-                scope,
-                roleDefinitionId: definition,
-                principalId: args.principalId,
-                // A managed identity is a service principal in Entra (servicePrincipalType "ManagedIdentity"); ARM's
-                // principalType knows only User, Group, ServicePrincipal, ForeignGroup and Device, and Microsoft's
-                // docs say to use ServicePrincipal for managed identities (learn.microsoft.com/azure/role-based-access-control/
-                // role-assignments-template, "principalType ... For managed identities, use ServicePrincipal").
-                principalType: "ServicePrincipal",
-                roleAssignmentName: roleAssignmentName(scope, definition, args.principalId),
-            }, { parent: this, protect: args.protect });
-        });
-        this.registerOutputs({ roleAssignments: this.grantedRoles });
+    }
+
+    private assignRole(name: string, args: ManagedIdentityGrantArgs, { resourceGroup, role }: RoleAssignmentConfig): authorization.RoleAssignment {
+        const scope = resourceGroupScope(args.subscriptionId, resourceGroup);
+        const known = findRole(role);
+        // Config validation lets only known roles through; reaching this is a bug, not a user mistake.
+        if (known === undefined) throw new Error(`unknown role ${JSON.stringify(role)}`);
+        const definition = roleDefinitionId(args.subscriptionId, known.id);
+        return new authorization.RoleAssignment(roleAssignmentLogicalName({ identity: name, resourceGroup, role }), {
+            scope,
+            roleDefinitionId: definition,
+            principalId: args.principalId,
+            // A managed identity is a service principal in Entra (servicePrincipalType "ManagedIdentity"); ARM's
+            // principalType knows only User, Group, ServicePrincipal, ForeignGroup and Device, and Microsoft's
+            // docs say to use ServicePrincipal for managed identities (learn.microsoft.com/azure/role-based-access-control/
+            // role-assignments-template, "principalType ... For managed identities, use ServicePrincipal").
+            principalType: "ServicePrincipal",
+            roleAssignmentName: roleAssignmentName(scope, definition, args.principalId),
+        }, { parent: this, protect: args.protect });
     }
 }
 
@@ -198,18 +215,20 @@ export interface ManagedIdentityStackArgs {
     readonly protect: boolean;
     /** `stacks/Pulumi.<stack>.yaml: <key as written>`, for the one line a refusal prints. */
     readonly where: string;
+    /** The stack's pace of registrations (infra/pace.ts). */
+    readonly pace?: RegistrationPace;
 }
 
 /** Look the principal up, then grant it the stack's roles: what a managed-identity stack registers and exports. */
 export async function defineManagedIdentity(args: ManagedIdentityStackArgs): Promise<ManagedIdentityOutputs> {
     const { principalId, resourceId, clientId } = await resolvePrincipal(args.identity, () => args.where);
-    const grant = new ManagedIdentityGrant(managedIdentityName(args.displayName), {
+    const grant = await ManagedIdentityGrant.create(managedIdentityName(args.displayName), {
         displayName: args.displayName,
         principalId,
         subscriptionId: args.subscriptionId,
         roleAssignments: args.roleAssignments,
         protect: args.protect,
-    });
+    }, args.pace);
     return {
         kind: args.identity.kind,
         ...(resourceId === undefined ? {} : { resourceId }),

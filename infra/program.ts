@@ -16,6 +16,7 @@ import { defineManagedIdentity, type ManagedIdentityOutputs } from "./managedIde
 import type { FederatedIdentityOutputs } from "./federated";
 import { registerConditionalAccess, type ConditionalAccessOutputs } from "./conditionalAccess";
 import { legacyAliases, type RoleAssignmentRef } from "./names";
+import { RegistrationPace } from "./pace";
 import { defaultAnchor, rotationMonthsFor, secretSchedule, type SecretWindow } from "./schedule";
 
 export interface SecretOutput {
@@ -111,24 +112,26 @@ export async function defineStack(config: StackConfig):
     const owners = [...new Set([config.deployerObjectId ?? signedIn, ...config.owners])];
     const common = { tenantId: config.tenantId, subscriptionId: config.subscriptionId };
     const aliases = roleAssignmentAliases(config);
+    // One pace for the whole stack: a developers' stack registers its many resources across identities.
+    const pace = new RegistrationPace();
 
     if (config.managedIdentity !== undefined) {
         const displayName = displayNameOf(config.appName, config.environment);
         const managedIdentity = await defineManagedIdentity({
             displayName, identity: config.managedIdentity, subscriptionId: config.subscriptionId,
             roleAssignments: config.roleAssignments, protect: config.production,
-            where: `${config.stackFile}: ${key("managedIdentity")}`,
+            where: `${config.stackFile}: ${key("managedIdentity")}`, pace,
         });
         if (!config.appRegistration) return { ...common, displayName, managedIdentity };
         // A migration: the app registration stays beside the managed identity until every server uses the latter.
-        const identity = defineIdentity(displayName, config, owners, aliases, certificates.get(displayName));
+        const identity = await defineIdentity(displayName, config, owners, aliases, pace, certificates.get(displayName));
         return identity.clientSecret === undefined
             ? { ...common, ...identity.outputs as CertificateIdentityOutputs | FederatedIdentityOutputs, ...identity.conditionalAccess, managedIdentity }
             : { ...common, ...identity.outputs, clientSecret: identity.clientSecret, ...identity.conditionalAccess, managedIdentity };
     }
     if (config.developers.length === 0) {
         const name = displayNameOf(config.appName, config.environment);
-        const identity = defineIdentity(name, config, owners, aliases, certificates.get(name));
+        const identity = await defineIdentity(name, config, owners, aliases, pace, certificates.get(name));
         return identity.clientSecret === undefined
             ? { ...common, ...identity.outputs as CertificateIdentityOutputs | FederatedIdentityOutputs, ...identity.conditionalAccess }
             : { ...common, ...identity.outputs, clientSecret: identity.clientSecret, ...identity.conditionalAccess };
@@ -137,7 +140,7 @@ export async function defineStack(config: StackConfig):
     const secrets: Record<string, pulumi.Output<string>> = {};
     for (const developer of config.developers) {
         const name = displayNameOf(config.appName, config.environment, developer);
-        const { outputs, clientSecret } = defineIdentity(name, config, owners, aliases, certificates.get(name));
+        const { outputs, clientSecret } = await defineIdentity(name, config, owners, aliases, pace, certificates.get(name));
         developers[developer] = outputs;
         if (clientSecret !== undefined) secrets[developer] = clientSecret;
     }
@@ -154,10 +157,10 @@ function roleAssignmentAliases(config: StackConfig): ReadonlyMap<string, string 
     return legacyAliases(refs);
 }
 
-function defineIdentity(displayName: string, config: StackConfig, owners: string[],
-    aliases: ReadonlyMap<string, string | undefined>, certificates?: CertificateIdentityPlan):
-    { outputs: IdentityOutputs; clientSecret: pulumi.Output<string> | undefined; conditionalAccess?: ConditionalAccessOutputs } {
-    const defined = defineAppIdentity(displayName, config, owners, aliases, certificates);
+async function defineIdentity(displayName: string, config: StackConfig, owners: string[],
+    aliases: ReadonlyMap<string, string | undefined>, pace: RegistrationPace, certificates?: CertificateIdentityPlan):
+    Promise<{ outputs: IdentityOutputs; clientSecret: pulumi.Output<string> | undefined; conditionalAccess?: ConditionalAccessOutputs }> {
+    const defined = await defineAppIdentity(displayName, config, owners, aliases, pace, certificates);
     // An environment's identity only: the config refuses allowedNetworks in a developers' stack.
     if (config.conditionalAccess === undefined || config.developers.length > 0) return defined;
     // Never protected, whatever the stack's production: loosening or lifting the policy stays one reviewed line.
@@ -170,9 +173,9 @@ function defineIdentity(displayName: string, config: StackConfig, owners: string
     } };
 }
 
-function defineAppIdentity(displayName: string, config: StackConfig, owners: string[],
-    aliases: ReadonlyMap<string, string | undefined>, certificates?: CertificateIdentityPlan):
-    { outputs: IdentityOutputs; clientSecret: pulumi.Output<string> | undefined; identity: AppIdentity } {
+async function defineAppIdentity(displayName: string, config: StackConfig, owners: string[],
+    aliases: ReadonlyMap<string, string | undefined>, pace: RegistrationPace, certificates?: CertificateIdentityPlan):
+    Promise<{ outputs: IdentityOutputs; clientSecret: pulumi.Output<string> | undefined; identity: AppIdentity }> {
     const rotationMonths = rotationMonthsFor(config.secretLifetimeMonths);
     const anchor = config.secretRotationAnchor ?? defaultAnchor(displayName, rotationMonths);
     // The secrets' own schedule, whatever the credential: kept secrets must keep their inputs, or they would rotate.
@@ -180,7 +183,7 @@ function defineAppIdentity(displayName: string, config: StackConfig, owners: str
 
     // Federation is for an environment's identity (the config refuses it in a developers' stack).
     const federated = config.credential === "federated" && config.developers.length === 0;
-    const identity = new AppIdentity(displayName, {
+    const identity = await AppIdentity.create(displayName, {
         displayName,
         owners,
         subscriptionId: config.subscriptionId,
@@ -191,7 +194,7 @@ function defineAppIdentity(displayName: string, config: StackConfig, owners: str
         ...(config.adopt === undefined ? {} : { adopt: config.adopt }),
         ...(certificates === undefined ? {} : { certificates: certificates.certificates, keepSecrets: config.keepSecretsUntilSwitched }),
         ...(federated ? { federatedCredentials: config.federatedCredentials, keepSecrets: config.keepSecretsUntilSwitched } : {}),
-    });
+    }, pace);
     if (certificates !== undefined && identity.clientSecret === undefined) {
         return { outputs: certificateOutputsOf(displayName, identity, certificates), clientSecret: undefined, identity };
     }

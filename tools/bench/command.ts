@@ -267,8 +267,10 @@ async function measureOffline({ runs, testRuns, sizes, skipTest }: BenchOptions,
         rmSync(limit, { recursive: true, force: true });
     }
     progress(`SDK floor, ${MAX_ROLE_ASSIGNMENTS} role assignments ...`);
-    figures.push(measure(`SDK floor: ${MAX_ROLE_ASSIGNMENTS} bare azure-native RoleAssignments, nothing of the project`,
+    figures.push(measure(`SDK floor: ${MAX_ROLE_ASSIGNMENTS} bare azure-native RoleAssignments at the program's pace, nothing of the project`,
         plan("tools/bench/sdkFloor.ts", String(MAX_ROLE_ASSIGNMENTS)), runs));
+    figures.push(measure(`the same, all ${MAX_ROLE_ASSIGNMENTS} in one synchronous loop (the program before its pace)`,
+        plan("tools/bench/sdkFloor.ts", String(MAX_ROLE_ASSIGNMENTS), "--at-once"), runs));
     if (!skipTest) {
         progress("npm test ...");
         figures.push(measure("npm test", ["npm", "test", "--silent", "--", "--reporter=dot"], testRuns));
