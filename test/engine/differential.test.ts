@@ -56,7 +56,22 @@ const NETWORKS: StackCase = {
         "",
     ].join("\n"),
 };
-const CASES: StackCase[] = [...REAL, FEDERATED, NETWORKS, ...generateCases(SEED, VALID_RUNS, INVALID_RUNS)];
+/**
+ * A stack of more resources than the program registers between turns of the event loop (infra/pace.ts, 50): the
+ * real SDK's runner sends every batch and waits for the last, and the plan agrees.
+ */
+const PACED: StackCase = {
+    stack: "paced-dev", kind: "real", form: "namespaced", text: [
+        "config:",
+        "  app-identity:roleAssignments:",
+        ...Array.from({ length: 110 }, (_, i) => [
+            `    - resourceGroup: rg-paced-${String(i + 1).padStart(3, "0")}`,
+            "      role: Storage Blob Data Reader",
+        ]).flat(),
+        "",
+    ].join("\n"),
+};
+const CASES: StackCase[] = [...REAL, FEDERATED, NETWORKS, PACED, ...generateCases(SEED, VALID_RUNS, INVALID_RUNS)];
 
 interface Outcome {
     /** The stack file both read, as the CLI left it (the encryptionsalt line, a ciphertext). */
@@ -173,6 +188,15 @@ describe("the offline plan against the real pulumi preview, on the same stack fi
             // credential) and role assignments, and the component around them.
             expect(outcome.previewVerdict.resources.length, stack).toBeGreaterThanOrEqual(stack === FEDERATED.stack ? 5 : 6);
         }
+    });
+
+    it("the paced stack: the real preview registers all 110 of its role assignments beside the identity's 5, each once", () => {
+        const { resources } = outcomes.get(PACED.stack)!.previewVerdict;
+        const assignments = resources.filter(({ type }) => type === "azure-native:authorization:RoleAssignment");
+        expect([resources.length, assignments.length]).toEqual([115, 110]);
+        // The verdict's resources are sorted by URN, and the names here sort as the file lists them.
+        expect(assignments.map(({ inputs }) => String((inputs as Record<string, unknown>)["scope"]).split("/").pop())).toEqual(
+            Array.from({ length: 110 }, (_, i) => `rg-paced-${String(i + 1).padStart(3, "0")}`));
     });
 
     it.each(INVALID_KINDS)("every %s stack is refused by the real preview", (kind) => {
