@@ -13,6 +13,8 @@ import { buildPolicyPack, ensurePolicyPack, POLICY_ANALYZER, POLICY_PACK_DIR, po
 import { PROJECT_ROOT } from "../tools/stacks/stackFiles";
 import { firstLineOf } from "./support/policyPackPort";
 
+const REPORT_TYPESCRIPT = join(PROJECT_ROOT, "test", "fixtures", "reportTypeScriptCompile.cjs");
+
 /** A copy of what the pack is built from, so that changing a source touches no checkout. */
 let copy: string;
 beforeAll(() => {
@@ -33,7 +35,7 @@ describe("npm run policy-pack (tools/policyPack/build.ts)", () => {
         expect(dir).toBe(join(copy, POLICY_PACK_DIR));
         expect(filesUnder(dir)).toEqual([
             "PulumiPolicy.yaml", "analyzer",
-            "common/builtInRoles.js", "common/builtInRoles.js.map", "common/networkRanges.js", "common/networkRanges.js.map", "common/resourceGroupPatterns.js",
+            "common/builtInRoles.js", "common/builtInRoles.js.map", "common/lazyTypeScript.cjs", "common/networkRanges.js", "common/networkRanges.js.map", "common/resourceGroupPatterns.js",
             "common/resourceGroupPatterns.js.map", "common/stackNames.js", "common/stackNames.js.map",
             "infra/clock.js", "infra/clock.js.map", "infra/months.js", "infra/months.js.map",
             "package.json",
@@ -51,10 +53,10 @@ describe("npm run policy-pack (tools/policyPack/build.ts)", () => {
         });
         expect(readFileSync(join(copy, POLICY_ANALYZER), "utf8")).toBe("#!/bin/sh\n" +
             "# Built by tools/policyPack: the guardrail pack as a binary analyzer (tools/policyPack/build.ts POLICY_ANALYZER).\n" +
-            'cd "$(dirname "$0")" && exec node policy/index.js\n');
+            'cd "$(dirname "$0")" && exec node --require ./common/lazyTypeScript.cjs policy/index.js\n');
         expect(statSync(join(copy, POLICY_ANALYZER)).mode & 0o777).toBe(0o755);
         expect(Object.keys(JSON.parse(readFileSync(join(dir, "sources.json"), "utf8")).files)).toEqual([
-            "common/builtInRoles.ts", "common/networkRanges.ts", "common/resourceGroupPatterns.ts", "common/stackNames.ts", "infra/clock.ts", "infra/months.ts", "policy/PulumiPolicy.yaml",
+            "common/builtInRoles.ts", "common/lazyTypeScript.cjs", "common/networkRanges.ts", "common/resourceGroupPatterns.ts", "common/stackNames.ts", "infra/clock.ts", "infra/months.ts", "policy/PulumiPolicy.yaml",
             "policy/certificatePolicies.ts", "policy/conditionalAccessPolicies.ts", "policy/federatedPolicies.ts", "policy/index.ts", "policy/package.json", "policy/policies.ts",
             "policy/tsconfig.json", "policy/tsconfig.pack.json", "tsconfig.json",
         ]);
@@ -95,12 +97,29 @@ describe("npm run policy-pack (tools/policyPack/build.ts)", () => {
         expect(existsSync(join(copy, POLICY_ANALYZER))).toBe(true);
     });
 
-    it("starts as the CLI launches a binary analyzer, from another directory with the engine's address, and prints its port", async () => {
+    it("starts as the CLI launches a binary analyzer, from another directory with the engine's address, and prints its port, without loading TypeScript's compiler", async () => {
         await ensurePolicyPack(copy);
         // analyzer_plugin.go NewPolicyAnalyzer: newPlugin(ctx, ctx.Pwd, policyPackPath, ..., []string{host.ServerAddr()}).
-        const child = spawn(join(copy, POLICY_ANALYZER), ["127.0.0.1:1"], { cwd: tmpdir(), stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(join(copy, POLICY_ANALYZER), ["127.0.0.1:1"], { cwd: tmpdir(), stdio: ["ignore", "pipe", "pipe"],
+            env: { ...process.env, NODE_OPTIONS: `--require ${REPORT_TYPESCRIPT}` } });
+        let stderr = "";
+        child.stderr.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
         try {
             expect(await firstLineOf(child)).toMatch(/^\d{2,5}$/);
+            expect(stderr).toBe("");
+        } finally {
+            child.kill();
+        }
+    });
+
+    it("the same pack without the preload loads TypeScript's compiler as it starts (@pulumi/pulumi runtime/closure/parseFunction.js): what the preload spares", async () => {
+        const { dir } = await ensurePolicyPack(copy);
+        const child = spawn(process.execPath, ["--require", REPORT_TYPESCRIPT, "policy/index.js", "127.0.0.1:1"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+        let stderr = "";
+        child.stderr.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
+        try {
+            expect(await firstLineOf(child)).toMatch(/^\d{2,5}$/);
+            expect(stderr).toBe("loaded TypeScript's compiler\n");
         } finally {
             child.kill();
         }
