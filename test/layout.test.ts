@@ -40,11 +40,12 @@ describe("the README's layout map", () => {
 
 describe("npm scripts that run a command", () => {
     const commands = Object.entries(scripts)
-        .map(([name, line]) => [name, /^node (?:--\S+ )*-r sucrase\/register\/ts (\S+)/.exec(line)?.[1]] as const)
+        .map(([name, line]) => [name, /^node (?:--\S+ )*-r \.\/common\/lazyTypeScript\.cjs -r sucrase\/register\/ts (\S+)/.exec(line)?.[1]] as const)
         .filter((entry): entry is readonly [string, string] => entry[1] !== undefined);
 
-    it("run a tools/<name>/command.ts, or the local Azure's main.ts", () => {
+    it("run a tools/<name>/command.ts, or the local Azure's main.ts, each with TypeScript's compiler deferred (common/lazyTypeScript.cjs)", () => {
         expect(commands.length).toBe(16);
+        expect(Object.values(scripts).filter((line) => line.includes("sucrase/register/ts") && !line.includes("lazyTypeScript"))).toEqual([]);
         expect(commands.filter(([, file]) => !/^tools\/\w+\/command\.ts$/.test(file) && file !== "localazure/main.ts")).toEqual([]);
         expect(commands.filter(([, file]) => !existsSync(join(PROJECT_ROOT, file)))).toEqual([]);
     });

@@ -70,14 +70,16 @@ export async function pulumiOk(workspace: EngineWorkspace, args: readonly string
 }
 
 /**
- * `npm run SCRIPT -- ARGS` in the workspace: the command of package.json's script (`node -r sucrase/register/ts
- * tools/X/command.ts`), with this node and the checkout's tools/, without npm's own start-up.
+ * `npm run SCRIPT -- ARGS` in the workspace: the command of package.json's script (`node -r
+ * ./common/lazyTypeScript.cjs -r sucrase/register/ts tools/X/command.ts`), with this node and the checkout's files,
+ * without npm's own start-up.
  */
 export function runTool(workspace: EngineWorkspace, script: string, args: readonly string[], env: NodeJS.ProcessEnv = workspace.env): Promise<CommandResult> {
     const { scripts } = JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
     const [node, ...words] = (scripts[script] ?? "").split(" ");
     if (node !== "node") throw new Error(`package.json has no script ${script} that runs node: ${JSON.stringify(scripts[script])}`);
-    return runCommand(process.execPath, [...words.map((word) => word.startsWith("tools/") ? join(PROJECT_ROOT, word) : word), ...args],
+    const fromCheckout = (word: string) => word.startsWith("tools/") || word.startsWith("./") ? join(PROJECT_ROOT, word) : word;
+    return runCommand(process.execPath, [...words.map(fromCheckout), ...args],
         workspace.dir, env);
 }
 

@@ -12,6 +12,9 @@ import { createEngineWorkspace, runCommand, type CommandResult } from "../../tes
 import { runCommand as runTool, UsageError } from "../../common/cliArgs";
 import { PROJECT_ROOT } from "../stacks/stackFiles";
 
+/** The preloads of package.json's scripts, so that the demo runs the commands as `npm run` does. */
+const LOADER = ["-r", join(PROJECT_ROOT, "common", "lazyTypeScript.cjs"), "-r", "sucrase/register/ts"];
+
 const USAGE = "usage: npm run demo [-- --stack NAME] [--keep]";
 const VENV_PYTHON = join(PROJECT_ROOT, ".venv", "bin", "python");
 
@@ -40,7 +43,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
 
     step("the offline plan of every stack (npm run plan)");
-    const plan = await runCommand(process.execPath, ["-r", "sucrase/register/ts", join(PROJECT_ROOT, "tools/plan/command.ts")],
+    const plan = await runCommand(process.execPath, [...LOADER, join(PROJECT_ROOT, "tools/plan/command.ts")],
         PROJECT_ROOT, process.env);
     process.stdout.write(plan.stdout);
     process.stderr.write(plan.stderr);
@@ -65,7 +68,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
         step(`the env file from the stack's outputs (npm run env-file -- --stack ${stack} --out FILE)`);
         const envFile = join(workspace.dir, `${stack}.env`);
-        require0("env-file", await runCommand(process.execPath, ["-r", "sucrase/register/ts",
+        require0("env-file", await runCommand(process.execPath, [...LOADER,
             join(PROJECT_ROOT, "tools/envFile/command.ts"), "--stack", stack, "--out", envFile], workspace.dir, workspace.env));
         console.log(`${envFile} (mode 0600): AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET`);
 
