@@ -15,6 +15,18 @@ import { firstLineOf } from "./support/policyPackPort";
 
 const REPORT_TYPESCRIPT = join(PROJECT_ROOT, "test", "fixtures", "reportTypeScriptCompile.cjs");
 
+/** Starts an analyzer, and gives the port it prints and what it wrote on stderr until then. */
+async function portAndStderr(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ port: string; stderr: string }> {
+    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
+    try {
+        return { port: await firstLineOf(child), stderr };
+    } finally {
+        child.kill();
+    }
+}
+
 /** A copy of what the pack is built from, so that changing a source touches no checkout. */
 let copy: string;
 beforeAll(() => {
@@ -100,29 +112,15 @@ describe("npm run policy-pack (tools/policyPack/build.ts)", () => {
     it("starts as the CLI launches a binary analyzer, from another directory with the engine's address, and prints its port, without loading TypeScript's compiler", async () => {
         await ensurePolicyPack(copy);
         // analyzer_plugin.go NewPolicyAnalyzer: newPlugin(ctx, ctx.Pwd, policyPackPath, ..., []string{host.ServerAddr()}).
-        const child = spawn(join(copy, POLICY_ANALYZER), ["127.0.0.1:1"], { cwd: tmpdir(), stdio: ["ignore", "pipe", "pipe"],
-            env: { ...process.env, NODE_OPTIONS: `--require ${REPORT_TYPESCRIPT}` } });
-        let stderr = "";
-        child.stderr.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
-        try {
-            expect(await firstLineOf(child)).toMatch(/^\d{2,5}$/);
-            expect(stderr).toBe("");
-        } finally {
-            child.kill();
-        }
+        const started = await portAndStderr(join(copy, POLICY_ANALYZER), ["127.0.0.1:1"], tmpdir(),
+            { ...process.env, NODE_OPTIONS: `--require ${REPORT_TYPESCRIPT}` });
+        expect(started).toEqual({ port: expect.stringMatching(/^\d{2,5}$/) as string, stderr: "" });
     });
 
     it("the same pack without the preload loads TypeScript's compiler as it starts (@pulumi/pulumi runtime/closure/parseFunction.js): what the preload spares", async () => {
         const { dir } = await ensurePolicyPack(copy);
-        const child = spawn(process.execPath, ["--require", REPORT_TYPESCRIPT, "policy/index.js", "127.0.0.1:1"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-        let stderr = "";
-        child.stderr.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
-        try {
-            expect(await firstLineOf(child)).toMatch(/^\d{2,5}$/);
-            expect(stderr).toBe("loaded TypeScript's compiler\n");
-        } finally {
-            child.kill();
-        }
+        const started = await portAndStderr(process.execPath, ["--require", REPORT_TYPESCRIPT, "policy/index.js", "127.0.0.1:1"], dir, process.env);
+        expect(started).toEqual({ port: expect.stringMatching(/^\d{2,5}$/) as string, stderr: "loaded TypeScript's compiler\n" });
     });
 
     it("starts under @pulumi/pulumi's policy runner, as the language host runs it, and prints its analyzer's port", async () => {
