@@ -95,7 +95,7 @@ export class AppIdentity extends pulumi.ComponentResource {
     }
 
     /** The secrets, certificates and federated credentials: what each role assignment waits for (see assignRole). */
-    private readonly credentials: readonly pulumi.Resource[];
+    private readonly credentials: pulumi.Resource[];
 
     private constructor(name: string, args: AppIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("appidentity:azure:AppIdentity", name, {}, opts);
@@ -184,7 +184,7 @@ export class AppIdentity extends pulumi.ComponentResource {
             // secrets too. A dependsOn edge never forces a replacement (step_generator.go
             // calculateDependentReplacements reads property dependencies only; diff compares inputs), so a
             // rotation leaves the assignments unchanged.
-            dependsOn: [...this.credentials],
+            dependsOn: this.credentials,
             // Only the name changed: an alias with no parent, type, stack or project keeps the resource's own
             // (pulumi/pulumi sdk/nodejs/runtime/resource.ts mapAliasesForRequest sends the parent's URN;
             // pkg/resource/deploy/step_generator.go collapseAliasToUrn fills in the rest), so the engine finds
