@@ -1,13 +1,12 @@
 /**
- * The language host compiles the program from infra/, its working directory (main: infra/; pulumi/pulumi
- * pkg/engine/project.go getPwdMain), with the tsconfig.json it finds there (@pulumi/pulumi cmd/run/run.js:
- * PULUMI_NODEJS_TSCONFIG_PATH or "tsconfig.json", read by tsutils.loadTypeScriptCompilerOptions, whose `noCheck`
- * becomes ts-node's transpileOnly). These tests reproduce that, and hold its options to the ones `tsc` checks with.
- * ts-node reads the `ts-node` section of that file too (run.js passes `project`), whose `swc` has @swc/core
- * transpile each file instead of TypeScript's transpileModule (ts-node 10.9.2 transpilers/swc; run.js: "This also
- * enables using swc ... with ts-node"): about 0.7 s less CPU in every preview of dev.
+ * The program as the language host runs it, from infra/, its working directory (main: infra/; pulumi/pulumi
+ * pkg/engine/project.go getPwdMain): Pulumi.yaml sets `typescript: false`, so @pulumi/pulumi's runner registers no
+ * ts-node (cmd/run/run.js, PULUMI_NODEJS_TYPESCRIPT), and its nodeargs preload sucrase's require hook, which strips
+ * the types, and common/lazyTypeScript.cjs. infra/tsconfig.json is what editors and ts-node read (the type-checking
+ * preview below); these tests hold its options to the ones `tsc` checks with.
  */
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import * as ts from "typescript";
@@ -33,20 +32,24 @@ describe("the program as the language host compiles it", () => {
         expect(project).toMatchObject({ strict: true, noUncheckedIndexedAccess: true, module: ts.ModuleKind.NodeNext });
     });
 
-    it("loads under ts-node registered as run.js registers it, in infra/, and exports the program", async () => {
+    it("loads as the language host starts it: node with Pulumi.yaml's nodeargs, in infra/, without ts-node or TypeScript's compiler", async () => {
+        // main.go execRuntime: node <nodeargs> <run path> ...; run.js registers ts-node only when the `typescript`
+        // option is true (PULUMI_NODEJS_TYPESCRIPT), and Pulumi.yaml sets it false.
+        const project = readFileSync(join(ROOT, "Pulumi.yaml"), "utf8");
+        const nodeargs = /^ {4}nodeargs: (.+)$/m.exec(project)?.[1];
+        expect(/^ {4}typescript: false$/m.test(project)).toBe(true);
         const script = [
-            'const { loadTypeScriptCompilerOptions } = require("@pulumi/pulumi/tsutils");',
-            'const options = loadTypeScriptCompilerOptions("tsconfig.json");',
-            'require("ts-node").register({ project: "tsconfig.json", skipProject: false, transpileOnly: options.noCheck, compilerOptions: {} });',
             'const loaded = typeof require("./");',
-            'const swc = Object.keys(require.cache).some((path) => path.includes("/node_modules/@swc/core/"));',
-            'process.stdout.write(`${options.noCheck} ${loaded} swc:${swc}`);',
+            'const cached = (name) => Object.keys(require.cache).some((path) => path.includes(`/node_modules/${name}/`));',
+            'process.stdout.write(`${loaded} ts-node:${cached("ts-node")}`);',
         ].join("\n");
-        const { stdout, stderr } = await run(process.execPath, ["-e", script], { cwd: INFRA });
-        expect({ stdout, stderr }).toEqual({ stdout: "true function swc:true", stderr: "" });
+        // The fixture prints a line on stderr if TypeScript's compiler module is ever compiled.
+        const report = join(ROOT, "test", "fixtures", "reportTypeScriptCompile.cjs");
+        const { stdout, stderr } = await run(process.execPath, ["--require", report, ...nodeargs!.split(" "), "-e", script], { cwd: INFRA });
+        expect({ stdout, stderr }).toEqual({ stdout: "function ts-node:false", stderr: "" });
     });
 
-    it("type-checks under the project's own tsconfig.json, which has neither noCheck nor swc (how to check at preview time)", async () => {
+    it("type-checks under ts-node with the project's own tsconfig.json, which has neither noCheck nor swc", async () => {
         const script = [
             'require("ts-node").register({ project: "../tsconfig.json", skipProject: false, compilerOptions: {} });',
             'require("../test/fixtures/typeError.ts");',

@@ -27,7 +27,7 @@ const FLOOR_STACK = "floor";
 
 /** One command the engine part measures: where it runs and what it adds to the workspace's environment. */
 export interface EngineCase {
-    /** How the breakdown finds it: `floor`, a stack's name, `type-checked`, `policy`, `policy-runner` or `policy-source`. */
+    /** How the breakdown finds it: `floor`, a stack's name, `policy`, `policy-runner` or `policy-source`. */
     readonly key: string;
     readonly name: string;
     readonly where: "floor" | "workspace";
@@ -38,22 +38,17 @@ export interface EngineCase {
 const preview = (stack: string, ...more: string[]) => ["preview", "--stack", stack, ...more];
 
 /**
- * The previews, in the order of each round: the floor, each stack, and dev four more times to say where the time
- * goes: type-checked, under the policy pack users run (the binary analyzer), under the same compiled pack through
- * Pulumi's policy runner, and under the pack's TypeScript source (what the runner
- * type-checks at every start).
- * The type-checked row points the runner at the project's own tsconfig.json (PULUMI_NODEJS_TSCONFIG_PATH, relative
- * to infra/), which has neither `noCheck` nor swc, so ts-node type-checks the program as it did before noCheck
- * (@pulumi/pulumi v3.276.0 sdk/nodejs/cmd/run/run.ts). PULUMI_NODEJS_TRANSPILE_ONLY=false cannot do it any more:
- * ts-node refuses it beside infra/tsconfig.json's swc ("'swc' implies 'transpileOnly'", ts-node 10.9.2 src/index.ts).
+ * The previews, in the order of each round: the floor, each stack, and dev three more times to say where the time
+ * goes: under the policy pack users run (the binary analyzer), under the same compiled pack through Pulumi's policy
+ * runner, and under the pack's TypeScript source (what the runner type-checks at every start). There is no
+ * type-checked row any more: Pulumi.yaml sets `typescript: false`, so the runner registers no ts-node and
+ * PULUMI_NODEJS_TSCONFIG_PATH does nothing (@pulumi/pulumi v3.276.0 sdk/nodejs/cmd/run/run.ts).
  */
 export function previewCases(workspaceDir: string): EngineCase[] {
     return [
         { key: "floor", name: "engine floor: pulumi preview, empty TypeScript program", where: "floor", args: preview(FLOOR_STACK), env: {} },
         ...ENGINE_STACKS.map((stack): EngineCase =>
             ({ key: stack, name: `pulumi preview, ${stack} (create)`, where: "workspace", args: preview(stack), env: {} })),
-        { key: "type-checked", name: "pulumi preview, dev, type-checked (PULUMI_NODEJS_TSCONFIG_PATH=../tsconfig.json)", where: "workspace",
-            args: preview("inventory-api-dev"), env: { PULUMI_NODEJS_TSCONFIG_PATH: "../tsconfig.json" } },
         { key: "policy", name: "pulumi preview, dev, with the policy pack (.tools/policy-pack/analyzer)", where: "workspace",
             args: preview("inventory-api-dev", ...policyArgs(workspaceDir)), env: {} },
         { key: "policy-runner", name: "pulumi preview, dev, with the compiled pack's folder (.tools/policy-pack, Pulumi's policy runner)", where: "workspace",
@@ -67,10 +62,10 @@ export function previewCases(workspaceDir: string): EngineCase[] {
 export const UP_DEV: readonly string[] = ["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview"];
 
 /**
- * A project that does nothing: this Pulumi.yaml's runtime (nodejs, TypeScript) and an index.ts exporting nothing,
- * with the checkout's node_modules. Its tsconfig.json sets `noCheck` as infra/tsconfig.json does, so that the floor
- * and the stacks are compiled alike (transpile only; type-checking even this empty file costs about 1.3 s) and the
- * type-checked row shows that cost on its own. A package.json, as the workspace has, spares the runner's warning
+ * A project that does nothing: a TypeScript program as Pulumi's templates make it (nodejs, `typescript: true`, so
+ * ts-node) and an index.ts exporting nothing, with the checkout's node_modules. Its tsconfig.json sets `noCheck`, so
+ * that it is transpiled only (type-checking even this empty file costs about 1.3 s). The project's own Pulumi.yaml
+ * loads its program with sucrase instead of ts-node, which the floor keeps as any Pulumi TypeScript project has it. A package.json, as the workspace has, spares the runner's warning
  * that it found none.
  */
 export function writeFloorProject(dir: string): void {
@@ -106,7 +101,6 @@ export interface EngineFigures {
     readonly breakdown: {
         readonly engineFloor: number;
         readonly programAboveFloor: number;
-        readonly typeChecking: number;
         readonly policyPack: number;
         /** The preview under the policy pack over the preview without it. */
         readonly policyPackRatio: number;
@@ -166,7 +160,6 @@ export async function measureEngine(runs: number, progress: (text: string) => vo
                 breakdown: {
                     engineFloor: floor.median,
                     programAboveFloor: dev.median - floor.median,
-                    typeChecking: at("type-checked").median - dev.median,
                     policyPack: at("policy").median - dev.median,
                     policyPackRatio: at("policy").median / dev.median,
                     policyPackRunner: at("policy-runner").median - dev.median,
@@ -186,14 +179,13 @@ export async function measureEngine(runs: number, progress: (text: string) => vo
 
 /** The lines under the engine's table: the preview of dev taken apart. */
 export function renderBreakdown(breakdown: EngineFigures["breakdown"]): string {
-    const { engineFloor, programAboveFloor, typeChecking, policyPack, policyPackRatio, policyPackRunner, policyPackRunnerRatio,
+    const { engineFloor, programAboveFloor, policyPack, policyPackRatio, policyPackRunner, policyPackRunnerRatio,
         policyPackSource, policyPackSourceRatio } = breakdown;
     const s = (seconds: number) => `${seconds >= 0 ? "+" : ""}${seconds.toFixed(2)} s`;
     return [
         "where the time of a preview of dev goes:",
         `  the engine floor (the CLI, the Node.js language host, @pulumi/pulumi's runner, no resource): ${engineFloor.toFixed(2)} s`,
         `  the program, its two providers and its resources, above the floor: ${s(programAboveFloor)}`,
-        `  type-checking by the language host, when infra/tsconfig.json's noCheck is overridden: ${s(typeChecking)}`,
         `  the guardrail policy pack as users run it (--policy-pack .tools/policy-pack/analyzer): ${s(policyPack)}, ` +
             `${policyPackRatio.toFixed(2)}x the preview without it`,
         `  the compiled pack's folder instead, through Pulumi's policy runner (--policy-pack .tools/policy-pack): ${s(policyPackRunner)}, ` +
