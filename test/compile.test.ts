@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import * as ts from "typescript";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { ROOT } from "./harness";
 
 const run = promisify(execFile);
@@ -23,7 +24,7 @@ function compilerOptionsOf(path: string): ts.CompilerOptions {
     return parsed.options;
 }
 
-describe("the program as the language host compiles it", () => {
+describe("the program as the language host runs it", () => {
     it("uses the options tsc checks with, every one of them, and only skips the check", () => {
         const { noCheck, ...host } = compilerOptionsOf(join(INFRA, "tsconfig.json"));
         const project = compilerOptionsOf(join(ROOT, "tsconfig.json"));
@@ -35,9 +36,8 @@ describe("the program as the language host compiles it", () => {
     it("loads as the language host starts it: node with Pulumi.yaml's nodeargs, in infra/, without ts-node or TypeScript's compiler", async () => {
         // main.go execRuntime: node <nodeargs> <run path> ...; run.js registers ts-node only when the `typescript`
         // option is true (PULUMI_NODEJS_TYPESCRIPT), and Pulumi.yaml sets it false.
-        const project = readFileSync(join(ROOT, "Pulumi.yaml"), "utf8");
-        const nodeargs = /^ {4}nodeargs: (.+)$/m.exec(project)?.[1];
-        expect(/^ {4}typescript: false$/m.test(project)).toBe(true);
+        const { options } = (parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as { runtime: { options: { typescript: boolean; nodeargs: string } } }).runtime;
+        expect(options.typescript).toBe(false);
         const script = [
             'const loaded = typeof require("./");',
             'const cached = (name) => Object.keys(require.cache).some((path) => path.includes(`/node_modules/${name}/`));',
@@ -45,7 +45,7 @@ describe("the program as the language host compiles it", () => {
         ].join("\n");
         // The fixture prints a line on stderr if TypeScript's compiler module is ever compiled.
         const report = join(ROOT, "test", "fixtures", "reportTypeScriptCompile.cjs");
-        const { stdout, stderr } = await run(process.execPath, ["--require", report, ...nodeargs!.split(" "), "-e", script], { cwd: INFRA });
+        const { stdout, stderr } = await run(process.execPath, ["--require", report, ...options.nodeargs.split(" "), "-e", script], { cwd: INFRA });
         expect({ stdout, stderr }).toEqual({ stdout: "function ts-node:false", stderr: "" });
     });
 

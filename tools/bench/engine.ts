@@ -65,8 +65,8 @@ export const UP_DEV: readonly string[] = ["up", "--stack", "inventory-api-dev", 
  * A project that does nothing: a TypeScript program as Pulumi's templates make it (nodejs, `typescript: true`, so
  * ts-node) and an index.ts exporting nothing, with the checkout's node_modules. Its tsconfig.json sets `noCheck`, so
  * that it is transpiled only (type-checking even this empty file costs about 1.3 s). The project's own Pulumi.yaml
- * loads its program with sucrase instead of ts-node, which the floor keeps as any Pulumi TypeScript project has it. A package.json, as the workspace has, spares the runner's warning
- * that it found none.
+ * loads its program with sucrase instead; the floor keeps ts-node, as any Pulumi TypeScript project has it. A
+ * package.json, as the workspace has, spares the runner's warning that it found none.
  */
 export function writeFloorProject(dir: string): void {
     writeFileSync(join(dir, "Pulumi.yaml"), "name: bench-floor\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
