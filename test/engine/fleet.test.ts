@@ -3,8 +3,9 @@
  * apps, dev and test) is brought up two at a time through the Automation API, then previewed and checked for drift:
  * no change in any; each stack's expiry agrees with `npm run expiry` of that stack;
  * the local Graph and ARM hold every identity exactly once with exactly its role assignments; the Graph writes the
- * run made are those budget.ts counts for its stacks; and each worker ran in its own work directory, so the CLI kept
- * one workspace file per worker (pkg/v3 v3.276.0 workspace/workspace.go settingsPath).
+ * run made are those budget.ts counts for its stacks; each stack's CLI calls are only the ones its verb needs (a
+ * recording `pulumi` first on PATH); and each worker ran in its own work directory, so the CLI kept one workspace
+ * file per worker (pkg/v3 v3.276.0 workspace/workspace.go settingsPath).
  */
 import { cpSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -19,12 +20,13 @@ import { readFleet } from "../../tools/fleet/inventory";
 import { readProject } from "../../tools/stacks/stackFiles";
 import type { FleetSummary } from "../../tools/fleet/summary";
 import { generateFleet, type FleetFixture } from "../support/fleetFixture";
-import { graphAsAdmin } from "./support";
+import { graphAsAdmin, recordingCli, type RecordingCli } from "./support";
 import { createEngineWorkspace, runCommand, type CommandResult, type EngineWorkspace } from "./workspace";
 
 let azure: LocalAzure;
 let workspace: EngineWorkspace;
 let fixture: FleetFixture;
+let cli: RecordingCli;
 
 beforeAll(async () => {
     azure = await startLocalAzure();
@@ -36,6 +38,7 @@ beforeAll(async () => {
         apps: 3, environments: ["dev", "test"], seed: 7,
         resourceGroupOf: (_app, environment) => `rg-inventory-${environment}`,
     }, workspace.dir);
+    cli = recordingCli(workspace);
 }, 120_000);
 
 afterAll(async () => {
@@ -43,8 +46,28 @@ afterAll(async () => {
     await azure?.stop();
 });
 
+/** `npm run fleet -- ARGS`, its CLI calls recorded (`cli.calls()`, from this call's start). */
 function fleet(args: readonly string[]): Promise<CommandResult> {
-    return workspace.run(process.execPath, ["--max-semi-space-size=64", "-r", "sucrase/register/ts", "tools/fleet/command.ts", ...args]);
+    cli.clear();
+    return runCommand(process.execPath, ["--max-semi-space-size=64", "-r", "sucrase/register/ts", "tools/fleet/command.ts", ...args],
+        workspace.dir, cli.env);
+}
+
+/**
+ * Each stack's CLI calls in the order they ran, as the command and its first argument that is not a flag (the
+ * stack's own name dropped), and the calls that name no stack.
+ */
+function callsByStack(): Record<string, string[]> {
+    const byStack: Record<string, string[]> = {};
+    for (const call of cli.calls()) {
+        const words = call.split(" ");
+        const stackFlag = words.indexOf("--stack");
+        const stack = stackFlag >= 0 ? words[stackFlag + 1]! : words[0] === "stack" && words[1] === "init" ? words[2]! : "(none)";
+        const end = words.findIndex((word, index) => index > 0 && (word.startsWith("--") || word === stack));
+        const command = (end < 0 ? words : words.slice(0, end)).join(" ");
+        (byStack[stack] ??= []).push(command);
+    }
+    return byStack;
 }
 
 function summaryOf(result: CommandResult): FleetSummary {
@@ -82,6 +105,10 @@ describe("npm run fleet against the local Azure", () => {
             "POST /v1.0/applications": 6, "PATCH /v1.0/applications/{id}": 12, "POST /v1.0/servicePrincipals": 6,
             "PATCH /v1.0/servicePrincipals/{id}": 6, "POST /v1.0/applications/{id}/addPassword": 12,
         });
+        // Stack.createOrSelect selects, and inits a stack it cannot select; the up reads back neither the outputs nor
+        // the history (automation.ts withoutResultReads). `pulumi version` once per worker's workspace.
+        expect(callsByStack()).toEqual({ "(none)": ["version", "version"],
+            ...Object.fromEntries(fixture.stacks.map((stack) => [stack, ["stack select", "stack init", "up"]])) });
     }, 300_000);
 
     it("shows plain progress lines off a terminal: a start and a numbered end line per stack", () => {
@@ -112,6 +139,8 @@ describe("npm run fleet against the local Azure", () => {
             [stack, "succeeded", { same: 6 + fixture.roles[stack]!.length }]));
         expect(summary.graphWrites).toBeUndefined();
         expect(graphWrites(from)).toEqual([]);
+        expect(callsByStack()).toEqual({ "(none)": ["version", "version"],
+            ...Object.fromEntries(fixture.stacks.map((stack) => [stack, ["stack select", "preview"]])) });
     }, 300_000);
 
     // The workspace sets PULUMI_SKIP_CONFIRMATIONS=true, which the CLI would take for --yes and refuse beside
@@ -120,6 +149,8 @@ describe("npm run fleet against the local Azure", () => {
         const summary = summaryOf(await fleet(["drift", "--concurrency", "2", "--format", "json"]));
         expect(summary.stacks.map((run) => [run.stack, run.result, run.changes])).toEqual(fixture.stacks.map((stack) =>
             [stack, "succeeded", { same: 6 + fixture.roles[stack]!.length }]));
+        expect(callsByStack()).toEqual({ "(none)": ["version", "version"],
+            ...Object.fromEntries(fixture.stacks.map((stack) => [stack, ["stack select", "refresh"]])) });
     }, 300_000);
 
     it("expiry: each stack's newest secret as npm run expiry -- --stack S judges it", async () => {

@@ -4,32 +4,28 @@
  * npm run env-file -- --stack"). The stack is deployed on 2026-11-17 by a moved clock (fakeClock.cjs), so that
  * every date below is exact. A recording `pulumi` first on PATH logs each call and hands it to the real CLI.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalAzure, type LocalAzure } from "../../localazure";
 import { hashSecret } from "../../localazure/secrets";
-import { appNamed, expectOk, MovableClock, pulumiWith, runTool, secretValues, signIn, utc } from "./support";
-import { createEngineWorkspace, requirePulumiCli, type CommandResult, type EngineWorkspace } from "./workspace";
+import { appNamed, expectOk, MovableClock, pulumiWith, recordingCli, runTool, secretValues, signIn, utc, type RecordingCli } from "./support";
+import { createEngineWorkspace, type CommandResult, type EngineWorkspace } from "./workspace";
 
 let azure: LocalAzure;
 let workspace: EngineWorkspace;
 let clock: MovableClock;
+let cli: RecordingCli;
 /** The workspace's environment with the recording `pulumi` first on PATH. */
 let recorded: NodeJS.ProcessEnv;
-let callLog: string;
 let secrets: string[];
 
 beforeAll(async () => {
     clock = new MovableClock(utc("2026-11-17"));
     azure = await startLocalAzure({ now: clock.now });
     workspace = await createEngineWorkspace(azure);
-    const bin = join(workspace.dir, "recording-bin");
-    mkdirSync(bin);
-    callLog = join(workspace.dir, "pulumi-calls");
-    writeFileSync(join(bin, "pulumi"), `#!/bin/sh\nprintf '%s\\n' "$*" >> "${callLog}"\nexec "${requirePulumiCli()}" "$@"\n`);
-    chmodSync(join(bin, "pulumi"), 0o755);
-    recorded = { ...workspace.env, PATH: `${bin}:${workspace.env["PATH"] ?? ""}` };
+    cli = recordingCli(workspace);
+    recorded = cli.env;
     expectOk(await workspace.pulumi(["stack", "init", "inventory-api-dev"]), "pulumi stack init inventory-api-dev");
     expectOk(await pulumiWith(workspace, clock.env(workspace.env), ["up", "--stack", "inventory-api-dev", "--yes", "--skip-preview"]), "pulumi up");
     secrets = await secretValues(workspace, ["inventory-api-dev"]);
@@ -42,10 +38,10 @@ afterAll(async () => {
 
 /** Runs a tool with the recording CLI; returns what it printed and the CLI calls it made. */
 async function recordedTool(tool: string, args: readonly string[], env: NodeJS.ProcessEnv = recorded): Promise<CommandResult & { calls: string[] }> {
-    writeFileSync(callLog, "");
+    cli.clear();
     const result = await runTool(workspace, tool, args, env);
     for (const secret of secrets) expect(result.stdout + result.stderr).not.toContain(secret);
-    return { ...result, calls: readFileSync(callLog, "utf8").split("\n").filter((line) => line !== "") };
+    return { ...result, calls: cli.calls() };
 }
 
 describe("npm run expiry -- --stack on the real CLI's outputs", () => {

@@ -3,7 +3,7 @@
  * CLI starts, sign-in through the local Entra token endpoint, the portal user's Graph calls, the project's tools
  * run as npm runs them, and the secret values a scenario must never see printed.
  */
-import { cpSync, readFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LocalAzure, RequestLogEntry } from "../../localazure";
 import { identityFromOutputs, renderEnvFile } from "../../tools/envFile/envFile";
@@ -56,6 +56,29 @@ export function addDays(date: Date, days: number): Date {
 /** The real CLI of the workspace, with another environment (a moved clock, another PATH). */
 export function pulumiWith(workspace: EngineWorkspace, env: NodeJS.ProcessEnv, args: readonly string[]): Promise<CommandResult> {
     return runCommand(requirePulumiCli(), args, workspace.dir, env);
+}
+
+export interface RecordingCli {
+    /** The workspace's environment with the recording `pulumi` first on PATH. */
+    readonly env: NodeJS.ProcessEnv;
+    /** The arguments of each CLI call since the last `clear`, one line each, in the order they started. */
+    calls(): string[];
+    clear(): void;
+}
+
+/** A `pulumi` first on PATH that appends each call's arguments to a log, then runs the real CLI. */
+export function recordingCli(workspace: EngineWorkspace): RecordingCli {
+    const bin = join(workspace.dir, "recording-bin");
+    mkdirSync(bin);
+    const log = join(workspace.dir, "pulumi-calls");
+    writeFileSync(log, "");
+    writeFileSync(join(bin, "pulumi"), `#!/bin/sh\nprintf '%s\\n' "$*" >> "${log}"\nexec "${requirePulumiCli()}" "$@"\n`);
+    chmodSync(join(bin, "pulumi"), 0o755);
+    return {
+        env: { ...workspace.env, PATH: `${bin}:${workspace.env["PATH"] ?? ""}` },
+        calls: () => readFileSync(log, "utf8").split("\n").filter((line) => line !== ""),
+        clear: () => writeFileSync(log, ""),
+    };
 }
 
 /** Fails with everything the CLI said when it exits non-zero. */
