@@ -40,11 +40,11 @@ describe("Pulumi.yaml", () => {
         expect(validate({ ...project, config: { roleAssignments: declaration } })).toBe(false);
     });
 
-    it("runs the TypeScript program in infra/ under sucrase's hook, not ts-node, with stack config in stacks/", () => {
+    it("runs the TypeScript program in infra/ under sucrase's hook (its output cached), not ts-node, with stack config in stacks/", () => {
         const project = parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8"));
         expect(project).toMatchObject({
             name: "app-identity",
-            runtime: { name: "nodejs", options: { typescript: false, nodeargs: "--require ../common/lazyTypeScript.cjs --require sucrase/register/ts" } },
+            runtime: { name: "nodejs", options: { typescript: false, nodeargs: "--require ../common/lazyTypeScript.cjs --require ../common/cachedTypeScript.cjs" } },
             main: "infra/",
             stackConfigDir: "stacks",
         });
