@@ -21,15 +21,23 @@ const sucraseRoot = dirname(require.resolve("sucrase/package.json"));
 const sucraseVersion = JSON.parse(readFileSync(join(sucraseRoot, "package.json"), "utf8")).version;
 const CACHE_DIR = join(sucraseRoot, "..", ".cache", "sucrase-register-ts");
 
-/** sucrase dist/register.js registerTS and addHook: the options, with SUCRASE_OPTIONS over them. */
-function transformOptions() {
-    const fromEnv = process.env["SUCRASE_OPTIONS"];
+/**
+ * sucrase dist/register.js registerTS and addHook: the options, with SUCRASE_OPTIONS over them (read once, as the
+ * hook reads them when it is registered). @param {NodeJS.ProcessEnv} env @returns {Record<string, unknown>}
+ */
+function transformOptions(env) {
+    const fromEnv = env["SUCRASE_OPTIONS"];
     return { transforms: ["imports", "typescript"], ...(fromEnv ? JSON.parse(fromEnv) : {}) };
 }
 
-/** The cache entry of a file's text under the current options. @param {string} code @returns {string} */
-function cacheFileOf(code) {
-    const key = createHash("sha256").update(`${sucraseVersion}\0${JSON.stringify(transformOptions())}\0${code}`).digest("hex");
+const options = transformOptions(process.env);
+
+/**
+ * The cache entry of a file's text under sucrase options `under`, by default this process's.
+ * @param {string} code @param {Record<string, unknown>} [under] @returns {string}
+ */
+function cacheFileOf(code, under = options) {
+    const key = createHash("sha256").update(`${sucraseVersion}\0${JSON.stringify(under)}\0${code}`).digest("hex");
     return join(CACHE_DIR, `${key}.json`);
 }
 
@@ -55,7 +63,7 @@ function transpiled(code, filePath) {
     if (cached === undefined) {
         // Loaded only on a miss: sucrase's load and transform are what the cache saves.
         const { transform } = require("sucrase");
-        const result = transform(code, { ...transformOptions(), sourceMapOptions: { compiledFilename: filePath }, filePath });
+        const result = transform(code, { ...options, sourceMapOptions: { compiledFilename: filePath }, filePath });
         cached = { code: result.code, map: /** @type {Record<string, unknown>} */ (result.sourceMap) };
         // Written beside the entry and renamed into place: the CLI starts programs and tools at the same time.
         mkdirSync(CACHE_DIR, { recursive: true });
@@ -67,4 +75,4 @@ function transpiled(code, filePath) {
     return withInlineMap(cached.code, { ...cached.map, file: filePath, sources: [filePath] });
 }
 
-module.exports = { CACHE_DIR, cacheFileOf, transpiled };
+module.exports = { cacheFileOf, transformOptions, transpiled };

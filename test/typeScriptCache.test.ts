@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { cacheFileOf } from "../common/typeScriptCache.cjs";
+import { cacheFileOf, transformOptions } from "../common/typeScriptCache.cjs";
 import { ROOT } from "./harness";
 
 const run = promisify(execFile);
@@ -41,15 +41,8 @@ describe("the program's TypeScript hook against sucrase/register/ts", () => {
             const sucrase = await compiledUnder("sucrase/register/ts", env);
             expect(Object.keys(sucrase.seen).filter((path) => path.startsWith(`${INFRA}/`)).sort()).toEqual(programFiles);
             // A miss for every file: their entries under these options removed (the key is the text and the options).
-            const before = process.env["SUCRASE_OPTIONS"];
-            if (sucraseOptions === undefined) delete process.env["SUCRASE_OPTIONS"];
-            else process.env["SUCRASE_OPTIONS"] = sucraseOptions;
-            try {
-                for (const path of Object.keys(sucrase.seen)) rmSync(cacheFileOf(readFileSync(path, "utf8")), { force: true });
-            } finally {
-                if (before === undefined) delete process.env["SUCRASE_OPTIONS"];
-                else process.env["SUCRASE_OPTIONS"] = before;
-            }
+            const under = transformOptions(env);
+            for (const path of Object.keys(sucrase.seen)) rmSync(cacheFileOf(readFileSync(path, "utf8"), under), { force: true });
             const hook = join(ROOT, "common", "cachedTypeScript.cjs");
             const miss = await compiledUnder(hook, env);
             const hit = await compiledUnder(hook, env);
