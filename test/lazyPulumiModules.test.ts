@@ -1,7 +1,8 @@
 /**
- * common/lazyTracing.cjs, preloaded into the program as the language host starts it (node <nodeargs> in infra/):
- * @pulumi/pulumi's runner loads its tracing module (cmd/run/tracing.js) without the OpenTelemetry SDK packages it
- * requires at its top, and tracing still sends what it sends without the preload.
+ * common/lazyPulumiModules.cjs, preloaded into the program as the language host starts it (node <nodeargs> in
+ * infra/): @pulumi/pulumi's runner loads its tracing module (cmd/run/tracing.js) without the OpenTelemetry SDK
+ * packages it requires at its top, and tracing still sends what it sends without the preload; the SDK loads without
+ * its Automation API, which is the real one at its first use.
  */
 import { execFile } from "node:child_process";
 import { createServer } from "node:http";
@@ -15,7 +16,7 @@ import { ROOT } from "./harness";
 
 const run = promisify(execFile);
 const INFRA = join(ROOT, "infra");
-/** Pulumi.yaml's nodeargs, which put common/lazyTracing.cjs before the runner. */
+/** Pulumi.yaml's nodeargs, which put common/lazyPulumiModules.cjs before the runner. */
 const NODEARGS = (parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as { runtime: { options: { nodeargs: string } } })
     .runtime.options.nodeargs.split(" ");
 const TRACING_MODULE = join(ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "run", "tracing.js");
@@ -26,8 +27,8 @@ const tracing = require("@pulumi/pulumi/cmd/run/tracing");
 tracing.newSpan("language-runtime.run").end();
 const sdkFiles = Object.keys(require.cache).filter((path) => path.includes("/node_modules/@opentelemetry/") && !path.includes("/@opentelemetry/api/"));
 console.log(JSON.stringify({
-    stubs: sdkFiles.filter((path) => require.cache[path].lazyTracing === true).length,
-    real: sdkFiles.filter((path) => require.cache[path].lazyTracing !== true).length,
+    stubs: sdkFiles.filter((path) => require.cache[path].lazyPulumiModule === true).length,
+    real: sdkFiles.filter((path) => require.cache[path].lazyPulumiModule !== true).length,
 }));`;
 
 async function loadTracing(preload: readonly string[], args: readonly string[] = [], env: NodeJS.ProcessEnv = {}) {
@@ -36,12 +37,12 @@ async function loadTracing(preload: readonly string[], args: readonly string[] =
     return JSON.parse(stdout) as { stubs: number; real: number };
 }
 
-describe("the runner's OpenTelemetry packages, loaded only if tracing is used (common/lazyTracing.cjs)", () => {
+describe("the runner's OpenTelemetry packages, loaded only if tracing is used (common/lazyPulumiModules.cjs)", () => {
     it("defers exactly the packages and names cmd/run/tracing.js takes at its top, and only the API is required besides", async () => {
         const source = readFileSync(TRACING_MODULE, "utf8");
         const destructured = Object.fromEntries([...source.matchAll(/^const \{ ([^}]+) \} = require\("(@opentelemetry\/[^"]+)"\);$/gm)]
             .map(([, names, name]) => [name!, names!.split(", ")]));
-        const { stdout } = await run(process.execPath, ["-e", 'console.log(JSON.stringify(require("../common/lazyTracing.cjs").DEFERRED))'], { cwd: INFRA });
+        const { stdout } = await run(process.execPath, ["-e", 'console.log(JSON.stringify(require("../common/lazyPulumiModules.cjs").TRACING))'], { cwd: INFRA });
         expect(JSON.parse(stdout)).toEqual(destructured);
         expect(Object.keys(destructured)).toHaveLength(6);
         expect([...source.matchAll(/require\("(@opentelemetry\/[^"]+)"\)/g)].map(([, name]) => name).filter((name) => !(name! in destructured)))
@@ -92,5 +93,28 @@ describe("the runner's OpenTelemetry packages, loaded only if tracing is used (c
         const without = await spansSent([]);
         expect(without.map((span) => [span.name, span.child])).toEqual([["language-runtime.run", true], ["nodejs-runtime-root", false]]);
         expect(await spansSent(NODEARGS)).toEqual(without);
+    });
+});
+
+/** Loads @pulumi/pulumi, then uses its Automation API; prints whether execa, which it drives the CLI with, was loaded. */
+const USE_AUTOMATION = `
+const pulumi = require("@pulumi/pulumi");
+const path = require.resolve("@pulumi/pulumi/automation");
+const execa = () => Object.keys(require.cache).some((file) => file.includes("/node_modules/execa/"));
+const before = { execa: execa(), stub: require.cache[path].lazyPulumiModule === true };
+const api = pulumi.automation;
+console.log(JSON.stringify({ before, esModule: api.__esModule, workspace: typeof api.LocalWorkspace.create, after: execa(),
+    real: api.LocalWorkspace === require.cache[path].exports.LocalWorkspace }));`;
+
+describe("the Automation API, which the SDK's index.js requires as it loads, loaded at its first use (common/lazyPulumiModules.cjs)", () => {
+    const use = async (preload: readonly string[]) =>
+        JSON.parse((await run(process.execPath, [...preload, "-e", USE_AUTOMATION], { cwd: INFRA })).stdout) as unknown;
+
+    it("with Pulumi.yaml's nodeargs, @pulumi/pulumi loads without it; pulumi.automation is then the real module", async () => {
+        expect(await use(NODEARGS)).toEqual({ before: { execa: false, stub: true }, esModule: true, workspace: "function", after: true, real: true });
+    });
+
+    it("without the preload, it loads with @pulumi/pulumi, and sets __esModule, which the stand-in answers in its place", async () => {
+        expect(await use([])).toEqual({ before: { execa: true, stub: false }, esModule: true, workspace: "function", after: true, real: true });
     });
 });
