@@ -50,7 +50,7 @@ async function newSecret(): Promise<string> {
 function envFile(args: readonly string[]): Promise<{ code: number; stderr: string; seconds: number }> {
     const started = Date.now();
     return new Promise((resolve) => {
-        execFile(process.execPath, ["-r", "sucrase/register/ts", "tools/envFile/command.ts", ...args], {
+        execFile(process.execPath, ["-r", "./common/cachedTypeScript.cjs", "tools/envFile/command.ts", ...args], {
             cwd: ROOT, env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", ...Object.fromEntries(environmentFor(azure)) },
         }, (error, _stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code ?? 1), stderr, seconds: (Date.now() - started) / 1000 }));
     });

@@ -86,7 +86,7 @@ describe("npm run expiry", () => {
 
     it("reads the outputs from standard input with --from -", async () => {
         const { spawnSync } = await import("node:child_process");
-        const result = spawnSync(process.execPath, ["-r", "sucrase/register/ts", "tools/expiry/command.ts",
+        const result = spawnSync(process.execPath, ["-r", "./common/cachedTypeScript.cjs", "tools/expiry/command.ts",
             "--from", "-", "--at", "2026-11-17"], { cwd: ROOT, input: readFileSync(DEV), encoding: "utf8" });
         expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
         expect(result.stdout.split("\n")[0]).toBe("Client secrets of standard input at 2026-11-17: ok");

@@ -20,7 +20,7 @@ import { startLocalAzure, type LocalAzure } from "../../localazure";
 import { environmentFor } from "../../localazure/main";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import { GitHubStandIn } from "../support/githubStandIn";
-import { appNamed, copyIntoWorkspace, expectOk, graphAsAdmin, MovableClock, utc } from "./support";
+import { appNamed, copyIntoWorkspace, expectOk, graphAsAdmin, MovableClock, TYPESCRIPT_HOOK, utc } from "./support";
 import { createEngineWorkspace, runCommand, type CommandResult, type EngineWorkspace } from "./workspace";
 
 const STACK = "inventory-api-dev";
@@ -61,7 +61,7 @@ async function scheduledRun(day: string, runId = "7"): Promise<{ maintain: Comma
     const maintain = await runCommand("bash", [join(workspace.dir, "tools", "ci", "each.sh"), "maintenance", STACK], tmpdir(),
         { ...env, ALERT_REPORTS: reports, GITHUB_RUN_ID: runId, GITHUB_SERVER_URL: "https://github.com", GITHUB_REPOSITORY: "contoso/app-identities" });
     const mark = github.calls.length;
-    const alerts = await runCommand(process.execPath, ["-r", "sucrase/register/ts", join(workspace.dir, "tools", "alerts", "command.ts"),
+    const alerts = await runCommand(process.execPath, [...TYPESCRIPT_HOOK, join(workspace.dir, "tools", "alerts", "command.ts"),
         "--reports", reports], workspace.dir, { ...env, GITHUB_TOKEN: TOKEN, GITHUB_REPOSITORY: "contoso/app-identities", GITHUB_API_URL: github.url });
     return { maintain, alerts, calls: github.callsSince(mark) };
 }

@@ -15,7 +15,7 @@ import { certificatePath } from "../../infra/certificates";
 import { makeSelfSigned } from "../../tools/certificate/selfSigned";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
 import { environmentFor } from "../../localazure/main";
-import { appNamed, copyIntoWorkspace, expectOk, graphAsAdmin, MovableClock, pulumiWith, utc, writesSince } from "./support";
+import { appNamed, copyIntoWorkspace, expectOk, graphAsAdmin, MovableClock, pulumiWith, TYPESCRIPT_HOOK, utc, writesSince } from "./support";
 import { createEngineWorkspace, runCommand, type EngineWorkspace } from "./workspace";
 
 const NAME = "inventory-api-dev";
@@ -58,7 +58,7 @@ describe("trustedCertificateAuthority against a stack of self-signed certificate
     it("npm run credential-policy, as the deployer in the stack's workspace, refuses the stack with its exact line and writes nothing", async () => {
         const mark = azure.log().length;
         // The workspace's own copy of tools/, as a checkout runs it: the command reads the project it lives in.
-        const checked = await runCommand(process.execPath, ["-r", "sucrase/register/ts", join(workspace.dir, "tools/credentialPolicy/command.ts"),
+        const checked = await runCommand(process.execPath, [...TYPESCRIPT_HOOK, join(workspace.dir, "tools/credentialPolicy/command.ts"),
             "--stack", NAME], workspace.dir, { ...clock.env(workspace.env), ...Object.fromEntries(environmentFor(azure)) });
         expect(checked).toEqual({ code: 1, stderr: "", stdout: "stacks/Pulumi.inventory-api-dev.yaml: app-identity:credential is " +
             "\"certificate\"; the tenant's default app management policy accepts only certificates issued by its trusted " +

@@ -12,7 +12,7 @@ import { readableCopy } from "../support/e2e";
 import { PYTHON_ENV, requireVenv } from "../support/envReaders";
 import { asUser, ensureServiceUser, userEnvironment } from "../support/serviceUser";
 import { createEngineWorkspace, runCommand, type EngineWorkspace } from "./workspace";
-import { pulumiOk as sharedPulumiOk } from "./support";
+import { pulumiOk as sharedPulumiOk, TYPESCRIPT_HOOK } from "./support";
 
 const STACKS = ["inventory-api-dev", "inventory-api-test", "inventory-api-prod", "inventory-api-local"] as const;
 
@@ -75,7 +75,7 @@ describe("pulumi on the real engine against the local Azure", () => {
     it("the real outputs become an env file (mode 0600) with which the Azure SDK for Python signs in as the service's user", async () => {
         const envFile = join(workspace.dir, "dev.env");
         const written = await runCommand(process.execPath,
-            ["-r", "sucrase/register/ts", join(PROJECT_ROOT, "tools/envFile/command.ts"), "--stack", "inventory-api-dev", "--out", envFile],
+            [...TYPESCRIPT_HOOK, join(PROJECT_ROOT, "tools/envFile/command.ts"), "--stack", "inventory-api-dev", "--out", envFile],
             workspace.dir, workspace.env);
         expect(written.code).toBe(0);
         expect(statSync(envFile).mode & 0o777).toBe(0o600);

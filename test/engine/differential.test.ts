@@ -15,7 +15,7 @@ import {
     type Verdict, withProgramKeyNames,
 } from "./differentialSupport";
 import { createEngineWorkspace, type CommandResult, type EngineWorkspace } from "./workspace";
-import { pulumiOk as sharedPulumiOk } from "./support";
+import { pulumiOk as sharedPulumiOk, TYPESCRIPT_HOOK } from "./support";
 
 /** Fixed, so that a failing case is made again by the next run; change it to explore other files. */
 const SEED = 1311;
@@ -109,7 +109,7 @@ beforeAll(async () => {
     }
     const files = new Map(CASES.map(({ stack }) => [stack, stackFile(stack)]));
     const previews = await mapLimit(CASES, CONCURRENCY, ({ stack }) => workspace.pulumi(["preview", "--stack", stack, "--json"]));
-    const plan = await workspace.run(process.execPath, ["-r", "sucrase/register/ts", join(PROJECT_ROOT, "tools/plan/command.ts"),
+    const plan = await workspace.run(process.execPath, [...TYPESCRIPT_HOOK, join(PROJECT_ROOT, "tools/plan/command.ts"),
         "--root", workspace.dir, ...CASES.map(({ stack }) => stack), "--format", "json"]);
     planExit = plan.code;
     const planned = (JSON.parse(plan.stdout) as { stacks: PlannedStackJson[] }).stacks;

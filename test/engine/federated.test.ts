@@ -15,7 +15,7 @@ import { JWT_BEARER } from "../../localazure/clientAssertion";
 import { OidcIssuer } from "../../localazure/oidc/issuer";
 import { FEDERATED_IDENTITY_CREDENTIALS } from "../../localazure/graph/model";
 import { PROJECT_ROOT } from "../../tools/stacks/stackFiles";
-import { appNamed, copyIntoWorkspace, expectOk, writesSince } from "./support";
+import { appNamed, copyIntoWorkspace, expectOk, TYPESCRIPT_HOOK, writesSince } from "./support";
 import { createEngineWorkspace, type EngineWorkspace } from "./workspace";
 
 const NAME = "inventory-api-dev";
@@ -106,7 +106,7 @@ describe("credential: federated on the real engine", () => {
     }, 300_000);
 
     it("npm run env-file --stack --token-file: the client ID, the tenant and the token file", async () => {
-        const result = await workspace.run(process.execPath, ["-r", "sucrase/register/ts", "tools/envFile/command.ts", "--stack", NAME,
+        const result = await workspace.run(process.execPath, [...TYPESCRIPT_HOOK, "tools/envFile/command.ts", "--stack", NAME,
             "--token-file", "/run/spire/tokens/azure", "--stdout"]);
         expect(result.code, result.stderr).toBe(0);
         expect(clientId).toMatch(/^[0-9a-f-]{36}$/);

@@ -20,7 +20,7 @@ import { readFleet } from "../../tools/fleet/inventory";
 import { readProject } from "../../tools/stacks/stackFiles";
 import type { FleetSummary } from "../../tools/fleet/summary";
 import { generateFleet, type FleetFixture } from "../support/fleetFixture";
-import { graphAsAdmin, recordingCli, type RecordingCli } from "./support";
+import { graphAsAdmin, recordingCli, type RecordingCli, TYPESCRIPT_HOOK } from "./support";
 import { createEngineWorkspace, runCommand, type CommandResult, type EngineWorkspace } from "./workspace";
 
 let azure: LocalAzure;
@@ -49,7 +49,7 @@ afterAll(async () => {
 /** `npm run fleet -- ARGS`, its CLI calls recorded (`cli.calls()`, from this call's start). */
 function fleet(args: readonly string[]): Promise<CommandResult> {
     cli.clear();
-    return runCommand(process.execPath, ["--max-semi-space-size=64", "-r", "sucrase/register/ts", "tools/fleet/command.ts", ...args],
+    return runCommand(process.execPath, ["--max-semi-space-size=64", ...TYPESCRIPT_HOOK, "tools/fleet/command.ts", ...args],
         workspace.dir, cli.env);
 }
 
@@ -158,7 +158,7 @@ describe("npm run fleet against the local Azure", () => {
         const at = new Date().toISOString().slice(0, 10);
         const summary = summaryOf(await fleet(["expiry", "--at", at, "--format", "json"]));
         const single = await Promise.all(fixture.stacks.map(async (stack) => {
-            const result = await workspace.run(process.execPath, ["-r", "sucrase/register/ts", "tools/expiry/command.ts",
+            const result = await workspace.run(process.execPath, [...TYPESCRIPT_HOOK, "tools/expiry/command.ts",
                 "--stack", stack, "--at", at, "--format", "json"]);
             expect(result.code, result.stderr).toBe(0);
             const report = JSON.parse(result.stdout) as { secrets: { newest: boolean; daysLeft: number }[] };
@@ -171,7 +171,7 @@ describe("npm run fleet against the local Azure", () => {
     it("credential-policy: each stack's verdict is npm run credential-policy -- --stack S's, passing and refused", async () => {
         // Both read Graph themselves, as the deployer, through the local Azure's proxy (its env.sh).
         const env = { ...workspace.env, ...Object.fromEntries(environmentFor(azure)) };
-        const node = (args: readonly string[]) => runCommand(process.execPath, ["-r", "sucrase/register/ts", ...args], workspace.dir, env);
+        const node = (args: readonly string[]) => runCommand(process.execPath, [...TYPESCRIPT_HOOK, ...args], workspace.dir, env);
         const alone = (stack: string) => node(["tools/credentialPolicy/command.ts", "--stack", stack]);
         const fleetCheck = () => node(["tools/fleet/command.ts", "credential-policy", "--concurrency", "2", "--format", "json"]);
         const passing = summaryOf(await fleetCheck());

@@ -15,6 +15,7 @@ import {
     deployerWrites, errorCodesOf, identityIn, openScenario, outputOf, resourcesSummaries, signIn, stateOf,
     type IdentityState, type Scenario, type StateResource,
 } from "./scenario";
+import { TYPESCRIPT_HOOK } from "./support";
 import { runCommand, type CommandResult } from "./workspace";
 
 const PROD = "inventory-api-prod";
@@ -38,7 +39,7 @@ afterAll(async () => {
  */
 function revoke(args: readonly string[]): Promise<CommandResult> {
     const { dir, env } = scenario.workspace;
-    return runCommand(process.execPath, ["-r", "sucrase/register/ts", join(dir, "tools", "revoke", "command.ts"), ...args], dir,
+    return runCommand(process.execPath, [...TYPESCRIPT_HOOK, join(dir, "tools", "revoke", "command.ts"), ...args], dir,
         { ...env, ...Object.fromEntries(environmentFor(scenario.azure)) });
 }
 

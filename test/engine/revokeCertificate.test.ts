@@ -16,6 +16,7 @@ import { PYTHON_ENV, requireVenv } from "../support/envReaders";
 import { readableCopy } from "../support/e2e";
 import { asUser, ensureServiceUser, SERVICE_USER, userEnvironment } from "../support/serviceUser";
 import { openScenario, type Scenario } from "./scenario";
+import { TYPESCRIPT_HOOK } from "./support";
 import { runCommand, type CommandResult } from "./workspace";
 
 const NAME = "inventory-api-dev";
@@ -41,7 +42,7 @@ afterAll(async () => {
 /** A command of the project's tools/, as npm runs it: from the project's folder, with the local Azure's variables. */
 function tool(command: string, args: readonly string[]): Promise<CommandResult> {
     const { dir, env } = scenario.workspace;
-    return runCommand(process.execPath, ["-r", "sucrase/register/ts", join(dir, "tools", command, "command.ts"), ...args], dir,
+    return runCommand(process.execPath, [...TYPESCRIPT_HOOK, join(dir, "tools", command, "command.ts"), ...args], dir,
         { ...env, ...Object.fromEntries(environmentFor(scenario.azure)) });
 }
 

@@ -92,9 +92,12 @@ export async function pulumiOk(workspace: EngineWorkspace, args: readonly string
     return expectOk(await workspace.pulumi(args), `pulumi ${args.join(" ")}`);
 }
 
+/** The TypeScript hook package.json's scripts load the project's commands with: sucrase's, its output cached. */
+export const TYPESCRIPT_HOOK = ["-r", join(PROJECT_ROOT, "common", "cachedTypeScript.cjs")] as const;
+
 /**
  * `npm run SCRIPT -- ARGS` in the workspace: the command of package.json's script (`node -r
- * ./common/lazyTypeScript.cjs -r sucrase/register/ts tools/X/command.ts`), with this node and the checkout's files,
+ * ./common/lazyTypeScript.cjs -r ./common/cachedTypeScript.cjs tools/X/command.ts`), with this node and the checkout's files,
  * without npm's own start-up.
  */
 export function runTool(workspace: EngineWorkspace, script: string, args: readonly string[], env: NodeJS.ProcessEnv = workspace.env): Promise<CommandResult> {

@@ -33,7 +33,7 @@ const ROOT = PROJECT_ROOT;
  * The preloads of package.json's scripts: TypeScript's compiler deferred to its first use (common/lazyTypeScript.cjs),
  * and sucrase, which strips the types (tsc checks them in CI).
  */
-const LOADER = ["-r", join(PROJECT_ROOT, "common", "lazyTypeScript.cjs"), "-r", "sucrase/register/ts"];
+const LOADER = ["-r", join(PROJECT_ROOT, "common", "lazyTypeScript.cjs"), "-r", join(PROJECT_ROOT, "common", "cachedTypeScript.cjs")];
 const USAGE_HOOK = join(__dirname, "reportUsage.cjs");
 
 /** Run a command once, cold: a new process, its wall time, and (for node) its peak RSS. */
@@ -69,7 +69,7 @@ const node = (...args: string[]) => [process.execPath, "--require", USAGE_HOOK, 
 /** A process as `npm run plan` starts it: with the Node flags of package.json's plan script. */
 const plan = (...args: string[]) => [process.execPath, ...planNodeFlags(), "--require", USAGE_HOOK, ...LOADER, ...args];
 
-/** The V8 flags `npm run plan` gives node (package.json's script: `node <flags> -r ... -r sucrase/register/ts ...`). */
+/** The V8 flags `npm run plan` gives node (package.json's script: `node <flags> -r ... -r ./common/cachedTypeScript.cjs ...`). */
 export function planNodeFlags(root = ROOT): string[] {
     const script = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts["plan"]!;
     const words = script.split(/\s+/);
