@@ -1,7 +1,8 @@
 /**
  * The language host model against the rules of pulumi/pulumi sdk/nodejs/cmd/pulumi-language-nodejs/main.go, read at
  * pkg/v3.259.0-14 (1b5949891b, the newest the mirror holds; the project pins v3.276.0): constructArguments,
- * constructConfig, parseOptions, getPackagesFromDir; and sdk/policy_proxy.go's Abort at v3.276.0. The engine suite runs it under
+ * constructConfig, parseOptions, getPackagesFromDir, main's flags (with the arguments sdk/go/common/resource/plugin/plugin.go
+ * buildPluginArguments gives a plugin); and sdk/policy_proxy.go's Abort at v3.276.0. The engine suite runs it under
  * the real CLI; these pin each rule on its own.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -11,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import * as grpc from "@grpc/grpc-js";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as analyzerrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
-import { constructArguments, constructConfig, parseOptions, requiredPackages } from "../tools/pulumi/languageHost";
+import { constructArguments, constructConfig, parseHostFlags, parseOptions, requiredPackages } from "../tools/pulumi/languageHost";
 import { PolicyProxy } from "../tools/pulumi/policyProxy";
 import { PROJECT_ROOT } from "../tools/stacks/stackFiles";
 
@@ -27,6 +28,7 @@ describe("the Node.js language host model (main.go)", () => {
         programDirectory: "/p/infra",
         dryRun: true,
         parallel: 48,
+        tracing: "",
         entryPoint: ".",
         args: [],
     };
@@ -41,6 +43,28 @@ describe("the Node.js language host model (main.go)", () => {
             "--project", "app-identity", "--root-directory", "/p", "--stack", "dev", "--pwd", "/p/infra",
             "--parallel", "48", ".", "x",
         ]);
+        // maybeAppendArg("tracing", host.tracing) after --parallel: the host's own -tracing, handed on.
+        expect(constructArguments({ ...base, tracing: "http://127.0.0.1:9411/api/v2/spans" }).slice(-5)).toEqual([
+            "--parallel", "48", "--tracing", "http://127.0.0.1:9411/api/v2/spans", ".",
+        ]);
+    });
+
+    it("main's flags: the engine's arguments as plugin.go builds them, parsed as Go's flag package does", () => {
+        const engine = "127.0.0.1:12345";
+        const none = { tracing: "", runtime: "nodejs", version: false };
+        // plugin_test.go TestBuildPluginArguments, each case.
+        expect(parseHostFlags([engine])).toEqual({ ...none, args: [engine] });
+        expect(parseHostFlags(["-v=9", engine])).toEqual({ ...none, args: [engine] });
+        expect(parseHostFlags(["--logtostderr", "-v=9", engine])).toEqual({ ...none, args: [engine] });
+        expect(parseHostFlags(["--tracing", "127.0.0.1:6007", engine])).toEqual({ ...none, tracing: "127.0.0.1:6007", args: [engine] });
+        expect(parseHostFlags(["--logtostderr", "-v=9", "--tracing", "127.0.0.1:6007", engine]))
+            .toEqual({ ...none, tracing: "127.0.0.1:6007", args: [engine] });
+        expect(parseHostFlags(["-tracing=http://x", "-runtime", "bun", engine, "-version"]))
+            .toEqual({ tracing: "http://x", runtime: "bun", version: false, args: [engine, "-version"] });
+        expect(parseHostFlags(["-version"])).toEqual({ ...none, version: true, args: [] });
+        expect(parseHostFlags(["--", "-v"])).toEqual({ ...none, args: ["-v"] });
+        expect(() => parseHostFlags(["-unknown", engine])).toThrow("flag provided but not defined: -unknown");
+        expect(() => parseHostFlags(["--tracing"])).toThrow("flag needs an argument: -tracing");
     });
 
     it("constructConfig: <namespace>:<name> becomes <namespace>:config:<name>, values as the engine's text", () => {

@@ -74,6 +74,8 @@ export interface RunArguments {
     readonly programDirectory: string;
     readonly dryRun: boolean;
     readonly parallel: number;
+    /** The host's own `-tracing` endpoint, handed on to the runner; empty when the engine does not trace. */
+    readonly tracing: string;
     readonly entryPoint: string;
     readonly args: readonly string[];
 }
@@ -93,6 +95,7 @@ export function constructArguments(run: RunArguments): string[] {
     maybe("pwd", run.programDirectory);
     if (run.dryRun) args.push("--dry-run");
     maybe("parallel", String(run.parallel));
+    maybe("tracing", run.tracing);
     args.push(run.entryPoint, ...run.args);
     return args;
 }
@@ -190,7 +193,7 @@ function unimplemented(method: string): grpc.ServiceError {
 export class NodeLanguageHost {
     private readonly running = new Set<ChildProcess>();
 
-    constructor(private readonly engineAddress: string, private readonly version: string) {}
+    constructor(private readonly engineAddress: string, private readonly version: string, private readonly tracing = "") {}
 
     service(): grpc.UntypedServiceImplementation {
         const unary = <Req, Res>(handler: (request: Req) => Promise<Res> | Res): grpc.handleUnaryCall<Req, Res> =>
@@ -351,6 +354,7 @@ export class NodeLanguageHost {
             programDirectory,
             dryRun: request.getDryrun(),
             parallel: request.getParallel(),
+            tracing: this.tracing,
             entryPoint: info?.getEntryPoint() ?? ".",
             args: request.getArgsList(),
         });
@@ -388,14 +392,58 @@ export class NodeLanguageHost {
     }
 }
 
+export interface HostFlags {
+    readonly tracing: string;
+    readonly runtime: string;
+    readonly version: boolean;
+    /** What follows the flags: the engine's address first. */
+    readonly args: readonly string[];
+}
+
+/**
+ * The flags main.go defines (`-tracing`, `-runtime`, `-version`) and those glog adds to Go's flag set through the
+ * SDK's logging package, which the engine passes too (sdk/go/common/resource/plugin/plugin.go buildPluginArguments:
+ * `--logtostderr`, `-v=N`, `--tracing ENDPOINT`, then the engine's address). Parsed as Go's flag package does: one or
+ * two dashes, a value after `=` or, for all but boolean flags, in the next argument; the flags end at the first
+ * argument that is not one, or after `--`.
+ */
+export function parseHostFlags(argv: readonly string[]): HostFlags {
+    const strings: Record<string, string> = { tracing: "", runtime: "nodejs", v: "0", vmodule: "", log_dir: "", log_backtrace_at: "", stderrthreshold: "" };
+    const booleans: Record<string, boolean> = { version: false, logtostderr: false, alsologtostderr: false };
+    let index = 0;
+    for (; index < argv.length; index++) {
+        const arg = argv[index]!;
+        if (arg === "--") {
+            index++;
+            break;
+        }
+        if (!arg.startsWith("-") || arg === "-") break;
+        const [name, value] = ((body) => {
+            const equals = body.indexOf("=");
+            return equals < 0 ? [body, undefined] : [body.slice(0, equals), body.slice(equals + 1)];
+        })(arg.replace(/^--?/, ""));
+        if (name in booleans) {
+            booleans[name] = value === undefined || ["1", "t", "T", "true", "TRUE", "True"].includes(value);
+        } else if (name in strings) {
+            if (value !== undefined) strings[name] = value;
+            else if (index + 1 < argv.length) strings[name] = argv[++index]!;
+            else throw new Error(`flag needs an argument: -${name}`);
+        } else {
+            throw new Error(`flag provided but not defined: -${name}`);
+        }
+    }
+    return { tracing: strings["tracing"]!, runtime: strings["runtime"]!, version: booleans["version"]!, args: argv.slice(index) };
+}
+
 /** main.go main: the engine's address is the first argument; the port goes to stdout, one line. */
 export async function main(argv: readonly string[]): Promise<void> {
-    const positional = argv.filter((arg) => !arg.startsWith("-"));
-    if (argv.includes("-version") || argv.includes("--version")) {
+    const flags = parseHostFlags(argv);
+    if (flags.version) {
         console.log(`v${PULUMI_VERSION}`);
         return;
     }
-    const host = new NodeLanguageHost(positional[0] ?? "", PULUMI_VERSION);
+    if (flags.runtime !== "nodejs" && flags.runtime !== "bun") throw new Error(`unsupported runtime: ${flags.runtime}`);
+    const host = new NodeLanguageHost(flags.args[0] ?? "", PULUMI_VERSION, flags.tracing);
     const server = new grpc.Server({ "grpc.max_receive_message_length": 400 * 1024 * 1024 });
     server.addService(langrpc.LanguageRuntimeService, host.service());
     const port = await new Promise<number>((done, fail) =>
