@@ -2,7 +2,7 @@
  * The one place the stand-ins send requests: the local Azure, never the real one. A request for
  * https://<host>/<path> goes to `${LOCAL_AZURE_URL}/<host>/<path>` (the local Azure contract).
  */
-import { request as httpRequest } from "node:http";
+import { request } from "node:http";
 
 export const LOCAL_AZURE_URL = "LOCAL_AZURE_URL";
 
@@ -76,7 +76,7 @@ export class LocalAzureClient {
  */
 function exchange(url: string, method: string, headers: Record<string, string>, body: string | undefined) {
     return new Promise<{ status: number; headers: Record<string, string>; text: string }>((answered, failed) => {
-        const sent = httpRequest(url, { method, headers }, (response) => {
+        const sent = request(url, { method, headers }, (response) => {
             const chunks: Buffer[] = [];
             response.on("data", (chunk: Buffer) => chunks.push(chunk));
             response.on("error", failed);
