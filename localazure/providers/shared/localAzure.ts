@@ -2,7 +2,6 @@
  * The one place the stand-ins send requests: the local Azure, never the real one. A request for
  * https://<host>/<path> goes to `${LOCAL_AZURE_URL}/<host>/<path>` (the local Azure contract).
  */
-import { request } from "node:http";
 
 export const LOCAL_AZURE_URL = "LOCAL_AZURE_URL";
 
@@ -63,33 +62,14 @@ export class LocalAzureClient {
             headers["content-type"] = "application/x-www-form-urlencoded";
             body = new URLSearchParams(request.form).toString();
         }
-        if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
-        const { status, headers: answered, text } = await exchange(`${this.baseUrl}/${request.host}${request.path}`, request.method, headers, body);
-        return { status, body: text === "" ? undefined : parseJson(text), headers: answered };
-    }
-}
-
-/**
- * One request through node:http rather than fetch: a stand-in is a short process making a handful of requests, and
- * fetch's first call loads undici, 50-80 ms of CPU more than node:http for the first five (two cores, three runs).
- * Headers come back as fetch gives them: lower-case names, repeated ones joined with ", ".
- */
-function exchange(url: string, method: string, headers: Record<string, string>, body: string | undefined) {
-    return new Promise<{ status: number; headers: Record<string, string>; text: string }>((answered, failed) => {
-        const sent = request(url, { method, headers }, (response) => {
-            const chunks: Buffer[] = [];
-            response.on("data", (chunk: Buffer) => chunks.push(chunk));
-            response.on("error", failed);
-            response.on("end", () => answered({
-                status: response.statusCode ?? 0,
-                headers: Object.fromEntries(Object.entries(response.headers).map(([name, value]) =>
-                    [name, Array.isArray(value) ? value.join(", ") : value ?? ""])),
-                text: Buffer.concat(chunks).toString("utf8"),
-            }));
+        const response = await fetch(`${this.baseUrl}/${request.host}${request.path}`, {
+            method: request.method,
+            headers,
+            body,
         });
-        sent.on("error", failed);
-        sent.end(body);
-    });
+        const text = await response.text();
+        return { status: response.status, body: text === "" ? undefined : parseJson(text), headers: Object.fromEntries(response.headers) };
+    }
 }
 
 function parseJson(text: string): unknown {
