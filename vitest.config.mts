@@ -14,6 +14,13 @@ import LongestFirstSequencer from "./test/support/longestFirst.mjs";
 //   of the time (the CLI, the language host, the policy pack and the providers wait on each other): on 2 cores,
 //   `npm run fleet` ran 50 stacks two at a time in 0.64x the time of one at a time (README, "Many apps in one tenant"). The time
 //   limits are generous for that (180 s unless a test sets its own): they catch a hang, and speed is the bench's.
+// The machine's NODE_EXTRA_CA_CERTS is left out of the run. Node parses the file it names as every process starts (with
+// OpenSSL 3, nodejs/node#40524, open): 50-60 ms of CPU a start for a system bundle of 144 certificates, measured with
+// `node -e ''` on the 2-core machine, and the engine suite starts some 2,500 node processes. No test reaches a server but
+// its own (the local Azure, Azurite, the GitHub and OIDC stand-ins), and each client of one gets that server's CA from
+// the test (the local Azure's caFile), as a user's machine, which sets no such variable, would.
+delete process.env["NODE_EXTRA_CA_CERTS"];
+
 export default defineConfig({
     test: {
         // Forks, not threads: the engine files start processes and the Pulumi SDK keeps its runtime state in
