@@ -15,6 +15,7 @@ import { PROJECT_ROOT } from "../tools/stacks/stackFiles";
 const copy = mkdtempSync(join(tmpdir(), "stand-ins-"));
 beforeAll(() => {
     for (const dir of ["localazure/providers", "common", "tools/pulumi"]) cpSync(join(PROJECT_ROOT, dir), join(copy, dir), { recursive: true });
+    cpSync(join(PROJECT_ROOT, "package-lock.json"), join(copy, "package-lock.json"));
     symlinkSync(join(PROJECT_ROOT, "node_modules"), join(copy, "node_modules"));
 });
 afterAll(() => rmSync(copy, { recursive: true, force: true }));
@@ -40,10 +41,21 @@ describe("the compiled stand-ins", () => {
         expect(compiledStandIns(copy)).toBe(first);
         for (const name of ["azuread", "azure-native"]) {
             const main = readFileSync(join(first, "localazure", "providers", name, "main.js"), "utf8");
-            expect(main).toContain("require(");
             expect(main).not.toMatch(/^import /m);
+            // One bundle: the project's modules and gRPC are in it, and only Node's builtins are required.
+            expect(main).toContain("function runPlugin(");
+            expect(main).not.toMatch(/require\(["']\.{1,2}\//);
+            expect(main).not.toMatch(/require\(["']@grpc\/grpc-js["']\)/);
+            expect(main).toMatch(/require\(["']node:http2?["']\)|require\(["']http2["']\)/);
         }
         expect(existsSync(join(first, "common"))).toBe(true);
+    });
+
+    it("are bundled afresh once package-lock.json changes, since each bundle holds its dependencies' code", () => {
+        const before = compiledStandIns(copy);
+        const lock = join(copy, "package-lock.json");
+        writeFileSync(lock, `${readFileSync(lock, "utf8")}\n`);
+        expect(compiledStandIns(copy)).not.toBe(before);
     });
 
     it("are compiled afresh once a source changes, so an edit is never run stale", () => {
@@ -74,7 +86,10 @@ describe("the compiled language host model", () => {
         expect([result.status, result.stdout, result.stderr]).toEqual([0, "v3.276.0\n", ""]);
         const [compiled] = compiledHosts();
         const host = readFileSync(join(copy, ".tools/language-host", compiled!, "tools/pulumi/languageHost.js"), "utf8");
-        expect(host).toContain("require('./policyProxy')");
+        // One bundle: the policy proxy and gRPC are in it.
+        expect(host).toContain("var PolicyProxy = class");
+        expect(host).not.toContain("require('./policyProxy')");
+        expect(host).not.toMatch(/require\(["']@grpc\/grpc-js["']\)/);
         expect(host).not.toMatch(/^import /m);
     });
 

@@ -10,5 +10,5 @@
 const { join, resolve } = require("node:path");
 const { compiledAhead } = require("../../common/compileAhead.cjs");
 
-const compiled = compiledAhead(resolve(__dirname, "..", ".."), ["tools/pulumi"], "language-host");
+const compiled = compiledAhead(resolve(__dirname, "..", ".."), ["tools/pulumi"], "language-host", ["tools/pulumi/languageHost"]);
 require(join(compiled, "tools", "pulumi", "languageHost.js")).start(process.argv.slice(2));
