@@ -13,6 +13,9 @@ import { compiledStandIns } from "./compiledStandIns";
 
 const ROOT = resolve(__dirname, "..");
 
+/** Runs a bundle through its V8 code cache (`node codeCache.cjs FILE ARGS...`). */
+const CODE_CACHE = join(ROOT, "common", "codeCache.cjs");
+
 /** The plugins the program's SDKs ask for, at their exact versions (package-lock.json). */
 export const PROVIDER_PLUGINS = [
     { name: "azuread", version: "6.9.1" },
@@ -30,6 +33,13 @@ export function requirePulumiCli(): string {
     return pulumi;
 }
 
+/** The plugin binary of stand-in `name` compiled in `compiled` (compiledStandIns): a shell script, as the CLI runs it. */
+export function pluginLauncher(compiled: string, name: string): string {
+    return "#!/bin/sh\n# The provider stand-in (localazure/providers, compiled), as a plugin binary, loaded through its V8\n" +
+        "# code cache (common/codeCache.cjs).\n" +
+        `exec node "${CODE_CACHE}" "${join(compiled, "localazure", "providers", name, "main.js")}" "$@"\n`;
+}
+
 /** Installs both stand-ins into the plugin cache of the Pulumi home in `env.PULUMI_HOME`. */
 export function installProviderPlugins(env: NodeJS.ProcessEnv): void {
     const pulumi = requirePulumiCli();
@@ -38,8 +48,7 @@ export function installProviderPlugins(env: NodeJS.ProcessEnv): void {
     try {
         for (const plugin of PROVIDER_PLUGINS) {
             const launcher = join(scratch, `pulumi-resource-${plugin.name}`);
-            writeFileSync(launcher, "#!/bin/sh\n# The provider stand-in (localazure/providers, compiled), as a plugin binary.\n" +
-                `exec node "${join(compiled, "localazure", "providers", plugin.name, "main.js")}" "$@"\n`);
+            writeFileSync(launcher, pluginLauncher(compiled, plugin.name));
             chmodSync(launcher, 0o755);
             const installed = spawnSync(pulumi, ["plugin", "install", "resource", plugin.name, plugin.version,
                 "--file", launcher, "--reinstall"], { env, encoding: "utf8" });

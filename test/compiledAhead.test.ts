@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compiledStandIns } from "../localazure/compiledStandIns";
+import { pluginLauncher } from "../localazure/plugins";
 import { PROJECT_ROOT } from "../tools/stacks/stackFiles";
 
 const copy = mkdtempSync(join(tmpdir(), "stand-ins-"));
@@ -67,11 +68,14 @@ describe("the compiled stand-ins", () => {
         expect(readFileSync(join(after, "localazure/providers/shared/errors.js"), "utf8")).toContain('"edited"');
     });
 
-    it("start as a plugin does: plain node, the port on the first line of stdout", async () => {
+    it("start as a plugin does, from the launcher the plugin cache holds: plain node, the port on the first line of stdout", async () => {
         const dir = compiledStandIns();
         for (const name of ["azuread", "azure-native"]) {
-            const port = await firstLine(process.execPath, [join(dir, "localazure", "providers", name, "main.js")],
-                { ...process.env, LOCAL_AZURE_URL: "http://127.0.0.1:1" });
+            const launcher = join(copy, `pulumi-resource-${name}`);
+            writeFileSync(launcher, pluginLauncher(dir, name), { mode: 0o755 });
+            expect(readFileSync(launcher, "utf8").split("\n").at(-2)).toBe(
+                `exec node "${join(PROJECT_ROOT, "common", "codeCache.cjs")}" "${join(dir, "localazure", "providers", name, "main.js")}" "$@"`);
+            const port = await firstLine(launcher, [], { ...process.env, LOCAL_AZURE_URL: "http://127.0.0.1:1" });
             expect(Number(port)).toBeGreaterThan(0);
         }
     });
@@ -91,6 +95,18 @@ describe("the compiled language host model", () => {
         expect(host).not.toContain("require('./policyProxy')");
         expect(host).not.toMatch(/require\(["']@grpc\/grpc-js["']\)/);
         expect(host).not.toMatch(/^import /m);
+    });
+
+    it("loads its bundle through the bundle's V8 code cache (common/codeCache.cjs), written by the first host that serves", async () => {
+        start("-version");
+        const [compiled] = compiledHosts();
+        const cache = join(copy, ".tools/language-host", compiled!, "tools/pulumi/languageHost.js.v8cache");
+        expect(existsSync(cache)).toBe(false);
+        const child = spawn(process.execPath, [join(copy, "tools/pulumi/startLanguageHost.cjs"), "127.0.0.1:1"], { stdio: ["ignore", "pipe", "pipe"] });
+        await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        child.kill();
+        expect(existsSync(cache)).toBe(true);
     });
 
     it("is compiled afresh once a source changes, and runs the edit", () => {
