@@ -64,8 +64,9 @@ function compileWithCache(file) {
     const cachedData = readCache(file);
     const script = new vm.Script(Module.wrap(readFileSync(file, "utf8")), {
         filename: file,
+        // No importModuleDynamically: the bundles call no import() (test/compiledAhead.test.ts), and a script from a
+        // cache would lose it (common/moduleCodeCache.cjs says more).
         cachedData,
-        importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
     });
     const cache = cachedData === undefined ? "absent" : script.cachedDataRejected ? "rejected" : "accepted";
     if (cache !== "accepted") {

@@ -44,7 +44,7 @@ describe("Pulumi.yaml", () => {
         const project = parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8"));
         expect(project).toMatchObject({
             name: "app-identity",
-            runtime: { name: "nodejs", options: { typescript: false, nodeargs: "--require ../common/lazyTypeScript.cjs --require ../common/lazyPulumiModules.cjs --require ../common/inspectLoopGuard.cjs --require ../common/lazyPromiseStacks.cjs --require ../common/cachedTypeScript.cjs" } },
+            runtime: { name: "nodejs", options: { typescript: false, nodeargs: "--require ../common/moduleCodeCache.cjs --require ../common/lazyTypeScript.cjs --require ../common/lazyPulumiModules.cjs --require ../common/inspectLoopGuard.cjs --require ../common/lazyPromiseStacks.cjs --require ../common/cachedTypeScript.cjs" } },
             main: "infra/",
             stackConfigDir: "stacks",
         });
