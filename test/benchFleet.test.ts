@@ -9,9 +9,9 @@ import { PROJECT_ROOT } from "../tools/stacks/stackFiles";
 describe("the fleet's bench: the command as users start it", () => {
     it("runs package.json's fleet script with this node, its flags, and the usage hook before the loader", () => {
         const script = (JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts["fleet"]!;
-        expect(script).toBe("node --max-semi-space-size=64 -r ./common/lazyTypeScript.cjs -r ./common/cachedTypeScript.cjs tools/fleet/command.ts");
+        expect(script).toBe("node --max-semi-space-size=64 -r ./common/moduleCodeCache.cjs -r ./common/lazyTypeScript.cjs -r ./common/cachedTypeScript.cjs tools/fleet/command.ts");
         expect(fleetCommandLine(["plan", "--format", "json"])).toEqual([process.execPath, "--require",
-            join(PROJECT_ROOT, "tools", "bench", "reportUsage.cjs"), "--max-semi-space-size=64", "-r", "./common/lazyTypeScript.cjs", "-r", "./common/cachedTypeScript.cjs",
+            join(PROJECT_ROOT, "tools", "bench", "reportUsage.cjs"), "--max-semi-space-size=64", "-r", "./common/moduleCodeCache.cjs", "-r", "./common/lazyTypeScript.cjs", "-r", "./common/cachedTypeScript.cjs",
             "tools/fleet/command.ts", "plan", "--format", "json"]);
     });
 });

@@ -379,7 +379,7 @@ describe("npm run fleet -- plan: 600 stacks in one process, the cross-stack rule
 
 function fleetCommand(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((done) => {
-        execFile(process.execPath, ["--max-semi-space-size=64", "-r", "./common/lazyTypeScript.cjs", "-r", "./common/cachedTypeScript.cjs", "tools/fleet/command.ts", ...args],
+        execFile(process.execPath, ["--max-semi-space-size=64", "-r", "./common/moduleCodeCache.cjs", "-r", "./common/lazyTypeScript.cjs", "-r", "./common/cachedTypeScript.cjs", "tools/fleet/command.ts", ...args],
             { cwd: PROJECT_ROOT, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
                 done({ code: error === null ? 0 : Number(error.code), stdout, stderr });
             });

@@ -40,10 +40,10 @@ describe("the README's layout map", () => {
 
 describe("npm scripts that run a command", () => {
     const commands = Object.entries(scripts)
-        .map(([name, line]) => [name, /^node (?:--\S+ )*-r \.\/common\/lazyTypeScript\.cjs -r \.\/common\/cachedTypeScript\.cjs (\S+)/.exec(line)?.[1]] as const)
+        .map(([name, line]) => [name, /^node (?:--\S+ )*-r \.\/common\/moduleCodeCache\.cjs -r \.\/common\/lazyTypeScript\.cjs -r \.\/common\/cachedTypeScript\.cjs (\S+)/.exec(line)?.[1]] as const)
         .filter((entry): entry is readonly [string, string] => entry[1] !== undefined);
 
-    it("run a tools/<name>/command.ts, or the local Azure's main.ts, each with TypeScript's compiler deferred (common/lazyTypeScript.cjs) and sucrase's output cached (common/cachedTypeScript.cjs)", () => {
+    it("run a tools/<name>/command.ts, or the local Azure's main.ts, each with its modules compiled through a V8 code cache (common/moduleCodeCache.cjs), TypeScript's compiler deferred (common/lazyTypeScript.cjs) and sucrase's output cached (common/cachedTypeScript.cjs)", () => {
         expect(commands.length).toBe(16);
         expect(Object.values(scripts).filter((line) => line.includes(".ts") && line.startsWith("node ") && !line.includes("cachedTypeScript"))).toEqual([]);
         expect(Object.values(scripts).filter((line) => line.includes("sucrase"))).toEqual([]);

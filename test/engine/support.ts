@@ -97,8 +97,8 @@ export const TYPESCRIPT_HOOK = ["-r", join(PROJECT_ROOT, "common", "cachedTypeSc
 
 /**
  * `npm run SCRIPT -- ARGS` in the workspace: the command of package.json's script (`node -r
- * ./common/lazyTypeScript.cjs -r ./common/cachedTypeScript.cjs tools/X/command.ts`), with this node and the checkout's files,
- * without npm's own start-up.
+ * ./common/moduleCodeCache.cjs -r ./common/lazyTypeScript.cjs -r ./common/cachedTypeScript.cjs tools/X/command.ts`),
+ * with this node and the checkout's files, without npm's own start-up.
  */
 export function runTool(workspace: EngineWorkspace, script: string, args: readonly string[], env: NodeJS.ProcessEnv = workspace.env): Promise<CommandResult> {
     const { scripts } = JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };

@@ -30,10 +30,12 @@ export { median } from "./figures";
 
 const ROOT = PROJECT_ROOT;
 /**
- * The preloads of package.json's scripts: TypeScript's compiler deferred to its first use (common/lazyTypeScript.cjs),
- * and sucrase, which strips the types (tsc checks them in CI).
+ * The preloads of package.json's scripts: the modules compiled through a V8 code cache (common/moduleCodeCache.cjs),
+ * TypeScript's compiler deferred to its first use (common/lazyTypeScript.cjs), and sucrase, which strips the types
+ * (tsc checks them in CI).
  */
-const LOADER = ["-r", join(PROJECT_ROOT, "common", "lazyTypeScript.cjs"), "-r", join(PROJECT_ROOT, "common", "cachedTypeScript.cjs")];
+const LOADER = ["-r", join(PROJECT_ROOT, "common", "moduleCodeCache.cjs"), "-r", join(PROJECT_ROOT, "common", "lazyTypeScript.cjs"),
+    "-r", join(PROJECT_ROOT, "common", "cachedTypeScript.cjs")];
 const USAGE_HOOK = join(__dirname, "reportUsage.cjs");
 
 /** Run a command once, cold: a new process, its wall time, and (for node) its peak RSS. */

@@ -13,7 +13,8 @@ import { runCommand as runTool, UsageError } from "../../common/cliArgs";
 import { PROJECT_ROOT } from "../stacks/stackFiles";
 
 /** The preloads of package.json's scripts, so that the demo runs the commands as `npm run` does. */
-const LOADER = ["-r", join(PROJECT_ROOT, "common", "lazyTypeScript.cjs"), "-r", join(PROJECT_ROOT, "common", "cachedTypeScript.cjs")];
+const LOADER = ["-r", join(PROJECT_ROOT, "common", "moduleCodeCache.cjs"), "-r", join(PROJECT_ROOT, "common", "lazyTypeScript.cjs"),
+    "-r", join(PROJECT_ROOT, "common", "cachedTypeScript.cjs")];
 
 const USAGE = "usage: npm run demo [-- --stack NAME] [--keep]";
 const VENV_PYTHON = join(PROJECT_ROOT, ".venv", "bin", "python");
