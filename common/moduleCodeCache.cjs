@@ -15,22 +15,34 @@
  * Node 20.19 detects) go to Node as they are.
  *
  * Entries are keyed by the SHA-1 of the module's code, not its path (the engine tests' workspaces are copies), since
- * V8 itself only checks a cache against the source's length, its version and its flags; they are kept in
- * node_modules/.cache (the find-cache-dir convention: `npm ci` clears them with the packages), and written as the
- * process exits, for the modules that had none V8 would take: script.createCachedData then holds every function the
- * run compiled, not only the module's top level.
+ * V8 itself only checks a cache against the source's length, its version and its flags; they are kept in the
+ * nearest node_modules/.cache (the find-cache-dir convention: `npm ci` clears them with the packages), and written
+ * as the process exits, for the modules that had none V8 would take: script.createCachedData then holds every
+ * function the run compiled, not only the module's top level.
  *
  * The program's CPU in a preview of dev: 0.641 to 0.507 s (process accounting, 12 alternating previews each).
  */
 "use strict";
 const { createHash } = require("node:crypto");
-const { mkdirSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
+const { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
 const Module = require("node:module");
 const { dirname, join } = require("node:path");
 const { setFlagsFromString } = require("node:v8");
 const vm = require("node:vm");
 
-const CACHE_DIR = join(__dirname, "..", "node_modules", ".cache", "v8-code-cache", `${process.version}-${process.arch}`);
+/**
+ * The nearest node_modules above this file, where its requires resolve from: the checkout's for the program and the
+ * commands, and the same for the policy pack's copy in .tools/policy-pack/common (tools/policyPack/build.ts).
+ * @param {string} dir @returns {string}
+ */
+function nearestNodeModules(dir) {
+    for (let at = dir; ; at = dirname(at)) {
+        if (existsSync(join(at, "node_modules"))) return join(at, "node_modules");
+        if (dirname(at) === at) return join(dir, "..", "node_modules");
+    }
+}
+
+const CACHE_DIR = join(nearestNodeModules(__dirname), ".cache", "v8-code-cache", `${process.version}-${process.arch}`);
 const WRAPPER = "(function (exports, require, module, __filename, __dirname) {\n";
 /**
  * A module that may call import() is Node's to compile: a script's import() needs the callback Node gives its own
@@ -53,9 +65,10 @@ function readEntry(key) {
 
 function writeEntries() {
     if (unwritten.length === 0) return;
+    const entries = unwritten.splice(0);
     try {
         mkdirSync(CACHE_DIR, { recursive: true });
-        for (const { key, script } of unwritten) {
+        for (const { key, script } of entries) {
             const temporary = join(CACHE_DIR, `${key}.${process.pid}`);
             writeFileSync(temporary, script.createCachedData());
             renameSync(temporary, join(CACHE_DIR, `${key}.bin`));
@@ -109,7 +122,8 @@ function compileThroughCodeCache(content, filename, format) {
     }
     if (cachedData === undefined || script.cachedDataRejected) unwritten.push({ key, script });
     const moduleFunction = script.runInThisContext();
-    return Reflect.apply(moduleFunction, this.exports, [this.exports, requireFunctionOf(this), this, filename, dirname(filename)]);
+    const args = [this.exports, requireFunctionOf(this), this, filename, dirname(filename)];
+    return Reflect.apply(moduleFunction, this.exports, args);
 }
 
 if (!process.execArgv.some((flag) => flag.startsWith("--experimental-policy"))) {
@@ -121,4 +135,14 @@ if (!process.execArgv.some((flag) => flag.startsWith("--experimental-policy"))) 
     setFlagsFromString("--allow-natives-syntax");
     Module.prototype._compile = compileThroughCodeCache;
     process.on("exit", writeEntries);
+    // The CLI stops a plugin (the policy analyzer) with SIGINT (sdk/go/common/resource/plugin/plugin.go, the
+    // plugin's kill), which ends a Node process with no exit event: the entries are written first, and then, unless
+    // the process has SIGINT listeners of its own, it ends by the signal, as it would have.
+    process.on("SIGINT", function writeThenEnd() {
+        writeEntries();
+        if (process.listenerCount("SIGINT") === 1) {
+            process.removeListener("SIGINT", writeThenEnd);
+            process.kill(process.pid, "SIGINT");
+        }
+    });
 }

@@ -4,7 +4,7 @@
  * the preload and without it (exports, this, require, stack frames, ES module syntax left to Node), the first run
  * writes the cache and the next uses it, and an edited module is never run from the old one.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,8 +17,10 @@ const run = promisify(execFile);
 const root = mkdtempSync(join(tmpdir(), "module-code-cache-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-// A copy of the preload, so that its cache is this test's own: <root>/node_modules/.cache/v8-code-cache/<node>.
+// A copy of the preload, so that its cache is this test's own: <root>/node_modules/.cache/v8-code-cache/<node>, in the
+// node_modules nearest the preload.
 mkdirSync(join(root, "common"));
+mkdirSync(join(root, "node_modules"));
 cpSync(join(ROOT, "common", "moduleCodeCache.cjs"), join(root, "common", "moduleCodeCache.cjs"));
 const PRELOAD = join(root, "common", "moduleCodeCache.cjs");
 const CACHE = join(root, "node_modules", ".cache", "v8-code-cache", `${process.version}-${process.arch}`);
@@ -111,6 +113,18 @@ describe("the program's modules compiled through a V8 code cache", () => {
         for (const name of entries()) writeFileSync(join(CACHE, name), "not V8's cached data");
         expect((await runApp(true))["answer"]).toBe(42);
         expect(entries().map((name) => readFileSync(join(CACHE, name), "utf8").startsWith("not V8"))).toEqual([false, false, false]);
+    });
+
+    it("a process stopped with SIGINT, as the CLI stops a plugin, writes its entries and ends by the signal", async () => {
+        rmSync(CACHE, { recursive: true, force: true });
+        writeFileSync(join(app, "serve.js"), "require(\"./answer.js\");\nsetInterval(() => {}, 1000);\nconsole.log(\"serving\");\n");
+        const child = spawn(process.execPath, ["--require", PRELOAD, join(app, "serve.js")], { cwd: app, stdio: ["ignore", "pipe", "inherit"] });
+        await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+        child.kill("SIGINT");
+        const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on("exit", (...ended) => resolve(ended)));
+        expect([code, signal]).toEqual([null, "SIGINT"]);
+        // answer.js; serve.js is the main module, Node's to compile.
+        expect(entries()).toHaveLength(1);
     });
 
     it("is in Pulumi.yaml's nodeargs", () => {
