@@ -1,8 +1,9 @@
 // @ts-check
 /**
- * Preloaded into the program (Pulumi.yaml's nodeargs): each CommonJS module the program loads (the Pulumi SDKs, and
- * the program's own TypeScript as cachedTypeScript.cjs compiles it) is compiled through a V8 code cache, so that a
- * preview whose modules have not changed deserializes their code rather than compiling it again.
+ * Preloaded first into the program (Pulumi.yaml's nodeargs), every command of package.json and the policy pack's
+ * analyzer (tools/policyPack/build.ts): each CommonJS module the process loads (the Pulumi SDKs, and the project's
+ * TypeScript as cachedTypeScript.cjs compiles it) is compiled through a V8 code cache, so that a preview whose
+ * modules have not changed deserializes their code rather than compiling it again.
  *
  * Node 20 has no compile cache for CommonJS (module.enableCompileCache came in Node 22.1). So Module.prototype._compile
  * is Node's own but for the compile: the module's code is compiled here, through vm.Script with `cachedData`, as the
@@ -17,8 +18,8 @@
  * Entries are keyed by the SHA-1 of the module's code, not its path (the engine tests' workspaces are copies), since
  * V8 itself only checks a cache against the source's length, its version and its flags; they are kept in the
  * nearest node_modules/.cache (the find-cache-dir convention: `npm ci` clears them with the packages), and written
- * as the process exits, for the modules that had none V8 would take: script.createCachedData then holds every
- * function the run compiled, not only the module's top level.
+ * as the process exits (or at SIGINT, below), for the modules that had none V8 would take: script.createCachedData
+ * then holds every function the run compiled, not only the module's top level.
  *
  * The program's CPU in a preview of dev: 0.641 to 0.507 s (process accounting, 12 alternating previews each).
  */
@@ -100,8 +101,8 @@ const nodeCompile = Module.prototype._compile;
 /**
  * Node 20's Module.prototype._compile (lib/internal/modules/cjs/loader.js) for a CommonJS module other than the
  * main one, with the module's function compiled through the cache: the function called with the same `this` and
- * arguments. The main module, an ES module and code this cannot compile (ES module syntax in a .js file, which Node
- * detects) go to Node's own, as they are.
+ * arguments. The main module, an ES module, a module that may call import() and code this cannot compile (ES module
+ * syntax in a .js file, which Node detects) go to Node's own, as they are.
  * @this {Module} @param {string} content @param {string} filename @param {unknown} format
  */
 function compileThroughCodeCache(content, filename, format) {
