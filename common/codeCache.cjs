@@ -10,13 +10,17 @@
  * arguments. V8 checks the cache against the source, its own version and its flags, and rejects one that does not
  * match (`cachedDataRejected`); the file is then compiled as usual, and the process writes a new cache.
  *
- * The cache is written by the processes that find none they can use, on timers after they start: the CLI stops a
- * plugin with SIGINT to its process group, and SIGKILL 5 s later (sdk/go/common/resource/plugin/plugin.go, the
- * plugin's kill: cmdutil.InterruptChildren), and Node's default for SIGINT ends the process without an exit event,
- * so there is no exit to write it at. script.createCachedData holds the functions compiled so far, so the later
- * writes hold what a longer command compiled. Each is written beside and renamed into place, since processes start
- * together. A cache is kept beside a bundle whose directory is named by the hash of its sources, so it never
- * outlives the source it was made from (V8's own check is of the source's length, its version and its flags).
+ * The cache is written as the process ends (at exit, or at SIGINT, which is how the CLI stops a plugin:
+ * onProcessEnd.cjs) by a process that found none it could use: script.createCachedData then holds every function the
+ * command compiled. It is written beside and renamed into place, since processes start together. A cache is kept
+ * beside a bundle whose directory is named by the hash of its sources, so it never outlives the source it was made
+ * from (V8's own check is of the source's length, its version and its flags), and no hash of the bundle is taken.
+ *
+ * Not moduleCodeCache.cjs, which the program preloads: that one must set --allow-natives-syntax first (it says why),
+ * and a flag set at run time costs every Node builtin loaded afterwards its embedded code cache (19 builtins, http2
+ * and net among them: 9-13 ms to 26-32 ms, three runs each). These processes load their builtins after the preload
+ * and never load the SDK that sets the flag: a host through it started in 0.136-0.151 s of CPU, through this file in
+ * 0.128-0.130 s, and with neither in 0.153 s (12 alternating starts each, twice).
  *
  * Run as `node codeCache.cjs FILE ARGS...`, FILE is the process's main module; required, `requireCached(FILE)`.
  */
@@ -24,11 +28,7 @@ const { readFileSync, renameSync, writeFileSync } = require("node:fs");
 const Module = require("node:module");
 const { dirname } = require("node:path");
 const vm = require("node:vm");
-
-/** When a process that found no cache it could use writes one (ms after it loaded the file): soon after a stand-in
- * has printed its port and answered its first calls (an azure-native stand-in lives about 0.25 s in a preview), and
- * again later with whatever more a longer command compiled. */
-const WRITE_AFTER_MS = [150, 1000, 3000];
+const { onProcessEnd } = require("./onProcessEnd.cjs");
 
 /** @param {string} file @returns {string} */
 function cachePath(file) {
@@ -57,7 +57,7 @@ function writeCache(script, file) {
 
 /**
  * `file` compiled as a CommonJS module's wrapper, from its cache when V8 accepts it ("accepted"); otherwise compiled
- * from source ("absent", "rejected"), and the cache is written later, from this process.
+ * from source ("absent", "rejected"), and the cache is written as this process ends.
  * @param {string} file @returns {{ script: vm.Script, cache: "accepted" | "absent" | "rejected" }}
  */
 function compileWithCache(file) {
@@ -70,7 +70,7 @@ function compileWithCache(file) {
     });
     const cache = cachedData === undefined ? "absent" : script.cachedDataRejected ? "rejected" : "accepted";
     if (cache !== "accepted") {
-        for (const ms of WRITE_AFTER_MS) setTimeout(() => writeCache(script, file), ms).unref();
+        onProcessEnd(() => writeCache(script, file));
     }
     return { script, cache };
 }

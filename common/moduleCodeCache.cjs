@@ -18,8 +18,8 @@
  * Entries are keyed by the SHA-1 of the module's code, not its path (the engine tests' workspaces are copies), since
  * V8 itself only checks a cache against the source's length, its version and its flags; they are kept in the
  * nearest node_modules/.cache (the find-cache-dir convention: `npm ci` clears them with the packages), and written
- * as the process exits (or at SIGINT, below), for the modules that had none V8 would take: script.createCachedData
- * then holds every function the run compiled, not only the module's top level.
+ * as the process ends (at exit, or at SIGINT: onProcessEnd.cjs), for the modules that had none V8 would take:
+ * script.createCachedData then holds every function the run compiled, not only the module's top level.
  *
  * The program's CPU in a preview of dev: 0.641 to 0.507 s (process accounting, 12 alternating previews each).
  */
@@ -30,6 +30,7 @@ const Module = require("node:module");
 const { dirname, join } = require("node:path");
 const { setFlagsFromString } = require("node:v8");
 const vm = require("node:vm");
+const { onProcessEnd } = require("./onProcessEnd.cjs");
 
 /**
  * The nearest node_modules above this file, where its requires resolve from: the checkout's for the program and the
@@ -132,18 +133,10 @@ if (!process.execArgv.some((flag) => flag.startsWith("--experimental-policy"))) 
     // --allow-natives-syntax as it loads (runtime/closure/v8Hooks.js), so the modules compiled before it (the
     // preloads, the runner's first modules: half of a preview's) would be refused on every later run: set first here,
     // every module is compiled and cached under the flags the process ends with. It only lets `%` begin a primary
-    // expression, where no valid program has one.
+    // expression, where no valid program has one. It also costs the Node builtins loaded after it their embedded
+    // code cache, as the SDK's own setting does; so the processes that never load the SDK (the stand-ins, the
+    // language host model) use codeCache.cjs instead.
     setFlagsFromString("--allow-natives-syntax");
     Module.prototype._compile = compileThroughCodeCache;
-    process.on("exit", writeEntries);
-    // The CLI stops a plugin (the policy analyzer) with SIGINT (sdk/go/common/resource/plugin/plugin.go, the
-    // plugin's kill), which ends a Node process with no exit event: the entries are written first, and then, unless
-    // the process has SIGINT listeners of its own, it ends by the signal, as it would have.
-    process.on("SIGINT", function writeThenEnd() {
-        writeEntries();
-        if (process.listenerCount("SIGINT") === 1) {
-            process.removeListener("SIGINT", writeThenEnd);
-            process.kill(process.pid, "SIGINT");
-        }
-    });
+    onProcessEnd(writeEntries);
 }

@@ -101,15 +101,17 @@ describe("the compiled language host model", () => {
         expect(host).not.toMatch(/\bimport\(/);
     });
 
-    it("loads its bundle through the bundle's V8 code cache (common/codeCache.cjs), written by the first host that serves", async () => {
+    it("loads its bundle through the bundle's V8 code cache (common/codeCache.cjs), written by a host that served as it stops", async () => {
         start("-version");
         const [compiled] = compiledHosts();
         const cache = join(copy, ".tools/language-host", compiled!, "tools/pulumi/languageHost.js.v8cache");
-        expect(existsSync(cache)).toBe(false);
+        rmSync(cache, { force: true });
         const child = spawn(process.execPath, [join(copy, "tools/pulumi/startLanguageHost.cjs"), "127.0.0.1:1"], { stdio: ["ignore", "pipe", "pipe"] });
         await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
-        await new Promise((resolve) => setTimeout(resolve, 400));
-        child.kill();
+        // As the CLI stops it: the host listens for SIGINT itself (languageHost.ts: server.forceShutdown) and exits.
+        child.kill("SIGINT");
+        const ended = await new Promise<[number | null, string | null]>((resolve) => child.on("exit", (...how) => resolve(how)));
+        expect(ended).toEqual([0, null]);
         expect(existsSync(cache)).toBe(true);
     });
 

@@ -21,7 +21,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 // node_modules nearest the preload.
 mkdirSync(join(root, "common"));
 mkdirSync(join(root, "node_modules"));
-cpSync(join(ROOT, "common", "moduleCodeCache.cjs"), join(root, "common", "moduleCodeCache.cjs"));
+for (const file of ["moduleCodeCache.cjs", "onProcessEnd.cjs"]) cpSync(join(ROOT, "common", file), join(root, "common", file));
 const PRELOAD = join(root, "common", "moduleCodeCache.cjs");
 const CACHE = join(root, "node_modules", ".cache", "v8-code-cache", `${process.version}-${process.arch}`);
 const app = join(root, "app");

@@ -47,7 +47,7 @@ describe("npm run policy-pack (tools/policyPack/build.ts)", () => {
         expect(dir).toBe(join(copy, POLICY_PACK_DIR));
         expect(filesUnder(dir)).toEqual([
             "PulumiPolicy.yaml", "analyzer",
-            "common/builtInRoles.js", "common/builtInRoles.js.map", "common/lazyPulumiModules.cjs", "common/lazyTypeScript.cjs", "common/moduleCodeCache.cjs", "common/networkRanges.js", "common/networkRanges.js.map", "common/resourceGroupPatterns.js",
+            "common/builtInRoles.js", "common/builtInRoles.js.map", "common/lazyPulumiModules.cjs", "common/lazyTypeScript.cjs", "common/moduleCodeCache.cjs", "common/networkRanges.js", "common/networkRanges.js.map", "common/onProcessEnd.cjs", "common/resourceGroupPatterns.js",
             "common/resourceGroupPatterns.js.map", "common/stackNames.js", "common/stackNames.js.map",
             "infra/clock.js", "infra/clock.js.map", "infra/months.js", "infra/months.js.map",
             "package.json",
@@ -68,7 +68,7 @@ describe("npm run policy-pack (tools/policyPack/build.ts)", () => {
             'cd "$(dirname "$0")" && exec node --require ./common/moduleCodeCache.cjs --require ./common/lazyTypeScript.cjs --require ./common/lazyPulumiModules.cjs policy/index.js\n');
         expect(statSync(join(copy, POLICY_ANALYZER)).mode & 0o777).toBe(0o755);
         expect(Object.keys(JSON.parse(readFileSync(join(dir, "sources.json"), "utf8")).files)).toEqual([
-            "common/builtInRoles.ts", "common/lazyPulumiModules.cjs", "common/lazyTypeScript.cjs", "common/moduleCodeCache.cjs", "common/networkRanges.ts", "common/resourceGroupPatterns.ts", "common/stackNames.ts", "infra/clock.ts", "infra/months.ts", "policy/PulumiPolicy.yaml",
+            "common/builtInRoles.ts", "common/lazyPulumiModules.cjs", "common/lazyTypeScript.cjs", "common/moduleCodeCache.cjs", "common/networkRanges.ts", "common/onProcessEnd.cjs", "common/resourceGroupPatterns.ts", "common/stackNames.ts", "infra/clock.ts", "infra/months.ts", "policy/PulumiPolicy.yaml",
             "policy/certificatePolicies.ts", "policy/conditionalAccessPolicies.ts", "policy/federatedPolicies.ts", "policy/index.ts", "policy/package.json", "policy/policies.ts",
             "policy/tsconfig.json", "policy/tsconfig.pack.json", "tsconfig.json",
         ]);

@@ -53,9 +53,11 @@ const LAZY_PULUMI_MODULES = join("common", "lazyPulumiModules.cjs");
 const MODULE_CODE_CACHE = join("common", "moduleCodeCache.cjs");
 /** The preloads, in the order the analyzer requires them. */
 const PRELOADS = [MODULE_CODE_CACHE, LAZY_TYPESCRIPT, LAZY_PULUMI_MODULES];
+/** What the preloads require of the project, copied beside them. */
+const PRELOAD_MODULES = [join("common", "onProcessEnd.cjs")];
 /** Besides the compiled sources, the files whose change makes the built pack stale. */
 const CONFIG_FILES = ["tsconfig.json", join("policy", "tsconfig.json"), PACK_TSCONFIG, join("policy", "PulumiPolicy.yaml"),
-    join("policy", "package.json"), ...PRELOADS];
+    join("policy", "package.json"), ...PRELOADS, ...PRELOAD_MODULES];
 
 export class PolicyPackBuildError extends Error {}
 
@@ -139,7 +141,7 @@ export async function buildPolicyPack(root: string): Promise<string> {
         `# Built by tools/policyPack from policy/PulumiPolicy.yaml: the pack compiled to JavaScript.\n${stringify(manifest)}`);
     const packageJson = JSON.parse(readFileSync(join(root, "policy", "package.json"), "utf8")) as Record<string, unknown>;
     writeFileSync(join(staging, "package.json"), `${JSON.stringify({ ...packageJson, main: entry }, null, 2)}\n`);
-    for (const preload of PRELOADS) {
+    for (const preload of [...PRELOADS, ...PRELOAD_MODULES]) {
         mkdirSync(join(staging, dirname(preload)), { recursive: true });
         copyFileSync(join(root, preload), join(staging, preload));
     }
